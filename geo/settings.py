@@ -1,0 +1,125 @@
+"""Defaults of every analysis in one frozen, documented object, and the bundled-data paths.
+
+Functions take their parameters as keyword arguments; the app and the CLI build
+them from :class:`Settings`, so a default lives here and nowhere else. Units are
+in the names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+__all__ = ["Settings", "DEFAULTS", "DATA_DIR", "BundledPaths", "BUNDLED"]
+
+#: Root of the bundled data shipped with the product.
+DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class BundledPaths:
+    """Where each bundled layer lives (all inside :data:`DATA_DIR`)."""
+
+    root: Path = DATA_DIR
+    shapefiles: Path = DATA_DIR / "shapefiles"
+    adm0: Path = DATA_DIR / "shapefiles" / "mli_adm0.shp"
+    adm1: Path = DATA_DIR / "shapefiles" / "mli_adm1.shp"
+    adm2: Path = DATA_DIR / "shapefiles" / "mli_adm2.shp"
+    countries: Path = DATA_DIR / "shapefiles" / "countries.shp"
+    roads: Path = DATA_DIR / "shapefiles" / "roads.shp"
+    towns: Path = DATA_DIR / "shapefiles" / "towns.shp"
+    rivers: Path = DATA_DIR / "shapefiles" / "rivers.shp"
+    lakes: Path = DATA_DIR / "shapefiles" / "lakes.shp"
+    regions_2023: Path = DATA_DIR / "admin" / "mli_regions_2023.csv"
+    routes: Path = DATA_DIR / "routes" / "corridors.gpkg"
+    sites: Path = DATA_DIR / "sites" / "sites.gpkg"
+    incidents_dir: Path = DATA_DIR / "incidents"
+    ucdp_mali: Path = DATA_DIR / "incidents" / "ucdp_ged_mali.csv"
+    ucdp_border: Path = DATA_DIR / "incidents" / "ucdp_ged_border.csv"
+    news: Path = DATA_DIR / "incidents" / "news_events_western_mali.csv"
+    sources_md: Path = DATA_DIR / "SOURCES.md"
+
+
+BUNDLED = BundledPaths()
+
+
+def _frozen(d: dict[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(d))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Documented defaults (DESIGN.md, "Formulas").
+
+    Attributes
+    ----------
+    window_days : int
+        Default analysis window in the app: the last 180 days of the data.
+    kde_bandwidth_km : float
+        Gaussian kernel standard deviation for KDE hotspots (15 km).
+    kde_cell_m : float
+        KDE raster cell size in metres (1,000 m).
+    hex_resolution : int
+        H3 resolution for hex hotspots (6, about 36 km² a cell).
+    gistar_alpha : float
+        Significance level for Gi* classes (0.05).
+    gistar_fdr : bool
+        Benjamini-Hochberg false-discovery-rate correction on Gi* p-values.
+    gistar_permutations : int
+        Conditional permutations for Gi* pseudo p-values (999).
+    gistar_min_events : int
+        Fewer events than this give a clear message instead of a Gi* map.
+    buffer_km : float
+        Incidents within this distance of a route segment count (25 km).
+    half_life_days : float
+        Age at which an incident's weight halves (90 days).
+    segment_km : float
+        Route segment length (5 km).
+    distance_decay : str
+        ``linear`` (1 at the road, 0 at ``buffer_km``), ``gaussian``
+        (sigma = buffer_km / 2) or ``none``.
+    type_weights : Mapping[str, float]
+        Weight of each category in route and site exposure.
+    site_radius_km : float
+        Incidents within this radius of a site count (30 km).
+    site_category_radius_km : Mapping[str, float]
+        Optional per-category radii for site exposure (empty by default;
+        e.g. ``{"abduction": 50}``).
+    include_imprecise : bool
+        Include imprecise events in point analyses (off by default).
+    """
+
+    window_days: int = 180
+    kde_bandwidth_km: float = 15.0
+    kde_cell_m: float = 1000.0
+    hex_resolution: int = 6
+    gistar_alpha: float = 0.05
+    gistar_fdr: bool = True
+    gistar_permutations: int = 999
+    gistar_min_events: int = 30
+    buffer_km: float = 25.0
+    half_life_days: float = 90.0
+    segment_km: float = 5.0
+    distance_decay: str = "linear"
+    type_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                "attack_on_convoy": 1.0,
+                "abduction": 1.0,
+                "explosive": 0.9,
+                "attack_on_site": 0.8,
+                "armed_attack": 0.7,
+                "violence_against_civilians": 0.6,
+                "other": 0.2,
+                "unrest": 0.1,
+            }
+        )
+    )
+    site_radius_km: float = 30.0
+    site_category_radius_km: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
+    include_imprecise: bool = False
+
+
+DEFAULTS = Settings()
