@@ -1,0 +1,86 @@
+"""Command-line entry point: ``python -m geo <command>``, the analyses headless.
+
+Each command lives in its own module under :mod:`geo.commands` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable
+taking the parsed arguments and returning the exit code. Errors meant for the
+user (:class:`geo.errors.RiskMapError`) print one line and exit 2; anything else
+is a bug: one generic line for the user, the traceback in the log, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+import geo.commands
+from geo import __version__
+from geo.errors import RiskMapError
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every command found in :mod:`geo.commands`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The top-level parser.
+    """
+    parser = _Parser(
+        prog="python -m geo",
+        description="Sahel Risk Map, headless: validate files, join, hotspots, "
+        "route and site exposure, briefings.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"geo.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        0 on success, 2 for a user error (bad input, bad option), 1 for a bug.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RiskMapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("unexpected error in command %s", args.command)
+        print(
+            "error: internal error (a bug); details were written to the log.",
+            file=sys.stderr,
+        )
+        return 1
