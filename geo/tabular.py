@@ -1,0 +1,284 @@
+"""Write analysis tables safely: spreadsheet-inert CSV cells and atomic CSV/GPKG/GeoJSON files.
+
+Two dangers are handled here, once, for every table the product writes:
+
+* **Formula injection** (CWE-1236, OWASP ASVS 1.2.10): a text cell beginning
+  with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL is run as a
+  formula by spreadsheet programs. :func:`safe_csv_frame` prefixes such cells
+  with ``'`` in text columns only, so numbers (``-6.2157``) stay numbers.
+* **Half-written files**: :func:`write_bytes_atomic` writes to a temporary file
+  in the destination folder, flushes it to disk and renames it over the target
+  (``os.replace``), so a crash leaves either the old file or the new one.
+
+GDAL never sees the destination path: GeoPackage and GeoJSON are serialised in
+memory by pyogrio and the bytes are written by Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
+from geo.crs import WGS84
+from geo.errors import ExportError, ParameterError
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "TABLE_SUFFIXES",
+    "neutralise_cell",
+    "safe_csv_frame",
+    "table_bytes",
+    "write_bytes_atomic",
+    "write_table_atomic",
+]
+
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+#: Output suffix -> format written by :func:`write_table_atomic`.
+TABLE_SUFFIXES: dict[str, str] = {
+    ".csv": "CSV",
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+}
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix a text value with ``'`` when a spreadsheet would run it as a formula.
+
+    Parameters
+    ----------
+    value : object
+        A cell value; only ``str`` values are changed.
+
+    Returns
+    -------
+    object
+        The value, prefixed with ``'`` when it starts with one of
+        :data:`FORMULA_PREFIXES`.
+
+    Examples
+    --------
+    >>> neutralise_cell("=1+1")
+    "'=1+1"
+    >>> neutralise_cell(-6.2157)
+    -6.2157
+    >>> neutralise_cell("Ségou")
+    'Ségou'
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _is_text_column(series: pd.Series) -> bool:
+    return (
+        pd.api.types.is_object_dtype(series.dtype)
+        or pd.api.types.is_string_dtype(series.dtype)
+        or isinstance(series.dtype, pd.CategoricalDtype)
+    )
+
+
+def safe_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` ready for CSV: no geometry object, no formula cells.
+
+    A geometry column becomes ``longitude``/``latitude`` (EPSG:4326) when every
+    geometry is a point, otherwise ``geometry_wkt`` (EPSG:4326 WKT). Text cells
+    and column names starting with one of :data:`FORMULA_PREFIXES` get a leading
+    ``'``; numeric, boolean and date columns are left untouched.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The table; not modified.
+
+    Returns
+    -------
+    DataFrame
+        A plain DataFrame, aligned to ``df``'s index.
+
+    Raises
+    ------
+    ParameterError
+        If a GeoDataFrame has geometries but no CRS.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"note": ["+1+1", "ok"], "lon": [-6.2157, 1.0]})
+    >>> safe_csv_frame(t)
+        note     lon
+    0  '+1+1 -6.2157
+    1     ok  1.0000
+    """
+    out = pd.DataFrame(df).copy()
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df.columns:
+        out = out.drop(columns=[df.geometry.name])
+        geoms = df.geometry
+        if geoms.notna().any():
+            if geoms.crs is None:
+                raise ParameterError(
+                    "table for CSV has geometries but no CRS; set one with .set_crs(...)."
+                )
+            geoms = geoms.to_crs(WGS84)
+        values = np.asarray(geoms.values, dtype=object)
+        kinds = shapely.get_type_id(values)
+        present = ~(shapely.is_missing(values) | shapely.is_empty(values))
+        if np.all((kinds == 0) | ~present):
+            x = np.full(len(values), np.nan)
+            y = np.full(len(values), np.nan)
+            x[present] = shapely.get_x(values[present])
+            y[present] = shapely.get_y(values[present])
+            out["longitude"] = x
+            out["latitude"] = y
+        else:
+            wkt = shapely.to_wkt(values, rounding_precision=6)
+            out["geometry_wkt"] = np.where(present, wkt, "")
+    for col in out.columns:
+        if _is_text_column(out[col]):
+            out[col] = out[col].astype(object).map(neutralise_cell)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def _suffix_format(path: Path) -> str:
+    fmt = TABLE_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise ParameterError(
+            f"output file {path.name!r} has suffix {path.suffix!r}, but tables are "
+            f"written as {sorted(TABLE_SUFFIXES)}; choose one of those suffixes."
+        )
+    return fmt
+
+
+def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
+    """Serialise a table to bytes in memory (CSV, GPKG or GeoJSON).
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The table. GeoJSON needs a GeoDataFrame; GPKG accepts either.
+    fmt : {"CSV", "GPKG", "GeoJSON"}
+        Output format. CSV goes through :func:`safe_csv_frame`, UTF-8.
+    layer : str
+        Layer name inside a GeoPackage.
+
+    Returns
+    -------
+    bytes
+        The file content.
+
+    Raises
+    ------
+    ParameterError
+        If ``fmt`` is not one of the three formats, or GeoJSON is asked for a
+        table without geometry.
+    """
+    if fmt == "CSV":
+        return safe_csv_frame(df).to_csv(index=False).encode("utf-8")
+    if fmt not in ("GPKG", "GeoJSON"):
+        raise ParameterError(
+            f"`fmt` was {fmt!r} but is expected to be in ['CSV', 'GPKG', 'GeoJSON']"
+        )
+    if fmt == "GeoJSON" and not isinstance(df, gpd.GeoDataFrame):
+        raise ParameterError("GeoJSON needs a table with geometries; write CSV or GPKG instead.")
+    import pyogrio
+
+    frame = df
+    if isinstance(df, gpd.GeoDataFrame) and fmt == "GeoJSON" and df.crs is not None:
+        frame = df.to_crs(WGS84)  # RFC 7946: GeoJSON is lon/lat
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(frame, buffer, driver=fmt, layer=layer)
+    return buffer.getvalue()
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, ``os.replace``).
+
+    Parameters
+    ----------
+    data : bytes
+        The file content.
+    path : str or PathLike
+        Destination; its folder must exist. The path is only handled by Python's
+        file functions, never by GDAL.
+
+    Returns
+    -------
+    Path
+        The absolute destination path.
+
+    Raises
+    ------
+    ExportError
+        If the folder does not exist or the file cannot be written; no partial
+        file is left behind.
+    """
+    target = Path(path).expanduser().absolute()
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportError(
+            f"cannot write {target.name!r}: folder {str(folder)!r} does not exist; "
+            "create it or choose another output path."
+        )
+    fd, tmp_name = -1, ""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fd = -1
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, target)
+        tmp_name = ""
+    except OSError as exc:
+        raise ExportError(f"cannot write {target.name!r}: {exc.strerror or exc}.") from exc
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+    return target
+
+
+def write_table_atomic(
+    df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None
+) -> Path:
+    """Write a table as CSV, GeoPackage or GeoJSON (chosen by suffix), atomically.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The table; not modified. CSV cells are neutralised
+        (:func:`safe_csv_frame`); GeoJSON is written in EPSG:4326.
+    path : str or PathLike
+        Destination ending in one of :data:`TABLE_SUFFIXES`.
+    layer : str, optional
+        GeoPackage layer name; the file stem by default.
+
+    Returns
+    -------
+    Path
+        The absolute destination path.
+
+    Raises
+    ------
+    ParameterError
+        If the suffix is not one of :data:`TABLE_SUFFIXES`.
+    ExportError
+        If the file cannot be written.
+    """
+    target = Path(path)
+    fmt = _suffix_format(target)
+    data = table_bytes(df, fmt=fmt, layer=layer or target.stem or "layer")
+    return write_bytes_atomic(data, target)
