@@ -392,14 +392,16 @@ def dissolve_units(units: gpd.GeoDataFrame, *, by: str) -> gpd.GeoDataFrame:
             f"cannot group units by {by!r}: no such column; the layer has "
             f"{[c for c in units.columns if c != units.geometry.name]}."
         )
-    keys = units[by].fillna("").astype(str)
-    kept = units.loc[keys.str.strip() != "", [by, units.geometry.name]]
-    grouped = kept.dissolve(by=by, aggfunc="size", as_index=False, sort=True)
-    grouped = grouped.rename(columns={"size": "n_parts"})
-    grouped["unit_id"] = grouped[by].astype(str)
-    grouped["name"] = grouped[by].astype(str)
-    cols = ["unit_id", "name", "n_parts", grouped.geometry.name]
-    return gpd.GeoDataFrame(grouped[cols], geometry=grouped.geometry.name, crs=units.crs)
+    keys = units[by].fillna("").astype(str).str.strip()
+    values = sorted(set(keys[keys != ""]))
+    geoms = np.asarray(units.geometry.values, dtype=object)
+    merged = [shapely.union_all(geoms[(keys == v).to_numpy()]) for v in values]
+    parts = [int((keys == v).sum()) for v in values]
+    return gpd.GeoDataFrame(
+        {"unit_id": values, "name": values, "n_parts": parts},
+        geometry=gpd.GeoSeries(merged, crs=units.crs),
+        crs=units.crs,
+    )
 
 
 def _day(value: object, *, what: str) -> pd.Timestamp:
@@ -458,6 +460,7 @@ def _filter_mask(
     event_types: Iterable[str] | None,
     categories: Iterable[str] | None,
     actors: Iterable[str] | None,
+    sources: Iterable[str] | None,
 ) -> np.ndarray:
     mask = np.ones(len(events), dtype=bool)
     if categories is not None:
@@ -471,11 +474,14 @@ def _filter_mask(
     if event_types is not None:
         wanted_types = {fold_text(t) for t in event_types}
         mask &= events["event_type"].map(fold_text).isin(wanted_types).to_numpy()
+    if sources is not None:
+        mask &= events["source"].astype(str).isin(list(sources)).to_numpy()
     if actors is not None:
-        wanted_actors = {fold_text(a) for a in actors}
-        a1 = events["actor1"].map(fold_text).isin(wanted_actors).to_numpy()
-        a2 = events["actor2"].map(fold_text).isin(wanted_actors).to_numpy()
-        mask &= a1 | a2
+        wanted_actors = [fold_text(a) for a in actors if fold_text(a)]
+        both = (
+            events["actor1"].map(fold_text) + " | " + events["actor2"].map(fold_text)
+        ).to_numpy()
+        mask &= np.array([any(w in text for w in wanted_actors) for text in both], dtype=bool)
     return mask
 
 
@@ -495,6 +501,7 @@ def aggregate_admin(
     event_types: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
     actors: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Count incidents and fatalities per unit in a window and against the window before.
 
@@ -517,8 +524,10 @@ def aggregate_admin(
     categories : iterable of str, optional
         Keep events whose ``category`` is one of :data:`geo.schema.CATEGORIES`.
     actors : iterable of str, optional
-        Keep events with ``actor1`` or ``actor2`` equal to one of these (case
-        and accents ignored).
+        Keep events whose ``actor1`` or ``actor2`` contains one of these (case
+        and accents ignored), as :class:`geo.pipeline.Filters` defines it.
+    sources : iterable of str, optional
+        Keep events whose ``source`` is one of these (``acled``, ``ucdp``, ...).
 
     Returns
     -------
@@ -549,6 +558,7 @@ def aggregate_admin(
     event_types = None if event_types is None else [str(t) for t in event_types]
     categories = None if categories is None else [str(c) for c in categories]
     actors = None if actors is None else [str(a) for a in actors]
+    sources = None if sources is None else [str(x) for x in sources]
     if level not in AGGREGATE_LEVELS:
         raise ParameterError(
             f"`level` was {level!r} but is expected to be in {list(AGGREGATE_LEVELS)}"
@@ -568,7 +578,13 @@ def aggregate_admin(
             f"{[c for c in units.columns if c != units.geometry.name]}."
         )
 
-    mask = _filter_mask(assigned, event_types=event_types, categories=categories, actors=actors)
+    mask = _filter_mask(
+        assigned,
+        event_types=event_types,
+        categories=categories,
+        actors=actors,
+        sources=sources,
+    )
     dates = pd.to_datetime(assigned["event_date"]).dt.normalize()
     keys = assigned[key_col].fillna("").astype(str)
     fatalities = pd.to_numeric(assigned["fatalities"], errors="coerce").fillna(0)
@@ -614,9 +630,10 @@ def aggregate_admin(
             "prev_unassigned": int((prev_mask & ~in_units).sum()),
             "undated": int(dates.isna().sum()),
             "filters": {
-                "event_types": None if event_types is None else list(event_types),
-                "categories": None if categories is None else list(categories),
-                "actors": None if actors is None else list(actors),
+                "event_types": event_types,
+                "categories": categories,
+                "actors": actors,
+                "sources": sources,
             },
         }
     }
