@@ -336,9 +336,11 @@ def load_route_legs(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
     -------
     GeoDataFrame
         One row per leg: ``route_id``, ``leg_order`` (1..n), ``from_town``,
-        ``to_town``, ``length_km`` (geodesic), ``crow_km`` (geodesic between the
-        two town points), ``road_refs``, ``km_by_class`` (JSON: km per road
-        class), ``snap_from_m`` / ``snap_to_m`` (town point to network node).
+        ``from_country``, ``to_town``, ``to_country``, ``length_km`` (geodesic),
+        ``crow_km`` (geodesic between the two town points), ``road_refs``,
+        ``km_by_class`` (JSON: km per road class, "connector" for the short
+        links that join unnoded road ends), ``snap_from_m`` / ``snap_to_m``
+        (metres from the town point to the network node the leg starts/ends at).
     """
     return _layer(paths.routes, {}, layer="legs")
 
