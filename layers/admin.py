@@ -1,0 +1,173 @@
+"""Choropleth of incidents per admin unit (counts or rate), with change against the previous window."""
+
+from __future__ import annotations
+
+import math
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from geo.errors import ParameterError
+from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
+from layers.legend import LegendItem, swatch_legend
+from layers.safe import safe_text
+from layers.style import (
+    ZERO_COLOR,
+    bin_values,
+    class_breaks,
+    class_palette,
+    format_number,
+    range_labels,
+)
+
+__all__ = ["ADMIN_COLUMNS", "VALUE_COLUMNS", "build_admin", "change_text"]
+
+#: Input contract (geo.admin aggregate table).
+ADMIN_COLUMNS: tuple[str, ...] = (
+    "unit_id",
+    "name",
+    "incidents",
+    "fatalities",
+    "incidents_per_1000km2",
+    "change",
+    "change_pct",
+)
+#: Columns the colours can follow, with their legend wording.
+VALUE_COLUMNS: dict[str, str] = {
+    "incidents": "Incidents",
+    "fatalities": "Fatalities",
+    "incidents_per_1000km2": "Incidents per 1,000 km²",
+}
+
+
+def change_text(change: float, change_pct: float) -> str:
+    """Describe the change against the previous window, e.g. ``+3 (+50 %)``.
+
+    Parameters
+    ----------
+    change : float
+        Incidents in this window minus incidents in the previous one.
+    change_pct : float
+        Change in percent of the previous window (NaN or infinite when the
+        previous window had none).
+
+    Returns
+    -------
+    str
+        ``"–"`` when unknown; ``"+2 (none before)"`` when the previous window had none.
+
+    Examples
+    --------
+    >>> change_text(3, 50.0), change_text(-1, -25.0), change_text(2, float("inf"))
+    ('+3 (+50 %)', '-1 (-25 %)', '+2 (none before)')
+    >>> change_text(0, float("nan"))
+    '0'
+    """
+    if change is None or not math.isfinite(float(change)):
+        return "–"
+    c = float(change)
+    head = f"{c:+,.0f}" if c != 0 else "0"
+    if change_pct is None or not math.isfinite(float(change_pct)):
+        return f"{head} (none before)" if c > 0 else head
+    return f"{head} ({float(change_pct):+,.0f} %)"
+
+
+def build_admin(
+    stats: gpd.GeoDataFrame,
+    *,
+    name: str,
+    show: bool = True,
+    value_column: str = "incidents",
+    n_classes: int = 5,
+    unit_label: str = "Unit",
+    note: str = "",
+    legend: bool = True,
+) -> folium.FeatureGroup:
+    """Colour each admin unit by incidents, fatalities or incidents per 1,000 km².
+
+    Parameters
+    ----------
+    stats : GeoDataFrame
+        The aggregate table (:data:`ADMIN_COLUMNS` + polygon geometry), any CRS.
+        Not modified.
+    name : str
+        Layer name in the switcher and legend title (neutralised).
+    show : bool
+        Shown when the map opens.
+    value_column : str
+        One of :data:`VALUE_COLUMNS`.
+    n_classes : int
+        Number of colour classes (1..5, quantiles of the positive values; zero
+        has its own light grey).
+    unit_label : str
+        Word for a unit in the tooltip (``Cercle``, ``Region``).
+    note : str
+        Small print in the legend: window, source, left-out events.
+    legend : bool
+        Add the legend control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        The choropleth with tooltips (unit, incidents, fatalities, rate, change)
+        and, if asked, its legend.
+
+    Raises
+    ------
+    ParameterError
+        On a missing column or an unknown ``value_column``.
+    CRSError
+        If ``stats`` has no CRS.
+    """
+    if value_column not in VALUE_COLUMNS:
+        raise ParameterError(
+            f"`value_column` was {value_column!r} but is expected to be in {list(VALUE_COLUMNS)}."
+        )
+    require_columns(stats, ADMIN_COLUMNS, what="build_admin")
+    gdf = to_wgs84(stats, what="build_admin")
+    values = gdf[value_column].to_numpy(dtype=float)
+    breaks = class_breaks(values, n_classes=n_classes)
+    colors = bin_values(values, breaks)
+    palette = [ZERO_COLOR, *class_palette(len(breaks))] if breaks else [ZERO_COLOR]
+    styles = [
+        {"color": "#4d4d4d", "weight": 0.8, "fillColor": c, "fillOpacity": 0.72} for c in palette
+    ]
+    extra = {
+        "s": [palette.index(c) for c in colors],
+        "i": [format_number(v) for v in gdf["incidents"]],
+        "f": [format_number(v) for v in gdf["fatalities"]],
+        "r": [format_number(v, digits=2) for v in gdf["incidents_per_1000km2"]],
+        "c": [
+            change_text(c, p) for c, p in zip(gdf["change"], gdf["change_pct"], strict=True)
+        ],
+    }
+    fc = feature_collection(gdf, {"name": "n"}, extra=extra)
+    group = folium.FeatureGroup(name=safe_text(name), show=show)
+    if fc["features"]:
+        GeoJsonLayer(
+            fc,
+            styles=styles,
+            tooltip_fields=[
+                ("n", unit_label),
+                ("i", "Incidents"),
+                ("f", "Fatalities"),
+                ("r", "Incidents per 1,000 km²"),
+                ("c", "Change vs previous window"),
+            ],
+            highlight=True,
+        ).add_to(group)
+    if legend:
+        integer = value_column != "incidents_per_1000km2" and bool(
+            np.all(np.mod(values[np.isfinite(values)], 1) == 0)
+        )
+        items = [LegendItem("0", ZERO_COLOR)] + [
+            LegendItem(label, color)
+            for label, color in zip(
+                range_labels(breaks, integer=integer), palette[1:], strict=True
+            )
+        ]
+        swatch_legend(items, title=f"{name}: {VALUE_COLUMNS[value_column]}", note=note).add_to(
+            group
+        )
+    return group

@@ -1,0 +1,241 @@
+"""Legend controls: one small box per layer, shown while its layer is on the map.
+
+A :class:`Legend` is added as a child of a layer's FeatureGroup; its script adds a
+Leaflet control to the map when that group is added and removes it when the group
+is switched off. All text goes through :func:`layers.safe.safe_text` and colours
+through :func:`layers.style.check_color`, so the HTML is built from inert pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+from folium.utilities import get_obj_in_upper_tree
+
+from geo.errors import ParameterError
+from layers.safe import safe_text
+from layers.style import BASEMAP, check_color
+
+__all__ = ["LegendItem", "Legend", "swatch_legend", "ramp_legend", "LAYERS_CSS", "add_css"]
+
+SHAPES = ("box", "line", "dashed_line", "circle", "dashed_circle", "hatched")
+POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
+
+#: CSS shared by the legend boxes and the basemap town labels (added once per page).
+LAYERS_CSS = (
+    """
+<style>
+html .leaflet-container { background: BACKGROUND; }
+.srm-legend { background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
+  color: #222; max-width: 270px; }
+.srm-legend .srm-title { font-weight: bold; margin-bottom: 3px; }
+.srm-legend .srm-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.srm-legend .srm-key { flex: 0 0 18px; height: 12px; border: 1px solid #555; }
+.srm-legend .srm-key.line { height: 0; border: 0; border-top-style: solid; }
+.srm-legend .srm-key.dashed_line { height: 0; border: 0; border-top-style: dashed; }
+.srm-legend .srm-key.circle { flex-basis: 12px; height: 12px; border-radius: 50%; }
+.srm-legend .srm-key.dashed_circle { flex-basis: 12px; height: 12px; border-radius: 50%;
+  border-style: dashed; border-width: 2px; }
+.srm-legend .srm-ramp { height: 12px; border: 1px solid #555; margin: 2px 0; }
+.srm-legend .srm-ends { display: flex; justify-content: space-between; }
+.srm-legend .srm-note { margin-top: 4px; color: #555; font-size: 11px; }
+.srm-town-label { background: transparent; border: 0; box-shadow: none; padding: 0;
+  color: #333; font: 11px Arial, sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }
+.srm-town-label::before { display: none; }
+.leaflet-container:not(.srm-show-city) .srm-rank-city,
+.leaflet-container:not(.srm-show-town) .srm-rank-town,
+.leaflet-container:not(.srm-show-village) .srm-rank-village { display: none; }
+.srm-popup td, .srm-popup th { padding: 1px 4px; vertical-align: top; text-align: left; }
+.srm-popup { font: 12px/1.35 Arial, sans-serif; max-width: 320px; }
+.srm-popup .srm-url { word-break: break-all; color: #555; }
+</style>
+"""
+).replace("BACKGROUND", BASEMAP["background"])
+
+
+def add_css(element: Element) -> None:
+    """Add :data:`LAYERS_CSS` to the page header of ``element``'s figure (once)."""
+    figure = element.get_root()
+    if isinstance(figure, Figure):
+        figure.header.add_child(Element(LAYERS_CSS), name="srm_layers_css")
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One legend row: a coloured key and its label.
+
+    Attributes
+    ----------
+    label : str
+        Text (neutralised when drawn).
+    color : str
+        ``#rrggbb`` key colour.
+    shape : str
+        One of ``box``, ``line``, ``dashed_line``, ``circle``, ``dashed_circle``.
+    size_px : float
+        Line width or border width of the key.
+    """
+
+    label: str
+    color: str
+    shape: str = "box"
+    size_px: float = 3.0
+
+    def html(self) -> str:
+        """Return the row as HTML built from neutralised text and a checked colour."""
+        if self.shape not in SHAPES:
+            raise ParameterError(f"legend shape {self.shape!r} is not one of {SHAPES}.")
+        color = check_color(self.color)
+        size = float(self.size_px)
+        if self.shape in ("line", "dashed_line"):
+            key = f"border-top-color:{color};border-top-width:{size:.1f}px"
+        elif self.shape == "dashed_circle":
+            key = f"border-color:{color};background:transparent"
+        else:
+            key = f"background:{color}"
+        return (
+            f'<div class="srm-row"><span class="srm-key {self.shape}" style="{key}"></span>'
+            f"<span>{safe_text(self.label)}</span></div>"
+        )
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding pre-built, neutralised legend HTML.
+
+    Add it to a layer (FeatureGroup) to follow that layer's visibility, or to the
+    map to stay on. Build it with :func:`swatch_legend` or :func:`ramp_legend`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this.map_name() }};
+            var ctl = L.control({position: {{ this.position|tojson }}});
+            ctl.onAdd = function() {
+                var div = L.DomUtil.create("div", "srm-legend leaflet-control");
+                div.innerHTML = {{ this.body|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {%- if this.follows_layer() %}
+            var layer = {{ this._parent.get_name() }};
+            layer.on("add", function() { ctl.addTo(map); });
+            layer.on("remove", function() { ctl.remove(); });
+            if (map.hasLayer(layer)) { ctl.addTo(map); }
+            {%- else %}
+            ctl.addTo(map);
+            {%- endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str, *, position: str = "bottomright"):
+        super().__init__()
+        if position not in POSITIONS:
+            raise ParameterError(f"legend position {position!r} is not one of {POSITIONS}.")
+        self._name = "Legend"
+        self.body = body
+        self.position = position
+
+    def map_name(self) -> str:
+        """JavaScript name of the map this legend is drawn on."""
+        return get_obj_in_upper_tree(self, folium.Map).get_name()
+
+    def follows_layer(self) -> bool:
+        """Return True when the parent is a layer (not the map) whose visibility it follows."""
+        return isinstance(self._parent, folium.map.Layer) and not isinstance(
+            self._parent, folium.Map
+        )
+
+    def render(self, **kwargs) -> None:
+        """Add the shared CSS, then render the control script."""
+        add_css(self)
+        super().render(**kwargs)
+
+
+def _frame(title: str, rows: str, note: str) -> str:
+    head = f'<div class="srm-title">{safe_text(title)}</div>' if title else ""
+    foot = f'<div class="srm-note">{safe_text(note)}</div>' if note else ""
+    return head + rows + foot
+
+
+def swatch_legend(
+    items: Sequence[LegendItem],
+    *,
+    title: str,
+    note: str = "",
+    position: str = "bottomright",
+) -> Legend:
+    """Legend with one coloured key per class.
+
+    Parameters
+    ----------
+    items : sequence of LegendItem
+        Rows, top to bottom.
+    title : str
+        Heading (e.g. the layer name and window).
+    note : str
+        Small print under the rows: source, window, what was left out.
+    position : str
+        Map corner: ``topleft``, ``topright``, ``bottomleft`` or ``bottomright``.
+
+    Returns
+    -------
+    Legend
+
+    Raises
+    ------
+    ParameterError
+        On an unknown shape, a colour that is not ``#rrggbb`` or a bad position.
+    """
+    rows = "".join(item.html() for item in items)
+    return Legend(_frame(title, rows, note), position=position)
+
+
+def ramp_legend(
+    colors: Sequence[str],
+    *,
+    title: str,
+    low_label: str,
+    high_label: str,
+    note: str = "",
+    position: str = "bottomright",
+) -> Legend:
+    """Legend with a continuous colour ramp and its two end labels.
+
+    Parameters
+    ----------
+    colors : sequence of str
+        ``#rrggbb`` stops from low to high (at least two).
+    title, low_label, high_label, note : str
+        Text (neutralised).
+    position : str
+        Map corner.
+
+    Returns
+    -------
+    Legend
+
+    Raises
+    ------
+    ParameterError
+        If fewer than two colours are given or one is not ``#rrggbb``.
+    """
+    stops = [check_color(c) for c in colors]
+    if len(stops) < 2:
+        raise ParameterError(f"a ramp needs at least two colours; got {len(stops)}.")
+    ramp = (
+        f'<div class="srm-ramp" style="background:linear-gradient(to right,{",".join(stops)})">'
+        "</div>"
+        f'<div class="srm-ends"><span>{safe_text(low_label)}</span>'
+        f"<span>{safe_text(high_label)}</span></div>"
+    )
+    return Legend(_frame(title, ramp, note), position=position)

@@ -1,0 +1,201 @@
+"""The map itself: offline assets, a safe initial view, the layer switcher and attributions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from layers.assets import DEFAULT_BASE_URL, use_local_assets
+from layers.legend import add_css
+from layers.safe import safe_text
+
+__all__ = [
+    "WESTERN_MALI_BOUNDS",
+    "OfflineMap",
+    "new_map",
+    "view_bounds",
+    "add_layer_control",
+    "add_attribution",
+]
+
+#: (min lon, min lat, max lon, max lat): total bounds of the ADM1 regions Kayes, Koulikoro,
+#: Sikasso, Ségou and Bamako in the bundled geoBoundaries layer (mli_adm1_regions.geojson).
+WESTERN_MALI_BOUNDS: tuple[float, float, float, float] = (-12.23924, 10.14137, -3.95845, 15.69887)
+
+#: Half-size (degrees) of the view around a single point.
+_POINT_PAD_DEG = 0.25
+
+
+class OfflineMap(folium.Map):
+    """A folium Map that re-points every asset link to ``asset_base_url`` each time it renders.
+
+    Plugins added after :func:`new_map` bring their own CDN links; rendering
+    (``m.get_root().render()`` or streamlit-folium's ``st_folium``) localises
+    them first, and fails loudly if one is not vendored.
+    """
+
+    def __init__(self, *args, asset_base_url: str = DEFAULT_BASE_URL, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asset_base_url = asset_base_url
+
+    def render(self, **kwargs) -> None:
+        """Localise the asset links of the whole tree, then render as folium does."""
+        use_local_assets(self, base_url=self.asset_base_url)
+        super().render(**kwargs)
+
+
+def view_bounds(
+    bounds: Sequence[float] | None,
+) -> tuple[float, float, float, float]:
+    """Return usable (min lon, min lat, max lon, max lat) for the initial view.
+
+    Parameters
+    ----------
+    bounds : sequence of 4 float or None
+        E.g. ``gdf.total_bounds`` in EPSG:4326. NaN (an empty layer), infinite,
+        out-of-range or inverted bounds, and None, give :data:`WESTERN_MALI_BOUNDS`.
+
+    Returns
+    -------
+    tuple of 4 float
+        Finite bounds; a single point is padded by 0.25° each way.
+
+    Examples
+    --------
+    >>> view_bounds([float("nan")] * 4) == WESTERN_MALI_BOUNDS
+    True
+    >>> view_bounds([-8.0, 12.6, -8.0, 12.6])
+    (-8.25, 12.35, -7.75, 12.85)
+    """
+    if bounds is None or len(bounds) != 4:
+        return WESTERN_MALI_BOUNDS
+    try:
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        return WESTERN_MALI_BOUNDS
+    ok = (
+        all(math.isfinite(v) for v in (minx, miny, maxx, maxy))
+        and -180 <= minx <= maxx <= 180
+        and -90 <= miny <= maxy <= 90
+    )
+    if not ok:
+        return WESTERN_MALI_BOUNDS
+    if maxx - minx < 1e-9 and maxy - miny < 1e-9:
+        p = _POINT_PAD_DEG
+        return (
+            round(minx - p, 6),
+            round(max(miny - p, -90), 6),
+            round(maxx + p, 6),
+            round(min(maxy + p, 90), 6),
+        )
+    return (minx, miny, maxx, maxy)
+
+
+def new_map(
+    *,
+    bounds: Sequence[float] | None = None,
+    asset_base_url: str = DEFAULT_BASE_URL,
+    online_basemap: bool = False,
+    height: str = "100%",
+) -> OfflineMap:
+    """Create an offline map fitted to ``bounds`` (western Mali when there is nothing to fit).
+
+    Parameters
+    ----------
+    bounds : sequence of 4 float, optional
+        (min lon, min lat, max lon, max lat) in EPSG:4326, e.g. ``gdf.total_bounds``;
+        see :func:`view_bounds` for the fallback.
+    asset_base_url : str
+        Absolute path where ``static/`` is served (``/app/static`` in Streamlit).
+    online_basemap : bool
+        Add the OpenStreetMap tile layer. Off by default: with it on, the browser
+        requests tiles from openstreetmap.org for the area viewed.
+    height : str
+        CSS height of the map.
+
+    Returns
+    -------
+    OfflineMap
+        No tiles (unless ``online_basemap``), assets from ``asset_base_url``.
+
+    Raises
+    ------
+    ParameterError
+        If ``asset_base_url`` is not an absolute path.
+    """
+    minx, miny, maxx, maxy = view_bounds(bounds)
+    m = OfflineMap(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        height=height,
+        asset_base_url=asset_base_url,
+    )
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    add_css(m)
+    if online_basemap:
+        from layers.basemap import online_tiles
+
+        online_tiles(m)
+    use_local_assets(m, base_url=asset_base_url)
+    return m
+
+
+def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
+    """Add the layer switcher (call it after the last layer is added).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    collapsed : bool
+        Start collapsed into an icon.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    folium.LayerControl(collapsed=collapsed).add_to(m)
+    return m
+
+
+class _Attribution(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+
+def add_attribution(m: folium.Map, text: str) -> folium.Map:
+    """Add a plain-text credit to the map's attribution line (neutralised, no links).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    text : str
+        E.g. ``"Incidents: UCDP GED 21.1 (CC BY 4.0)"``.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    _Attribution(safe_text(text)).add_to(m)
+    return m

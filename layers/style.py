@@ -1,0 +1,345 @@
+"""Colours, line widths and class breaks shared by every map layer (colour-blind-friendly).
+
+Palettes come from ColorBrewer (Brewer & Harrower, "ColorBrewer.org", 2003:
+YlOrRd, RdYlBu, RdBu, all marked colour-blind safe) and from Okabe & Ito (2008,
+"Color Universal Design") for the unordered incident categories. Ordered
+classes also change line width or marker size, so the order reads without colour.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from geo.errors import ParameterError
+
+__all__ = [
+    "CATEGORY_COLORS",
+    "EXPOSURE_CLASSES",
+    "EXPOSURE_COLORS",
+    "EXPOSURE_WEIGHTS",
+    "GISTAR_CLASSES",
+    "GISTAR_COLORS",
+    "GISTAR_LABELS",
+    "SEQUENTIAL",
+    "ZERO_COLOR",
+    "DENSITY_RAMP",
+    "BASEMAP",
+    "check_color",
+    "class_breaks",
+    "bin_values",
+    "class_palette",
+    "range_labels",
+    "format_number",
+    "colorize_density",
+]
+
+#: Okabe-Ito colours, one per harmonised category (geo.schema.CATEGORIES).
+CATEGORY_COLORS: dict[str, str] = {
+    "abduction": "#cc79a7",
+    "attack_on_convoy": "#d55e00",
+    "attack_on_site": "#e69f00",
+    "explosive": "#000000",
+    "armed_attack": "#0072b2",
+    "violence_against_civilians": "#009e73",
+    "unrest": "#56b4e9",
+    "other": "#8c8c8c",
+}
+
+#: Route and site exposure classes, lowest first.
+EXPOSURE_CLASSES: tuple[str, ...] = ("low", "medium", "high", "critical")
+#: RdYlBu (5-class, middle dropped): light blue to red.
+EXPOSURE_COLORS: dict[str, str] = {
+    "low": "#74add1",
+    "medium": "#fee090",
+    "high": "#f46d43",
+    "critical": "#a50026",
+}
+#: Line width (px) of route segments by class, so the order reads without colour.
+EXPOSURE_WEIGHTS: dict[str, float] = {"low": 3.0, "medium": 4.5, "high": 6.0, "critical": 7.5}
+
+#: Gi* classes: hot/cold with confidence (99/95/90) or plain hot/cold.
+GISTAR_CLASSES: tuple[str, ...] = (
+    "hot_99",
+    "hot_95",
+    "hot_90",
+    "hot",
+    "not_significant",
+    "cold",
+    "cold_90",
+    "cold_95",
+    "cold_99",
+)
+#: RdBu diverging palette.
+GISTAR_COLORS: dict[str, str] = {
+    "hot_99": "#b2182b",
+    "hot_95": "#ef8a62",
+    "hot_90": "#fddbc7",
+    "hot": "#d6604d",
+    "not_significant": "#f7f7f7",
+    "cold": "#4393c3",
+    "cold_90": "#d1e5f0",
+    "cold_95": "#67a9cf",
+    "cold_99": "#2166ac",
+}
+GISTAR_LABELS: dict[str, str] = {
+    "hot_99": "Hot spot, 99 % confidence",
+    "hot_95": "Hot spot, 95 % confidence",
+    "hot_90": "Hot spot, 90 % confidence",
+    "hot": "Hot spot (significant)",
+    "not_significant": "Not significant",
+    "cold": "Cold spot (significant)",
+    "cold_90": "Cold spot, 90 % confidence",
+    "cold_95": "Cold spot, 95 % confidence",
+    "cold_99": "Cold spot, 99 % confidence",
+}
+
+#: YlOrRd, 5 classes, for counts and rates (choropleth, hexes).
+SEQUENTIAL: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Fill of units with zero incidents.
+ZERO_COLOR = "#f0f0f0"
+
+#: Density ramp for the KDE overlay: (position 0..1, RGBA 0..255); transparent at zero.
+DENSITY_RAMP: tuple[tuple[float, tuple[int, int, int, int]], ...] = (
+    (0.0, (255, 255, 178, 0)),
+    (0.15, (254, 217, 118, 140)),
+    (0.35, (254, 178, 76, 170)),
+    (0.55, (253, 141, 60, 190)),
+    (0.75, (240, 59, 32, 210)),
+    (1.0, (189, 0, 38, 230)),
+)
+
+#: Vector basemap styling.
+BASEMAP: dict[str, str] = {
+    "background": "#cfe0ea",  # outside every country polygon (sea)
+    "land": "#efece6",
+    "mali": "#faf8f3",
+    "country_border": "#8a8a8a",
+    "adm1": "#6b6b6b",
+    "adm2": "#b0aba3",
+    "river": "#6fa8d6",
+    "lake": "#a9cbe6",
+    "road_major": "#9b6b43",
+    "road_minor": "#b99b7e",
+    "town": "#404040",
+}
+
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def check_color(color: str) -> str:
+    """Return ``color`` if it is a ``#rrggbb`` hex colour, else raise.
+
+    Parameters
+    ----------
+    color : str
+        Candidate colour.
+
+    Returns
+    -------
+    str
+        The colour, lower-cased.
+
+    Raises
+    ------
+    ParameterError
+        For anything else (a colour goes into CSS and JavaScript unescaped).
+
+    Examples
+    --------
+    >>> check_color("#A50026")
+    '#a50026'
+    """
+    if not isinstance(color, str) or not _HEX.fullmatch(color):
+        raise ParameterError(f"colour {color!r} is not of the form '#rrggbb'; use a hex colour.")
+    return color.lower()
+
+
+def class_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 5) -> list[float]:
+    """Upper bounds of up to ``n_classes`` display classes for positive values (quantiles).
+
+    Parameters
+    ----------
+    values : array-like of float
+        The values to show (counts or rates); NaN and values <= 0 are ignored
+        (zero has its own class, :data:`ZERO_COLOR`).
+    n_classes : int
+        Wanted number of classes (1..len(:data:`SEQUENTIAL`)).
+
+    Returns
+    -------
+    list of float
+        Increasing upper bounds, the last equal to the maximum; fewer than
+        ``n_classes`` when there are few distinct values; empty when no value
+        is positive.
+
+    Raises
+    ------
+    ParameterError
+        If ``n_classes`` is outside 1..5.
+
+    Notes
+    -----
+    Display classes only (quantiles of the shown values), not an analysis:
+    the legend states the ranges.
+
+    Examples
+    --------
+    >>> class_breaks([0, 1, 1, 2, 10], n_classes=3)
+    [1.0, 2.0, 10.0]
+    >>> class_breaks([0, 0])
+    []
+    """
+    if not 1 <= n_classes <= len(SEQUENTIAL):
+        raise ParameterError(f"n_classes is {n_classes} but must be within 1..{len(SEQUENTIAL)}.")
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr) & (arr > 0)]
+    if arr.size == 0:
+        return []
+    qs = np.quantile(arr, np.linspace(0, 1, n_classes + 1)[1:])
+    return sorted({float(q) for q in qs})
+
+
+def bin_values(values: Sequence[float] | np.ndarray, breaks: Sequence[float]) -> list[str]:
+    """Colour of each value: :data:`ZERO_COLOR` for 0/NaN, else its class in :data:`SEQUENTIAL`.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Values to colour, aligned with the features.
+    breaks : sequence of float
+        Upper bounds from :func:`class_breaks`.
+
+    Returns
+    -------
+    list of str
+        One hex colour per value.
+
+    Examples
+    --------
+    >>> bin_values([0, 1, 2, 10], [1.0, 2.0, 10.0])
+    ['#f0f0f0', '#ffffb2', '#fd8d3c', '#bd0026']
+    """
+    palette = _palette(len(breaks))
+    out = []
+    for v in np.asarray(values, dtype=float):
+        if not np.isfinite(v) or v <= 0 or not breaks:
+            out.append(ZERO_COLOR)
+            continue
+        idx = int(np.searchsorted(np.asarray(breaks), v, side="left"))
+        out.append(palette[min(idx, len(palette) - 1)])
+    return out
+
+
+def _palette(n: int) -> tuple[str, ...]:
+    """Spread ``n`` colours over :data:`SEQUENTIAL` so that few classes still span light to dark."""
+    if n <= 1:
+        return (SEQUENTIAL[-1],)
+    idx = np.round(np.linspace(0, len(SEQUENTIAL) - 1, n)).astype(int)
+    return tuple(SEQUENTIAL[i] for i in idx)
+
+
+def class_palette(n: int) -> tuple[str, ...]:
+    """Colours of ``n`` classes, as :func:`bin_values` uses them (for legends)."""
+    return _palette(n)
+
+
+def range_labels(breaks: Sequence[float], *, integer: bool) -> list[str]:
+    """Legend labels of the classes of :func:`bin_values` (zero class excluded).
+
+    Parameters
+    ----------
+    breaks : sequence of float
+        Upper bounds from :func:`class_breaks`.
+    integer : bool
+        Values are counts: label ranges as ``3–10``; otherwise ``> 2.5–10``.
+
+    Returns
+    -------
+    list of str
+        One label per class.
+
+    Examples
+    --------
+    >>> range_labels([1.0, 2.0, 10.0], integer=True)
+    ['1', '2', '3–10']
+    >>> range_labels([0.5, 2.25], integer=False)
+    ['≤ 0.5', '> 0.5–2.2']
+    """
+    labels = []
+    prev: float | None = None
+    for b in breaks:
+        if integer:
+            lo = 1 if prev is None else math.floor(prev) + 1
+            hi = math.floor(b)
+            labels.append(f"{lo:,}" if lo >= hi else f"{lo:,}–{hi:,}")
+        else:
+            hi_txt = format_number(b, digits=1)
+            labels.append(
+                f"≤ {hi_txt}" if prev is None else f"> {format_number(prev, digits=1)}–{hi_txt}"
+            )
+        prev = b
+    return labels
+
+
+def format_number(value: float, *, digits: int = 1) -> str:
+    """Short display form: integers without decimals, others with ``digits``; NaN as "–".
+
+    Examples
+    --------
+    >>> format_number(12.0), format_number(3.456), format_number(float("nan"))
+    ('12', '3.5', '–')
+    >>> format_number(12345.6)
+    '12,346'
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    v = float(value)
+    if v.is_integer():
+        return f"{int(v):,}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def colorize_density(density: np.ndarray, *, vmax: float | None = None) -> np.ndarray:
+    """Map a 2-D density grid to RGBA (uint8) with :data:`DENSITY_RAMP`.
+
+    Parameters
+    ----------
+    density : ndarray, shape (rows, cols)
+        Non-negative values (NaN = no data, drawn transparent).
+    vmax : float, optional
+        Value drawn with the darkest colour; default the grid's maximum.
+
+    Returns
+    -------
+    ndarray, shape (rows, cols, 4), uint8
+
+    Raises
+    ------
+    ParameterError
+        If ``density`` is not 2-D or ``vmax`` is not positive.
+
+    Examples
+    --------
+    >>> colorize_density(np.array([[0.0, 1.0]]))[0, :, 3].tolist()
+    [0, 230]
+    """
+    arr = np.asarray(density, dtype=float)
+    if arr.ndim != 2:
+        raise ParameterError(f"density must be 2-D (rows, cols); got shape {arr.shape}.")
+    top = float(np.nanmax(arr)) if vmax is None and np.isfinite(arr).any() else vmax
+    if top is None or not math.isfinite(top) or top <= 0:
+        if vmax is not None:
+            raise ParameterError(f"vmax is {vmax!r}; it must be a positive number.")
+        return np.zeros((*arr.shape, 4), dtype=np.uint8)
+    t = np.clip(np.nan_to_num(arr, nan=0.0) / top, 0.0, 1.0)
+    pos = np.array([p for p, _ in DENSITY_RAMP])
+    rgba = np.array([c for _, c in DENSITY_RAMP], dtype=float)
+    out = np.stack([np.interp(t, pos, rgba[:, k]) for k in range(4)], axis=-1)
+    out[~np.isfinite(arr)] = 0
+    return np.round(out).astype(np.uint8)
