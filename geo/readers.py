@@ -47,11 +47,12 @@ import sqlite3
 import stat
 import tempfile
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -207,11 +208,12 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "user": ("event_date",),
 }
 _UCDP_VIOLENCE = {"1": "State-based violence", "2": "Non-state violence", "3": "One-sided violence"}
-_MONTHS = {
-    name.lower(): i
-    for i in range(1, 13)
-    for name in (dt.date(2000, i, 1).strftime("%B"), dt.date(2000, i, 1).strftime("%b"))
-}
+# English month names as ACLED writes them (not the locale's: strftime would follow it).
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTHS = {n: i for i, name in enumerate(_MONTH_NAMES, start=1) for n in (name, name[:3])}
+_MONTHS["sept"] = 9
 # Date formats accepted per source family, by name; all are unambiguous.
 _DATE_FORMATS: dict[str, tuple[str, ...]] = {
     "acled": ("dd-mm-yyyy", "dd Month yyyy", "yyyy-mm-dd"),
@@ -234,42 +236,11 @@ _NO_NUMBER_WORDS = {"unknown", "unk", "n/a", "na", "none", "nil", "?", "-", "--"
 _SWAP_COUNTRIES = frozenset(
     fold_text(c)
     for c in (
-        "Mali",
-        "MLI",
-        "Senegal",
-        "SEN",
-        "Mauritania",
-        "MRT",
-        "Guinea",
-        "GIN",
-        "Guinea-Bissau",
-        "GNB",
-        "Gambia",
-        "The Gambia",
-        "GMB",
-        "Sierra Leone",
-        "SLE",
-        "Liberia",
-        "LBR",
-        "Ivory Coast",
-        "Côte d'Ivoire",
-        "Cote d'Ivoire",
-        "CIV",
-        "Burkina Faso",
-        "BFA",
-        "Ghana",
-        "GHA",
-        "Togo",
-        "TGO",
-        "Benin",
-        "BEN",
-        "Niger",
-        "NER",
-        "Algeria",
-        "DZA",
-        "Western Sahara",
-        "ESH",
-    )
+        "Mali|MLI|Senegal|SEN|Mauritania|MRT|Guinea|GIN|Guinea-Bissau|GNB|Gambia|The Gambia|"
+        "GMB|Sierra Leone|SLE|Liberia|LBR|Ivory Coast|Côte d'Ivoire|Cote d'Ivoire|CIV|"
+        "Burkina Faso|BFA|Ghana|GHA|Togo|TGO|Benin|BEN|Niger|NER|Algeria|DZA|"
+        "Western Sahara|ESH"
+    ).split("|")
 )
 _EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
@@ -287,6 +258,14 @@ _KIND_LABEL = {
     "zip": "a zip archive",
 }
 _GPKG_APPLICATION_IDS = {0x47504B47, 0x47503130, 0x47503131}  # 'GPKG', 'GP10', 'GP11'
+_WGS84_NAMES = frozenset(
+    {
+        "urn:ogc:def:crs:OGC:1.3:CRS84",
+        "urn:ogc:def:crs:OGC::CRS84",
+        "urn:ogc:def:crs:EPSG::4326",
+        "EPSG:4326",
+    }
+)
 _WKT_STARTS = ("PROJCS", "GEOGCS", "GEOCCS", "PROJCRS", "GEOGCRS", "GEODCRS", "COMPD_CS")
 
 
@@ -824,16 +803,7 @@ def _read_geojson(raw: bytes, file: str) -> _Table:
     features = obj.get("features") if obj["type"] == "FeatureCollection" else [obj]
     if not isinstance(features, list):
         raise InputFileError(f"{file}: 'features' must be a list of GeoJSON features.")
-    if "crs" in obj or any(
-        isinstance(f, dict)
-        and ("crs" in f or (isinstance(f.get("geometry"), dict) and "crs" in f["geometry"]))
-        for f in features
-    ):
-        raise InputFileError(
-            f"{file} has a 'crs' member, which RFC 7946 removed and which can make GDAL fetch "
-            "a URL; GeoJSON must be lon/lat WGS84 (EPSG:4326): reproject, then export "
-            "without 'crs'."
-        )
+    crs_note = _check_geojson_crs(obj, features, file)
     for k, feat in enumerate(features, start=1):
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             raise InputFileError(f"{file}: feature {k} is not a GeoJSON Feature object.")
@@ -846,7 +816,39 @@ def _read_geojson(raw: bytes, file: str) -> _Table:
             f"{file}: {len(features)} features in the file but GDAL read {len(table.df)}; "
             "the file is malformed."
         )
+    if crs_note:
+        table.notes.insert(0, crs_note)
     return table
+
+
+def _check_geojson_crs(obj: dict, features: list, file: str) -> str:
+    """Refuse any ``crs`` member except the WGS84 lon/lat name GDAL and QGIS write.
+
+    RFC 7946 removed ``crs``; a ``link`` CRS makes GDAL fetch a URL. GDAL's own
+    GeoJSON writer still adds ``{"type": "name", "properties": {"name":
+    "urn:ogc:def:crs:OGC:1.3:CRS84"}}``, so that exact form (and the EPSG:4326
+    names) is accepted, noted and dropped before GDAL reads the file.
+    """
+    nested = any(
+        isinstance(f, dict)
+        and ("crs" in f or (isinstance(f.get("geometry"), dict) and "crs" in f["geometry"]))
+        for f in features
+    )
+    crs = obj.get("crs", None)
+    if "crs" not in obj and not nested:
+        return ""
+    name = None
+    if isinstance(crs, dict) and crs.get("type") == "name" and set(crs) == {"type", "properties"}:
+        props = crs.get("properties")
+        if isinstance(props, dict) and set(props) == {"name"}:
+            name = props["name"]
+    if nested or name not in _WGS84_NAMES:
+        raise InputFileError(
+            f"{file} has a 'crs' member ({json.dumps(crs)[:80]}), which RFC 7946 removed and "
+            "which can make GDAL fetch a URL; GeoJSON must be lon/lat WGS84 (EPSG:4326): "
+            "reproject, then export without 'crs'."
+        )
+    return f"'crs' member {name!r} (WGS84 lon/lat) dropped before reading (RFC 7946)"
 
 
 # --------------------------------------------------------------------------- GeoPackage
@@ -857,12 +859,8 @@ def _read_gpkg(raw: bytes, file: str, *, layer: str | None) -> _Table:
         path = Path(tmp) / "data.gpkg"
         path.write_bytes(raw)
         layers = _gpkg_feature_tables(path, file)
-        try:
-            listed = [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
-        except pyogrio.errors.DataSourceError as exc:
-            raise InputFileError(
-                f"{file} is not a readable GeoPackage ({_gdal_msg(exc)})."
-            ) from None
+        layer_list = _gdal_call(pyogrio.list_layers, path, file=file, what="gpkg", notes=[])
+        listed = [(str(n), str(g)) for n, g in layer_list]
         listed = [(n, g) for n, g in listed if n in layers]
         chosen, note = _choose_layer(listed, file, layer=layer)
         table = _read_vector_path(path, file, fmt="gpkg", layer=chosen)
@@ -1143,12 +1141,17 @@ _GDAL_ERRORS: tuple[type[Exception], ...] = (
 def _read_vector_path(
     path: Path, file: str, *, fmt: str, layer: str | None = None, encoding: str | None = None
 ) -> _Table:
-    try:
-        meta, _fids, wkb, fields = pyogrio.raw.read(
-            path, layer=layer, encoding=encoding, datetime_as_string=True
-        )
-    except _GDAL_ERRORS as exc:
-        raise InputFileError(f"{file} cannot be read as {fmt} ({_gdal_msg(exc)}).") from None
+    gdal_notes: list[str] = []
+    meta, _fids, wkb, fields = _gdal_call(
+        pyogrio.raw.read,
+        path,
+        file=file,
+        what=fmt,
+        notes=gdal_notes,
+        layer=layer,
+        encoding=encoding,
+        datetime_as_string=True,
+    )
     names = [unicodedata.normalize("NFC", str(n)).strip() for n in meta["fields"]]
     _refuse_duplicate_columns(names, file)
     n = len(wkb) if wkb is not None else (len(fields[0]) if fields else 0)
@@ -1157,6 +1160,7 @@ def _read_vector_path(
         df = pd.DataFrame(index=pd.RangeIndex(n))
     rows = np.arange(1, n + 1, dtype=np.int64)
     table = _Table(file, fmt, df.reset_index(drop=True), rows, row_label="feature")
+    table.notes.extend(gdal_notes)
     _geometry_to_points(table, wkb if wkb is not None else [None] * n)
     crs_text = meta.get("crs")
     table.crs_known = crs_text is not None
@@ -1168,6 +1172,21 @@ def _read_vector_path(
             "range are rejected"
         )
     return table
+
+
+def _gdal_call(
+    fn: Callable[..., Any], *args: Any, file: str, what: str, notes: list[str], **kwargs: Any
+) -> Any:
+    """Call pyogrio; its errors become one-line InputFileErrors, its warnings notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn(*args, **kwargs)
+        except _GDAL_ERRORS as exc:
+            raise InputFileError(f"{file} cannot be read as {what} ({_gdal_msg(exc)}).") from None
+    messages = dict.fromkeys(_gdal_msg(w.message) for w in caught)
+    notes.extend(f"GDAL warning: {m}" for m in list(messages)[:5])
+    return result
 
 
 def _as_text(values: np.ndarray) -> list[str]:
@@ -1207,7 +1226,7 @@ def _geometry_to_points(table: _Table, wkb: Sequence[bytes | None]) -> None:
             reject(None, "is null (the feature has no geometry)")
             continue
         if geom is None:
-            reject(bytes(blob[:16]), "is not a readable geometry (invalid WKB)")
+            reject(f"WKB of {len(blob)} bytes", "is not a readable geometry (unclosed ring?)")
             continue
         if shapely.has_z(geom) or shapely.has_m(geom):
             zm += 1
@@ -1258,7 +1277,7 @@ def _geometry_to_points(table: _Table, wkb: Sequence[bytes | None]) -> None:
             continue
         lon[i], lat[i] = geom.x, geom.y
     if zm:
-        table.notes.append(f"Z/M values dropped from {zm} features (only lon/lat are kept)")
+        table.notes.append(f"Z/M values dropped from {_count(zm, 'feature')} (lon/lat kept)")
     table.lon, table.lat, table.area_rows = lon, lat, area
 
 
@@ -1384,11 +1403,10 @@ def _canonical(table: _Table, *, today: dt.date) -> ReadResult:
         notes.append(f"attributes follow the {family.upper()} schema")
     if family == "acled":
         cols = {c.lower() for c in table.df.columns}
-        notes.append(
-            "ACLED export with the 2023+ columns"
-            if "disorder_type" in cols
-            else "older ACLED export (before the 2023 column changes)"
-        )
+        if "disorder_type" in cols:
+            notes.append("ACLED export with the 2023+ columns")
+        elif {"data_id", "event_id_no_cnty"} & cols:
+            notes.append("older ACLED export (data_id / event_id_no_cnty, before 2023)")
 
     def col(fieldname: str) -> pd.Series:
         c = mapping.get(fieldname)
@@ -1574,7 +1592,7 @@ def _parse_coordinate(values: pd.Series, column: str, rows: _Rows) -> np.ndarray
     num = pd.to_numeric(s2, errors="coerce").to_numpy(dtype=float)
     alive = rows.alive
     for i in np.flatnonzero(comma & alive & np.isfinite(num)):
-        rows.add(i, column, s.iat[i], f"has a decimal comma; read as {num[i]!r}", "repaired")
+        rows.add(i, column, s.iat[i], f"has a decimal comma; read as {float(num[i])!r}", "repaired")
     for i in np.flatnonzero(~np.isfinite(num) & alive):
         if s.iat[i] == "":
             rows.add(i, column, "", "is blank; a point needs both coordinates", "rejected")
@@ -1599,7 +1617,7 @@ def _check_coordinates(
     alive = rows.alive
 
     def point(i: int) -> str:
-        return f"POINT ({lon[i]:.6g} {lat[i]:.6g})"
+        return f"POINT ({float(lon[i])!r} {float(lat[i])!r})"
 
     if geometry:
         for i in np.flatnonzero(alive & ~(np.isfinite(lon) & np.isfinite(lat))):
@@ -1616,15 +1634,16 @@ def _check_coordinates(
             i,
             lat_name,
             lat[i] if not geometry else point(i),
-            f"with {'longitude' if not geometry else 'x'} {lon[i]!r} is outside the West-Africa "
-            f"box but inside it when swapped; latitude and longitude swapped back",
+            f"with {'longitude' if not geometry else 'x'} {float(lon[i])!r} is outside the "
+            "West-Africa box but inside it when swapped; latitude and longitude swapped back",
             "repaired",
         )
         lon[i], lat[i] = lat[i], lon[i]
     if swap.sum():
         notes.append(
-            f"{int(swap.sum())} rows had latitude and longitude swapped (detected against "
-            f"the West-Africa box lon {x0:g}..{x1:g}, lat {y0:g}..{y1:g}) and were swapped back"
+            f"{_count(int(swap.sum()), 'row')} had latitude and longitude swapped (detected "
+            f"against the West-Africa box lon {x0:g}..{x1:g}, lat {y0:g}..{y1:g}) and were "
+            "swapped back"
         )
     projected = (
         alive
@@ -1670,10 +1689,14 @@ def _check_coordinates(
     outside = alive & ~((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
     if outside.any():
         notes.append(
-            f"{int(outside.sum())} points lie outside the West-Africa box (lon {x0:g}..{x1:g}, "
-            f"lat {y0:g}..{y1:g}); they are kept"
+            f"{_count(int(outside.sum()), 'point')} outside the West-Africa box "
+            f"(lon {x0:g}..{x1:g}, lat {y0:g}..{y1:g}); they are kept"
         )
     return lon, lat
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _parse_dates(
