@@ -14,12 +14,14 @@ reported, and never that a road is "safe".
 
 from __future__ import annotations
 
-import io
 import json
 import math
+import sqlite3
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -74,6 +76,7 @@ DISTANCE_DECAYS: dict[str, str] = {
     "none": "1 for every incident within the buffer",
 }
 
+_GPKG_APPLICATION_IDS = {0x47504B47, 0x47503130, 0x47503131}  # 'GPKG', 'GP10', 'GP11'
 _INCIDENT_COLUMNS = ("event_date", "category", "precise", "source")
 _ROUTE_INFO_COLUMNS = ("label", "group", "origin", "destination", "published_km")
 _LIMITS = (
@@ -909,6 +912,7 @@ def worst_stretches(
     exposure: gpd.GeoDataFrame | pd.DataFrame,
     *,
     n: int = 5,
+    min_peak_per_km: float = 0.01,
     breaks: tuple[float, float, float] = EXPOSURE_CLASS_BREAKS,
 ) -> pd.DataFrame:
     """Find the ``n`` worst stretches of each route, with the nearest towns at both ends.
@@ -918,7 +922,11 @@ def worst_stretches(
     exposure : GeoDataFrame
         Output of :func:`segment_exposure` (any CRS; geometry is not used).
     n : int
-        Stretches per route (at most; fewer when fewer segments have exposure).
+        Stretches per route (at most).
+    min_peak_per_km : float
+        Stretches whose peak exposure per km is below this are not listed
+        (0.01: a hundredth of one fresh on-road convoy attack), so a route with
+        next to no exposure does not get "worst" stretches made of noise.
     breaks : tuple of three floats
         The class breaks used for ``exposure_class``.
 
@@ -931,19 +939,25 @@ def worst_stretches(
         ``peak_exposure_per_km``, ``mean_exposure_per_km``, ``exposure``,
         ``exposure_class`` (of the peak) and ``n_segments``.
 
+    Raises
+    ------
+    ParameterError
+        If ``n`` is below 1.
+
     Notes
     -----
-    Seeds are taken in decreasing ``exposure_per_km`` (segments with none are
-    never a stretch). A stretch grows from its seed over adjacent unused
-    segments while their exposure per km is at least half the seed's, so each
-    stretch is the run of comparable exposure around a peak: a critical peak
-    takes in its high and critical neighbours, and a route that is exposed end
-    to end still gives short, named stretches rather than one that covers it
-    all. The towns are the nearest towns of the first and last segments.
+    Seeds are taken in decreasing ``exposure_per_km``. A stretch grows from its
+    seed over adjacent unused segments while their exposure per km is at least
+    min(peak / 2, high break): a run of high and critical segments becomes one
+    stretch, and below the high class each stretch is the shoulder around a
+    local peak (half its height). The towns named are the nearest towns of the
+    stretch's first and last segments. Cost: one pass per stretch over its
+    segments.
     """
     _check_exposure(exposure)
     if int(n) < 1:
         raise ParameterError(f"`n` was {n!r}; ask for at least one stretch.")
+    high = float(breaks[1])
     rows = []
     frame = pd.DataFrame(exposure.drop(columns="geometry", errors="ignore"))
     if "nearest_town" not in frame.columns:
@@ -954,11 +968,11 @@ def worst_stretches(
         used = np.zeros(len(v), dtype=bool)
         found = 0
         for seed in np.argsort(-v, kind="stable"):
-            if found >= n or v[seed] <= 0:
+            if found >= n or v[seed] <= 0 or v[seed] < min_peak_per_km:
                 break
             if used[seed]:
                 continue
-            floor = v[seed] / 2.0
+            floor = min(v[seed] / 2.0, high)
             lo = hi = seed
             while lo > 0 and not used[lo - 1] and v[lo - 1] > 0 and v[lo - 1] >= floor:
                 lo -= 1
@@ -1320,8 +1334,11 @@ def route_report(
     )
 
 
-def _num(value: float, digits: int = 2) -> str:
-    return f"{value:,.{digits}f}"
+def _exp(value: float) -> str:
+    """Format an exposure figure: two decimals, or two significant digits when small."""
+    if value == 0 or abs(value) >= 0.01:
+        return f"{value:,.2f}"
+    return f"{value:.2g}"
 
 
 def format_route_report(report: RouteReport) -> str:
@@ -1345,9 +1362,9 @@ def format_route_report(report: RouteReport) -> str:
     lines = [
         f"Route incident exposure as of {m.get('as_of') or 'n/a'}",
         f"Window: incidents dated {m.get('window', 'n/a')}; weights halve every "
-        f"{_num(m.get('half_life_days', 0), 0)} days; incidents within "
-        f"{_num(m.get('buffer_km', 0), 0)} km of the road count ({m.get('distance_decay')} "
-        f"distance decay); segments of {_num(m.get('segment_km') or 0, 1)} km.",
+        f"{m.get('half_life_days', 0):g} days; incidents within "
+        f"{m.get('buffer_km', 0):g} km of the road count ({m.get('distance_decay')} "
+        f"distance decay); segments of {m.get('segment_km') or 0:g} km.",
         f"Sources: {sources}. Incidents used: {m.get('n_used', 0):,}.",
         m.get("left_out", _left_out_text(m)),
         "Classes on incident exposure per km (1 = one convoy attack or abduction today, on "
@@ -1366,9 +1383,9 @@ def format_route_report(report: RouteReport) -> str:
             + ", ".join(f"{cls} {_fmt_km(getattr(row, f'km_{cls}'))}" for cls in EXPOSURE_CLASSES)
         )
         lines.append(
-            f"  incident exposure per km: mean {_num(row.mean_exposure_per_km)}, max "
-            f"{_num(row.max_exposure_per_km)}; whole route {_num(row.exposure_total)}; "
-            f"{row.n_incidents:,} incidents within {_num(m.get('buffer_km', 0), 0)} km"
+            f"  incident exposure per km: mean {_exp(row.mean_exposure_per_km)}, max "
+            f"{_exp(row.max_exposure_per_km)}; whole route {_exp(row.exposure_total)}; "
+            f"{row.n_incidents:,} incidents within {m.get('buffer_km', 0):g} km"
         )
         worst = report.stretches[report.stretches["route_id"] == row.route_id]
         if worst.empty:
@@ -1377,7 +1394,7 @@ def format_route_report(report: RouteReport) -> str:
             lines.append("  worst stretches:")
             lines.extend(
                 f"    {s.rank}. {s.label} ({s.exposure_class}, peak "
-                f"{_num(s.peak_exposure_per_km)} per km)"
+                f"{_exp(s.peak_exposure_per_km)} per km)"
                 for s in worst.itertuples(index=False)
             )
     if not report.comparison.empty:
@@ -1387,7 +1404,7 @@ def format_route_report(report: RouteReport) -> str:
             lines.append(f"  from {origin}:")
             lines.extend(
                 f"    {a.rank_in_group}. {a.label} [{a.route_id}]: whole trip "
-                f"{_num(a.exposure_total)}, per km {_num(a.mean_exposure_per_km)}, "
+                f"{_exp(a.exposure_total)}, per km {_exp(a.mean_exposure_per_km)}, "
                 f"{_fmt_km(a.km_high_or_critical)} km high or critical"
                 for a in alts.itertuples(index=False)
             )
@@ -1404,8 +1421,9 @@ def format_route_report(report: RouteReport) -> str:
             mean = figs.loc["mean_exposure_per_km"]
             near = figs.loc["n_incidents"]
             lines.append(
-                f"  {route_id}: mean per km {_num(mean.before)} -> {_num(mean.now)} "
-                f"({mean.change:+.2f}); km high or critical {_fmt_km(hc_before)} -> "
+                f"  {route_id}: mean per km {_exp(mean.before)} -> {_exp(mean.now)} "
+                f"({'+' if mean.change >= 0 else '-'}{_exp(abs(mean.change))}); "
+                f"km high or critical {_fmt_km(hc_before)} -> "
                 f"{_fmt_km(hc_now)}; incidents within the buffer {near.before:,.0f} -> "
                 f"{near.now:,.0f}"
             )
@@ -1497,16 +1515,37 @@ def _read_geojson_lines(data: bytes, *, name: str) -> gpd.GeoDataFrame:
 def _read_gpkg_lines(data: bytes, *, name: str) -> gpd.GeoDataFrame:
     import pyogrio  # geo is imported first, so the driver allowlist is in place
 
-    try:
-        layers = pyogrio.list_layers(io.BytesIO(data))
-        lines = [str(lyr) for lyr, kind in layers if kind and "LineString" in str(kind)]
-        if len(lines) != 1:
+    with tempfile.TemporaryDirectory(prefix="riskmap-routes-") as tmp:
+        path = Path(tmp) / "routes.gpkg"  # our own file name: the user's never reaches GDAL
+        path.write_bytes(data)
+        try:
+            con = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+            try:
+                (app_id,) = con.execute("PRAGMA application_id").fetchone()
+                rows = con.execute(
+                    "SELECT c.table_name, m.type FROM gpkg_contents c LEFT JOIN sqlite_master m "
+                    "ON m.name = c.table_name WHERE c.data_type = 'features'"
+                ).fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise InputFileError(f"{name}: not a readable GeoPackage ({exc}).") from None
+        if app_id not in _GPKG_APPLICATION_IDS or any(kind != "table" for _, kind in rows):
             raise InputFileError(
-                f"{name}: expected one line layer, found {len(lines)} "
-                f"({[str(lyr) for lyr, _ in layers]}); keep only the route layer."
+                f"{name}: not a plain GeoPackage (SQL views or another SQLite database are "
+                "refused); export the routes as a GeoPackage table."
             )
-        return pyogrio.read_dataframe(io.BytesIO(data), layer=lines[0])
-    except InputFileError:
-        raise
-    except Exception as exc:  # GDAL raises its own error types for broken files
-        raise InputFileError(f"{name}: the GeoPackage could not be read ({exc}).") from None
+        try:
+            layers = [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
+            lines = [n for n, g in layers if "LineString" in g and n in {r for r, _ in rows}]
+            if len(lines) != 1:
+                raise InputFileError(
+                    f"{name}: expected one line layer, found {len(lines)} "
+                    f"({[n for n, _ in layers]}); keep only the route layer."
+                )
+            return pyogrio.read_dataframe(path, layer=lines[0])
+        except InputFileError:
+            raise
+        except Exception as exc:  # GDAL raises its own error types for broken files
+            msg = str(exc).replace(str(path), "<file>")[:160]
+            raise InputFileError(f"{name}: the GeoPackage could not be read ({msg}).") from None
