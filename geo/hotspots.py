@@ -1,0 +1,1031 @@
+"""Where incidents concentrate: kernel density, H3 hexagon counts, Getis-Ord Gi* and surge flags.
+
+Point analyses (KDE, hexes and the hexes fed to Gi*) leave out events whose
+location is not their own place (``precise`` False: centroid-coded events make
+false peaks at admin capitals) unless ``include_imprecise=True``, and events
+without usable coordinates. Every result says how many events it used and how
+many it left out, and why: ``n_used``, ``n_left_out`` and ``left_out_reason``
+(reason -> count) are fields of :class:`KDEResult` and ``attrs`` of the tables.
+
+Randomness (Gi* permutations) comes only from the ``seed`` argument.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from affine import Affine
+from h3.api import basic_int as h3int
+from pyproj import CRS
+from rasterio.io import MemoryFile
+from scipy import ndimage
+
+from geo.crs import WGS84, require_metric, require_wgs84
+from geo.errors import ExportError, InsufficientDataError, ParameterError
+from geo.tabular import write_bytes_atomic
+
+__all__ = [
+    "KDEResult",
+    "GISTAR_CLASSES",
+    "KDE_NODATA",
+    "MAX_KDE_CELLS",
+    "kde_grid",
+    "write_kde_geotiff",
+    "kde_overlay",
+    "hex_counts",
+    "benjamini_hochberg",
+    "gistar",
+    "surge_flags",
+]
+
+#: Nodata value declared in KDE GeoTIFFs (no cell holds it: density is >= 0 everywhere).
+KDE_NODATA: float = -9999.0
+
+#: Largest KDE raster allowed (cells); about 160 MB of float32.
+MAX_KDE_CELLS: int = 40_000_000
+
+#: Classes written by :func:`gistar`.
+GISTAR_CLASSES: tuple[str, ...] = ("hot", "cold", "not_significant", "excluded")
+
+_REASON_IMPRECISE = "imprecise location (centroid or area)"
+_REASON_NO_GEOMETRY = "missing or empty geometry"
+_REASON_NOT_FINITE = "coordinates not finite"
+
+
+def _select_points(
+    incidents: gpd.GeoDataFrame, *, include_imprecise: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """Return (mask of used rows, x, y of used rows, reason -> count left out)."""
+    geoms = np.asarray(incidents.geometry.values, dtype=object)
+    reasons: dict[str, int] = {}
+    used = np.ones(len(geoms), dtype=bool)
+    if not include_imprecise and "precise" in incidents.columns:
+        precise = incidents["precise"].fillna(False).astype(bool).to_numpy()
+        if (~precise).any():
+            reasons[_REASON_IMPRECISE] = int((~precise).sum())
+        used &= precise
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if (missing & used).any():
+        reasons[_REASON_NO_GEOMETRY] = int((missing & used).sum())
+    used &= ~missing
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    if used.any():
+        x[used] = shapely.get_x(geoms[used])
+        y[used] = shapely.get_y(geoms[used])
+    finite = np.isfinite(x) & np.isfinite(y)
+    if (used & ~finite).any():
+        reasons[_REASON_NOT_FINITE] = int((used & ~finite).sum())
+    used &= finite
+    return used, x[used], y[used], reasons
+
+
+def _positive(value: float, *, name: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"`{name}` was {value!r}; give a positive number.") from exc
+    if not math.isfinite(v) or v <= 0:
+        raise ParameterError(f"`{name}` was {value!r}; give a positive number.")
+    return v
+
+
+@dataclass(frozen=True, eq=False)
+class KDEResult:
+    """A kernel density raster in the metric CRS, north up.
+
+    Attributes
+    ----------
+    array : ndarray of float32, shape (rows, cols)
+        Density in ``unit`` (events, or fatalities, per km²); row 0 is north.
+    transform : affine.Affine
+        Pixel to metric coordinates (GDAL order: cell_m, 0, xmin, 0, -cell_m, ymax).
+    crs : pyproj.CRS
+        The metric CRS of the input.
+    bounds : tuple of float
+        (xmin, ymin, xmax, ymax) in metres.
+    cell_m, bandwidth_km : float
+        Cell size (m) and Gaussian standard deviation (km).
+    weight : str or None
+        Column used as weight (e.g. ``fatalities``), None for counts.
+    unit : str
+        What a cell value means.
+    n_used, n_left_out : int
+        Events in the estimate, events left out.
+    left_out_reason : dict of str to int
+        Why events were left out (reason -> count).
+    """
+
+    array: np.ndarray
+    transform: Affine
+    crs: CRS
+    bounds: tuple[float, float, float, float]
+    cell_m: float
+    bandwidth_km: float
+    weight: str | None
+    unit: str
+    n_used: int
+    n_left_out: int
+    left_out_reason: dict[str, int] = field(default_factory=dict)
+
+
+def _snap_bounds(
+    bounds: tuple[float, float, float, float], cell_m: float
+) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = bounds
+    return (
+        math.floor(xmin / cell_m) * cell_m,
+        math.floor(ymin / cell_m) * cell_m,
+        math.ceil(xmax / cell_m) * cell_m,
+        math.ceil(ymax / cell_m) * cell_m,
+    )
+
+
+def kde_grid(
+    incidents_metric: gpd.GeoDataFrame,
+    *,
+    bandwidth_km: float = 15.0,
+    cell_m: float = 1000.0,
+    bounds_m: tuple[float, float, float, float] | None = None,
+    weight: str | None = None,
+    include_imprecise: bool = False,
+    truncate: float = 4.0,
+) -> KDEResult:
+    """Estimate a Gaussian kernel density of incidents on a regular grid.
+
+    Parameters
+    ----------
+    incidents_metric : GeoDataFrame
+        Point incidents in a metric CRS (e.g. :data:`geo.crs.METRIC_CRS`),
+        with a ``precise`` column (canonical record). Not modified.
+    bandwidth_km : float
+        Standard deviation of the Gaussian kernel, km (default 15).
+    cell_m : float
+        Raster cell size, m (default 1,000).
+    bounds_m : tuple of float, optional
+        (xmin, ymin, xmax, ymax) of the raster in metres, snapped outwards to
+        multiples of ``cell_m``. By default the events' extent plus the kernel
+        reach (``truncate`` × bandwidth). Events outside the bounds still add
+        density inside them when they are within the kernel reach.
+    weight : str, optional
+        Column to weight events by (e.g. ``"fatalities"``); rows whose weight
+        is missing or negative are left out.
+    include_imprecise : bool
+        Also use events with ``precise`` False (off by default).
+    truncate : float
+        Kernel cut-off in standard deviations (4: the cut tail holds < 0.01 %).
+
+    Returns
+    -------
+    KDEResult
+        Density in events (or weight units) per km², float32, north up.
+
+    Raises
+    ------
+    CRSError
+        If the input is not in a metric CRS.
+    ParameterError
+        If an option is not positive, ``weight`` is not a column, the bounds
+        are empty, or the raster would exceed :data:`MAX_KDE_CELLS` cells.
+    InsufficientDataError
+        If no event is usable and no ``bounds_m`` is given.
+
+    Notes
+    -----
+    f(s) = Σ_i w_i · K(s − x_i), K the 2-D Gaussian with σ = bandwidth:
+    events are binned into cells (``np.bincount``), then smoothed with
+    ``scipy.ndimage.gaussian_filter`` (σ = bandwidth / cell, ``mode="constant"``
+    so no mass reflects back at the edges), and divided by the cell area in
+    km². The discrete kernel sums to 1, so one event integrates to 1 (Σ cells ×
+    cell area) and peaks in its own cell; positions are exact to the cell.
+    Cost: O(N) to bin plus O(cells × 2 × truncate × σ) for the separable
+    filter, independent of N; memory two float32 grids.
+
+    Examples
+    --------
+    One event, 5 km cells, 10 km bandwidth: the density integrates to 1.
+
+    >>> from geo.crs import METRIC_CRS
+    >>> one = gpd.GeoDataFrame(
+    ...     {"precise": [True]}, geometry=[shapely.Point(2500, 2500)], crs=METRIC_CRS
+    ... )
+    >>> r = kde_grid(one, bandwidth_km=10, cell_m=5000)
+    >>> round(float(r.array.sum()) * 25.0, 3), r.n_used, r.array.shape
+    (1.0, 1, (17, 17))
+    """
+    require_metric(incidents_metric, what="incidents")
+    bandwidth_km = _positive(bandwidth_km, name="bandwidth_km")
+    cell_m = _positive(cell_m, name="cell_m")
+    truncate = _positive(truncate, name="truncate")
+    if weight is not None and weight not in incidents_metric.columns:
+        raise ParameterError(
+            f"`weight` was {weight!r} but the incidents have no such column; use None or "
+            "one of the numeric columns (e.g. 'fatalities')."
+        )
+    used, x, y, reasons = _select_points(incidents_metric, include_imprecise=include_imprecise)
+    w = None
+    if weight is not None:
+        w = pd.to_numeric(incidents_metric[weight], errors="coerce").to_numpy(dtype=float)[used]
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            reasons[f"missing or negative {weight}"] = int(bad.sum())
+            x, y, w = x[~bad], y[~bad], w[~bad]
+
+    sigma_cells = bandwidth_km * 1000.0 / cell_m
+    radius = int(truncate * sigma_cells + 0.5)
+    if bounds_m is None:
+        if x.size == 0:
+            raise InsufficientDataError(
+                "no event can be placed on the density grid "
+                f"({sum(reasons.values())} left out: {reasons or 'none given'}); widen the "
+                "filters, include imprecise locations, or give bounds_m for an empty grid."
+            )
+        pad = radius * cell_m
+        bounds_m = (x.min() - pad, y.min() - pad, x.max() + pad, y.max() + pad)
+    if len(bounds_m) != 4 or not all(math.isfinite(float(b)) for b in bounds_m):
+        raise ParameterError(f"`bounds_m` was {bounds_m!r}; give four finite numbers in metres.")
+    xmin, ymin, xmax, ymax = _snap_bounds(tuple(float(b) for b in bounds_m), cell_m)
+    ncols = int(round((xmax - xmin) / cell_m))
+    nrows = int(round((ymax - ymin) / cell_m))
+    if ncols <= 0 or nrows <= 0:
+        raise ParameterError(
+            f"`bounds_m` {bounds_m!r} is empty; give (xmin, ymin, xmax, ymax) with min < max."
+        )
+
+    outside = (x < xmin) | (x >= xmax) | (y <= ymin) | (y > ymax)
+    pad_cells = radius if outside.any() else 0
+    gcols, grows = ncols + 2 * pad_cells, nrows + 2 * pad_cells
+    if gcols * grows > MAX_KDE_CELLS:
+        raise ParameterError(
+            f"the density grid would have {gcols * grows:,} cells (limit {MAX_KDE_CELLS:,}); "
+            "use a larger cell_m or smaller bounds_m."
+        )
+    gx0 = xmin - pad_cells * cell_m
+    gy1 = ymax + pad_cells * cell_m
+    col = np.floor((x - gx0) / cell_m).astype(np.int64)
+    row = np.floor((gy1 - y) / cell_m).astype(np.int64)
+    inside = (col >= 0) & (col < gcols) & (row >= 0) & (row < grows)
+    if (~inside).any():
+        reasons["outside the grid beyond the kernel reach"] = int((~inside).sum())
+    flat = row[inside] * gcols + col[inside]
+    binned = np.bincount(flat, weights=None if w is None else w[inside], minlength=gcols * grows)
+    grid = binned.astype(np.float32).reshape(grows, gcols)
+    smoothed = ndimage.gaussian_filter(
+        grid, sigma=sigma_cells, mode="constant", cval=0.0, truncate=truncate
+    )
+    if pad_cells:
+        smoothed = smoothed[pad_cells : pad_cells + nrows, pad_cells : pad_cells + ncols]
+    cell_km2 = (cell_m / 1000.0) ** 2
+    density = np.ascontiguousarray(smoothed, dtype=np.float32) / np.float32(cell_km2)
+    n_used = int(inside.sum())
+    return KDEResult(
+        array=density,
+        transform=Affine(cell_m, 0.0, xmin, 0.0, -cell_m, ymax),
+        crs=CRS.from_user_input(incidents_metric.crs),
+        bounds=(xmin, ymin, xmax, ymax),
+        cell_m=cell_m,
+        bandwidth_km=bandwidth_km,
+        weight=weight,
+        unit=f"{weight or 'events'} per km²",
+        n_used=n_used,
+        n_left_out=int(sum(reasons.values())),
+        left_out_reason=reasons,
+    )
+
+
+def _rio_crs(crs: CRS) -> rasterio.crs.CRS:
+    return rasterio.crs.CRS.from_wkt(crs.to_wkt())
+
+
+def write_kde_geotiff(result: KDEResult, path: str | os.PathLike[str]) -> Path:
+    """Write a KDE raster as a float32 GeoTIFF, atomically.
+
+    Parameters
+    ----------
+    result : KDEResult
+        From :func:`kde_grid`.
+    path : str or PathLike
+        Destination ending in ``.tif`` or ``.tiff``; its folder must exist.
+
+    Returns
+    -------
+    Path
+        The absolute destination path.
+
+    Raises
+    ------
+    ParameterError
+        If the suffix is not ``.tif``/``.tiff``.
+    ExportError
+        If the file cannot be written or does not read back as written.
+
+    Notes
+    -----
+    The raster is built in memory (GDAL ``MemoryFile``, deflate, tiled),
+    re-opened to check its size, CRS and transform, then written next to the
+    destination and renamed over it (:func:`geo.tabular.write_bytes_atomic`),
+    so GDAL never sees the user's path and a crash leaves no partial file. Tags
+    record the unit, bandwidth, cell size and the events used and left out.
+    """
+    target = Path(path)
+    if target.suffix.lower() not in (".tif", ".tiff"):
+        raise ParameterError(
+            f"output file {target.name!r} has suffix {target.suffix!r}, but a density "
+            "raster is written as GeoTIFF; use '.tif' or '.tiff'."
+        )
+    rows, cols = result.array.shape
+    profile = {
+        "driver": "GTiff",
+        "height": rows,
+        "width": cols,
+        "count": 1,
+        "dtype": "float32",
+        "crs": _rio_crs(result.crs),
+        "transform": result.transform,
+        "nodata": KDE_NODATA,
+        "compress": "deflate",
+        "predictor": 3,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+    }
+    tags = {
+        "unit": result.unit,
+        "bandwidth_km": f"{result.bandwidth_km:g}",
+        "cell_m": f"{result.cell_m:g}",
+        "weight": result.weight or "none",
+        "n_used": str(result.n_used),
+        "n_left_out": str(result.n_left_out),
+        "left_out_reason": "; ".join(f"{k}: {v}" for k, v in result.left_out_reason.items()),
+    }
+    with MemoryFile() as mem:
+        with mem.open(**profile) as dst:
+            dst.write(result.array.astype(np.float32, copy=False), 1)
+            dst.update_tags(**tags)
+            dst.set_band_description(1, f"kernel density ({result.unit})")
+        data = mem.read()
+    with MemoryFile(data) as check, check.open() as src:
+        ok = (
+            src.shape == (rows, cols)
+            and src.crs == profile["crs"]
+            and src.transform.almost_equals(result.transform)
+        )
+    if not ok:
+        raise ExportError(f"the GeoTIFF for {target.name!r} did not read back as written.")
+    return write_bytes_atomic(data, target)
+
+
+def kde_overlay(
+    result: KDEResult,
+    *,
+    cmap: str = "YlOrRd",
+    floor_fraction: float = 0.01,
+    max_alpha: float = 0.8,
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Colour a KDE raster for the web map, in EPSG:4326.
+
+    Parameters
+    ----------
+    result : KDEResult
+        From :func:`kde_grid`.
+    cmap : str
+        Matplotlib colour map name.
+    floor_fraction : float
+        Cells below this fraction of the maximum density are transparent.
+    max_alpha : float
+        Opacity of the densest cells (0..1).
+
+    Returns
+    -------
+    rgba : ndarray of uint8, shape (rows, cols, 4)
+        The image, north up, transparent where the density is about zero.
+    bounds_4326 : tuple of float
+        (west, south, east, north) in degrees.
+
+    Notes
+    -----
+    Reprojected with ``rasterio.warp.reproject`` (bilinear) onto a lon/lat
+    grid with as many pixels as the source over the box of its bounds
+    (``transform_bounds``); colour = cmap(density / max density).
+    """
+    import matplotlib
+    from rasterio.warp import Resampling, reproject, transform_bounds
+
+    rows, cols = result.array.shape
+    src_crs = _rio_crs(result.crs)
+    dst_crs = rasterio.crs.CRS.from_epsg(4326)
+    west, south, east, north = transform_bounds(src_crs, dst_crs, *result.bounds, densify_pts=21)
+    # Same number of pixels as the source, over the lon/lat box of its bounds.
+    width, height = cols, rows
+    transform = Affine((east - west) / width, 0.0, west, 0.0, -(north - south) / height, north)
+    dest = np.zeros((height, width), dtype=np.float32)
+    reproject(
+        source=result.array,
+        destination=dest,
+        src_transform=result.transform,
+        src_crs=src_crs,
+        dst_transform=transform,
+        dst_crs=dst_crs,
+        resampling=Resampling.bilinear,
+        dst_nodata=0.0,
+    )
+    vmax = float(dest.max()) if dest.size else 0.0
+    rgba = np.zeros((height, width, 4), dtype=np.uint8)
+    if vmax > 0:
+        v = np.clip(dest / vmax, 0.0, 1.0)
+        colours = matplotlib.colormaps[cmap](v)
+        rgba[..., :3] = np.round(colours[..., :3] * 255).astype(np.uint8)
+        alpha = np.where(v >= floor_fraction, (0.3 + 0.7 * v) * max_alpha, 0.0)
+        rgba[..., 3] = np.round(alpha * 255).astype(np.uint8)
+    return rgba, (west, south, east, north)
+
+
+def _study_cells(study_area: object, resolution: int) -> np.ndarray:
+    if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
+        require_wgs84(study_area, what="study area")
+        geom = shapely.union_all(np.asarray(study_area.geometry.values, dtype=object))
+    else:
+        geom = study_area
+    if geom is None or shapely.is_empty(geom):
+        return np.array([], dtype=np.uint64)
+    cells = h3.geo_to_cells(geom, resolution)
+    return np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64)
+
+
+def hex_counts(
+    incidents_4326: gpd.GeoDataFrame,
+    *,
+    resolution: int = 6,
+    include_imprecise: bool = False,
+    study_area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
+) -> gpd.GeoDataFrame:
+    """Count incidents and fatalities per H3 cell.
+
+    Parameters
+    ----------
+    incidents_4326 : GeoDataFrame
+        Point incidents in EPSG:4326 with ``fatalities`` and ``precise``.
+        Not modified.
+    resolution : int
+        H3 resolution 0..15 (6: cells of about 36 km²).
+    include_imprecise : bool
+        Also count events with ``precise`` False (off by default).
+    study_area : GeoDataFrame, GeoSeries or shapely geometry, optional
+        Area in EPSG:4326 whose cells (centre inside) are listed even with no
+        event, as Gi* needs the zeros.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per cell, sorted by ``h3_cell``: ``h3_cell`` (hex string),
+        ``incidents``, ``fatalities`` and the cell polygon (EPSG:4326).
+        ``attrs`` holds ``resolution``, ``n_used``, ``n_left_out`` and
+        ``left_out_reason``.
+
+    Raises
+    ------
+    CRSError
+        If the incidents are not in EPSG:4326.
+    ParameterError
+        If ``resolution`` is not an integer in 0..15.
+
+    Notes
+    -----
+    ``h3.latlng_to_cell`` has no array form in h3 4.x, so it runs once per
+    distinct coordinate pair (events often share a town's point), then counts
+    are grouped with NumPy. Cost: O(distinct points) H3 calls + O(N log N).
+
+    Examples
+    --------
+    Two events at the same place make one cell with count 2:
+
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"fatalities": [1, 2], "precise": [True, True]},
+    ...     geometry=shapely.points([[-8.0, 12.65], [-8.0, 12.65]]),
+    ...     crs=4326,
+    ... )
+    >>> hex_counts(pts, resolution=6)[["incidents", "fatalities"]].to_dict("records")
+    [{'incidents': 2, 'fatalities': 3}]
+    """
+    require_wgs84(incidents_4326, what="incidents")
+    if isinstance(resolution, bool) or not isinstance(resolution, int | np.integer):
+        raise ParameterError(f"`resolution` was {resolution!r}; give an integer in 0..15.")
+    if not 0 <= int(resolution) <= 15:
+        raise ParameterError(f"`resolution` was {resolution!r} but is expected to be in 0..15")
+    resolution = int(resolution)
+    used, lng, lat, reasons = _select_points(incidents_4326, include_imprecise=include_imprecise)
+    in_range = (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
+    if (~in_range).any():
+        reasons["coordinates out of range"] = int((~in_range).sum())
+    rows = np.flatnonzero(used)[in_range]
+    lat, lng = lat[in_range], lng[in_range]
+    fatalities = pd.to_numeric(incidents_4326["fatalities"], errors="coerce").fillna(0)
+    fat = fatalities.to_numpy(dtype=np.int64)[rows]
+
+    codes, uniques = pd.factorize(lat + 1j * lng)
+    unique_cells = np.fromiter(
+        map(h3int.latlng_to_cell, uniques.real.tolist(), uniques.imag.tolist(), repeat(resolution)),
+        dtype=np.uint64,
+        count=len(uniques),
+    )
+    cells = unique_cells[codes] if len(codes) else np.array([], dtype=np.uint64)
+    if study_area is not None:
+        extra = _study_cells(study_area, resolution)
+    else:
+        extra = np.array([], dtype=np.uint64)
+    all_cells, inverse = np.unique(np.concatenate([cells, extra]), return_inverse=True)
+    inverse = inverse[: len(cells)]
+    counts = np.bincount(inverse, minlength=len(all_cells)).astype(np.int64)
+    fat_sum = np.bincount(inverse, weights=fat, minlength=len(all_cells)).astype(np.int64)
+
+    names = [h3.int_to_str(int(c)) for c in all_cells]
+    polygons = [
+        shapely.Polygon([(p[1], p[0]) for p in h3.cell_to_boundary(name)]) for name in names
+    ]
+    out = gpd.GeoDataFrame(
+        {"h3_cell": names, "incidents": counts, "fatalities": fat_sum},
+        geometry=gpd.GeoSeries(polygons, crs=WGS84),
+        crs=WGS84,
+    )
+    out.attrs = {
+        "resolution": resolution,
+        "n_used": int(len(rows)),
+        "n_left_out": int(sum(reasons.values())),
+        "left_out_reason": reasons,
+    }
+    return out
+
+
+def benjamini_hochberg(p_values: Iterable[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate).
+
+    Parameters
+    ----------
+    p_values : array-like of float
+        Raw p-values in 0..1; NaN stays NaN and does not count as a test.
+
+    Returns
+    -------
+    ndarray of float
+        Adjusted p-values, aligned to the input; reject at FDR level q where
+        the adjusted value is <= q.
+
+    Raises
+    ------
+    ParameterError
+        If a p-value is outside 0..1.
+
+    Notes
+    -----
+    Benjamini, Y. and Hochberg, Y. (1995) "Controlling the false discovery
+    rate: a practical and powerful approach to multiple testing", *Journal of
+    the Royal Statistical Society B* 57(1): 289-300. With the m p-values sorted
+    p_(1) <= ... <= p_(m), the adjusted value of the i-th is
+    min_{j >= i} min(1, m · p_(j) / j); rejecting those <= q is the paper's
+    step-up rule "reject H_(1..k), k the largest i with p_(i) <= i q / m".
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.5]).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.5]
+    """
+    p = np.asarray(list(p_values) if not isinstance(p_values, np.ndarray) else p_values, float)
+    out = np.full(p.shape, np.nan)
+    finite = np.isfinite(p)
+    if ((p[finite] < 0) | (p[finite] > 1)).any():
+        raise ParameterError("p-values must lie in 0..1; check the statistic that produced them.")
+    idx = np.flatnonzero(finite)
+    m = idx.size
+    if m == 0:
+        return out
+    order = np.argsort(p[idx], kind="stable")
+    ranked = p[idx][order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    out[idx[order]] = adjusted
+    return out
+
+
+def _queen_neighbours(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j), i != j, of polygons sharing at least one boundary point."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left != right
+    return left[keep], right[keep]
+
+
+def _hex_neighbours(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) of cells in the list one grid step apart (h3.grid_disk ring 1)."""
+    position = {c: i for i, c in enumerate(cells)}
+    left: list[int] = []
+    right: list[int] = []
+    for i, cell in enumerate(cells):
+        for other in h3.grid_disk(cell, 1):
+            j = position.get(other)
+            if j is not None and j != i:
+                left.append(i)
+                right.append(j)
+    return np.array(left, dtype=np.intp), np.array(right, dtype=np.intp)
+
+
+def gistar(
+    units_gdf: gpd.GeoDataFrame,
+    *,
+    value_col: str,
+    alpha: float = 0.05,
+    fdr: bool = True,
+    permutations: int = 999,
+    seed: int = 0,
+    min_events: int = 30,
+    weights: str = "auto",
+) -> gpd.GeoDataFrame:
+    """Getis-Ord Gi* hot and cold spots with permutation p-values and FDR control.
+
+    Parameters
+    ----------
+    units_gdf : GeoDataFrame
+        Admin units (polygons) or hexes (with an ``h3_cell`` column, e.g. from
+        :func:`hex_counts` with a ``study_area``), zero-count units included.
+        Not modified.
+    value_col : str
+        Column with the count per unit (e.g. ``incidents``).
+    alpha : float
+        Significance level for the classes (0.05).
+    fdr : bool
+        Adjust p-values with :func:`benjamini_hochberg` (on by default).
+    permutations : int
+        Conditional permutations for the pseudo p-values (999).
+    seed : int
+        Seed of the permutations; the only source of randomness.
+    min_events : int
+        Fewer events than this in ``value_col`` raise instead of mapping noise.
+    weights : {"auto", "queen", "hex"}
+        "queen": units sharing a border or a corner are neighbours; "hex": H3
+        cells one step apart (``h3.grid_disk`` ring 1); "auto": "hex" when an
+        ``h3_cell`` column exists, else "queen". Binary, with the unit itself
+        included (the "star").
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``units_gdf`` (same index) with ``n_neighbours``, ``z``
+        (standardised Gi*), ``p`` (pseudo p-value), ``p_adjusted`` and
+        ``hotspot_class`` in :data:`GISTAR_CLASSES` ("excluded" for units
+        without neighbours). ``attrs["gistar"]`` records the settings, the
+        excluded units and the counts per class.
+
+    Raises
+    ------
+    ParameterError
+        If an option is outside its range or ``value_col`` is missing/invalid.
+    InsufficientDataError
+        If the units hold fewer than ``min_events`` events, all values are
+        equal, or fewer than 3 units have neighbours.
+
+    Notes
+    -----
+    Getis, A. and Ord, J. K. (1992) "The analysis of spatial association by
+    use of distance statistics", *Geographical Analysis* 24(3): 189-206; Ord,
+    J. K. and Getis, A. (1995) "Local spatial autocorrelation statistics:
+    distributional issues and an application", *Geographical Analysis* 27(4):
+    286-306. With binary weights w_ij (w_ii = 1), n units, mean x̄ and
+    S = sqrt(Σ x_j² / n − x̄²)::
+
+        z_i = (Σ_j w_ij x_j − x̄ W_i) / (S · sqrt((n W_i − W_i²) / (n − 1))),
+        W_i = Σ_j w_ij
+
+    z comes from ``esda.G_Local(star=True)``. p is a two-sided pseudo p-value
+    from conditional permutations (the unit keeps its value, its neighbours
+    are drawn from the other units; esda's draw table for ``seed``)::
+
+        p_i = min(1, 2 (min(#{sim >= obs}, #{sim <= obs}) + 1) / (permutations + 1))
+
+    Ties count on both sides, unlike esda 2.9's default folding, which gives
+    the smallest p-value to a zero-count neighbourhood among zero-count units
+    (a map of false "cold spots" with sparse events). The smallest p-value is
+    2 / (permutations + 1), so with FDR over m units at least
+    m · 2 / ((permutations + 1) · alpha) units must reach it before any is
+    significant: for thousands of hexes raise ``permutations`` (``attrs`` say
+    when the floor blocks significance). A unit is "hot" when p_adjusted <=
+    alpha and z > 0, "cold" when z < 0. Weights are built here, never mutated,
+    and NumPy's global generator is not touched. Cost: O(n × permutations ×
+    neighbours) in chunks of 256 units.
+    """
+    if value_col not in units_gdf.columns:
+        raise ParameterError(
+            f"`value_col` was {value_col!r} but the units have no such column; "
+            f"columns: {[c for c in units_gdf.columns if c != units_gdf.geometry.name]}."
+        )
+    if weights not in ("auto", "queen", "hex"):
+        raise ParameterError(
+            f"`weights` was {weights!r} but is expected to be in ['auto', 'queen', 'hex']"
+        )
+    if not 0 < float(alpha) < 1:
+        raise ParameterError(f"`alpha` was {alpha!r}; give a level between 0 and 1, e.g. 0.05.")
+    if int(permutations) < 99:
+        raise ParameterError(f"`permutations` was {permutations!r}; give at least 99 (999 usual).")
+    values = pd.to_numeric(units_gdf[value_col], errors="coerce").to_numpy(dtype=float)
+    if (~np.isfinite(values)).any() or (values < 0).any():
+        raise ParameterError(
+            f"column {value_col!r} must hold counts >= 0; "
+            f"{int((~np.isfinite(values) | (values < 0)).sum())} unit(s) do not."
+        )
+    total = float(values.sum())
+    if total < min_events:
+        raise InsufficientDataError(
+            f"Gi* needs at least {min_events} events but the {len(values)} units hold "
+            f"{total:g}; widen the window or the filters (or lower min_events) rather than "
+            "map noise."
+        )
+    kind = weights
+    if kind == "auto":
+        kind = "hex" if "h3_cell" in units_gdf.columns else "queen"
+    if kind == "hex":
+        if "h3_cell" not in units_gdf.columns:
+            raise ParameterError(
+                "hex weights need an 'h3_cell' column; use geo.hotspots.hex_counts."
+            )
+        left, right = _hex_neighbours([str(c) for c in units_gdf["h3_cell"]])
+    else:
+        left, right = _queen_neighbours(np.asarray(units_gdf.geometry.values, dtype=object))
+
+    n = len(values)
+    n_neighbours = np.bincount(left, minlength=n)
+    kept = np.flatnonzero(n_neighbours > 0)
+    islands = np.flatnonzero(n_neighbours == 0)
+    if kept.size < 3:
+        raise InsufficientDataError(
+            f"Gi* needs units with neighbours, but {islands.size} of {n} units have none; "
+            "use contiguous units (admin units or hexes covering a study area)."
+        )
+    y = values[kept]
+    if np.ptp(y) == 0:
+        raise InsufficientDataError(
+            f"every unit holds the same value ({y[0]:g}); Gi* cannot find hot or cold spots."
+        )
+    z, p = _g_local_star(y, left, right, kept, n, permutations=int(permutations), seed=seed)
+    p_adj = benjamini_hochberg(p) if fdr else p
+
+    z_all = np.full(n, np.nan)
+    p_all = np.full(n, np.nan)
+    padj_all = np.full(n, np.nan)
+    z_all[kept], p_all[kept], padj_all[kept] = z, p, p_adj
+    significant = padj_all <= alpha
+    cls = np.full(n, "not_significant", dtype=object)
+    cls[significant & (z_all > 0)] = "hot"
+    cls[significant & (z_all < 0)] = "cold"
+    cls[islands] = "excluded"
+
+    out = units_gdf.copy()
+    out["n_neighbours"] = n_neighbours
+    out["z"] = z_all
+    out["p"] = p_all
+    out["p_adjusted"] = padj_all
+    out["hotspot_class"] = cls
+    excluded_ids = list(units_gdf.index[islands])
+    out.attrs = dict(units_gdf.attrs)
+    out.attrs["gistar"] = {
+        "value_col": value_col,
+        "weights": kind,
+        "alpha": float(alpha),
+        "fdr": bool(fdr),
+        "permutations": int(permutations),
+        "seed": seed,
+        "events": total,
+        "excluded_no_neighbours": excluded_ids,
+        "classes": {c: int((cls == c).sum()) for c in GISTAR_CLASSES},
+        "p_floor": 2.0 / (int(permutations) + 1),
+        "note": _floor_note(kept.size, int(permutations), float(alpha), fdr=bool(fdr)),
+    }
+    return out
+
+
+def _floor_note(m: int, permutations: int, alpha: float, *, fdr: bool) -> str:
+    """Say when the permutation floor keeps units from significance."""
+    floor = 2.0 / (permutations + 1)
+    if floor > alpha:
+        return (
+            f"with {permutations} permutations the smallest p-value is {floor:.4f} > "
+            f"alpha {alpha}; no unit can be significant: raise permutations."
+        )
+    needed = math.ceil(m * floor / alpha) if fdr else 1
+    if needed > 1:
+        return (
+            f"with {m} units and {permutations} permutations, at least {needed} units must "
+            "reach the smallest p-value before any is significant after FDR; raise "
+            "permutations for more power."
+        )
+    return ""
+
+
+def _g_local_star(
+    y: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    kept: np.ndarray,
+    n: int,
+    *,
+    permutations: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gi* z (esda) and tie-aware two-sided permutation p-values for the kept units."""
+    from esda.getisord import G_Local
+    from libpysal.graph import Graph
+
+    new_pos = np.full(n, -1, dtype=np.intp)
+    new_pos[kept] = np.arange(kept.size)
+    both = (new_pos[left] >= 0) & (new_pos[right] >= 0)
+    focal, neighbour = new_pos[left[both]], new_pos[right[both]]
+    self_ids = np.arange(kept.size)
+    graph = Graph.from_arrays(
+        np.concatenate([focal, self_ids]),
+        np.concatenate([neighbour, self_ids]),
+        np.ones(focal.size + kept.size),
+    )
+    z = np.asarray(
+        G_Local(y, graph, transform="B", permutations=0, star=True, keep_simulations=False).Zs,
+        dtype=float,
+    )
+    observed = np.bincount(focal, weights=y[neighbour], minlength=kept.size)
+    cardinality = np.bincount(focal, minlength=kept.size)
+    ge, le = _conditional_counts(y, observed, cardinality, permutations=permutations, seed=seed)
+    p = np.minimum(1.0, 2.0 * (np.minimum(ge, le) + 1.0) / (permutations + 1.0))
+    return z, p
+
+
+def _conditional_counts(
+    y: np.ndarray,
+    observed: np.ndarray,
+    cardinality: np.ndarray,
+    *,
+    permutations: int,
+    seed: int,
+    chunk: int = 256,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count permutations whose neighbour sum is >= and <= the observed one, per unit.
+
+    Conditional randomisation (Anselin 1995): unit i keeps its value; its
+    ``cardinality[i]`` neighbours are replaced by values drawn without
+    replacement from the other n - 1 units. The draws are those of
+    ``esda.crand`` (the same ``permutations × max(cardinality)`` index table,
+    from ``numpy.random.RandomState(seed).choice``, made locally so NumPy's
+    global generator is left alone), so the ">=" counts reproduce esda's.
+    Ties count on both sides: a unit whose neighbours are all zero among
+    mostly-zero units is not extreme (esda 2.9's default folding gives it the
+    smallest p-value).
+    """
+    n = y.size
+    max_card = int(cardinality.max())
+    # Legacy RandomState on purpose: it reproduces esda's draws, and it is local.
+    rng = np.random.RandomState(seed)
+    table = np.empty((permutations, max_card), dtype=np.int64)
+    for k in range(permutations):
+        table[k] = rng.choice(n - 1, size=max_card, replace=False)
+    ge = np.zeros(n, dtype=np.int64)
+    le = np.zeros(n, dtype=np.int64)
+    slots = np.arange(max_card)
+    for start in range(0, n, chunk):
+        units = np.arange(start, min(start + chunk, n))
+        idx = table[None, :, :] + (table[None, :, :] >= units[:, None, None])
+        draws = np.where(slots < cardinality[units, None, None], y[idx], 0.0)
+        sims = draws.sum(axis=2)
+        obs = observed[units, None]
+        tol = 1e-9 * np.maximum(1.0, np.abs(obs))
+        ge[units] = (sims >= obs - tol).sum(axis=1)
+        le[units] = (sims <= obs + tol).sum(axis=1)
+    return ge, le
+
+
+def surge_flags(
+    assigned: pd.DataFrame,
+    *,
+    unit_col: str,
+    as_of: object,
+    unit_ids: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Flag units whose latest week or month is at least double their recent average.
+
+    Parameters
+    ----------
+    assigned : DataFrame
+        Incidents with ``event_date`` and ``unit_col`` (e.g. from
+        :func:`geo.admin.assign_admin`); rows with an empty unit are ignored.
+        Filter event types before calling (ACLED counts political violence).
+        Not modified.
+    unit_col : str
+        Unit column, e.g. ``adm1_id`` (region) or ``adm2_id`` (cercle).
+    as_of : date-like
+        Last day of the latest week and month (included).
+    unit_ids : iterable of str, optional
+        Units to list even without events (they are never flagged).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by unit id (sorted): ``latest_week``, ``avg_week_prev_4``,
+        ``week_change_pct``, ``latest_month``, ``avg_month_prev_12``,
+        ``month_change_pct``, ``events_per_4_weeks``, ``ignored``,
+        ``week_flag``, ``month_flag``. ``attrs["surge"]`` gives the windows.
+
+    Raises
+    ------
+    ParameterError
+        If ``unit_col`` is missing or ``as_of`` is not a date.
+
+    Notes
+    -----
+    ACLED's Subnational Surge and Threat Trackers (acleddata.com, Early Warning
+    hub) applied below ADMIN1. Periods are whole days counted back from
+    ``as_of``: week = 7 days; month = 4 weeks (28 days), as ACLED data is
+    weekly.
+
+    - week_flag: latest_week >= 2 × avg_week_prev_4 (a rise of 100 % or more),
+      avg_week_prev_4 = events in the 4 weeks before the latest week / 4;
+    - month_flag: latest_month >= 2 × avg_month_prev_12, avg_month_prev_12 =
+      events in the 12 four-week months before the latest month / 12;
+    - units averaging under one event per four weeks over the 52 weeks ending
+      ``as_of`` are ignored (never flagged), so one event in a quiet unit is
+      not a surge; a flag also needs at least one event in the latest period.
+    Change percentages are NaN when the average is 0.
+    """
+    if unit_col not in assigned.columns:
+        raise ParameterError(
+            f"`unit_col` was {unit_col!r} but the incidents have no such column; "
+            "run geo.admin.assign_admin first (adm1_id, adm2_id, ...)."
+        )
+    try:
+        day = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"`as_of` was {as_of!r}; give a date as YYYY-MM-DD.") from exc
+    if pd.isna(day):
+        raise ParameterError("`as_of` is missing; give a date as YYYY-MM-DD.")
+    day = day.normalize()
+    dates = pd.to_datetime(assigned["event_date"]).dt.normalize()
+    back = (day - dates).dt.days.to_numpy(dtype=float)  # NaN for missing dates
+    keys = assigned[unit_col].fillna("").astype(str).to_numpy(dtype=object)
+    ok = (keys != "") & np.isfinite(back) & (back >= 0)
+    keys, back = keys[ok], back[ok]
+
+    def count(lo: int, hi: int) -> pd.Series:
+        sel = (back >= lo) & (back <= hi)
+        return pd.Series(keys[sel]).value_counts()
+
+    ids = sorted(set(keys) | set(map(str, unit_ids or [])))
+    frame = pd.DataFrame(index=pd.Index(ids, name="unit_id"))
+    frame["latest_week"] = count(0, 6).reindex(ids).fillna(0).astype("int64").to_numpy()
+    frame["avg_week_prev_4"] = count(7, 34).reindex(ids).fillna(0).to_numpy() / 4.0
+    frame["latest_month"] = count(0, 27).reindex(ids).fillna(0).astype("int64").to_numpy()
+    frame["avg_month_prev_12"] = count(28, 28 + 336 - 1).reindex(ids).fillna(0).to_numpy() / 12.0
+    frame["events_per_4_weeks"] = count(0, 363).reindex(ids).fillna(0).to_numpy() / 13.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for period, avg in (("week", "avg_week_prev_4"), ("month", "avg_month_prev_12")):
+            latest = frame[f"latest_{period}"].to_numpy(dtype=float)
+            base = frame[avg].to_numpy()
+            frame[f"{period}_change_pct"] = np.where(base > 0, 100 * (latest - base) / base, np.nan)
+    frame["ignored"] = frame["events_per_4_weeks"] < 1.0
+    active = ~frame["ignored"]
+    frame["week_flag"] = (
+        active & (frame["latest_week"] > 0) & (frame["latest_week"] >= 2 * frame["avg_week_prev_4"])
+    )
+    frame["month_flag"] = (
+        active
+        & (frame["latest_month"] > 0)
+        & (frame["latest_month"] >= 2 * frame["avg_month_prev_12"])
+    )
+    frame = frame[
+        [
+            "latest_week",
+            "avg_week_prev_4",
+            "week_change_pct",
+            "latest_month",
+            "avg_month_prev_12",
+            "month_change_pct",
+            "events_per_4_weeks",
+            "ignored",
+            "week_flag",
+            "month_flag",
+        ]
+    ]
+    d = pd.Timedelta
+    frame.attrs = {
+        "surge": {
+            "unit_col": unit_col,
+            "as_of": str(day.date()),
+            "latest_week": [str((day - d(days=6)).date()), str(day.date())],
+            "prev_4_weeks": [str((day - d(days=34)).date()), str((day - d(days=7)).date())],
+            "latest_month": [str((day - d(days=27)).date()), str(day.date())],
+            "prev_12_months": [str((day - d(days=363)).date()), str((day - d(days=28)).date())],
+            "events_counted": int(len(keys)),
+        }
+    }
+    return frame
