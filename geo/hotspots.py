@@ -488,7 +488,7 @@ def hex_counts(
     Returns
     -------
     GeoDataFrame
-        One row per cell, sorted by ``h3_cell``: ``h3_cell`` (hex string),
+        One row per cell, sorted by ``hex``: ``hex`` (H3 cell id, hex string),
         ``incidents``, ``fatalities`` and the cell polygon (EPSG:4326).
         ``attrs`` holds ``resolution``, ``n_used``, ``n_left_out`` and
         ``left_out_reason``.
@@ -554,7 +554,7 @@ def hex_counts(
         shapely.Polygon([(p[1], p[0]) for p in h3.cell_to_boundary(name)]) for name in names
     ]
     out = gpd.GeoDataFrame(
-        {"h3_cell": names, "incidents": counts, "fatalities": fat_sum},
+        {"hex": names, "incidents": counts, "fatalities": fat_sum},
         geometry=gpd.GeoSeries(polygons, crs=WGS84),
         crs=WGS84,
     )
@@ -654,7 +654,7 @@ def gistar(
     Parameters
     ----------
     units_gdf : GeoDataFrame
-        Admin units (polygons) or hexes (with an ``h3_cell`` column, e.g. from
+        Admin units (polygons) or hexes (with a ``hex`` column, e.g. from
         :func:`hex_counts` with a ``study_area``), zero-count units included.
         Not modified.
     value_col : str
@@ -671,8 +671,8 @@ def gistar(
         Fewer events than this in ``value_col`` raise instead of mapping noise.
     weights : {"auto", "queen", "hex"}
         "queen": units sharing a border or a corner are neighbours; "hex": H3
-        cells one step apart (``h3.grid_disk`` ring 1); "auto": "hex" when an
-        ``h3_cell`` column exists, else "queen". Binary, with the unit itself
+        cells one step apart (``h3.grid_disk`` ring 1); "auto": "hex" when a
+        ``hex`` column exists, else "queen". Binary, with the unit itself
         included (the "star").
 
     Returns
@@ -680,7 +680,7 @@ def gistar(
     GeoDataFrame
         A copy of ``units_gdf`` (same index) with ``n_neighbours``, ``z``
         (standardised Gi*), ``p`` (pseudo p-value), ``p_adjusted`` and
-        ``hotspot_class`` in :data:`GISTAR_CLASSES` ("excluded" for units
+        ``gistar_class`` in :data:`GISTAR_CLASSES` ("excluded" for units
         without neighbours). ``attrs["gistar"]`` records the settings, the
         excluded units and the counts per class.
 
@@ -749,13 +749,11 @@ def gistar(
         )
     kind = weights
     if kind == "auto":
-        kind = "hex" if "h3_cell" in units_gdf.columns else "queen"
+        kind = "hex" if "hex" in units_gdf.columns else "queen"
     if kind == "hex":
-        if "h3_cell" not in units_gdf.columns:
-            raise ParameterError(
-                "hex weights need an 'h3_cell' column; use geo.hotspots.hex_counts."
-            )
-        left, right = _hex_neighbours([str(c) for c in units_gdf["h3_cell"]])
+        if "hex" not in units_gdf.columns:
+            raise ParameterError("hex weights need an 'hex' column; use geo.hotspots.hex_counts.")
+        left, right = _hex_neighbours([str(c) for c in units_gdf["hex"]])
     else:
         left, right = _queen_neighbours(np.asarray(units_gdf.geometry.values, dtype=object))
 
@@ -791,7 +789,7 @@ def gistar(
     out["z"] = z_all
     out["p"] = p_all
     out["p_adjusted"] = padj_all
-    out["hotspot_class"] = cls
+    out["gistar_class"] = cls
     excluded_ids = list(units_gdf.index[islands])
     out.attrs = dict(units_gdf.attrs)
     out.attrs["gistar"] = {

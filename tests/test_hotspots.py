@@ -173,9 +173,7 @@ def test_hex_count_equals_the_points_inside_each_hex():
     hexes = hex_counts(inc, resolution=6)
     assert hexes["incidents"].sum() == 300
     assert hexes["fatalities"].sum() == inc["fatalities"].sum()
-    for cell, count, polygon in zip(
-        hexes["h3_cell"], hexes["incidents"], hexes.geometry, strict=True
-    ):
+    for cell, count, polygon in zip(hexes["hex"], hexes["incidents"], hexes.geometry, strict=True):
         inside = shapely.contains_xy(polygon, lon, lat)
         assert inside.sum() == count
         assert all(
@@ -203,7 +201,7 @@ def test_study_area_lists_empty_cells_too():
     inc = common.make_incidents(common.point_geoms(["inside_b"]))
     hexes = hex_counts(inc, resolution=5, study_area=square)
     expected = set(h3.geo_to_cells(square, 5)) | {h3.latlng_to_cell(12.5, -7.5, 5)}
-    assert set(hexes["h3_cell"]) == expected
+    assert set(hexes["hex"]) == expected
     assert hexes["incidents"].sum() == 1 and (hexes["incidents"] == 0).sum() == len(expected) - 1
 
 
@@ -299,7 +297,7 @@ def test_gistar_finds_a_planted_cluster():
     values = rng.poisson(1.0, (10, 10)).astype(float)
     values[3:6, 3:6] = 12  # SYNTHETIC planted cluster, rows/cols 3..5
     out = gistar(_grid(10, values.ravel()), value_col="incidents", seed=0)
-    cls = out["hotspot_class"].to_numpy().reshape(10, 10)
+    cls = out["gistar_class"].to_numpy().reshape(10, 10)
     assert cls[4, 4] == "hot"
     hot_rows, hot_cols = np.nonzero(cls == "hot")
     assert hot_rows.min() >= 2 and hot_rows.max() <= 6  # only in the block and its ring
@@ -311,7 +309,7 @@ def test_gistar_finds_a_planted_cluster():
 def test_gistar_finds_nothing_in_uniform_noise(seed):
     values = np.random.default_rng(seed).poisson(2.0, 100).astype(float)
     out = gistar(_grid(10, values), value_col="incidents", seed=seed)
-    assert set(out["hotspot_class"]) == {"not_significant"}
+    assert set(out["gistar_class"]) == {"not_significant"}
 
 
 def test_sparse_zero_neighbourhoods_are_not_cold_spots():
@@ -320,7 +318,7 @@ def test_sparse_zero_neighbourhoods_are_not_cold_spots():
     values = np.zeros(400)
     values[np.random.default_rng(5).choice(400, 40, replace=False)] = 1
     out = gistar(_grid(20, values), value_col="incidents", min_events=0, seed=0)
-    assert (out["hotspot_class"] == "cold").sum() == 0
+    assert (out["gistar_class"] == "cold").sum() == 0
 
 
 def test_gistar_leaves_no_trace_on_inputs_or_global_rng():
@@ -347,7 +345,7 @@ def test_gistar_excludes_islands_and_reports_them():
     island = gpd.GeoDataFrame({"incidents": [50.0]}, geometry=[shapely.box(0, 0, 1, 1)], crs=WGS84)
     units = pd.concat([grid, island], ignore_index=True)
     out = gistar(units, value_col="incidents")
-    assert out.loc[36, "hotspot_class"] == "excluded" and np.isnan(out.loc[36, "z"])
+    assert out.loc[36, "gistar_class"] == "excluded" and np.isnan(out.loc[36, "z"])
     assert out.attrs["gistar"]["excluded_no_neighbours"] == [36]
 
 
@@ -387,8 +385,8 @@ def test_gistar_on_hexes_uses_grid_disk_neighbours():
     hexes["incidents"] = np.arange(len(hexes)) % 7
     out = gistar(hexes, value_col="incidents", min_events=0)
     assert out.attrs["gistar"]["weights"] == "hex"
-    cells = set(hexes["h3_cell"])
-    for cell, k in zip(hexes["h3_cell"], out["n_neighbours"], strict=True):
+    cells = set(hexes["hex"])
+    for cell, k in zip(hexes["hex"], out["n_neighbours"], strict=True):
         assert k == len((set(h3.grid_disk(cell, 1)) - {cell}) & cells)
 
 
