@@ -152,8 +152,18 @@ def _blank_to_na(series: pd.Series) -> pd.Series:
     return series.mask(series.isna() | (series.astype(str) == ""), None)
 
 
-def _layer(path: Path, renames: dict[str, str], *, layer: str | None = None) -> gpd.GeoDataFrame:
-    return _read_layer(Path(path), layer).rename(columns=renames).copy()
+def _layer(
+    path: Path,
+    renames: dict[str, str],
+    *,
+    layer: str | None = None,
+    columns: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Return a copy of a cached layer, fields renamed, optionally reduced to ``columns``."""
+    gdf = _read_layer(Path(path), layer).rename(columns=renames)
+    if columns is not None:
+        gdf = gdf[[*columns, "geometry"]]
+    return gdf.copy()
 
 
 def load_admin(level: int, *, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
@@ -198,10 +208,10 @@ def load_admin(level: int, *, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame
             f"load_admin: `level` was {level!r} but is expected to be one of {choices}."
         )
     path = {0: paths.adm0, 1: paths.adm1, 2: paths.adm2}[level]
-    gdf = _layer(path, _ADMIN_RENAMES)
+    gdf = _layer(path, _ADMIN_RENAMES, columns=_ADMIN_COLUMNS[level])
     if "region_2023" in gdf:
         gdf["region_2023"] = _blank_to_na(gdf["region_2023"])
-    return gdf[[*_ADMIN_COLUMNS[level], "geometry"]]
+    return gdf
 
 
 def load_countries(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
@@ -220,10 +230,9 @@ def load_countries(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
         CIV, GIN, MRT, BFA, NER, DZA), ``focus`` (bool: the neighbours plus MLI,
         GMB, GNB). Clipped to lon -18..5, lat 4..25; 17 rows.
     """
-    gdf = _layer(paths.countries, _COUNTRY_RENAMES)
-    for col in ("neighbour_of_mali", "focus"):
-        gdf[col] = gdf[col].astype(bool)
-    return gdf[["iso3", "name", "name_en", "neighbour_of_mali", "focus", "geometry"]]
+    columns = ["iso3", "name", "name_en", "neighbour_of_mali", "focus"]
+    gdf = _layer(paths.countries, _COUNTRY_RENAMES, columns=columns)
+    return gdf.astype({"neighbour_of_mali": bool, "focus": bool})
 
 
 def load_roads(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
@@ -242,10 +251,8 @@ def load_roads(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
         ("" when untagged), ``length_km``. OSM as of August 2021; lines are not
         noded (see scripts/build_corridors.py for routing).
     """
-    gdf = _layer(paths.roads, {})
-    for col in ("ref", "name"):
-        gdf[col] = gdf[col].fillna("")
-    return gdf[["country", "road_class", "class_rank", "ref", "name", "length_km", "geometry"]]
+    columns = ["country", "road_class", "class_rank", "ref", "name", "length_km"]
+    return _layer(paths.roads, {}, columns=columns).fillna({"ref": "", "name": ""})
 
 
 def load_towns(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
@@ -263,8 +270,8 @@ def load_towns(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
         ``name:latin``), ``place_class`` (city | town), ``border_km`` (distance
         to the nearest land border).
     """
-    gdf = _layer(paths.towns, _TOWN_RENAMES)
-    return gdf[["country", "name", "place_class", "border_km", "geometry"]]
+    columns = ["country", "name", "place_class", "border_km"]
+    return _layer(paths.towns, _TOWN_RENAMES, columns=columns)
 
 
 def load_rivers(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
@@ -280,8 +287,8 @@ def load_rivers(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
     GeoDataFrame
         ``name``, ``name_en``, ``feature_class``, ``scale_rank`` (lower = larger).
     """
-    gdf = _layer(paths.rivers, _NE_RENAMES)
-    return gdf[["name", "name_en", "feature_class", "scale_rank", "geometry"]]
+    columns = ["name", "name_en", "feature_class", "scale_rank"]
+    return _layer(paths.rivers, _NE_RENAMES, columns=columns)
 
 
 def load_lakes(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
@@ -297,9 +304,9 @@ def load_lakes(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:
     GeoDataFrame
         ``name`` (None for two unnamed lakes), ``feature_class``, ``scale_rank``.
     """
-    gdf = _layer(paths.lakes, _NE_RENAMES)
+    gdf = _layer(paths.lakes, _NE_RENAMES, columns=["name", "feature_class", "scale_rank"])
     gdf["name"] = _blank_to_na(gdf["name"])
-    return gdf[["name", "feature_class", "scale_rank", "geometry"]]
+    return gdf
 
 
 def load_routes(*, paths: BundledPaths = BUNDLED) -> gpd.GeoDataFrame:

@@ -473,82 +473,81 @@ def build_admin(src: Path) -> pd.DataFrame:
     return out
 
 
+# Base layers: shapefile name -> (source GeoJSON in base/, {field: source column}).
+# A field maps from one source column; fixes applied on top are in _BASE_FIXES.
+BASE_LAYERS: dict[str, tuple[str, dict[str, str]]] = {
+    "countries": (
+        "countries_adm0_westafrica.geojson",
+        {
+            "iso3": "iso_a3",
+            "name": "name_long",
+            "name_ne": "name",
+            "neighbour": "neighbour_of_mali",
+            "focus": "focus",
+        },
+    ),
+    "roads": (
+        "roads_main_osm.geojson",
+        {
+            "country": "country",
+            "road_class": "class",
+            "class_rank": "class_rank",
+            "ref": "ref",
+            "name": "name",
+            "length_km": "length_km",
+        },
+    ),
+    "towns": (
+        "places_osm_towns.geojson",
+        {
+            "country": "country",
+            "name": "name",
+            "place_cls": "place_class",
+            "border_km": "border_km",
+        },
+    ),
+    "rivers": (
+        "rivers_ne.geojson",
+        {
+            "name": "name",
+            "name_en": "name_en",
+            "feat_class": "featurecla",
+            "scalerank": "scalerank",
+        },
+    ),
+    "lakes": (
+        "lakes_ne.geojson",
+        {"name": "name", "feat_class": "featurecla", "scalerank": "scalerank"},
+    ),
+}
+
+_BASE_FIXES = {
+    # Two names the shared file carries as mojibake ("CÃ´te d'Ivoire").
+    ("countries", "name"): lambda s: s.map(_fix_mojibake),
+    ("countries", "neighbour"): lambda s: s.astype(bool),
+    ("countries", "focus"): lambda s: s.astype(bool),
+    ("roads", "class_rank"): lambda s: s.astype("int32"),
+    ("roads", "ref"): lambda s: s.fillna(""),
+    ("roads", "name"): lambda s: s.fillna(""),
+    # Natural Earth's "Lake Débo" lost its é in the GeoJSON conversion ("Lake Dbo").
+    ("lakes", "name"): lambda s: s.replace({"Lake Dbo": "Lake Débo"}),
+}
+
+
 def build_base_layers(src: Path) -> dict[str, int]:
     """Write countries, roads, towns, rivers and lakes shapefiles; return row counts."""
-    base = src / "base"
     counts: dict[str, int] = {}
-
-    countries = gpd.read_file(base / "countries_adm0_westafrica.geojson")
-    countries = gpd.GeoDataFrame(
-        {
-            "iso3": countries["iso_a3"],
-            "name": countries["name_long"].map(_fix_mojibake),
-            "name_ne": countries["name"],
-            "neighbour": countries["neighbour_of_mali"].astype(bool),
-            "focus": countries["focus"].astype(bool),
-        },
-        geometry=countries.geometry,
-        crs=countries.crs,
-    )
-    if countries["name"].str.contains("Ã").any():
-        raise ValueError("countries: mojibake left in names")
-    _write_shapefile(countries, "countries")
-    counts["countries"] = len(countries)
-
-    roads = gpd.read_file(base / "roads_main_osm.geojson")
-    roads = gpd.GeoDataFrame(
-        {
-            "country": roads["country"],
-            "road_class": roads["class"],
-            "class_rank": roads["class_rank"].astype("int32"),
-            "ref": roads["ref"].fillna(""),
-            "name": roads["name"].fillna(""),
-            "length_km": roads["length_km"],
-        },
-        geometry=roads.geometry,
-        crs=roads.crs,
-    )
-    _write_shapefile(roads, "roads")
-    counts["roads"] = len(roads)
-
-    towns = gpd.read_file(base / "places_osm_towns.geojson")
-    towns = gpd.GeoDataFrame(
-        {
-            "country": towns["country"],
-            "name": towns["name"],
-            "place_cls": towns["place_class"],
-            "border_km": towns["border_km"],
-        },
-        geometry=towns.geometry,
-        crs=towns.crs,
-    )
-    _write_shapefile(towns, "towns")
-    counts["towns"] = len(towns)
-
-    rivers = gpd.read_file(base / "rivers_ne.geojson")
-    rivers = gpd.GeoDataFrame(
-        {
-            "name": rivers["name"],
-            "name_en": rivers["name_en"],
-            "feat_class": rivers["featurecla"],
-            "scalerank": rivers["scalerank"],
-        },
-        geometry=rivers.geometry,
-        crs=rivers.crs,
-    )
-    _write_shapefile(rivers, "rivers")
-    counts["rivers"] = len(rivers)
-
-    lakes = gpd.read_file(base / "lakes_ne.geojson")
-    # Natural Earth's "Lake Débo" lost its é in the GeoJSON conversion ("Lake Dbo").
-    lakes_name = lakes["name"].replace({"Lake Dbo": "Lake Débo"})
-    lakes = gpd.GeoDataFrame(
-        {"name": lakes_name, "feat_class": lakes["featurecla"], "scalerank": lakes["scalerank"]},
-        geometry=lakes.geometry,
-        crs=lakes.crs,
-    )
-    _write_shapefile(lakes, "lakes")
-    counts["lakes"] = len(lakes)
+    for name, (filename, fields) in BASE_LAYERS.items():
+        source = gpd.read_file(src / "base" / filename)
+        columns = {}
+        for field, column in fields.items():
+            fix = _BASE_FIXES.get((name, field), lambda s: s)
+            columns[field] = fix(source[column])
+        layer = gpd.GeoDataFrame(columns, geometry=source.geometry, crs=source.crs)
+        if layer["name"].astype(str).str.contains("Ã").any():
+            raise ValueError(f"{name}: mojibake left in names")
+        _write_shapefile(layer, name)
+        counts[name] = len(layer)
     return counts
 
 
