@@ -44,6 +44,7 @@ __all__ = [
     "dissolve_units",
     "aggregate_admin",
     "window_bounds",
+    "filter_mask",
 ]
 
 #: Columns added by :func:`assign_admin` ("" when a level does not apply).
@@ -454,7 +455,7 @@ def window_bounds(
     return s, e, prev_start, prev_end
 
 
-def _filter_mask(
+def filter_mask(
     events: pd.DataFrame,
     *,
     event_types: Iterable[str] | None,
@@ -462,6 +463,25 @@ def _filter_mask(
     actors: Iterable[str] | None,
     sources: Iterable[str] | None,
 ) -> np.ndarray:
+    """Boolean mask of the events that pass the category, type, source and actor filters.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Canonical incidents (any subset of rows). Not modified.
+    event_types, categories, actors, sources : iterable of str or None
+        As for :func:`aggregate_admin`; None keeps every event.
+
+    Returns
+    -------
+    ndarray of bool
+        One value per row of ``events``, in order.
+
+    Raises
+    ------
+    ParameterError
+        If ``categories`` names a category outside :data:`geo.schema.CATEGORIES`.
+    """
     mask = np.ones(len(events), dtype=bool)
     if categories is not None:
         wanted = list(categories)
@@ -578,7 +598,7 @@ def aggregate_admin(
             f"{[c for c in units.columns if c != units.geometry.name]}."
         )
 
-    mask = _filter_mask(
+    mask = filter_mask(
         assigned,
         event_types=event_types,
         categories=categories,

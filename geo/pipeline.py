@@ -7,15 +7,42 @@ the PDF and in the GeoPackage is the same figure.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import geopandas as gpd
 import pandas as pd
 
+from geo import __version__, bundled
+from geo.admin import aggregate_admin, assign_admin, filter_mask, window_bounds
+from geo.crs import to_metric
+from geo.errors import InsufficientDataError, ParameterError
+from geo.hotspots import gistar, hex_counts, kde_grid, surge_flags
+from geo.routes import route_report, segment_routes
+from geo.schema import SOURCE_LABELS
 from geo.settings import DEFAULTS
+from geo.sites import site_exposure
 
-__all__ = ["Filters", "Params", "Analysis"]
+__all__ = [
+    "Filters",
+    "Params",
+    "Analysis",
+    "Context",
+    "load_context",
+    "prepare_incidents",
+    "run_analysis",
+    "KEY_FIGURES",
+]
+
+#: Key figure name -> the categories it counts (None: every incident).
+KEY_FIGURES: dict[str, tuple[str, ...] | None] = {
+    "incidents": None,
+    "abductions": ("abduction",),
+    "convoy_attacks": ("attack_on_convoy",),
+    "site_attacks": ("attack_on_site",),
+}
+_LEVELS = {1: "adm1_id", 2: "adm2_id", "region_2023": "region_2023"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +92,11 @@ class Params:
     gistar_fdr : bool
         Benjamini-Hochberg correction of Gi* p-values.
     gistar_on : str
-        ``hex`` or ``admin``: the units Gi* runs on.
+        ``admin`` (the units of ``admin_level``), ``hex`` (H3 cells within
+        ``gistar_hex_reach_km`` of an event of the window) or ``none``.
+    gistar_hex_reach_km : float
+        How far from the events the hex study area reaches, km: Gi* needs the
+        empty cells around a cluster, not the whole of Mali.
     buffer_km, half_life_days, segment_km : float
         Route exposure parameters.
     site_radius_km : float
@@ -81,7 +112,8 @@ class Params:
     hex_resolution: int = DEFAULTS.hex_resolution
     gistar_alpha: float = DEFAULTS.gistar_alpha
     gistar_fdr: bool = DEFAULTS.gistar_fdr
-    gistar_on: str = "hex"
+    gistar_on: str = "admin"
+    gistar_hex_reach_km: float = 50.0
     buffer_km: float = DEFAULTS.buffer_km
     half_life_days: float = DEFAULTS.half_life_days
     segment_km: float = DEFAULTS.segment_km
@@ -113,3 +145,293 @@ class Analysis:
     generated_at: datetime
     app_version: str
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """The reference layers an analysis runs against (bundled, or the user's own).
+
+    Attributes
+    ----------
+    admin1, admin2, countries : GeoDataFrame
+        Regions, cercles and country outlines in EPSG:4326 (see :mod:`geo.bundled`).
+    routes, towns, sites : GeoDataFrame
+        Corridor routes, town points and mine/industrial sites in EPSG:4326.
+    """
+
+    admin1: gpd.GeoDataFrame
+    admin2: gpd.GeoDataFrame
+    countries: gpd.GeoDataFrame
+    routes: gpd.GeoDataFrame
+    towns: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+
+    @functools.cached_property
+    def mali(self) -> object:
+        """Mali's outline (union of the cercles), EPSG:4326 geometry."""
+        return self.admin2.union_all()
+
+    def segments(self, segment_km: float) -> gpd.GeoDataFrame:
+        """Route segments of ``segment_km`` (metric CRS), computed once per length.
+
+        Parameters
+        ----------
+        segment_km : float
+            Segment length, km.
+
+        Returns
+        -------
+        GeoDataFrame
+            Output of :func:`geo.routes.segment_routes`.
+        """
+        return _segments(self, float(segment_km))
+
+
+@functools.lru_cache(maxsize=8)
+def _segments(context: Context, segment_km: float) -> gpd.GeoDataFrame:
+    return segment_routes(context.routes, segment_km=segment_km, towns=context.towns)
+
+
+def load_context() -> Context:
+    """Load the bundled reference layers.
+
+    Returns
+    -------
+    Context
+        Admin units, countries, routes, towns and sites from ``data/``.
+    """
+    return Context(
+        admin1=bundled.load_admin(1),
+        admin2=bundled.load_admin(2),
+        countries=bundled.load_countries(),
+        routes=bundled.load_routes(),
+        towns=bundled.load_towns(),
+        sites=bundled.load_sites("points"),
+    )
+
+
+def prepare_incidents(incidents: gpd.GeoDataFrame, context: Context) -> gpd.GeoDataFrame:
+    """Assign every incident its country, region, cercle and 2023 region.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Canonical incidents (EPSG:4326). Not modified.
+    context : Context
+        Reference layers.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with :data:`geo.admin.ASSIGNED_COLUMNS` added.
+    """
+    return assign_admin(
+        incidents, admin1=context.admin1, admin2=context.admin2, countries=context.countries
+    )
+
+
+def _key_figures(events: pd.DataFrame) -> dict[str, int]:
+    out: dict[str, int] = {"fatalities": int(events["fatalities"].sum())}
+    for name, cats in KEY_FIGURES.items():
+        out[name] = int(len(events) if cats is None else events["category"].isin(cats).sum())
+    return out
+
+
+def _units(context: Context, level: object) -> gpd.GeoDataFrame:
+    if level == 1:
+        return context.admin1
+    if level in (2, "region_2023"):
+        return context.admin2
+    raise ParameterError(f"`admin_level` was {level!r} but is expected to be in {list(_LEVELS)}")
+
+
+def run_analysis(
+    assigned: gpd.GeoDataFrame,
+    report: object,
+    filters: Filters,
+    params: Params,
+    *,
+    context: Context,
+) -> Analysis:
+    """Run every analysis for one window and one set of parameters.
+
+    Parameters
+    ----------
+    assigned : GeoDataFrame
+        Incidents from :func:`prepare_incidents` (EPSG:4326), all dates.
+    report : ValidationReport
+        The validation report of the read that produced them.
+    filters : Filters
+        Window and filters. The window applies to every figure except site
+        exposure, whose 30/90/365-day windows end on ``params.as_of``.
+    params : Params
+        Analysis parameters.
+    context : Context
+        Reference layers (:func:`load_context`).
+
+    Returns
+    -------
+    Analysis
+        Figures, tables and layers, each in EPSG:4326 where it has geometry.
+
+    Raises
+    ------
+    ParameterError
+        If the window or a parameter is invalid.
+    """
+    start, end, prev_start, prev_end = window_bounds(filters.start, filters.end)
+    as_of = pd.Timestamp(params.as_of)
+    if params.admin_level not in _LEVELS:
+        raise ParameterError(
+            f"`admin_level` was {params.admin_level!r} but is expected to be in {list(_LEVELS)}"
+        )
+    chosen = filter_mask(
+        assigned,
+        event_types=None,
+        categories=filters.categories,
+        actors=filters.actors,
+        sources=filters.sources,
+    )
+    dates = assigned["event_date"]
+    in_window = chosen & ((dates >= start) & (dates <= end)).to_numpy()
+    in_prev = chosen & ((dates >= prev_start) & (dates <= prev_end)).to_numpy()
+    window = assigned[in_window]
+    upto_as_of = assigned[chosen & (dates <= as_of).to_numpy()]
+
+    n_imprecise = int((~window["precise"].astype(bool)).sum())
+    left_out = {
+        "outside the window": int((chosen & ~in_window).sum()),
+        "filtered out (category, source or actor)": int((~chosen).sum()),
+        "imprecise location (left out of KDE, hexes, Gi*, route and site exposure)": (
+            0 if filters.include_imprecise else n_imprecise
+        ),
+    }
+
+    admin_stats = aggregate_admin(
+        assigned,
+        _units(context, params.admin_level),
+        level=params.admin_level,
+        start=start,
+        end=end,
+        categories=filters.categories,
+        actors=filters.actors,
+        sources=filters.sources,
+    ).to_crs(4326)
+
+    kde = None
+    if len(window):
+        kde = kde_grid(
+            to_metric(window, what="incidents"),
+            bandwidth_km=params.kde_bandwidth_km,
+            cell_m=params.kde_cell_m,
+            include_imprecise=filters.include_imprecise,
+        )
+    hexes = hex_counts(
+        window, resolution=params.hex_resolution, include_imprecise=filters.include_imprecise
+    )
+    gistar_result, gistar_message = _gistar(window, admin_stats, params, filters)
+    level_col = _LEVELS[params.admin_level]
+    surge = surge_flags(assigned[chosen], unit_col=level_col, as_of=as_of)
+
+    segments = context.segments(params.segment_km)
+    routes = route_report(
+        segments,
+        window,
+        routes=context.routes,
+        buffer_km=params.buffer_km,
+        half_life_days=params.half_life_days,
+        as_of=as_of,
+        include_imprecise=filters.include_imprecise,
+    )
+    sites = site_exposure(
+        context.sites,
+        upto_as_of,
+        radius_km=params.site_radius_km,
+        as_of=as_of,
+        include_imprecise=filters.include_imprecise,
+        half_life_days=params.half_life_days,
+    )
+    figures = _key_figures(window)
+    previous = _key_figures(assigned[in_prev])
+    figures.update({f"prev_{k}": v for k, v in previous.items()})
+    used_sources = sorted(set(window["source"].astype(str))) or sorted(
+        set(assigned["source"].astype(str))
+    )
+    return Analysis(
+        filters=filters,
+        params=params,
+        incidents=window,
+        admin_stats=admin_stats,
+        kde=kde,
+        hexes=hexes,
+        gistar=gistar_result,
+        gistar_message=gistar_message,
+        surge=surge,
+        segments=routes.exposure.to_crs(4326),
+        route_summary=routes.to_frame(),
+        worst_stretches=routes.stretches,
+        sites=sites.sort_values("rank").to_crs(4326),
+        key_figures=figures,
+        left_out=left_out,
+        sources=[SOURCE_LABELS.get(s, s) for s in used_sources],
+        report=report,
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        app_version=__version__,
+        notes=_notes(window, routes.meta),
+    )
+
+
+def _hex_study_area(window: gpd.GeoDataFrame, reach_km: float) -> object:
+    """Area within ``reach_km`` of the window's events (EPSG:4326 geometry), or None."""
+    if len(window) == 0:
+        return None
+    metric = to_metric(window, what="incidents")
+    area = metric.buffer(reach_km * 1000.0, resolution=8).union_all()
+    return gpd.GeoSeries([area], crs=metric.crs).to_crs(4326).iloc[0]
+
+
+def _gistar(
+    window: gpd.GeoDataFrame, admin_stats: gpd.GeoDataFrame, params: Params, filters: Filters
+) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    if params.gistar_on not in ("admin", "hex", "none"):
+        raise ParameterError(
+            f"`gistar_on` was {params.gistar_on!r} but is expected to be in "
+            "['admin', 'hex', 'none']"
+        )
+    if params.gistar_on == "none":
+        return None, "Gi* was not requested."
+    try:
+        if params.gistar_on == "hex":
+            units = hex_counts(
+                window,
+                resolution=params.hex_resolution,
+                include_imprecise=filters.include_imprecise,
+                study_area=_hex_study_area(window, params.gistar_hex_reach_km),
+            )
+        else:
+            units = admin_stats
+        result = gistar(
+            units,
+            value_col="incidents",
+            alpha=params.gistar_alpha,
+            fdr=params.gistar_fdr,
+            seed=params.seed,
+            min_events=DEFAULTS.gistar_min_events,
+        )
+    except InsufficientDataError as exc:
+        return None, str(exc)
+    return result, None
+
+
+def _notes(window: pd.DataFrame, route_meta: dict) -> list[str]:
+    notes = []
+    if len(window) == 0:
+        notes.append("No incident in this window and these filters.")
+    if "news" in set(window["source"].astype(str)):
+        notes.append(
+            "The news-compiled log is a sample of reported incidents, town-level at best; "
+            "many rural incidents are never reported."
+        )
+    if route_meta.get("limits"):
+        notes.append(str(route_meta["limits"]))
+    return notes
