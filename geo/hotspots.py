@@ -978,7 +978,8 @@ def surge_flags(
         sel = (back >= lo) & (back <= hi)
         return pd.Series(keys[sel]).value_counts()
 
-    ids = sorted(set(keys) | set(map(str, unit_ids or [])))
+    extra_ids = [] if unit_ids is None else [str(u) for u in unit_ids]
+    ids = sorted(set(keys) | set(extra_ids))
     frame = pd.DataFrame(index=pd.Index(ids, name="unit_id"))
     frame["latest_week"] = count(0, 6).reindex(ids).fillna(0).astype("int64").to_numpy()
     frame["avg_week_prev_4"] = count(7, 34).reindex(ids).fillna(0).to_numpy() / 4.0
