@@ -145,6 +145,7 @@ class Analysis:
     generated_at: datetime
     app_version: str
     notes: list[str] = field(default_factory=list)
+    kde_message: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,14 +319,18 @@ def run_analysis(
         sources=filters.sources,
     ).to_crs(4326)
 
-    kde = None
+    kde, kde_message = None, "No incident in this window and these filters."
     if len(window):
-        kde = kde_grid(
-            to_metric(window, what="incidents"),
-            bandwidth_km=params.kde_bandwidth_km,
-            cell_m=params.kde_cell_m,
-            include_imprecise=filters.include_imprecise,
-        )
+        try:
+            kde = kde_grid(
+                to_metric(window, what="incidents"),
+                bandwidth_km=params.kde_bandwidth_km,
+                cell_m=params.kde_cell_m,
+                include_imprecise=filters.include_imprecise,
+            )
+            kde_message = None
+        except InsufficientDataError as exc:
+            kde_message = str(exc)
     hexes = hex_counts(
         window, resolution=params.hex_resolution, include_imprecise=filters.include_imprecise
     )
@@ -378,6 +383,7 @@ def run_analysis(
         generated_at=datetime.now(UTC).replace(microsecond=0),
         app_version=__version__,
         notes=_notes(window, routes.meta),
+        kde_message=kde_message,
     )
 
 
