@@ -1,4 +1,4 @@
-"""Choropleth of incidents per admin unit (counts or rate), with change against the previous window."""
+"""Choropleth of incidents per admin unit (count or rate) with the change vs the previous window."""
 
 from __future__ import annotations
 
@@ -6,20 +6,12 @@ import math
 
 import folium
 import geopandas as gpd
-import numpy as np
 
 from geo.errors import ParameterError
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
-from layers.legend import LegendItem, swatch_legend
+from layers.legend import classes_legend
 from layers.safe import safe_text
-from layers.style import (
-    ZERO_COLOR,
-    bin_values,
-    class_breaks,
-    class_palette,
-    format_number,
-    range_labels,
-)
+from layers.style import classify, format_number
 
 __all__ = ["ADMIN_COLUMNS", "VALUE_COLUMNS", "build_admin", "change_text"]
 
@@ -127,20 +119,16 @@ def build_admin(
     require_columns(stats, ADMIN_COLUMNS, what="build_admin")
     gdf = to_wgs84(stats, what="build_admin")
     values = gdf[value_column].to_numpy(dtype=float)
-    breaks = class_breaks(values, n_classes=n_classes)
-    colors = bin_values(values, breaks)
-    palette = [ZERO_COLOR, *class_palette(len(breaks))] if breaks else [ZERO_COLOR]
+    breaks, palette, index = classify(values, n_classes=n_classes)
     styles = [
         {"color": "#4d4d4d", "weight": 0.8, "fillColor": c, "fillOpacity": 0.72} for c in palette
     ]
     extra = {
-        "s": [palette.index(c) for c in colors],
+        "s": index,
         "i": [format_number(v) for v in gdf["incidents"]],
         "f": [format_number(v) for v in gdf["fatalities"]],
         "r": [format_number(v, digits=2) for v in gdf["incidents_per_1000km2"]],
-        "c": [
-            change_text(c, p) for c, p in zip(gdf["change"], gdf["change_pct"], strict=True)
-        ],
+        "c": [change_text(c, p) for c, p in zip(gdf["change"], gdf["change_pct"], strict=True)],
     }
     fc = feature_collection(gdf, {"name": "n"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
@@ -158,16 +146,6 @@ def build_admin(
             highlight=True,
         ).add_to(group)
     if legend:
-        integer = value_column != "incidents_per_1000km2" and bool(
-            np.all(np.mod(values[np.isfinite(values)], 1) == 0)
-        )
-        items = [LegendItem("0", ZERO_COLOR)] + [
-            LegendItem(label, color)
-            for label, color in zip(
-                range_labels(breaks, integer=integer), palette[1:], strict=True
-            )
-        ]
-        swatch_legend(items, title=f"{name}: {VALUE_COLUMNS[value_column]}", note=note).add_to(
-            group
-        )
+        title = f"{name}: {VALUE_COLUMNS[value_column]}"
+        classes_legend(values, breaks, palette, title=title, note=note).add_to(group)
     return group

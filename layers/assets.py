@@ -44,6 +44,7 @@ __all__ = [
     "LOCAL_JS",
     "LOCAL_CSS",
     "DROPPED",
+    "NOT_LEAFLET",
     "UnvendoredAssetError",
     "use_local_assets",
     "inline_assets",
@@ -73,6 +74,18 @@ LOCAL_CSS: dict[str, str] = {
 }
 #: folium link names deliberately not loaded (see the module docstring).
 DROPPED: frozenset[str] = frozenset({"glyphicons_css", "awesome_rotate_css"})
+#: Map defaults that only folium.Icon markers, plugins or jQuery-based code need; left out
+#: with ``minimal=True`` (a smaller exported page) unless the tree holds such an element.
+NOT_LEAFLET: frozenset[str] = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "bootstrap_css",
+        "awesome_markers",
+        "awesome_markers_css",
+        "awesome_markers_font_css",
+    }
+)
 
 _REMOTE = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
 
@@ -126,7 +139,9 @@ def _localise(
     return out
 
 
-def use_local_assets(m: folium.Map, *, base_url: str = DEFAULT_BASE_URL) -> folium.Map:
+def use_local_assets(
+    m: folium.Map, *, base_url: str = DEFAULT_BASE_URL, minimal: bool = False
+) -> folium.Map:
     """Rewrite the asset links of ``m`` and of every element in its tree to vendored copies.
 
     Parameters
@@ -137,6 +152,11 @@ def use_local_assets(m: folium.Map, *, base_url: str = DEFAULT_BASE_URL) -> foli
         calls this again when it renders).
     base_url : str
         Absolute URL path where ``static/`` is served, ``/app/static`` in Streamlit.
+    minimal : bool
+        Leave out the map defaults of :data:`NOT_LEAFLET` (jQuery, Bootstrap,
+        Font Awesome, awesome-markers) when nothing in the tree needs them
+        (no ``folium.Icon``, no plugin listing them itself, no
+        ``objects_to_stay_in_front``). Saves about 1.5 MB in an inlined page.
 
     Returns
     -------
@@ -154,25 +174,42 @@ def use_local_assets(m: folium.Map, *, base_url: str = DEFAULT_BASE_URL) -> foli
         :mod:`layers.legend`).
     """
     base = _check_base_url(base_url)
-    for element in _walk(m):
+    elements = list(_walk(m))
+    minimal = (
+        minimal
+        and not m.objects_to_stay_in_front
+        and not any(isinstance(e, folium.Icon) for e in elements)
+    )
+    for element in elements:
         if isinstance(element, ColorMap):
             raise UnvendoredAssetError(
                 "a branca ColorMap is on the map; streamlit-folium then loads d3 from a CDN. "
                 "Use layers.legend.ramp_legend instead."
             )
         if isinstance(element, JSCSSMixin):
-            element.default_js = _localise(list(element.default_js), LOCAL_JS, base, element)
-            element.default_css = _localise(list(element.default_css), LOCAL_CSS, base, element)
+            js, css = list(element.default_js), list(element.default_css)
+            if minimal and element is m:
+                js = [(n, u) for n, u in js if n not in NOT_LEAFLET]
+                css = [(n, u) for n, u in css if n not in NOT_LEAFLET]
+            element.default_js = _localise(js, LOCAL_JS, base, element)
+            element.default_css = _localise(css, LOCAL_CSS, base, element)
     figure = m.get_root()
     if isinstance(figure, Figure):
-        _scrub_header(figure, base)
+        needed = {n for e in elements if isinstance(e, JSCSSMixin) for n, _ in e.default_js}
+        needed |= {n for e in elements if isinstance(e, JSCSSMixin) for n, _ in e.default_css}
+        _scrub_header(figure, base, keep=needed)
     return m
 
 
-def _scrub_header(figure: Figure, base: str) -> None:
-    """Fix links a render before localisation left in the page header."""
+def _scrub_header(figure: Figure, base: str, *, keep: set[str]) -> None:
+    """Fix or drop links that an earlier render left in the page header."""
     for name, child in list(figure.header._children.items()):
-        if not isinstance(child, JavascriptLink | CssLink) or not _is_remote(child.url):
+        if not isinstance(child, JavascriptLink | CssLink):
+            continue
+        if name not in keep and (name in LOCAL_JS or name in LOCAL_CSS or name in DROPPED):
+            del figure.header._children[name]
+            continue
+        if not _is_remote(child.url):
             continue
         table = LOCAL_JS if isinstance(child, JavascriptLink) else LOCAL_CSS
         if name in DROPPED:

@@ -18,7 +18,7 @@ from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
-from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
+from layers._geojson import GeoJsonLayer, feature_collection, to_wgs84
 from layers.legend import add_css
 from layers.safe import safe_text
 from layers.style import BASEMAP
@@ -32,16 +32,17 @@ __all__ = [
     "online_tiles",
 ]
 
-#: Layers build_basemap draws, bottom to top, with the columns each needs.
-BASEMAP_KEYS: dict[str, tuple[str, ...]] = {
+#: Layers build_basemap draws, bottom to top, with the columns each needs (a tuple of
+#: alternatives: the bundled shapefiles' 10-character names first, the GeoJSON names second).
+BASEMAP_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "countries": (),
     "adm0": (),
     "lakes": (),
     "rivers": (),
     "adm2": (),
     "adm1": (),
-    "roads": ("class",),
-    "towns": ("name", "place_class"),
+    "roads": (("road_class", "class"),),
+    "towns": (("name",), ("place_cls", "place_class")),
 }
 #: Road line widths (px) by OSM class; other classes get the secondary width.
 ROAD_WIDTHS: dict[str, float] = {"motorway": 2.6, "trunk": 2.2, "primary": 1.6, "secondary": 1.0}
@@ -136,8 +137,18 @@ _ROAD_STYLES = [
 
 
 def _prepared(gdf: gpd.GeoDataFrame, key: str, tolerance_deg: float) -> gpd.GeoDataFrame:
-    require_columns(gdf, BASEMAP_KEYS[key], what=f"basemap layer {key!r}")
-    out = to_wgs84(gdf, what=f"basemap layer {key!r}")
+    """Reproject, simplify, and rename the needed columns to their first (canonical) name."""
+    what = f"basemap layer {key!r}"
+    rename = {}
+    for alternatives in BASEMAP_KEYS[key]:
+        found = next((c for c in alternatives if c in gdf.columns), None)
+        if found is None:
+            raise ParameterError(
+                f"{what}: needs a column named one of {list(alternatives)}; "
+                f"it has {list(map(str, gdf.columns))}."
+            )
+        rename[found] = alternatives[0]
+    out = to_wgs84(gdf, what=what)[[*rename, gdf.geometry.name]].rename(columns=rename)
     if tolerance_deg > 0 and key != "towns":
         out = out.set_geometry(out.geometry.simplify(tolerance_deg, preserve_topology=True))
     return out
@@ -145,7 +156,7 @@ def _prepared(gdf: gpd.GeoDataFrame, key: str, tolerance_deg: float) -> gpd.GeoD
 
 def _merged_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One merged (multi)line per road class: a few features instead of thousands."""
-    cls = roads["class"].where(roads["class"].isin(_ROAD_CLASSES), "secondary")
+    cls = roads["road_class"].where(roads["road_class"].isin(_ROAD_CLASSES), "secondary")
     rows = []
     for i, c in enumerate(_ROAD_CLASSES):
         geoms = roads.geometry[(cls == c).to_numpy()]
@@ -172,9 +183,10 @@ def build_basemap(
     layers : mapping of str to GeoDataFrame
         Any of :data:`BASEMAP_KEYS`: ``countries`` (all land), ``adm0`` (Mali),
         ``lakes``, ``rivers``, ``adm2`` (cercles), ``adm1`` (regions), ``roads``
-        (column ``class``: motorway, trunk, primary, secondary), ``towns``
-        (columns ``name`` and ``place_class``: city, town or village). Any CRS
-        (reprojected to EPSG:4326).
+        (column ``road_class`` or ``class``: motorway, trunk, primary,
+        secondary), ``towns`` (``name`` and ``place_cls`` or ``place_class``:
+        city, town or village). Any CRS (reprojected to EPSG:4326). Only these
+        columns are read; nothing else is embedded.
     name : str
         Name in the layer switcher.
     show : bool
@@ -225,7 +237,7 @@ def build_basemap(
 
 
 def _add_towns(group: folium.FeatureGroup, towns: gpd.GeoDataFrame, common: dict) -> None:
-    ranks = towns["place_class"].where(towns["place_class"].isin(list(LABEL_MIN_ZOOM)), "village")
+    ranks = towns["place_cls"].where(towns["place_cls"].isin(list(LABEL_MIN_ZOOM)), "village")
     is_point = (towns.geometry.geom_type == "Point").to_numpy()
     fc = feature_collection(
         towns[is_point], {"name": "n"}, extra={"r": ranks[is_point].tolist()}, decimals=4

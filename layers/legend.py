@@ -12,17 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
+import numpy as np
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
 from layers.safe import safe_text
-from layers.style import BASEMAP, check_color
+from layers.style import BASEMAP, check_color, range_labels
 
-__all__ = ["LegendItem", "Legend", "swatch_legend", "ramp_legend", "LAYERS_CSS", "add_css"]
+__all__ = [
+    "LegendItem",
+    "Legend",
+    "swatch_legend",
+    "ramp_legend",
+    "classes_legend",
+    "LAYERS_CSS",
+    "add_css",
+]
 
-SHAPES = ("box", "line", "dashed_line", "circle", "dashed_circle", "hatched")
+SHAPES = ("box", "line", "dashed_line", "circle", "dashed_circle", "ring")
 POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
 #: CSS shared by the legend boxes and the basemap town labels (added once per page).
@@ -41,16 +50,20 @@ html .leaflet-container { background: BACKGROUND; }
 .srm-legend .srm-key.circle { flex-basis: 12px; height: 12px; border-radius: 50%; }
 .srm-legend .srm-key.dashed_circle { flex-basis: 12px; height: 12px; border-radius: 50%;
   border-style: dashed; border-width: 2px; }
+.srm-legend .srm-key.ring { flex-basis: 12px; height: 12px; border-radius: 50%;
+  border-width: 3px; background: transparent; }
 .srm-legend .srm-ramp { height: 12px; border: 1px solid #555; margin: 2px 0; }
 .srm-legend .srm-ends { display: flex; justify-content: space-between; }
 .srm-legend .srm-note { margin-top: 4px; color: #555; font-size: 11px; }
-.srm-town-label { background: transparent; border: 0; box-shadow: none; padding: 0;
-  color: #333; font: 11px Arial, sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }
-.srm-town-label::before { display: none; }
+.leaflet-tooltip.srm-town-label { background: transparent; border: 0; box-shadow: none;
+  padding: 0; color: #333; font: 11px Arial, sans-serif;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+.leaflet-tooltip.srm-town-label::before { display: none; }
 .leaflet-container:not(.srm-show-city) .srm-rank-city,
 .leaflet-container:not(.srm-show-town) .srm-rank-town,
 .leaflet-container:not(.srm-show-village) .srm-rank-village { display: none; }
-.srm-popup td, .srm-popup th { padding: 1px 4px; vertical-align: top; text-align: left; }
+.srm-popup td, .srm-popup th { padding: 1px 4px; vertical-align: top; text-align: left;
+  overflow-wrap: anywhere; }
 .srm-popup { font: 12px/1.35 Arial, sans-serif; max-width: 320px; }
 .srm-popup .srm-url { word-break: break-all; color: #555; }
 </style>
@@ -76,7 +89,7 @@ class LegendItem:
     color : str
         ``#rrggbb`` key colour.
     shape : str
-        One of ``box``, ``line``, ``dashed_line``, ``circle``, ``dashed_circle``.
+        One of ``box``, ``line``, ``dashed_line``, ``circle``, ``dashed_circle``, ``ring``.
     size_px : float
         Line width or border width of the key.
     """
@@ -94,7 +107,7 @@ class LegendItem:
         size = float(self.size_px)
         if self.shape in ("line", "dashed_line"):
             key = f"border-top-color:{color};border-top-width:{size:.1f}px"
-        elif self.shape == "dashed_circle":
+        elif self.shape in ("dashed_circle", "ring"):
             key = f"border-color:{color};background:transparent"
         else:
             key = f"background:{color}"
@@ -239,3 +252,36 @@ def ramp_legend(
         f"<span>{safe_text(high_label)}</span></div>"
     )
     return Legend(_frame(title, ramp, note), position=position)
+
+
+def classes_legend(
+    values: Sequence[float] | np.ndarray,
+    breaks: Sequence[float],
+    palette: Sequence[str],
+    *,
+    title: str,
+    note: str = "",
+    position: str = "bottomright",
+) -> Legend:
+    """Legend of the count/rate classes made by :func:`layers.style.classify`.
+
+    Parameters
+    ----------
+    values : array-like of float
+        The classified values (whole numbers get integer ranges such as ``3–10``).
+    breaks, palette : sequence
+        From :func:`layers.style.classify` (``palette[0]`` is the zero class).
+    title, note, position :
+        As for :func:`swatch_legend`.
+
+    Returns
+    -------
+    Legend
+    """
+    arr = np.asarray(values, dtype=float)
+    integer = bool(np.all(np.mod(arr[np.isfinite(arr)], 1) == 0))
+    labels = range_labels(breaks, integer=integer)
+    items = [LegendItem("0", palette[0])] + [
+        LegendItem(label, color) for label, color in zip(labels, palette[1:], strict=True)
+    ]
+    return swatch_legend(items, title=title, note=note, position=position)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from geo.errors import ParameterError
 
@@ -21,6 +22,8 @@ __all__ = [
     "EXPOSURE_CLASSES",
     "EXPOSURE_COLORS",
     "EXPOSURE_WEIGHTS",
+    "UNCLASSED_COLOR",
+    "exposure_index",
     "GISTAR_CLASSES",
     "GISTAR_COLORS",
     "GISTAR_LABELS",
@@ -32,6 +35,7 @@ __all__ = [
     "class_breaks",
     "bin_values",
     "class_palette",
+    "classify",
     "range_labels",
     "format_number",
     "colorize_density",
@@ -58,6 +62,8 @@ EXPOSURE_COLORS: dict[str, str] = {
     "high": "#f46d43",
     "critical": "#a50026",
 }
+#: Colour of routes or sites without an exposure class.
+UNCLASSED_COLOR = "#969696"
 #: Line width (px) of route segments by class, so the order reads without colour.
 EXPOSURE_WEIGHTS: dict[str, float] = {"low": 3.0, "medium": 4.5, "high": 6.0, "critical": 7.5}
 
@@ -234,6 +240,38 @@ def bin_values(values: Sequence[float] | np.ndarray, breaks: Sequence[float]) ->
     return out
 
 
+def classify(
+    values: Sequence[float] | np.ndarray, *, n_classes: int = 5
+) -> tuple[list[float], list[str], list[int]]:
+    """Display classes of ``values``: breaks, palette (zero colour first) and each value's class.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Counts or rates, one per feature.
+    n_classes : int
+        Wanted number of positive classes (see :func:`class_breaks`).
+
+    Returns
+    -------
+    breaks : list of float
+        Upper bounds of the positive classes.
+    palette : list of str
+        ``[ZERO_COLOR, class 1, ..., class n]``.
+    index : list of int
+        Position in ``palette`` of each value (0 for zero, NaN or negative).
+
+    Examples
+    --------
+    >>> classify([0, 1, 1, 2, 10], n_classes=3)
+    ([1.0, 2.0, 10.0], ['#f0f0f0', '#ffffb2', '#fd8d3c', '#bd0026'], [0, 1, 1, 2, 3])
+    """
+    breaks = class_breaks(values, n_classes=n_classes)
+    palette = [ZERO_COLOR, *_palette(len(breaks))] if breaks else [ZERO_COLOR]
+    index = [palette.index(c) for c in bin_values(values, breaks)]
+    return breaks, palette, index
+
+
 def _palette(n: int) -> tuple[str, ...]:
     """Spread ``n`` colours over :data:`SEQUENTIAL` so that few classes still span light to dark."""
     if n <= 1:
@@ -343,3 +381,31 @@ def colorize_density(density: np.ndarray, *, vmax: float | None = None) -> np.nd
     out = np.stack([np.interp(t, pos, rgba[:, k]) for k in range(4)], axis=-1)
     out[~np.isfinite(arr)] = 0
     return np.round(out).astype(np.uint8)
+
+
+def exposure_index(values: pd.Series, *, what: str) -> list[int]:
+    """Position of each exposure class in EXPOSURE_CLASSES (``len(EXPOSURE_CLASSES)`` if missing).
+
+    Parameters
+    ----------
+    values : Series
+        ``exposure_class`` values: low, medium, high, critical or missing.
+    what : str
+        Caller, for the message.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    ParameterError
+        On a value outside :data:`layers.style.EXPOSURE_CLASSES`.
+    """
+    cls = values.astype("object").where(values.notna(), None)
+    bad = sorted({str(c) for c in cls.dropna().unique()} - set(EXPOSURE_CLASSES))
+    if bad:
+        raise ParameterError(
+            f"{what}: exposure_class values {bad} are not in {list(EXPOSURE_CLASSES)}."
+        )
+    return [len(EXPOSURE_CLASSES) if c is None else EXPOSURE_CLASSES.index(c) for c in cls]

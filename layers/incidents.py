@@ -1,0 +1,351 @@
+"""Incidents: precise events as clustered points, imprecise ones as dashed approximate circles.
+
+The page must stay small with 20,000 events (DESIGN.md: < 5 MB), so events are
+embedded as one compact array: each row holds latitude, longitude, category,
+fatalities, and for every text field an index into a table of that field's
+distinct values (dates, actors, places and sources repeat a lot). Popups are
+built in the browser only when opened. Every string is neutralised by
+:func:`layers.safe.safe_text` before it is embedded.
+
+Precise events (``precise`` True) are clustered with Leaflet.markercluster
+(vendored in ``static/``). Imprecise events are never drawn as pins: a dashed
+circle of :data:`APPROX_RADIUS_KM` by ``geo_precision`` (2: about 25 km, 3: a
+region-level location, 50 km) shows the area the event is known to within.
+
+The source URL is shown as text, not as a live link: a click from the map frame
+would open a page from the analyst's machine and tell that site who is looking;
+the analyst can copy the address when they decide to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from folium.elements import JSCSSMixin
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from geo.errors import ParameterError
+from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
+from layers._geojson import js_literal, require_columns, to_wgs84
+from layers.legend import LegendItem, swatch_legend
+from layers.safe import safe_text
+from layers.style import CATEGORY_COLORS
+
+__all__ = [
+    "INCIDENT_COLUMNS",
+    "APPROX_RADIUS_KM",
+    "POPUP_FIELDS",
+    "IncidentLayer",
+    "build_incidents",
+]
+
+#: Input contract: the canonical incident record (geo.schema), these columns at least.
+INCIDENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "source",
+    "event_date",
+    "category",
+    "event_type",
+    "actor1",
+    "actor2",
+    "fatalities",
+    "location",
+    "geo_precision",
+    "precise",
+    "notes",
+    "source_url",
+)
+#: Radius (km) of the approximate circle of an imprecise event, by geo_precision.
+APPROX_RADIUS_KM: dict[int, float] = {2: 25.0, 3: 50.0}
+#: Text fields of the popup, in order: (key, label).
+POPUP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("date", "Date"),
+    ("event_type", "Event type"),
+    ("actors", "Actors"),
+    ("location", "Location"),
+    ("source", "Source"),
+    ("source_url", "Source address"),
+    ("event_id", "Event id"),
+    ("notes", "Notes"),
+)
+#: Decimal places of event coordinates on the page (about 1 m).
+_DECIMALS = 5
+
+
+class IncidentLayer(JSCSSMixin, folium.map.Layer):
+    """Clustered precise events and approximate circles, from one compact table.
+
+    Built by :func:`build_incidents`; it loads Leaflet.markercluster through the
+    same link names as ``folium.plugins.MarkerCluster``, so
+    :func:`layers.assets.use_local_assets` serves it from ``static/``.
+    """
+
+    default_js = list(MarkerCluster.default_js)
+    default_css = list(MarkerCluster.default_css)
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function() {
+            var T = {{ this.js("tables") }};
+            var F = {{ this.js("fields") }};
+            var C = {{ this.js("categories") }};
+            var P = {{ this.js("precise") }};
+            var A = {{ this.js("approx") }};
+            var O = {{ this.js("look") }};
+            var nf = 4;
+            function popup(r, km) {
+                var c = C[r[2]];
+                var h = '<div class="srm-popup"><div><b>' + c[0] + "</b></div><table>";
+                for (var k = 0; k < F.length; k++) {
+                    var v = T[k][r[nf + k]];
+                    if (v) { h += '<tr><th>' + F[k][0] + '</th><td class="' + F[k][1] + '">'
+                        + v + "</td></tr>"; }
+                }
+                h += "<tr><th>" + O.fatalities + "</th><td>"
+                    + (r[3] === null ? "–" : r[3]) + "</td></tr>";
+                if (km) { h += "<tr><th>" + O.precision + "</th><td>" + O.approx_text
+                    + " " + km + " km</td></tr>"; }
+                return h + "</table></div>";
+            }
+            var group = L.featureGroup();
+            var cluster = L.markerClusterGroup(O.cluster);
+            var markers = [];
+            P.forEach(function(r) {
+                var m = L.circleMarker([r[0], r[1]], {
+                    radius: O.radius, color: "#ffffff", weight: 1, fillColor: C[r[2]][1],
+                    fillOpacity: 0.95
+                });
+                m.bindPopup(function() { return popup(r, 0); }, {maxWidth: 340});
+                markers.push(m);
+            });
+            cluster.addLayers(markers);
+            group.addLayer(cluster);
+            A.forEach(function(r) {
+                var km = r[r.length - 1];
+                var c = L.circle([r[0], r[1]], {
+                    radius: km * 1000, color: C[r[2]][1], weight: 1.5, dashArray: "6 5",
+                    fillColor: C[r[2]][1], fillOpacity: 0.06
+                });
+                c.bindPopup(function() { return popup(r, km); }, {maxWidth: 340});
+                group.addLayer(c);
+            });
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        *,
+        tables: list[list[str]],
+        categories: list[list[str]],
+        precise: list[list],
+        approx: list[list],
+        bounds: list[list[float | None]],
+        marker_radius_px: float = 6.0,
+    ):
+        super().__init__(name=None, overlay=True, control=False, show=True)
+        self._name = "IncidentLayer"
+        self.tables = tables
+        self.fields = [
+            [safe_text(label), "srm-url" if key == "source_url" else ""]
+            for key, label in POPUP_FIELDS
+        ]
+        self.categories = categories
+        self.precise = precise
+        self.approx = approx
+        self.bounds = bounds
+        self.look = {
+            "radius": float(marker_radius_px),
+            "fatalities": safe_text("Fatalities"),
+            "precision": safe_text("Location precision"),
+            "approx_text": safe_text("approximate, within about"),
+            "cluster": {"chunkedLoading": True, "maxClusterRadius": 45},
+        }
+
+    def js(self, attr: str) -> str:
+        """Compact JSON of one attribute, for the template."""
+        return js_literal(getattr(self, attr))
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return self.bounds
+
+
+def _encode(values: pd.Series) -> tuple[list[str], np.ndarray]:
+    """Neutralise and dictionary-encode one text column: (distinct values, code per row)."""
+    text = [safe_text(v) for v in values.tolist()]
+    codes, uniques = pd.factorize(pd.Series(text, dtype=object), sort=False)
+    return [str(u) for u in uniques], codes
+
+
+def _date_text(gdf: gpd.GeoDataFrame) -> pd.Series:
+    dates = pd.to_datetime(gdf["event_date"], errors="coerce")
+    out = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "")
+    if "date_precision" in gdf.columns:
+        prec = gdf["date_precision"].astype("object")
+        coarse = prec.isin(["week", "month"])
+        out = out.where(~coarse, out + " (" + prec.astype(str) + " precision)")
+    return out
+
+
+def _actors(gdf: gpd.GeoDataFrame) -> pd.Series:
+    a1 = gdf["actor1"].astype("object").where(gdf["actor1"].notna(), "").astype(str)
+    a2 = gdf["actor2"].astype("object").where(gdf["actor2"].notna(), "").astype(str)
+    both = (a1.str.len() > 0) & (a2.str.len() > 0)
+    return (a1 + np.where(both, " vs ", "") + a2).str.strip()
+
+
+def build_incidents(
+    incidents: gpd.GeoDataFrame,
+    *,
+    name: str,
+    show: bool = True,
+    note_chars: int = 300,
+    notes_budget_chars: int = 600_000,
+    approx_radius_km: Mapping[int, float] = APPROX_RADIUS_KM,
+    marker_radius_px: float = 6.0,
+    note: str = "",
+    legend: bool = True,
+) -> folium.FeatureGroup:
+    """Draw incidents: precise ones clustered, imprecise ones as approximate dashed circles.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Canonical incident records (:data:`INCIDENT_COLUMNS` at least; ``date_precision``
+        is used when present), Point geometry, any CRS. Not modified.
+    name : str
+        Layer name and legend title.
+    show : bool
+        Shown when the map opens.
+    note_chars : int
+        Notes longer than this are cut (with "…") in popups; 0 leaves notes out.
+    notes_budget_chars : int
+        Characters of notes the page may hold in all; each note is cut to
+        ``min(note_chars, notes_budget_chars // n_events)``. Notes are the
+        largest part of the page: the default keeps full 300-character notes up
+        to 2,000 events and the page of 20,000 events under 5 MB with the basemap.
+    approx_radius_km : mapping of int to float
+        Circle radius by ``geo_precision`` for imprecise events; precisions not
+        listed use the largest radius.
+    marker_radius_px : float
+        Radius of a precise event's dot.
+    note : str
+        Extra small print for the legend (window, source); the counts drawn and
+        left out are added automatically.
+    legend : bool
+        Add the legend control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Raises
+    ------
+    ParameterError
+        On a missing column or a negative ``note_chars``.
+    CRSError
+        If ``incidents`` has no CRS.
+
+    Notes
+    -----
+    Events without a usable point (missing, empty or non-finite geometry) are
+    not drawn; the legend says how many.
+    """
+    require_columns(incidents, INCIDENT_COLUMNS, what="build_incidents")
+    if note_chars < 0 or notes_budget_chars < 0:
+        raise ParameterError(
+            f"build_incidents: note_chars is {note_chars} and notes_budget_chars is "
+            f"{notes_budget_chars}; use 0 or more."
+        )
+    gdf = to_wgs84(incidents, what="build_incidents")
+    geom = gdf.geometry
+    is_point = (geom.geom_type == "Point").to_numpy() & ~(geom.is_empty | geom.isna()).to_numpy()
+    x = np.full(len(gdf), np.nan)
+    y = np.full(len(gdf), np.nan)
+    x[is_point], y[is_point] = geom[is_point].x.to_numpy(), geom[is_point].y.to_numpy()
+    drawable = is_point & np.isfinite(x) & np.isfinite(y)
+    gdf, x, y = gdf[drawable], x[drawable], y[drawable]
+    n_left_out = int((~drawable).sum())
+
+    cut = min(note_chars, notes_budget_chars // max(len(gdf), 1))
+    notes = gdf["notes"].astype("object").where(gdf["notes"].notna(), "").astype(str)
+    long = notes.str.len() > cut
+    notes = notes.where(~long, notes.str.slice(0, cut).str.rstrip() + "…")
+    if cut == 0:
+        notes = notes.str.slice(0, 0)
+    source = gdf["source"].astype("object").map(lambda s: SOURCE_LABELS.get(s, s))
+    columns = {
+        "date": _date_text(gdf),
+        "event_type": gdf["event_type"],
+        "actors": _actors(gdf),
+        "location": gdf["location"],
+        "source": source,
+        "source_url": gdf["source_url"],
+        "event_id": gdf["event_id"],
+        "notes": notes,
+    }
+    tables, codes = [], []
+    for key, _label in POPUP_FIELDS:
+        table, code = _encode(pd.Series(columns[key]).reset_index(drop=True))
+        tables.append(table)
+        codes.append(code)
+
+    cats = gdf["category"].astype("object").where(gdf["category"].isin(CATEGORIES), "other")
+    cat_idx = np.array([CATEGORIES.index(c) for c in cats], dtype=int)
+    fatal = pd.to_numeric(gdf["fatalities"], errors="coerce").to_numpy(dtype=float)
+    precise = gdf["precise"].eq(True).to_numpy()
+    precision = pd.to_numeric(gdf["geo_precision"], errors="coerce").to_numpy(dtype=float)
+    largest = max(approx_radius_km.values()) if approx_radius_km else 50.0
+    radius = [
+        float(approx_radius_km.get(int(p), largest)) if np.isfinite(p) else largest
+        for p in precision
+    ]
+
+    rows_p: list[list] = []
+    rows_a: list[list] = []
+    for i in range(len(gdf)):
+        row = [
+            round(float(y[i]), _DECIMALS),
+            round(float(x[i]), _DECIMALS),
+            int(cat_idx[i]),
+            int(fatal[i]) if np.isfinite(fatal[i]) else None,
+            *(int(c[i]) for c in codes),
+        ]
+        if precise[i]:
+            rows_p.append(row)
+        else:
+            rows_a.append([*row, radius[i]])
+
+    bounds: list[list[float | None]] = (
+        [[float(y.min()), float(x.min())], [float(y.max()), float(x.max())]]
+        if len(gdf)
+        else [[None, None], [None, None]]
+    )
+    group = folium.FeatureGroup(name=safe_text(name), show=show)
+    IncidentLayer(
+        tables=tables,
+        categories=[[safe_text(CATEGORY_LABELS[c]), CATEGORY_COLORS[c]] for c in CATEGORIES],
+        precise=rows_p,
+        approx=rows_a,
+        bounds=bounds,
+        marker_radius_px=marker_radius_px,
+    ).add_to(group)
+    if legend:
+        present = [c for c in CATEGORIES if c in set(cats)]
+        items = [LegendItem(CATEGORY_LABELS[c], CATEGORY_COLORS[c], "circle") for c in present]
+        if rows_a:
+            items.append(LegendItem("Approximate location (area)", "#555555", "dashed_circle"))
+        counts = f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas"
+        if n_left_out:
+            counts += f"; {n_left_out:,} without coordinates not drawn"
+        small = f"{counts}. {note}".strip() if note else counts + "."
+        swatch_legend(items, title=name, note=small).add_to(group)
+    return group

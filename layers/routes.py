@@ -1,0 +1,139 @@
+"""Corridor route segments coloured and sized by incident-exposure class."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
+from layers.legend import LegendItem, swatch_legend
+from layers.safe import safe_text
+from layers.style import (
+    EXPOSURE_CLASSES,
+    EXPOSURE_COLORS,
+    EXPOSURE_WEIGHTS,
+    UNCLASSED_COLOR,
+    exposure_index,
+    format_number,
+)
+
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "ATTRIBUTION",
+    "build_routes",
+    "exposure_styles",
+]
+
+#: Input contract (geo.routes segment table).
+SEGMENT_COLUMNS: tuple[str, ...] = (
+    "route_id",
+    "segment",
+    "km_from",
+    "km_to",
+    "nearest_town",
+    "n_incidents",
+    "exposure",
+    "exposure_per_km",
+    "exposure_class",
+)
+#: Credit of the corridor geometry (routed over OSM roads).
+ATTRIBUTION = "Corridors: routed over © OpenStreetMap contributors roads (ODbL)"
+
+
+def exposure_styles(*, line: bool) -> list[dict]:
+    """Leaflet styles per exposure class (then one for unclassed), for lines or points."""
+    out = []
+    for c in (*EXPOSURE_CLASSES, None):
+        color = EXPOSURE_COLORS[c] if c else UNCLASSED_COLOR
+        if line:
+            weight = EXPOSURE_WEIGHTS[c] if c else 2.0
+            out.append({"color": color, "weight": weight, "opacity": 0.95, "lineCap": "butt"})
+        else:
+            out.append({"color": "#333333", "fillColor": color, "fillOpacity": 0.9})
+    return out
+
+
+def build_routes(
+    segments: gpd.GeoDataFrame,
+    *,
+    name: str,
+    show: bool = True,
+    route_labels: dict[str, str] | None = None,
+    note: str = "",
+    legend: bool = True,
+) -> folium.FeatureGroup:
+    """Draw route segments coloured (and thickened) by exposure class.
+
+    Parameters
+    ----------
+    segments : GeoDataFrame
+        :data:`SEGMENT_COLUMNS` and LineString geometry, any CRS. ``exposure_class``
+        is one of low, medium, high, critical, or missing (drawn grey, thin).
+    name : str
+        Layer name and legend title.
+    show : bool
+        Shown when the map opens.
+    route_labels : dict of str to str, optional
+        Readable names by ``route_id`` (e.g. "Dakar – Bamako (north)").
+    note : str
+        Small print: window, buffer, half-life, source, class thresholds.
+    legend : bool
+        Add the legend control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Segments with tooltips: route, km from–to, nearest town, incidents,
+        incident exposure per km and class.
+
+    Raises
+    ------
+    ParameterError
+        On a missing column or an unknown exposure class.
+    CRSError
+        If ``segments`` has no CRS.
+    """
+    require_columns(segments, SEGMENT_COLUMNS, what="build_routes")
+    index = exposure_index(segments["exposure_class"], what="build_routes")
+    gdf = to_wgs84(segments, what="build_routes")
+    labels = route_labels or {}
+    extra = {
+        "s": index,
+        "r": [labels.get(r, r) for r in gdf["route_id"]],
+        "k": [
+            f"{format_number(a)}–{format_number(b)} km"
+            for a, b in zip(gdf["km_from"], gdf["km_to"], strict=True)
+        ],
+        "i": [format_number(v) for v in gdf["n_incidents"]],
+        "e": [format_number(v, digits=2) for v in gdf["exposure_per_km"]],
+        "c": [
+            c if i < len(EXPOSURE_CLASSES) else "not classed"
+            for c, i in zip(gdf["exposure_class"], index, strict=True)
+        ],
+    }
+    fc = feature_collection(gdf, {"nearest_town": "t"}, extra=extra)
+    group = folium.FeatureGroup(name=safe_text(name), show=show)
+    if fc["features"]:
+        GeoJsonLayer(
+            fc,
+            styles=exposure_styles(line=True),
+            tooltip_fields=[
+                ("r", "Route"),
+                ("k", "Stretch"),
+                ("t", "Nearest town"),
+                ("i", "Incidents nearby"),
+                ("e", "Incident exposure per km"),
+                ("c", "Exposure class"),
+            ],
+            highlight=True,
+            attribution=ATTRIBUTION,
+        ).add_to(group)
+    if legend:
+        items = [
+            LegendItem(c, EXPOSURE_COLORS[c], "line", EXPOSURE_WEIGHTS[c])
+            for c in reversed(EXPOSURE_CLASSES)
+        ]
+        if len(EXPOSURE_CLASSES) in index:
+            items.append(LegendItem("not classed", UNCLASSED_COLOR, "line", 2.0))
+        swatch_legend(items, title=f"{name}: incident exposure", note=note).add_to(group)
+    return group
