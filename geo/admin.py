@@ -223,10 +223,15 @@ def assign_units(
     return out
 
 
-def _take(values: pd.Series, pos: np.ndarray) -> np.ndarray:
-    """Values at ``pos`` as object strings, "" where ``pos`` is -1."""
-    arr = np.append(values.fillna("").astype(str).to_numpy(dtype=object), "")
-    return arr[pos]
+def _take(values: pd.Series | np.ndarray, pos: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Strings at ``pos`` ("" where ``pos`` is -1), as pandas' string array.
+
+    The small table of unit values is built once and indexed, so no Python
+    string is created per point (pandas would otherwise convert an object
+    array of a million strings on assignment).
+    """
+    table = pd.Series(values).fillna("").astype(str).to_numpy(dtype=object)
+    return pd.array(np.append(table, ""), dtype="str").take(pos)
 
 
 def assign_admin(
@@ -324,12 +329,14 @@ def assign_admin(
     pos3 = assign_units(points, a3) if a3 is not None else np.full(n, -1, dtype=np.intp)
 
     in_mali = (pos1 >= 0) | (pos2 >= 0)
-    country = np.full(n, "", dtype=object)
-    country[in_mali] = "MLI"
+    # Country: a position into [countries' iso3..., "MLI"], -1 for none.
+    cpos = np.full(n, -1, dtype=np.intp)
+    cpos[in_mali] = len(ctry)
     outside = np.flatnonzero(~in_mali)
     if outside.size:
-        cpos = assign_units(points[outside], ctry, id_col="iso3")
-        country[outside] = _take(ctry["iso3"], cpos)
+        cpos[outside] = assign_units(points[outside], ctry, id_col="iso3")
+    country = _take(np.append(ctry["iso3"].astype(str).to_numpy(dtype=object), "MLI"), cpos)
+    none = np.full(n, -1, dtype=np.intp)
 
     out = incidents.copy()
     out["country_iso3"] = country
@@ -337,18 +344,11 @@ def assign_admin(
     out["adm1_name"] = _take(a1["name"], pos1)
     out["adm2_id"] = _take(a2["unit_id"], pos2)
     out["adm2_name"] = _take(a2["name"], pos2)
-    if a3 is not None:
-        out["adm3_id"] = _take(a3["unit_id"], pos3)
-        out["adm3_name"] = _take(a3["name"], pos3)
-    else:
-        out["adm3_id"] = np.full(n, "", dtype=object)
-        out["adm3_name"] = np.full(n, "", dtype=object)
-    if "region_2023" in a2.columns:
-        out["region_2023"] = _take(a2["region_2023"], pos2)
-    else:
-        out["region_2023"] = np.full(n, "", dtype=object)
-    for col in ASSIGNED_COLUMNS:
-        out[col] = out[col].astype(object)
+    out["adm3_id"] = _take(a3["unit_id"], pos3) if a3 is not None else _take([], none)
+    out["adm3_name"] = _take(a3["name"], pos3) if a3 is not None else _take([], none)
+    region = a2["region_2023"] if "region_2023" in a2.columns else []
+    out["region_2023"] = _take(region, pos2 if len(region) else none)
+    country_np = np.asarray(country, dtype=object)
     out.attrs = dict(incidents.attrs)
     out.attrs["assignment"] = {
         "n": n,
@@ -357,9 +357,9 @@ def assign_admin(
         "adm2_assigned": int((pos2 >= 0).sum()),
         "adm3_assigned": int((pos3 >= 0).sum()),
         "outside_mali_by_country": {
-            k: int(v) for k, v in pd.Series(country[~in_mali]).value_counts().items() if k
+            str(k): int(v) for k, v in pd.Series(country_np[~in_mali]).value_counts().items() if k
         },
-        "no_country": int(((country == "") & ~in_mali).sum()),
+        "no_country": int(((country_np == "") & ~in_mali).sum()),
         "tie_break": TIE_BREAK,
         "repaired_units": a1.attrs["repaired"] + a2.attrs["repaired"],
     }
