@@ -1,0 +1,145 @@
+"""Child-process entry of :mod:`geo.ingest`: limit itself, parse one file, write ``result.json``.
+
+Run as ``python -m geo._ingest_worker`` by :func:`geo.ingest.ingest_upload`, in
+an empty private folder (its working directory), with a minimal environment
+and usually no network. Protocol: stdin carries a 4-byte big-endian header
+length, a JSON header (name, options, limits) and the file's bytes; the worker
+writes ``result.json`` into its working directory (``{"ok": true, "result":
+...}`` or ``{"ok": false, "kind": ..., "message": ...}``) and exits 0. Any
+other ending (a signal, a non-zero code, no result file) is a crash the
+parent reports as "the file could not be parsed". stdout is not used, so a
+library printing to it cannot corrupt the answer.
+
+The limits (``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core file) are
+set after the trusted imports and before a byte of the file is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import resource
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+from typing import Any
+
+import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
+from geo.errors import InputFileError, RiskMapError
+from geo.ingest import _FAULT_VAR, _HEADER_MAX, _PROTOCOL, encode_result
+from geo.readers import read_incidents
+
+__all__ = ["main"]
+
+
+def _set_limits(limits: dict[str, Any]) -> None:
+    memory = int(limits["memory_bytes"])
+    cpu = int(limits["cpu_s"])
+    size = int(limits["file_bytes"])
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file of sensitive data
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU, then SIGKILL
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def _read_exactly(stream: Any, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise EOFError(f"expected {n} bytes on stdin, got {len(data)}")
+    return data
+
+
+def _fault(spec: str, limits: dict[str, Any]) -> None:
+    """Misbehave on purpose (tests only: the parent forwards the variable under pytest)."""
+    kind, _, arg = spec.partition(":")
+    if kind == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif kind == "loop":
+        while True:
+            pass
+    elif kind == "sleep":
+        time.sleep(float(arg or 3600))
+    elif kind == "alloc":
+        blocks = [bytearray(2**26) for _ in range(int(limits["memory_bytes"]) // 2**26 + 2)]
+        raise AssertionError(f"allocated {len(blocks)} blocks past RLIMIT_AS")
+    elif kind == "connect":
+        try:
+            with socket.create_connection(("127.0.0.1", int(arg)), timeout=3):
+                pass
+        except OSError as exc:
+            raise InputFileError(f"fault hook: connect failed: {exc}") from None
+        raise InputFileError("fault hook: connect succeeded")
+    elif kind == "exit":
+        os._exit(int(arg or 1))
+    elif kind == "garbage":
+        with open("result.json", "w", encoding="utf-8") as fh:
+            json.dump({"protocol": _PROTOCOL, "ok": True, "result": json.loads(arg or "{}")}, fh)
+        os._exit(0)
+
+
+def _answer(payload: dict[str, Any]) -> None:
+    payload = {"protocol": _PROTOCOL, **payload}
+    with open("result.json.part", "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, ensure_ascii=False, allow_nan=True)
+    os.replace("result.json.part", "result.json")
+
+
+def main() -> int:
+    """Read one request on stdin, parse it with :func:`geo.readers.read_incidents`, answer.
+
+    Returns
+    -------
+    int
+        0 when an answer was written; 3 when the request itself was malformed.
+    """
+    stdin = sys.stdin.buffer
+    try:
+        (length,) = struct.unpack(">I", _read_exactly(stdin, 4))
+        if length > _HEADER_MAX:
+            raise ValueError(f"header of {length} bytes")
+        request = json.loads(_read_exactly(stdin, length).decode("utf-8"))
+        if request.get("protocol") != _PROTOCOL:
+            raise ValueError(f"protocol {request.get('protocol')!r}")
+        _set_limits(request["limits"])
+        max_bytes = int(request["max_bytes"])
+        data = stdin.read(max_bytes + 1)
+    except (EOFError, ValueError, KeyError, TypeError, OSError) as exc:
+        print(f"ingest worker: malformed request ({exc})", file=sys.stderr)
+        return 3
+    fault = os.environ.get(_FAULT_VAR)
+    try:
+        if fault:
+            _fault(fault, request["limits"])
+        today = request.get("today")
+        result = read_incidents(
+            data,
+            name=str(request["name"]),
+            fmt=request.get("fmt"),
+            layer=request.get("layer"),
+            today=dt.date.fromisoformat(today) if today else None,
+            max_bytes=max_bytes,
+        )
+        payload: dict[str, Any] = {"ok": True, "result": encode_result(result)}
+    except RiskMapError as exc:
+        payload = {"ok": False, "kind": type(exc).__name__, "message": str(exc)}
+    except MemoryError:
+        payload = {"ok": False, "kind": "MemoryError", "message": ""}
+    except OSError as exc:
+        traceback.print_exc()
+        kind = "FileTooLarge" if exc.errno == errno.EFBIG else "OSError"
+        payload = {"ok": False, "kind": kind, "message": ""}
+    except Exception as exc:  # any other exception is a reader bug: traceback to the log
+        traceback.print_exc()
+        payload = {"ok": False, "kind": type(exc).__name__, "message": ""}
+    del data
+    _answer(payload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,668 @@
+"""The one way the app and the CLI read a user's file: checked limits, then a sandboxed parse.
+
+:func:`ingest_upload` first checks, in this process and without parsing, what
+can be checked from the bytes alone: the size, and for a zip archive its
+central directory (member count, unpacked size, compression ratio, member
+names; :mod:`geo.readers`' own zip policy is reused). Only then is the file
+handed to :func:`geo.readers.read_incidents`, which runs in a **child
+process** (``python -m geo._ingest_worker``) with
+
+* ``RLIMIT_AS`` (address space, 2 GiB), ``RLIMIT_CPU`` (60 s), ``RLIMIT_FSIZE``
+  (largest file it may write), no core dumps, and a wall-clock timeout;
+* an empty private temporary folder as its working and temporary directory,
+  removed afterwards;
+* a minimal environment (no inherited variables: a stray ``SHAPE_RESTORE_SHX``
+  or proxy setting cannot reach GDAL) plus the GDAL hardening of
+  :mod:`geo._gdal_env`, applied again by the worker's ``import geo``;
+* no network: the worker runs under ``unshare --net`` (a new network namespace
+  whose only interface, loopback, is down), so even a GDAL bug or a content-driven
+  fetch cannot reach another host or a service on 127.0.0.1. Where namespaces
+  are unavailable this is logged once and the GDAL settings remain the guard.
+
+A crash of the parser (segfault, memory exhausted, CPU or time limit) becomes an
+:class:`geo.errors.InputFileError` naming the file; the app keeps running.
+See SECURITY.md 1.4-1.6 and cases U06-U08, F01-F10, P01-P05.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import _gdal_env, errors, readers
+from geo.crs import WGS84
+from geo.errors import InputFileError, ParameterError, RiskMapError
+from geo.readers import ReadResult
+from geo.schema import CANONICAL_COLUMNS, empty_incidents
+from geo.validate import RowIssue, ValidationReport
+
+__all__ = ["IngestLimits", "DEFAULT_LIMITS", "MAX_WORKERS", "ingest_upload", "network_isolation"]
+
+log = logging.getLogger(__name__)
+
+#: Most parses running at once in this process; further uploads wait for a slot.
+MAX_WORKERS = 2
+
+_PROTOCOL = 1
+_HEADER_MAX = 1 << 16
+# Errors the worker may report by name and the parent re-raises as such.
+_USER_ERRORS: dict[str, type[RiskMapError]] = {
+    name: getattr(errors, name) for name in errors.__all__
+}
+# Test hook (SECURITY.md P01-P04): forwarded to the worker only while pytest runs.
+_FAULT_VAR = "RISKMAP_INGEST_FAULT"
+_SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Resource limits of one ingestion.
+
+    Attributes
+    ----------
+    max_bytes : int
+        Largest upload (plain file or zip archive), in bytes (50 MiB).
+    max_zip_members : int
+        Most members a zip archive may list (200).
+    max_unzipped_bytes : int
+        Largest total unpacked size of a zip archive, in bytes (300 MiB).
+    max_zip_ratio : float
+        Largest compression ratio of the archive and of any member above 1 MiB (100).
+    memory_bytes : int
+        Address space of the parsing process (``RLIMIT_AS``), in bytes (2 GiB).
+    cpu_s : int
+        CPU time of the parsing process (``RLIMIT_CPU``), in seconds (60).
+    wall_s : float
+        Wall-clock time allowed for one parse, process start included, in
+        seconds (90); also the longest wait for a free parsing slot.
+    file_bytes : int
+        Largest file the parsing process may write (``RLIMIT_FSIZE``), in
+        bytes (512 MiB: an unpacked shapefile, or the result).
+    isolate_network : bool
+        Run the parser in a network namespace of its own (``unshare --net``)
+        when the system allows it (True).
+    """
+
+    max_bytes: int = readers.MAX_FILE_BYTES
+    max_zip_members: int = readers.MAX_ZIP_MEMBERS
+    max_unzipped_bytes: int = readers.MAX_UNZIPPED_BYTES
+    max_zip_ratio: float = readers.MAX_ZIP_RATIO
+    memory_bytes: int = 2 * 2**30
+    cpu_s: int = 60
+    wall_s: float = 90.0
+    file_bytes: int = 512 * 2**20
+    isolate_network: bool = True
+
+    def __post_init__(self) -> None:
+        bad = [
+            f"{name}={value!r}"
+            for name, value in asdict(self).items()
+            if name != "isolate_network" and not (isinstance(value, int | float) and value > 0)
+        ]
+        if bad:
+            raise ParameterError(
+                f"IngestLimits: {', '.join(bad)}; every limit must be a positive number."
+            )
+
+
+#: The limits used when none are given.
+DEFAULT_LIMITS = IngestLimits()
+
+
+def ingest_upload(
+    data: bytes,
+    *,
+    name: str,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    fmt: str | None = None,
+    layer: str | None = None,
+    today: dt.date | None = None,
+) -> ReadResult:
+    r"""Read an untrusted incident file: limits checked first, parsing in a sandboxed child.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content as uploaded (never written under a name the user chose).
+    name : str
+        The client's file name, for messages and ``source_file`` only (its last
+        component, without control characters; never a path).
+    limits : IngestLimits
+        Size, archive and process limits (:data:`DEFAULT_LIMITS`).
+    fmt, layer, today
+        Passed to :func:`geo.readers.read_incidents`.
+
+    Returns
+    -------
+    ReadResult
+        Canonical incidents (EPSG:4326) and the validation report, exactly as
+        :func:`geo.readers.read_incidents` returns them.
+
+    Raises
+    ------
+    InputFileError
+        Too large, unsafe archive, or anything the reader refuses (same
+        messages as :func:`geo.readers.read_incidents`); and, naming the file,
+        ``the file could not be parsed (...)`` when the parser crashed, ran out
+        of memory or CPU, or timed out.
+    ParameterError
+        If ``data`` is not bytes, or ``fmt`` is not one of
+        :data:`geo.readers.FORMATS`.
+
+    Notes
+    -----
+    Cost: one process start per file, about 1 s on the 2-core reference
+    machine (Python start + importing GeoPandas/pyogrio), on top of the parse;
+    at most :data:`MAX_WORKERS` parses run at once, others wait (bounded by
+    ``limits.wall_s``). Memory in this process: the upload plus the result.
+
+    The result comes back as JSON (column lists and lon/lat floats, which
+    round-trip exactly) written by the worker into its private folder; it is
+    checked against the canonical schema before use. Nothing is unpickled: the
+    worker parses hostile bytes with C libraries, so its output is treated as
+    untrusted data too.
+
+    Examples
+    --------
+    >>> csv = b"id,date,lat,lon\nA,2025-04-03,12.65,-8.0\n"
+    >>> result = ingest_upload(csv, name="mine.csv", today=dt.date(2026, 1, 1))
+    >>> result.report.rows_kept, result.incidents.geometry.iloc[0].wkt
+    (1, 'POINT (-8 12.65)')
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParameterError(f"data must be bytes, not {type(data).__name__}")
+    if fmt is not None and fmt not in readers.FORMATS:
+        raise ParameterError(f"fmt was {fmt!r} but is expected to be one of {readers.FORMATS}")
+    raw = bytes(data)
+    file = readers._display_name(name)
+    precheck(raw, file=file, limits=limits)
+    request = {
+        "protocol": _PROTOCOL,
+        "name": str(name),
+        "fmt": fmt,
+        "layer": layer,
+        "today": (today or dt.date.today()).isoformat(),
+        "max_bytes": limits.max_bytes,
+        "limits": {
+            "memory_bytes": limits.memory_bytes,
+            "cpu_s": limits.cpu_s,
+            "file_bytes": limits.file_bytes,
+        },
+    }
+    if not _SLOTS.acquire(timeout=limits.wall_s):
+        raise InputFileError(
+            f"{file}: the server is busy reading other files; try again in a minute."
+        )
+    try:
+        payload = _run_worker(request, raw, file=file, limits=limits)
+    finally:
+        _SLOTS.release()
+    return _unpack(payload, file=file)
+
+
+# --------------------------------------------------------------------------- pre-parse checks
+
+
+def precheck(raw: bytes, *, file: str, limits: IngestLimits = DEFAULT_LIMITS) -> None:
+    """Refuse, without parsing, an upload that is too large or an unsafe zip archive.
+
+    Parameters
+    ----------
+    raw : bytes
+        The upload.
+    file : str
+        Display name for messages.
+    limits : IngestLimits
+        Size and archive limits.
+
+    Raises
+    ------
+    InputFileError
+        Too large; a zip whose end record is missing, lists too many members,
+        would unpack too large or too far, or breaks :mod:`geo.readers`' member
+        policy (``..``, absolute paths, symlinks, nesting, encryption).
+
+    Notes
+    -----
+    The zip's end-of-central-directory record is read first with :mod:`struct`,
+    so an archive declaring a million members is refused before
+    :class:`zipfile.ZipFile` builds a million objects.
+    """
+    if len(raw) > limits.max_bytes:
+        raise InputFileError(
+            f"{file} is {len(raw) / 2**20:.1f} MiB; files up to "
+            f"{limits.max_bytes / 2**20:.0f} MiB are accepted. Filter the export to a smaller "
+            "area or period."
+        )
+    if raw[:4] not in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return
+    entries, directory_bytes = _zip_directory_size(raw, file)
+    if entries > limits.max_zip_members or directory_bytes > limits.max_zip_members * 1024:
+        raise InputFileError(
+            f"{file} lists {entries} members in a {directory_bytes:,}-byte directory; at most "
+            f"{limits.max_zip_members} members are accepted."
+        )
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        raise InputFileError(
+            f"{file} is an empty or corrupt zip archive (no central directory); "
+            "download or zip it again."
+        ) from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_zip_members:
+            raise InputFileError(
+                f"{file} lists {len(infos)} members; at most {limits.max_zip_members} are accepted."
+            )
+        total = sum(i.file_size for i in infos)
+        packed = max(sum(i.compress_size for i in infos), 1)
+        if total > limits.max_unzipped_bytes:
+            raise InputFileError(
+                f"{file} would unpack to {total / 2**20:.0f} MiB; at most "
+                f"{limits.max_unzipped_bytes / 2**20:.0f} MiB are accepted."
+            )
+        if total > limits.max_zip_ratio * packed and total > 2**20:
+            raise InputFileError(
+                f"{file} unpacks {total / packed:.0f} times its size (a zip bomb?); "
+                f"at most {limits.max_zip_ratio:g}:1 is accepted."
+            )
+        readers._check_zip(zf, file)
+
+
+def _zip_directory_size(raw: bytes, file: str) -> tuple[int, int]:
+    """Return (entries, central directory bytes) from the end record, zip64 included."""
+    tail_start = max(0, len(raw) - (22 + 0xFFFF))
+    at = raw.rfind(b"PK\x05\x06", tail_start)
+    if at < 0 or len(raw) - at < 22:
+        raise InputFileError(
+            f"{file} is an empty or corrupt zip archive (no central directory); "
+            "download or zip it again."
+        )
+    _sig, _disk, _cd_disk, _n_here, entries, size, _offset, _comment = struct.unpack(
+        "<4s4H2LH", raw[at : at + 22]
+    )
+    locator = at - 20
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and raw[locator : locator + 4] == b"PK\x06\x07":
+        (record_at,) = struct.unpack("<Q", raw[locator + 8 : locator + 16])
+        record = raw[record_at : record_at + 56]
+        if len(record) == 56 and record[:4] == b"PK\x06\x06":
+            entries, size = struct.unpack("<QQ", record[32:48])
+    return int(entries), int(size)
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+@functools.cache
+def network_isolation() -> tuple[str, ...]:
+    """Return the command prefix that gives the worker no network, or ``()`` if none works.
+
+    Tries ``unshare --net`` (root or CAP_SYS_ADMIN), then an unprivileged user
+    namespace (``unshare --user --map-root-user --net``). The answer is cached
+    for the process; a missing isolation is logged once as a warning.
+
+    Returns
+    -------
+    tuple of str
+        For example ``("unshare", "--net", "--")``.
+    """
+    exe = shutil.which("unshare")
+    if exe is None:
+        log.warning("unshare not found: the ingestion worker runs without network isolation")
+        return ()
+    for flags in (("--net",), ("--user", "--map-root-user", "--net")):
+        prefix = (exe, *flags, "--")
+        try:
+            done = subprocess.run(  # noqa: S603 (fixed arguments)
+                [*prefix, sys.executable, "-c", "pass"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=20,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return prefix
+    log.warning(
+        "network namespaces unavailable (unshare --net failed): the ingestion worker runs "
+        "without network isolation; GDAL's no-network settings remain"
+    )
+    return ()
+
+
+def _worker_env(tmp: str) -> dict[str, str]:
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": tmp,
+        "TMPDIR": tmp,
+        "PYTHONPATH": package_root,
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        # The worker's ``import geo`` applies these again; set here they precede interpreter start.
+        **_gdal_env._ENV,
+    }
+    fault = os.environ.get(_FAULT_VAR)
+    if fault and "pytest" in sys.modules:
+        env[_FAULT_VAR] = fault
+    return env
+
+
+def _run_worker(
+    request: dict[str, Any], raw: bytes, *, file: str, limits: IngestLimits
+) -> dict[str, Any]:
+    header = json.dumps(request).encode("utf-8")
+    message = struct.pack(">I", len(header)) + header + raw
+    prefix = network_isolation() if limits.isolate_network else ()
+    cmd = [*prefix, sys.executable, "-s", "-m", "geo._ingest_worker"]
+    tmp = tempfile.mkdtemp(prefix="riskmap-ingest-")
+    try:
+        errors = Path(tmp) / ".stderr"
+        with errors.open("wb") as err:
+            proc = subprocess.Popen(  # noqa: S603 (fixed command, data on stdin only)
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                cwd=tmp,
+                env=_worker_env(tmp),
+                start_new_session=True,
+                close_fds=True,
+            )
+            try:
+                proc.communicate(message, timeout=limits.wall_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                raise InputFileError(
+                    f"{file}: the file could not be parsed (it took longer than "
+                    f"{limits.wall_s:g} s); try a smaller file."
+                ) from None
+            finally:
+                _kill_group(proc)
+        payload = _collect(proc.returncode, Path(tmp), file=file, limits=limits)
+        if not payload.get("ok") and payload.get("kind") not in _USER_ERRORS:
+            log.warning(
+                "ingestion worker could not read an upload (%s: %s); stderr tail:\n%s",
+                file,
+                payload.get("kind"),
+                _stderr_tail(Path(tmp)),
+            )
+        return payload
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the worker's process group (it runs in a session of its own) and reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    proc.wait()
+
+
+def _stderr_tail(tmp: Path) -> str:
+    try:
+        with (tmp / ".stderr").open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 4096))
+            return fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _collect(returncode: int, tmp: Path, *, file: str, limits: IngestLimits) -> dict[str, Any]:
+    """Turn the worker's exit and result file into a payload, or a crash into an error."""
+    result = tmp / "result.json"
+    if returncode != 0 or not result.is_file():
+        log.warning(
+            "ingestion worker for an upload of %s ended with code %s; stderr tail:\n%s",
+            file,
+            returncode,
+            _stderr_tail(tmp),
+        )
+        raise InputFileError(f"{file}: the file could not be parsed ({_why(returncode, limits)}).")
+    if result.stat().st_size > limits.file_bytes:
+        raise InputFileError(f"{file}: the file could not be parsed (the result is too large).")
+    try:
+        payload = json.loads(result.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InputFileError(
+            f"{file}: the file could not be parsed (the reader returned an unreadable result)."
+        ) from None
+    if not isinstance(payload, dict) or payload.get("protocol") != _PROTOCOL:
+        raise InputFileError(
+            f"{file}: the file could not be parsed (the reader returned an unexpected result)."
+        )
+    return payload
+
+
+def _why(returncode: int, limits: IngestLimits) -> str:
+    if returncode < 0:
+        sig = -returncode
+        if sig in (signal.SIGXCPU, signal.SIGKILL):
+            return f"the reader used more than {limits.cpu_s} s of CPU or was stopped"
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return f"the reader crashed with signal {name}"
+    return f"the reader stopped with exit code {returncode}"
+
+
+# --------------------------------------------------------------------------- result transport
+
+
+def encode_result(result: ReadResult) -> dict[str, Any]:
+    """Return a read result as JSON-ready data (the worker's side of the transport).
+
+    Parameters
+    ----------
+    result : ReadResult
+        Canonical incidents (Point geometries, EPSG:4326) and their report.
+
+    Returns
+    -------
+    dict
+        ``columns`` (name -> list), ``dtypes``, ``lon``/``lat`` lists and the
+        report's fields. Dates travel as int64 nanoseconds, floats as JSON
+        numbers (exact round trip).
+
+    Raises
+    ------
+    ValueError
+        If a geometry is not a point or the CRS is not EPSG:4326.
+    """
+    gdf = result.incidents
+    if gdf.crs is None or not gdf.crs.equals(WGS84):
+        raise ValueError(f"incidents must be in EPSG:4326, not {gdf.crs}")
+    geoms = gdf.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    if len(gdf) and not (kinds == 0).all():
+        raise ValueError("incident geometries must all be points")
+    columns: dict[str, list[Any]] = {}
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        s = gdf[c]
+        if s.dtype.kind == "M":
+            ns = s.to_numpy(dtype="datetime64[ns]")
+            columns[c] = [None if np.isnat(v) else int(v.astype("int64")) for v in ns]
+        elif s.dtype.kind in "biuf":
+            columns[c] = s.to_numpy().tolist()
+        else:
+            columns[c] = [None if _missing(v) else str(v) for v in s]
+    rep = result.report
+    return {
+        "columns": columns,
+        "dtypes": {c: str(gdf[c].dtype) for c in columns},
+        "lon": shapely.get_x(geoms).tolist(),
+        "lat": shapely.get_y(geoms).tolist(),
+        "report": {
+            "file": rep.file,
+            "format": rep.format,
+            "rows_in": rep.rows_in,
+            "rows_kept": rep.rows_kept,
+            "notes": list(rep.notes),
+            "issues": [i.to_dict() for i in rep.issues],
+        },
+    }
+
+
+def _unpack(payload: dict[str, Any], *, file: str) -> ReadResult:
+    if not payload.get("ok"):
+        kind, message = payload.get("kind"), payload.get("message")
+        message = message if isinstance(message, str) else ""
+        if kind in _USER_ERRORS and message:
+            raise _USER_ERRORS[kind](message)
+        if kind == "FileTooLarge":
+            raise InputFileError(
+                f"{file}: the file could not be parsed (unpacking it needs more disk space "
+                "than a file may use); split or filter it."
+            )
+        if kind == "MemoryError":
+            raise InputFileError(
+                f"{file}: the file could not be parsed (it needs more memory than a file "
+                "may use); split or filter it."
+            )
+        raise InputFileError(
+            f"{file}: the file could not be parsed (unexpected reader error {str(kind)[:40]}; "
+            "it has been logged for the operator)."
+        )
+    try:
+        return decode_result(payload["result"])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        log.warning("ingestion worker result for %s failed its checks: %s", file, exc)
+        raise InputFileError(
+            f"{file}: the file could not be parsed (the reader returned an inconsistent result)."
+        ) from None
+
+
+def _check_values(name: str, values: list[Any], kind: str, n: int) -> None:
+    if not isinstance(values, list) or len(values) != n:
+        raise ValueError(f"column {name!r}: expected a list of {n} values")
+    if kind == "M":
+        ok = all(v is None or (type(v) is int and abs(v) < 2**63) for v in values)
+    elif kind == "b":
+        ok = all(type(v) is bool for v in values)
+    elif kind in "iu":
+        ok = all(type(v) is int and abs(v) < 2**63 for v in values)
+    elif kind == "f":
+        ok = all(type(v) in (int, float) for v in values)
+    else:
+        ok = all(v is None or type(v) is str for v in values)
+    if not ok:
+        raise ValueError(f"column {name!r}: a value has the wrong type")
+
+
+def decode_result(data: dict[str, Any]) -> ReadResult:
+    """Rebuild a read result from :func:`encode_result` data, checking every value's type.
+
+    Parameters
+    ----------
+    data : dict
+        Output of :func:`encode_result`, after a JSON round trip.
+
+    Returns
+    -------
+    ReadResult
+        Exactly :data:`geo.schema.CANONICAL_COLUMNS` with their canonical dtypes,
+        EPSG:4326 points, ``RangeIndex``.
+
+    Raises
+    ------
+    ValueError, KeyError, TypeError
+        If the columns, dtypes, lengths or value types differ from the
+        canonical record, a coordinate is not finite, or the report's counts do
+        not add up.
+    """
+    template = empty_incidents()
+    columns, dtypes = data["columns"], data["dtypes"]
+    expected = list(CANONICAL_COLUMNS[:-1])
+    if list(columns) != expected or list(dtypes) != expected:
+        raise ValueError("the columns differ from the canonical record")
+    lon, lat = data["lon"], data["lat"]
+    n = len(lon)
+    for c in expected:
+        if dtypes[c] != str(template[c].dtype):
+            raise ValueError(f"column {c!r} has dtype {dtypes[c]!r}")
+        _check_values(c, columns[c], template[c].dtype.kind, n)
+    _check_values("lon", lon, "f", n)
+    _check_values("lat", lat, "f", n)
+    x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("a coordinate is not finite")
+    frame: dict[str, Any] = {}
+    for c in expected:
+        dtype = template[c].dtype
+        if dtype.kind == "M":
+            ints = [np.iinfo(np.int64).min if v is None else v for v in columns[c]]
+            frame[c] = np.asarray(ints, dtype=np.int64).view("datetime64[ns]")
+        elif dtype.kind in "biuf":
+            frame[c] = np.asarray(columns[c], dtype=dtype)
+        else:
+            frame[c] = pd.Series(columns[c], dtype=dtype)
+    gdf = gpd.GeoDataFrame(
+        pd.DataFrame(frame), geometry=gpd.GeoSeries(shapely.points(x, y), crs=WGS84), crs=WGS84
+    )
+    if n == 0:
+        gdf = template
+    rep = data["report"]
+    issues = tuple(
+        RowIssue(
+            str(i["file"]),
+            int(i["row"]),
+            str(i["column"]),
+            str(i["value"]),
+            str(i["reason"]),
+            i["action"],
+            str(i["row_label"]),
+        )
+        for i in rep["issues"]
+    )
+    report = ValidationReport(
+        str(rep["file"]),
+        str(rep["format"]),
+        rows_in=int(rep["rows_in"]),
+        rows_kept=int(rep["rows_kept"]),
+        issues=issues,
+        notes=tuple(str(s) for s in rep["notes"]),
+    )
+    if report.rows_kept != n:
+        raise ValueError(f"the report keeps {report.rows_kept} rows but {n} came back")
+    return ReadResult(gdf, report)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
