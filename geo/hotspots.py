@@ -463,6 +463,18 @@ def _study_cells(study_area: object, resolution: int) -> np.ndarray:
     return np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64)
 
 
+def _cell_polygons(names: list[str]) -> np.ndarray:
+    """H3 cell outlines as shapely polygons (lon, lat), built in bulk per vertex count."""
+    rings = [h3.cell_to_boundary(name) for name in names]
+    polygons = np.empty(len(rings), dtype=object)
+    sizes = np.array([len(r) for r in rings], dtype=np.intp)
+    for size in np.unique(sizes):
+        idx = np.flatnonzero(sizes == size)
+        coords = np.array([rings[i] for i in idx], dtype=float)[:, :, ::-1]
+        polygons[idx] = shapely.polygons(coords)
+    return polygons
+
+
 def hex_counts(
     incidents_4326: gpd.GeoDataFrame,
     *,
@@ -550,9 +562,7 @@ def hex_counts(
     fat_sum = np.bincount(inverse, weights=fat, minlength=len(all_cells)).astype(np.int64)
 
     names = [h3.int_to_str(int(c)) for c in all_cells]
-    polygons = [
-        shapely.Polygon([(p[1], p[0]) for p in h3.cell_to_boundary(name)]) for name in names
-    ]
+    polygons = _cell_polygons(names)
     out = gpd.GeoDataFrame(
         {"hex": names, "incidents": counts, "fatalities": fat_sum},
         geometry=gpd.GeoSeries(polygons, crs=WGS84),

@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.admin import aggregate_admin, assign_admin
+from geo.admin import aggregate_admin
 from geo.commands.join import Inputs, add_input_arguments, load_inputs, parse_day
 from geo.commands.validate import local_path
 from geo.crs import to_metric
@@ -26,6 +26,17 @@ METHODS: dict[str, str] = {
     "gistar": "Getis-Ord Gi* hot and cold spots on admin units or hexes",
     "surge": "ACLED-style weekly and monthly surge flags per admin unit",
 }
+
+#: Numeric options: flag, type, default, meaning.
+_NUMBER_OPTIONS: list[tuple[str, type, float | int, str]] = [
+    ("--bandwidth-km", float, DEFAULTS.kde_bandwidth_km, "KDE kernel standard deviation, km"),
+    ("--cell-m", float, DEFAULTS.kde_cell_m, "KDE cell size, m"),
+    ("--resolution", int, DEFAULTS.hex_resolution, "H3 resolution (hex; gistar --units hex)"),
+    ("--alpha", float, DEFAULTS.gistar_alpha, "Gi* significance level"),
+    ("--permutations", int, DEFAULTS.gistar_permutations, "Gi* permutations"),
+    ("--seed", int, 0, "Gi* permutation seed"),
+    ("--min-events", int, DEFAULTS.gistar_min_events, "fewest events for Gi*"),
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,29 +57,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_input_arguments(parser)
     parser.add_argument("--method", required=True, choices=list(METHODS), help="analysis")
-    parser.add_argument(
-        "--bandwidth-km",
-        type=float,
-        default=DEFAULTS.kde_bandwidth_km,
-        help="KDE kernel standard deviation, km (default %(default)s)",
-    )
-    parser.add_argument(
-        "--cell-m",
-        type=float,
-        default=DEFAULTS.kde_cell_m,
-        help="KDE cell size, m (default %(default)s)",
-    )
+    for flag, kind, default, text in _NUMBER_OPTIONS:
+        parser.add_argument(flag, type=kind, default=default, help=f"{text} (default %(default)s)")
     parser.add_argument(
         "--weight",
         choices=["none", "fatalities"],
         default="none",
         help="KDE weight (default %(default)s)",
-    )
-    parser.add_argument(
-        "--resolution",
-        type=int,
-        default=DEFAULTS.hex_resolution,
-        help="H3 resolution for hex and gistar --units hex (default %(default)s)",
     )
     parser.add_argument(
         "--units",
@@ -84,29 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "3 the units of --admin (default when --admin is given)",
     )
     parser.add_argument(
-        "--alpha",
-        type=float,
-        default=DEFAULTS.gistar_alpha,
-        help="Gi* significance level (default %(default)s)",
-    )
-    parser.add_argument(
         "--no-fdr",
         dest="fdr",
         action="store_false",
         help="no Benjamini-Hochberg correction of Gi* p-values",
-    )
-    parser.add_argument(
-        "--permutations",
-        type=int,
-        default=DEFAULTS.gistar_permutations,
-        help="Gi* permutations (default %(default)s)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="Gi* seed (default %(default)s)")
-    parser.add_argument(
-        "--min-events",
-        type=int,
-        default=DEFAULTS.gistar_min_events,
-        help="fewest events for Gi* (default %(default)s)",
     )
     parser.add_argument(
         "--as-of",
@@ -211,13 +187,7 @@ def _run_gistar(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFr
         events, n_imprecise = _precise_only(
             inputs.incidents, include_imprecise=args.include_imprecise
         )
-        assigned = assign_admin(
-            events,
-            admin1=inputs.admin1,
-            admin2=inputs.admin2,
-            countries=inputs.countries,
-            admin3=inputs.admin3,
-        )
+        assigned = inputs.assign(events)
         dates = pd.to_datetime(inputs.incidents["event_date"])
         units = aggregate_admin(
             assigned,
@@ -256,13 +226,7 @@ def _run_gistar(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFr
 
 def _run_surge(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFrame, str]:
     level = _level(args)
-    assigned = assign_admin(
-        inputs.incidents,
-        admin1=inputs.admin1,
-        admin2=inputs.admin2,
-        countries=inputs.countries,
-        admin3=inputs.admin3,
-    )
+    assigned = inputs.assign()
     dates = pd.to_datetime(assigned["event_date"])
     as_of = args.as_of or inputs.end or (dates.max().date() if dates.notna().any() else None)
     if as_of is None:

@@ -190,6 +190,27 @@ class Inputs:
     countries: gpd.GeoDataFrame
     admin3: gpd.GeoDataFrame | None
 
+    def assign(self, incidents: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+        """Return ``incidents`` (these inputs' by default) with their admin units.
+
+        Parameters
+        ----------
+        incidents : GeoDataFrame, optional
+            A subset of :attr:`incidents`.
+
+        Returns
+        -------
+        GeoDataFrame
+            :func:`geo.admin.assign_admin` on these layers.
+        """
+        return assign_admin(
+            self.incidents if incidents is None else incidents,
+            admin1=self.admin1,
+            admin2=self.admin2,
+            countries=self.countries,
+            admin3=self.admin3,
+        )
+
     def window_text(self) -> str:
         """Return the window as ``first..last`` (the data's own range when open)."""
         dates = pd.to_datetime(self.incidents["event_date"])
@@ -520,13 +541,7 @@ def run(args: argparse.Namespace) -> int:
             "choose one of those suffixes."
         )
     inputs = load_inputs(args)
-    assigned = assign_admin(
-        inputs.incidents,
-        admin1=inputs.admin1,
-        admin2=inputs.admin2,
-        countries=inputs.countries,
-        admin3=inputs.admin3,
-    )
+    assigned = inputs.assign()
     path = write_table_atomic(_join_table(assigned), out, layer="incidents")
     info = assigned.attrs["assignment"]
     outside = ", ".join(f"{k} {v}" for k, v in sorted(info["outside_mali_by_country"].items()))
