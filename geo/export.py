@@ -91,7 +91,7 @@ SHARE_NOTE = (
     "Prepared for sharing: incident locations coarsened to H3 resolution-5 cells "
     "(about 250 km² each) and hexagon counts merged to the same cells; actors, notes, "
     "place names, event ids, source URLs and file rows removed; the KDE surface and Gi* "
-    "cells left out (their peaks would locate single events); nearest-incident "
+    "hexagons left out (their peaks would locate single events); nearest-incident "
     "distances of sites rounded to 5 km."
 )
 
@@ -106,8 +106,11 @@ _SHARE_KEEP = (
     "country",
     "admin1",
     "admin2",
+    "adm1_id",
     "adm1_name",
+    "adm2_id",
     "adm2_name",
+    "region_2023",
     "country_iso3",
     "geo_precision",
     "precise",
@@ -691,8 +694,9 @@ def share_safe_analysis(analysis: Analysis, *, resolution: int = SHARE_H3_RESOLU
     geo.pipeline.Analysis
         Incidents as H3 cell polygons (``h3_cell`` column) with actors, notes,
         place names, event ids, source URLs and file rows dropped; hexagon
-        counts merged to the same resolution; KDE and Gi* left out (a KDE peak
-        or a significant cell around a single event locates it to a kilometre);
+        counts merged to the same resolution; the KDE surface and Gi* hexagons
+        left out (a KDE peak or a significant cell around a single event
+        locates it to a kilometre; Gi* on admin units is kept);
         site nearest-incident distances rounded to 5 km; :data:`SHARE_NOTE`
         added to ``notes``. Applying it twice changes nothing more.
 
@@ -709,13 +713,16 @@ def share_safe_analysis(analysis: Analysis, *, resolution: int = SHARE_H3_RESOLU
     if "nearest_km" in sites.columns:
         sites["nearest_km"] = (pd.to_numeric(sites["nearest_km"]) / 5.0).round() * 5.0
     notes = [*(getattr(analysis, "notes", None) or []), SHARE_NOTE]
+    gistar, message = analysis.gistar, analysis.gistar_message
+    if gistar is not None and "hex" in gistar.columns:
+        gistar, message = None, "Gi* hexagons left out of this shared export."
     return dataclasses.replace(
         analysis,
         incidents=_share_incidents(analysis.incidents, resolution),
         hexes=_share_hexes(analysis.hexes, resolution),
         kde=None,
-        gistar=None,
-        gistar_message="Gi* cells left out of this shared export.",
+        gistar=gistar,
+        gistar_message=message,
         sites=sites,
         notes=notes,
     )
@@ -1019,15 +1026,20 @@ def _write_zip(tables: Mapping[str, bytes], path: str) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     data = buf.getvalue()
-
-    def verify(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp) as zf:
-            if zf.testzip() is not None or sorted(zf.namelist()) != sorted(tables):
-                raise ExportError("CSV zip check: the archive does not read back as written.")
-
     return write_atomic(
-        path, _bytes_writer(data), verify=verify, suffixes=(".zip",), what="CSV zip"
+        path,
+        _bytes_writer(data),
+        verify=lambda tmp: _verify_zip(tmp, names=sorted(tables)),
+        suffixes=(".zip",),
+        what="CSV zip",
     )
+
+
+def _verify_zip(tmp: Path, *, names: Sequence[str]) -> None:
+    """Re-open a written zip: every member reads (CRC checked) and the names are as written."""
+    with zipfile.ZipFile(tmp) as zf:
+        if zf.testzip() is not None or sorted(zf.namelist()) != list(names):
+            raise ExportError("CSV zip check: the archive does not read back as written.")
 
 
 # --------------------------------------------------------------------------- GeoTIFF

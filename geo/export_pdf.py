@@ -159,6 +159,14 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.6, leading=9.2),
+        "cellw": ParagraphStyle(
+            "cellw",
+            parent=base,
+            fontSize=7.6,
+            leading=9.2,
+            fontName=f"{font}-Bold",
+            textColor=colors.white,
+        ),
         "cellb": ParagraphStyle(
             "cellb", parent=base, fontSize=7.6, leading=9.2, fontName=f"{font}-Bold"
         ),
@@ -327,21 +335,21 @@ def _table(
     return table
 
 
-def _class_cell(cls: object, styles: Mapping[str, ParagraphStyle]) -> Paragraph:
-    name = str(cls) if cls is not None else ""
-    return _p(name, styles["cell"])
+def _class_para(cls: object, s: Mapping[str, ParagraphStyle]) -> Paragraph:
+    """Return an exposure-class cell (white text on the dark ``critical`` background)."""
+    name = "" if cls is None or (isinstance(cls, float) and math.isnan(cls)) else str(cls)
+    return _p(name, s["cellw"] if name == "critical" else s["cell"])
 
 
 def _class_colours(rows: Sequence[Sequence[Any]], col: int) -> list[tuple]:
-    """Background of an exposure-class column, by class (text stays readable)."""
+    """Return background commands for an exposure-class column (medium and above)."""
     out = []
     for r, row in enumerate(rows[1:], start=1):
-        cls = row[col] if isinstance(row[col], str) else getattr(row[col], "text", "")
+        cell = row[col]
+        cls = cell if isinstance(cell, str) else getattr(cell, "text", "")
         bg = _EXPOSURE_BG.get(str(cls))
-        if bg is not None:
+        if bg is not None and cls != "low":
             out.append(("BACKGROUND", (col, r), (col, r), bg))
-            if cls in ("critical",):
-                out.append(("TEXTCOLOR", (col, r), (col, r), colors.white))
     return out
 
 
@@ -515,7 +523,7 @@ def _headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[st
         top = ws.sort_values("peak", ascending=False).iloc[0]
         out.append(
             f"Highest route incident exposure: {_esc(_route_label(analysis, top['route_id']))}, "
-            f"<b>{_esc(top['town_from'])} – {_esc(top['town_to'])}</b> "
+            f"<b>{_stretch_towns(top['town_from'], top['town_to'])}</b> "
             f"(km {_num(top['km_from'])}–{_num(top['km_to'])}), {_num(top['peak'], 2)} per km"
             + (f", {_esc(top['exposure_class'])}" if top.get("exposure_class") else "")
             + "."
@@ -574,6 +582,12 @@ def _read_with_care(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> Flow
         "last pages.",
     ]
     return _pm("<br/>".join(lines), s["note"])
+
+
+def _stretch_towns(town_from: object, town_to: object) -> str:
+    """Return ``A – B``, or ``near A`` when both ends have the same nearest town (escaped)."""
+    a, b = str(town_from or ""), str(town_to or "")
+    return f"near {_esc(a)}" if a == b or not b else f"{_esc(a)} – {_esc(b)}"
 
 
 def _worst(analysis: Analysis) -> pd.DataFrame | None:
@@ -653,8 +667,8 @@ def _admin_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[
     base = [0.05, 0.2, *([0.17] if has_region else []), 0.11, 0.11, 0.13, 0.1]
     base.append(1 - sum(base))
     numeric = tuple(range(len(head) - 5, len(head)))
-    out.append(_table(rows, [b * _FRAME_W for b in base], s, numeric_cols=numeric))
-    return out
+    table = _table(rows, [b * _FRAME_W for b in base], s, numeric_cols=numeric)
+    return [KeepTogether([*out, table])]
 
 
 def _gistar_text(analysis: Analysis) -> str:
@@ -760,18 +774,7 @@ def _routes_section(
         )
     widths = [w * _FRAME_W for w in (0.34, 0.09, 0.08, 0.09, 0.08, 0.09, 0.11, 0.12)]
     out.append(_table(rows, widths, s, numeric_cols=tuple(range(1, 8))))
-    change_col = next((c for c in rs.columns if "change" in c.lower()), None)
-    if change_col:
-        out.append(
-            _p(
-                "Change against 30 days before: "
-                + "; ".join(
-                    f"{r.get('label', r.get('route_id'))}: {_num(r[change_col], 3)}"
-                    for _, r in rs.iterrows()
-                ),
-                s["small"],
-            )
-        )
+    out.extend(_route_changes(rs, s))
     if alternatives is not None and len(alternatives):
         out.append(_pm("Alternatives compared (same origin, same destination)", s["h2"]))
         for group, g in alternatives.groupby("group", sort=True):
@@ -807,22 +810,71 @@ def _routes_section(
     if ws is None or ws.empty:
         out.append(_p("No stretch has any incident exposure in this window.", s["body"]))
         return out
-    rows = [["Route", "#", "From", "To", "km", "Peak / km", "Class"]]
+    rows: list[list[Any]] = [["Route", "#", "From", "To", "km", "Peak / km", "Class"]]
+    last = None
     for _, r in ws.sort_values(["route_id", "rank"]).iterrows():
         rows.append(
             [
-                _route_label(analysis, r["route_id"]),
+                _route_label(analysis, r["route_id"]) if r["route_id"] != last else "",
                 _num(r.get("rank")),
                 r["town_from"],
                 r["town_to"],
                 f"{_num(r['km_from'])}–{_num(r['km_to'])}",
                 _num(r["peak"], 2),
-                str(r.get("exposure_class") or ""),
+                _class_para(r.get("exposure_class"), s),
             ]
         )
+        last = r["route_id"]
     widths = [w * _FRAME_W for w in (0.33, 0.04, 0.15, 0.15, 0.12, 0.1, 0.11)]
     out.append(_table(rows, widths, s, numeric_cols=(1, 4, 5), extra=_class_colours(rows, 6)))
     return out
+
+
+def _route_changes(rs: pd.DataFrame, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Route figures now against the same figures at the earlier analysis date."""
+    need = {"exposure_total_before", "exposure_total_change"}
+    if not need <= set(rs.columns):
+        return []
+    before = rs["as_of_before"].dropna().astype(str).iloc[0] if "as_of_before" in rs else ""
+    when = f" ({_esc(before[:10])})" if before else ""
+    rows: list[list[Any]] = [
+        ["Route", "Exposure over the trip", "Before", "Change", "km high or critical, change",
+         "Incidents within the buffer, change"]
+    ]  # fmt: skip
+    for _, r in rs.iterrows():
+        hc = [r.get(c) for c in ("km_high_change", "km_critical_change")]
+        km = (
+            sum(float(v) for v in hc if v is not None and pd.notna(v))
+            if any(v is not None and pd.notna(v) for v in hc)
+            else float("nan")
+        )
+        rows.append(
+            [
+                r.get("label", r.get("route_id")),
+                _num(r.get("exposure_total"), 1),
+                _num(r.get("exposure_total_before"), 1),
+                _signed(r.get("exposure_total_change"), 1),
+                _signed(km, 0),
+                _signed(r.get("n_incidents_change"), 0),
+            ]
+        )
+    widths = [w * _FRAME_W for w in (0.34, 0.13, 0.1, 0.1, 0.16, 0.17)]
+    return [
+        _pm(f"Change against 30 days before{when}", s["h2"]),
+        _table(rows, widths, s, numeric_cols=(1, 2, 3, 4, 5)),
+    ]
+
+
+def _signed(value: object, digits: int) -> str:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(v):
+        return "–"
+    if round(v, digits) == 0:
+        return "0"
+    return ("+" if v > 0 else "") + _num(v, digits)
 
 
 def _sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
@@ -875,7 +927,7 @@ def _sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[
                 if pd.notna(r.get("name")) and str(r.get("name"))
                 else f"(unnamed {r.get('site_id', '')})",
                 _SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", ""))),
-                str(r.get("exposure_class", "")),
+                _class_para(r.get("exposure_class"), s),
                 _num(r.get("n_30d")),
                 _num(r.get("n_90d")),
                 _num(r.get("n_365d")),
@@ -1051,8 +1103,12 @@ def _story(
         and not rs.empty
         and {"group", "exposure_total", "max_exposure_per_km"} <= set(rs.columns)
     ):
-        if {"km_high", "km_critical"} <= set(rs.columns) and "label" in rs:
-            alternatives = compare_alternatives(rs)
+        if {"km_high", "km_critical", "label"} <= set(rs.columns):
+            # compare_alternatives lists these too; a summary built elsewhere may lack them.
+            optional = {"origin": "", "length_km": np.nan, "mean_exposure_per_km": np.nan}
+            optional["n_incidents"] = np.nan
+            filled = rs.assign(**{k: v for k, v in optional.items() if k not in rs.columns})
+            alternatives = compare_alternatives(filled)
     f = analysis.filters
     story: list[Flowable] = [
         _pm("Incident exposure briefing", s["title"]),

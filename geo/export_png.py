@@ -662,10 +662,10 @@ def _label_towns(
     renderer: Any,
     obstacles: list[Bbox],
     box: tuple[float, float, float, float],
-) -> int:
+) -> list[str]:
     """Label cities and the towns named by the analysis, skipping any that would overlap."""
     if towns is None or towns.empty or "name" not in towns:
-        return 0
+        return []
     x0, y0, x1, y1 = box
     pts = towns.geometry
     inside = (pts.x > x0) & (pts.x < x1) & (pts.y > y0) & (pts.y < y1)
@@ -675,12 +675,12 @@ def _label_towns(
     is_named = towns["name"].astype(str).isin(wanted)
     towns = towns[is_city | is_named].copy()
     if towns.empty:
-        return 0
+        return []
     country = towns.get("country", pd.Series("", index=towns.index)).astype(str)
     towns["_rank"] = np.where(is_named[towns.index], 0, 1) + np.where(country == "MLI", 0, 2)
     towns = towns.sort_values(["_rank", "name"])
     ax_box = ax.get_window_extent(renderer)
-    placed = 0
+    placed: list[str] = []
     offsets = (
         (5, 3, "left", "bottom"),
         (-5, 3, "right", "bottom"),
@@ -714,7 +714,7 @@ def _label_towns(
                 ax.plot(
                     [x], [y], marker="o", ms=2.8, mfc="#ffffff", mec="#222222", mew=0.8, zorder=9.9
                 )
-                placed += 1
+                placed.append(str(row["name"]))
                 break
             text.remove()
     return placed
@@ -730,13 +730,21 @@ def _label_countries(
     if countries is None or countries.empty or "name" not in countries:
         return
     from shapely.geometry import box as shp_box
+    from shapely.ops import polylabel
 
     frame = shp_box(*box)
     for _, row in countries.iterrows():
         part = row.geometry.intersection(frame)
         if part.is_empty or part.area < 0.04 * frame.area:
             continue
-        p = part.representative_point()
+        # The pole of inaccessibility of the largest piece: the label sits in open
+        # country rather than wherever the representative point happens to fall.
+        piece = max(getattr(part, "geoms", [part]), key=lambda g: g.area)
+        p = (
+            polylabel(piece, tolerance=2000.0)
+            if piece.geom_type == "Polygon"
+            else piece.representative_point()
+        )
         text = ax.text(
             p.x,
             p.y,
@@ -1050,7 +1058,7 @@ def _analysis_town_names(analysis: Analysis) -> list[str]:
     names: list[str] = []
     ws = analysis.worst_stretches
     if ws is not None and not ws.empty:
-        for col in ("from_town", "to_town"):
+        for col in ("town_from", "town_to", "from_town", "to_town"):
             if col in ws:
                 names.extend(str(v) for v in ws[col].dropna())
     return names
@@ -1104,7 +1112,8 @@ def render_map_png(
         The image, with provenance in PNG text chunks (``provenance`` holds
         the JSON of :func:`geo.export.build_provenance`).
     info : dict
-        ``width_px``, ``height_px``, ``towns_labelled``, ``extent`` (metric).
+        ``width_px``, ``height_px``, ``towns_labelled`` (names, in the order
+        placed), ``extent`` (metric box).
 
     Raises
     ------
