@@ -55,6 +55,7 @@ __all__ = [
     "segment_exposure",
     "segment_routes",
     "select_incidents",
+    "type_weight_of",
     "what_changed",
     "worst_stretches",
 ]
@@ -423,7 +424,7 @@ def select_incidents(
         "n_after_as_of": int(after.sum()),
         "n_left_out_imprecise": int(imprecise.sum()),
         "include_imprecise": bool(include_imprecise),
-        "sources": sorted({str(s) for s in kept["source"].dropna()}),
+        "sources": sorted(str(s) for s in pd.unique(kept["source"].dropna())),
         "window_from": pd.Timestamp(kept_dates.min()) if len(kept) else None,
         "window_to": stamp,
     }
@@ -823,8 +824,7 @@ def segment_exposure(
     inc_idx, seg_idx = tree.query(pts, predicate="dwithin", distance=buffer_km * 1000.0)
     dist_km = shapely.distance(pts[inc_idx], seg_geoms[seg_idx]) / 1000.0
 
-    cat = kept["category"].astype(str)
-    type_w = cat.map(weights).fillna(0.0).to_numpy(dtype=float)
+    type_w = type_weight_of(kept["category"], weights)
     as_of_stamp = meta["as_of"]
     if as_of_stamp is not None and len(kept):
         age = (as_of_stamp - pd.to_datetime(kept["event_date"]).dt.normalize()).dt.days
@@ -844,11 +844,8 @@ def segment_exposure(
     length_km = (segments["km_to"] - segments["km_from"]).to_numpy(dtype=float)
 
     route_codes, route_names = pd.factorize(segments["route_id"])
-    by_route = dict.fromkeys((str(r) for r in route_names), 0)
-    if len(inc_idx):
-        pair = np.unique(route_codes[seg_idx].astype(np.int64) * max(len(kept), 1) + inc_idx)
-        per_route = np.bincount(pair // max(len(kept), 1), minlength=len(route_names))
-        by_route = {str(r): int(c) for r, c in zip(route_names, per_route, strict=True)}
+    per_route = _distinct_per_group(route_codes[seg_idx], inc_idx, len(route_names), len(kept))
+    by_route = {str(r): int(c) for r, c in zip(route_names, per_route, strict=True)}
 
     out = segments.copy()
     out["n_incidents"] = n_near.astype("int64")
@@ -868,6 +865,44 @@ def segment_exposure(
         n_incidents_by_route=by_route,
     )
     return out
+
+
+def _distinct_per_group(
+    group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int
+) -> np.ndarray:
+    """Count the distinct ``item`` values paired with each group (pairs may repeat)."""
+    if n_groups * n_items <= 50_000_000:  # a boolean grid: no sort, at most 50 MB
+        seen = np.zeros((n_groups, n_items), dtype=bool)
+        seen[group, item] = True
+        return seen.sum(axis=1)
+    pair = np.unique(group.astype(np.int64) * n_items + item)
+    return np.bincount(pair // n_items, minlength=n_groups)
+
+
+def type_weight_of(categories: pd.Series, type_weights: Mapping[str, float]) -> np.ndarray:
+    """Weight of each incident's category (0 for a category without a weight).
+
+    Parameters
+    ----------
+    categories : Series of str
+        The ``category`` column.
+    type_weights : Mapping[str, float]
+        Category -> weight (checked with :func:`check_exposure_options`).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        One weight per row.
+
+    Examples
+    --------
+    >>> type_weight_of(pd.Series(["abduction", "unrest", "unknown"]),
+    ...                {"abduction": 1.0, "unrest": 0.1}).tolist()
+    [1.0, 0.1, 0.0]
+    """
+    codes, uniques = pd.factorize(categories.astype(str))
+    table = np.array([float(type_weights.get(str(u), 0.0)) for u in uniques] + [0.0])
+    return table[codes]  # code -1 (missing) takes the trailing 0.0
 
 
 # --------------------------------------------------------------------------- summaries

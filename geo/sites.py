@@ -32,6 +32,7 @@ from geo.routes import (
     classify_exposure,
     exposure_contributions,
     select_incidents,
+    type_weight_of,
 )
 from geo.schema import CATEGORIES, SOURCE_LABELS
 from geo.settings import DEFAULTS
@@ -171,7 +172,7 @@ def site_exposure(
     inc_m = np.asarray(kept.geometry.to_crs(METRIC_CRS).values)
     inc_ll = shapely.get_coordinates(np.asarray(kept.geometry.to_crs(WGS84).values))
     cats = kept["category"].astype(str).to_numpy()
-    type_w = pd.Series(cats).map(weights).fillna(0.0).to_numpy(dtype=float)
+    type_w = type_weight_of(kept["category"], weights)
     inc_radius = pd.Series(cats).map(radii).fillna(radius_km).to_numpy(dtype=float)
     stamp = meta["as_of"]
     if stamp is not None and len(kept):

@@ -1,0 +1,131 @@
+"""Benchmark route exposure (geo.routes) beside a bare ``STRtree`` dwithin query.
+
+Workload: the four bundled corridors (about 4,900 km) cut into 1 km segments,
+against N seeded SYNTHETIC incidents (random points, dates over two years,
+random categories, 10 % imprecise) in two layouts:
+
+- ``box``: uniform over the corridor box (lon 17.5° W-3° W, lat 5° N-17° N),
+  so about one incident in eight falls within the 25 km buffer;
+- ``near``: every incident within 30 km of a corridor (the worst case: each
+  one meets about fifty 1 km segments).
+
+Reference: ``shapely.STRtree(segments).query(points, predicate="dwithin",
+distance=25 km)`` on the same projected geometries, i.e. the candidate search
+alone, without distances, weights, sums or the copy of the result. The design
+target is < 0.5 s for 100,000 incidents.
+
+Run: ``python benchmarks/bench_routes.py [N ...]`` (default 10000 100000 1000000).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
+from geo.bundled import load_routes, load_towns
+from geo.crs import METRIC_CRS, to_metric
+from geo.routes import segment_exposure, segment_routes
+from geo.schema import CATEGORIES
+
+SEED = 20251115
+BUFFER_KM = 25.0
+SEGMENT_KM = 1.0
+AS_OF = pd.Timestamp("2025-11-15")
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    """Smallest wall time of ``repeat`` runs, seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def synthetic_incidents(n: int, layout: str, segments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """N seeded synthetic canonical-enough incidents in EPSG:4326."""
+    rng = np.random.default_rng(SEED)
+    if layout == "box":
+        lon = rng.uniform(-17.5, -3.0, n)
+        lat = rng.uniform(5.0, 17.0, n)
+        geoms = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
+    else:
+        # a random point on a random segment, moved up to 30 km in a random direction
+        pick = rng.integers(0, len(segments), n)
+        base = shapely.line_interpolate_point(
+            segments.geometry.values[pick], rng.uniform(0, 1, n), normalized=True
+        )
+        xy = shapely.get_coordinates(base)
+        angle = rng.uniform(0, 2 * np.pi, n)
+        dist = rng.uniform(0, 30_000, n)
+        xy = xy + np.column_stack([np.cos(angle), np.sin(angle)]) * dist[:, None]
+        geoms = gpd.GeoSeries(shapely.points(xy), crs=METRIC_CRS).to_crs(4326)
+    frame = pd.DataFrame(
+        {
+            "event_date": AS_OF - pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+            "category": rng.choice(np.array(CATEGORIES), n),
+            "precise": rng.random(n) > 0.1,
+            "source": "user",
+        }
+    )
+    return gpd.GeoDataFrame(frame, geometry=geoms.values, crs=4326)
+
+
+def main(sizes: list[int]) -> None:
+    routes, towns = load_routes(), load_towns()
+    t_seg = best_of(lambda: segment_routes(routes, segment_km=SEGMENT_KM, towns=towns), 5)
+    segments = segment_routes(routes, segment_km=SEGMENT_KM, towns=towns)
+    total_km = float(segments.groupby("route_id")["km_to"].max().sum())
+    # setup check: the workload is what the name says
+    assert len(routes) == 4 and abs(len(segments) - total_km / SEGMENT_KM) < len(routes)
+    print(
+        f"segment_routes: {len(routes)} routes, {total_km:,.0f} km -> {len(segments):,} "
+        f"segments of {SEGMENT_KM:g} km with nearest towns: {t_seg * 1000:.1f} ms"
+    )
+    seg_geoms = np.asarray(segments.geometry.values)
+    print(
+        f"{'layout':<6} {'incidents':>10} {'pairs':>10} {'reference':>10} "
+        f"{'exposure':>10} {'(metric in)':>12} {'ratio':>6} {'target':>7}"
+    )
+    for layout in ("box", "near"):
+        for n in sizes:
+            incidents = synthetic_incidents(n, layout, segments)
+            assert len(incidents) == n
+            metric = to_metric(incidents)
+            pts = np.asarray(metric.geometry.values)
+            repeat = 5 if n <= 100_000 else 2
+
+            def reference(pts: np.ndarray = pts) -> tuple[np.ndarray, np.ndarray]:
+                tree = shapely.STRtree(seg_geoms)
+                return tree.query(pts, predicate="dwithin", distance=BUFFER_KM * 1000.0)
+
+            pairs = reference()[0].size
+            t_ref = best_of(reference, repeat)
+
+            def run(inc: gpd.GeoDataFrame = incidents) -> gpd.GeoDataFrame:
+                return segment_exposure(segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF)
+
+            def run_metric(inc: gpd.GeoDataFrame = metric) -> gpd.GeoDataFrame:
+                return segment_exposure(segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF)
+
+            t_exp = best_of(run, repeat)
+            t_met = best_of(run_metric, repeat)
+            target = "< 0.5 s" if n == 100_000 else ""
+            verdict = ("ok" if t_exp < 0.5 else "MISSED") if target else ""
+            print(
+                f"{layout:<6} {n:>10,} {pairs:>10,} {t_ref * 1000:>8.0f}ms "
+                f"{t_exp * 1000:>8.0f}ms {t_met * 1000:>10.0f}ms {t_exp / t_ref:>6.2f} "
+                f"{target:>7} {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000])
