@@ -1,0 +1,267 @@
+"""``python -m geo brief``: one analysis window exported for a briefing, headless.
+
+The format follows the suffix of ``--out``: ``.pdf`` briefing, ``.png`` map,
+``.html`` offline map, ``.gpkg`` layers, ``.zip`` CSV tables, ``.tif`` KDE
+raster. The output folder and suffix are checked before any work, so a bad
+path costs nothing; every file is written atomically (nothing is left behind
+on error). Exit status 0 on success, 2 with one line on standard error for a
+bad date, path or file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.commands.join import parse_day
+from geo.commands.validate import local_path
+from geo.errors import ExportError, InputFileError, ParameterError
+from geo.export import (
+    EXPORT_SUFFIXES,
+    build_provenance,
+    export_csv_tables,
+    export_gpkg,
+    export_html,
+    export_kde_geotiff,
+    format_period,
+    share_safe_analysis,
+)
+from geo.settings import DEFAULTS
+
+__all__ = ["BRIEF_FORMATS", "register", "run"]
+
+#: Suffix of ``--out`` -> what is written.
+BRIEF_FORMATS: dict[str, str] = {
+    suffix: EXPORT_SUFFIXES[suffix] for suffix in (".pdf", ".png", ".html", ".gpkg", ".zip", ".tif")
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``brief`` command to the CLI.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command registry.
+    """
+    parser = subparsers.add_parser(
+        "brief",
+        help="export one window for a briefing: PDF, PNG map, offline HTML, GeoPackage, ...",
+        description="Run every analysis on one window of the bundled incidents (or "
+        "--incidents) and write it for a briefing; the format follows the suffix of --out: "
+        + ", ".join(f"{k} {v}" for k, v in BRIEF_FORMATS.items())
+        + ". The window defaults to the last "
+        f"{DEFAULTS.window_days} days of the data.",
+    )
+    parser.add_argument(
+        "--incidents",
+        metavar="FILE",
+        help="incident file (ACLED/UCDP CSV export, CSV, GeoJSON, GeoPackage, zipped "
+        "shapefile); the bundled UCDP extracts and news log by default",
+    )
+    parser.add_argument(
+        "--from", dest="start", type=parse_day, metavar="YYYY-MM-DD", help="first day (included)"
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help="last day (included); the newest event by default",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help="analysis date for ages and site windows (default --to)",
+    )
+    parser.add_argument(
+        "--admin-level",
+        type=int,
+        choices=[1, 2],
+        default=2,
+        help="1 regions or 2 cercles (default %(default)s)",
+    )
+    parser.add_argument(
+        "--handling",
+        default="RESTRICTED",
+        metavar="TEXT",
+        help="handling caveat on every page and map (default %(default)s; '' for none)",
+    )
+    parser.add_argument(
+        "--share-safe",
+        action="store_true",
+        help="prepare for sharing: coarsen incident locations to H3 resolution-5 cells, "
+        "drop actors, notes, place names and source URLs",
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="FILE", help=f"output file: {', '.join(BRIEF_FORMATS)}"
+    )
+    parser.set_defaults(func=run)
+
+
+def _output(text: str) -> Path:
+    """Check ``--out`` before any work: local path, known suffix, existing folder."""
+    out = local_path(text)
+    suffix = out.suffix.lower()
+    if suffix not in BRIEF_FORMATS:
+        raise ParameterError(
+            f"--out {out.name!r}: the suffix {out.suffix or '(none)'!r} is not a briefing "
+            f"format; use one of {', '.join(BRIEF_FORMATS)}."
+        )
+    folder = out.absolute().parent
+    if not folder.is_dir():
+        raise ExportError(
+            f"--out {text!r}: the folder {str(folder)!r} does not exist; create it first."
+        )
+    if out.is_dir():
+        raise ExportError(f"--out {text!r} is a folder; give a file name ending in {suffix}.")
+    return out
+
+
+def _read(args: argparse.Namespace) -> Any:
+    from geo.readers import load_bundled_incidents, read_incidents
+
+    if args.incidents:
+        path = local_path(args.incidents)
+        if not path.is_file():
+            raise InputFileError(f"--incidents {args.incidents!r}: no such file.")
+        result = read_incidents(path, name=path.name)
+    else:
+        result = load_bundled_incidents()
+    if not result.report.usable:
+        raise InputFileError(
+            f"{result.report.file}: no usable incident row ({result.report.summary()}); "
+            "run `python -m geo validate FILE` for the reasons."
+        )
+    return result
+
+
+def _window(args: argparse.Namespace, dates: pd.Series) -> tuple[dt.date, dt.date, dt.date]:
+    latest = pd.to_datetime(dates).max() if len(dates) else pd.NaT
+    end = args.end or args.as_of or (latest.date() if pd.notna(latest) else dt.date.today())
+    start = args.start or end - dt.timedelta(days=DEFAULTS.window_days - 1)
+    if start > end:
+        raise ParameterError(
+            f"--from {start.isoformat()} is after --to {end.isoformat()}; swap them or "
+            "widen the window."
+        )
+    return start, end, args.as_of or end
+
+
+def _html_page(analysis: Any) -> str:
+    """Render the offline map of ``analysis`` with the layers/ builders, assets inlined."""
+    from geo import bundled
+    from geo.export import is_shared
+    from geo.hotspots import kde_overlay
+    from layers.admin import build_admin
+    from layers.assets import DEFAULT_BASE_URL, inline_assets
+    from layers.basemap import build_basemap
+    from layers.hexes import build_hexes
+    from layers.incidents import build_incidents
+    from layers.kde import build_kde
+    from layers.map import add_attribution, add_layer_control, new_map
+    from layers.routes import build_routes
+    from layers.sites import build_sites
+
+    base = {
+        "countries": bundled.load_countries(),
+        "adm0": bundled.load_admin(0),
+        "lakes": bundled.load_lakes(),
+        "rivers": bundled.load_rivers(),
+        "adm2": bundled.load_admin(2),
+        "adm1": bundled.load_admin(1),
+        # the basemap builder reads the OSM highway class as ``class``
+        "roads": bundled.load_roads().rename(columns={"road_class": "class"}),
+        "towns": bundled.load_towns(),
+    }
+    bounds = analysis.segments.total_bounds if len(analysis.segments) else None
+    m = new_map(bounds=bounds, asset_base_url=DEFAULT_BASE_URL, minimal_assets=True)
+    build_basemap(base, name="Basemap").add_to(m)
+    unit = {1: "Region", 2: "Cercle"}.get(analysis.params.admin_level, "Unit")
+    build_admin(analysis.admin_stats, name="Incidents per unit", unit_label=unit).add_to(m)
+    if analysis.kde is not None:
+        image, kde_bounds = kde_overlay(analysis.kde)
+        build_kde(
+            image,
+            bounds=kde_bounds,
+            name="Kernel density",
+            show=False,
+            note=f"bandwidth {analysis.params.kde_bandwidth_km:g} km",
+        ).add_to(m)
+    build_routes(analysis.segments, name="Corridor exposure").add_to(m)
+    build_sites(analysis.sites, name="Mines, factories, plants", key_sites_only=True).add_to(m)
+    if is_shared(analysis):
+        build_hexes(analysis.hexes, name="Incidents per H3 cell (coarsened)").add_to(m)
+    else:
+        build_incidents(analysis.incidents, name="Incidents in the window").add_to(m)
+    add_layer_control(m, collapsed=True)
+    add_attribution(m, bundled.attribution_line())
+    return inline_assets(m.get_root().render(), base_url=DEFAULT_BASE_URL)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse one window and write it in the format of ``--out``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``incidents``, ``start``, ``end``, ``as_of``, ``admin_level``,
+        ``handling``, ``share_safe``, ``out``.
+
+    Returns
+    -------
+    int
+        0 when the file was written.
+
+    Raises
+    ------
+    ParameterError, InputFileError, ExportError
+        Bad option, unreadable input, or a file that could not be written (one
+        line on standard error, exit 2, no file left).
+    """
+    from geo.export_png import clean_handling
+    from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
+
+    out = _output(args.out)
+    handling = clean_handling(args.handling)
+    result = _read(args)
+    context = load_context()
+    assigned = prepare_incidents(result.incidents, context)
+    start, end, as_of = _window(args, assigned["event_date"])
+    analysis = run_analysis(
+        assigned,
+        result.report,
+        Filters(start=start, end=end),
+        Params(as_of=as_of, admin_level=args.admin_level),
+        context=context,
+    )
+    suffix = out.suffix.lower()
+    share = bool(args.share_safe)
+    if suffix == ".pdf":
+        from geo.export_pdf import export_pdf
+
+        written = export_pdf(analysis, out, handling=handling, share_safe=share)
+    elif suffix == ".png":
+        from geo.export_png import export_png
+
+        written = export_png(analysis, out, handling=handling, share_safe=share)
+    elif suffix == ".gpkg":
+        written = export_gpkg(analysis, out, share_safe=share)
+    elif suffix == ".zip":
+        written = export_csv_tables(analysis, out, share_safe=share)
+    elif suffix == ".tif":
+        written = export_kde_geotiff(analysis, out, share_safe=share)
+    else:
+        shown = share_safe_analysis(analysis) if share else analysis
+        written = export_html(_html_page(shown), out, provenance=build_provenance(shown))
+    left = "; ".join(f"{n:,} {k}" for k, n in analysis.left_out.items() if n) or "none"
+    print(
+        f"wrote {written} ({BRIEF_FORMATS[suffix]}, {written.stat().st_size:,} bytes): "
+        f"{len(analysis.incidents):,} incidents, {format_period(start, end)}; left out: {left}."
+    )
+    return 0
