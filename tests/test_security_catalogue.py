@@ -1,0 +1,698 @@
+"""SECURITY.md 4.2, the catalogue: one test (or more) per case id, named ``test_<id>_...``.
+
+Each test shows, where it can be shown cheaply, that the stack's default goes
+wrong (``demo_default_*`` helpers run plain pyogrio/rasterio in a child process
+*without* geo's GDAL hardening, or call pandas/folium/shapely directly), and
+that our path gets it right. Hostile uploads go through
+:func:`geo.ingest.ingest_upload`, the app's and the CLI's only way in; the
+data-quality rules (E, S, C, G, T) run through :func:`geo.readers.read_incidents`
+in this process, which is the code the worker runs (``tests/test_ingest.py``
+checks that both give identical results).
+
+Every fixture is SYNTHETIC and built here from a few lines: event ids, notes
+and actors are made up; coordinates are the OSM town points listed in
+``tests/fixtures/incidents/README.md`` (Bamako 12.64932, -8.00034; Kayes
+14.44341, -11.43793; Ségou 13.44153, -6.26815). Cases that need the running
+app or a browser are in ``tests/test_security_browser.py``; the mapping of every
+id to its test is ``docs/SECURITY-CASES.md``.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import os
+import socket
+import sqlite3
+import stat
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from geo import ingest as ingest_mod
+from geo import readers
+from geo.errors import InputFileError, ParameterError
+from geo.ingest import IngestLimits, ingest_upload
+from geo.readers import read_incidents
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 1, 1)
+BAMAKO = (-8.00034, 12.64932)
+KAYES = (-11.43793, 14.44341)
+SEGOU = (-6.26815, 13.44153)
+
+#: Payload corpus (SECURITY.md 1.2, 4.2 R): each would run or leak if rendered raw. The
+#: executed form of the template payloads differs from their literal text ("PWNED", "ZZZ").
+PAYLOADS: dict[str, str] = {
+    "jinja_expr": '{{ "PWN" ~ "ED" }} {{ 7*7 }}',
+    "jinja_stmt": "{% for i in range(3) %}Z{% endfor %}",
+    "jinja_raw": "{# c #}A{% raw %}",
+    "js_template": "${(window.__pwned='tpl')}",
+    "backtick": "`;window.__pwned='bt';`",
+    "script_close": "</script><script>window.__pwned='script'</script>",
+    "img_onerror": "<img src=x onerror=\"window.__pwned='img'\">",
+    "md_image": "![x](http://127.0.0.1:9/beacon.png?who=analyst)",
+    "rtl": "abc\u202edcba.exe",
+    "french": "L’attaque {du} camp à Kéniéba: $5, `b`, <b>gras</b> \\",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def csv_bytes(rows: list[dict[str, object]], *, encoding: str = "utf-8") -> bytes:
+    """A user CSV (columns id, date, lat, lon, ... as given) from row dicts."""
+    frame = pd.DataFrame(rows)
+    return frame.to_csv(index=False, lineterminator="\n").encode(encoding)
+
+
+def one_row_csv(**extra: object) -> bytes:
+    """One synthetic event at Bamako, with any extra or overriding columns."""
+    row = {"id": "T-1", "date": "2025-04-03", "lat": BAMAKO[1], "lon": BAMAKO[0]}
+    row.update(extra)
+    return csv_bytes([row])
+
+
+def read(data: bytes, name: str = "upload.csv", **kwargs):
+    return read_incidents(data, name=name, today=TODAY, **kwargs)
+
+
+def ingest(data: bytes, name: str = "upload.csv", **kwargs):
+    return ingest_upload(data, name=name, today=TODAY, **kwargs)
+
+
+def make_zip(members: dict[str, bytes], *, level: int = 6) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def feature_collection(geometries: list[object], **top: object) -> bytes:
+    feats = [
+        {"type": "Feature", "properties": {"id": f"G-{k}", "date": "2025-04-03"}, "geometry": g}
+        for k, g in enumerate(geometries, start=1)
+    ]
+    return json.dumps({"type": "FeatureCollection", **top, "features": feats}).encode()
+
+
+def point(lon: float, lat: float) -> dict[str, object]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def points_frame(n: int = 2, *, crs: object = 4326, **columns: object) -> gpd.GeoDataFrame:
+    towns = [BAMAKO, KAYES, SEGOU]
+    data = {"id": [f"V-{i}" for i in range(n)], "date": ["2025-04-03"] * n}
+    data.update(columns)
+    geoms = [shapely.Point(*towns[i % 3]) for i in range(n)]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=4326).to_crs(crs)
+
+
+def shapefile_zip(
+    gdf: gpd.GeoDataFrame,
+    tmp: Path,
+    *,
+    stem: str = "events",
+    folder: str = "",
+    drop: tuple[str, ...] = (),
+    encoding: str | None = None,
+) -> bytes:
+    out = tmp / f"shp-{stem}-{len(list(tmp.iterdir()))}"
+    out.mkdir()
+    kwargs = {"encoding": encoding} if encoding else {}
+    pyogrio.write_dataframe(gdf, out / f"{stem}.shp", **kwargs)
+    members = {
+        f"{folder}{p.name}": p.read_bytes()
+        for p in sorted(out.iterdir())
+        if p.suffix.lower() not in drop
+    }
+    return make_zip(members)
+
+
+def gpkg_bytes(gdf: gpd.GeoDataFrame, tmp: Path, *, layer: str = "events") -> bytes:
+    path = tmp / f"{layer}-{len(list(tmp.iterdir()))}.gpkg"
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG")
+    return path.read_bytes()
+
+
+class Canary:
+    """A loopback HTTP server on an ephemeral port that records every request."""
+
+    def __init__(self, routes: dict[str, bytes] | None = None):
+        hits: list[str] = []
+        bodies = routes or {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _reply(self, with_body: bool) -> None:
+                hits.append(f"{self.command} {self.path}")
+                body = bodies.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                if with_body and body:
+                    self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._reply(True)
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self._reply(False)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.hits = hits
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Canary:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def tcp_canary() -> Iterator[tuple[int, list[object]]]:
+    """A bare TCP listener on 127.0.0.1 that counts accepted connections."""
+    accepted: list[object] = []
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            accepted.append(1)
+            conn.close()
+
+    t = threading.Thread(target=loop, daemon=True)
+    t.start()
+    try:
+        yield srv.getsockname()[1], accepted
+    finally:
+        stop.set()
+        t.join(2)
+        srv.close()
+
+
+_WKT_4326 = (
+    b'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+    b'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+)
+
+
+def demo_default(code: str, *, cwd: Path, extra_env: dict[str, str] | None = None) -> str:
+    """Run ``code`` in a fresh Python *without* geo's GDAL hardening; return its stdout."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GDAL", "CPL_", "PROJ_", "OGR_"))
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    }
+    env.update(extra_env or {})
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- U: upload container
+
+
+def test_u01_file_over_the_upload_limit_is_refused_with_size_and_limit(monkeypatch):
+    from streamlit import config
+
+    assert config.get_option("server.maxUploadSize") == 50  # ours; Streamlit's default is 200
+    assert config._config_options_template["server.maxUploadSize"].default_val == 200
+    monkeypatch.setattr(ingest_mod, "_run_worker", pytest.fail)  # refused before any parse
+    data = b"id,date,lat,lon\n" + b"x" * (50 * 2**20)
+    with pytest.raises(InputFileError, match=r"big\.csv is 50\.0 MiB; files up to 50 MiB"):
+        ingest(data, "big.csv")
+
+
+@pytest.mark.parametrize("name", ["evil.exe", "layer.vrt", "doc.kml", "data.xml", "x.tif"])
+def test_u02_disallowed_extension_refused_listing_allowed_types(name):
+    from ui.controls import UPLOAD_TYPES
+
+    assert name.rsplit(".", 1)[1] not in UPLOAD_TYPES
+    with pytest.raises(InputFileError, match=r"are not accepted; accepted: \.csv, \.geojson"):
+        ingest(one_row_csv(), name)
+
+
+_OGR_VRT = (
+    '<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>{src}</SrcDataSource>'
+    "</OGRVRTLayer></OGRVRTDataSource>"
+)
+
+
+@pytest.mark.parametrize("name", ["x.geojson", "x.csv", "x.json", "x.gpkg"])
+def test_u03_vrt_content_refused_whatever_the_extension(name):
+    vrt = _OGR_VRT.format(src="CSV:/etc/hostname").encode()
+    with pytest.raises(InputFileError, match=r"looks like XML or a GDAL VRT"):
+        ingest(vrt, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("../../etc/passwd.csv", "passwd.csv"),
+        ("C:\\x\\..\\evil.csv", "evil.csv"),
+        ("report\u202evsc.exe.csv", "reportvsc.exe.csv"),
+        ("zero\u200bwidth\x07.csv", "zerowidth.csv"),
+    ],
+)
+def test_u04_upload_name_is_only_a_cleaned_label(name, shown, tmp_path, monkeypatch):
+    from geo.export import safe_export_name
+
+    monkeypatch.chdir(tmp_path)
+    result = ingest(one_row_csv(), name)
+    assert result.report.file == shown
+    assert result.incidents["source_file"].tolist() == [shown]
+    assert list(tmp_path.iterdir()) == []  # nothing written under the user's name
+    export_name = safe_export_name("tables", "csv", when=(TODAY, TODAY))
+    assert export_name.startswith("sahel-risk-tables_2026-01-01_2026-01-01_")
+
+
+def _symlink_member_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        info = zipfile.ZipInfo("events/link.csv")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/shadow")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        pytest.param(make_zip({"../x.csv": b"a"}), "climbs out of the archive", id="dotdot"),
+        pytest.param(make_zip({"/tmp/x.csv": b"a"}), "is an absolute path", id="absolute"),
+        pytest.param(make_zip({"D:/x.csv": b"a"}), "is an absolute path", id="drive letter"),
+        pytest.param(_symlink_member_zip(), "is a symbolic link", id="symlink"),
+    ],
+)
+def test_u05_unsafe_member_names_refuse_the_archive_naming_the_member(data, reason):
+    with pytest.raises(InputFileError, match=rf"member '.*' {reason}.*; the archive is refused"):
+        ingest(data, "upload.zip")
+
+
+def _bomb(total_mib: int) -> bytes:
+    """A constant-row CSV zipped at the highest level (SYNTHETIC; ratio ~ 1000:1)."""
+    buf = io.BytesIO()
+    row = f"T-1,2025-04-03,{BAMAKO[1]},{BAMAKO[0]},{'same note ' * 6}\n".encode()
+    chunk = row * (2**20 // len(row))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("bomb.csv", "w") as fh:
+            fh.write(b"id,date,lat,lon,notes\n")
+            for _ in range(total_mib):
+                fh.write(chunk)
+    return buf.getvalue()
+
+
+def test_u06_zip_bomb_rejected_before_any_parse(monkeypatch):
+    data = _bomb(120)
+    assert len(data) < 2**20  # well under a megabyte, unpacking to 120 MiB
+    monkeypatch.setattr(ingest_mod, "_run_worker", pytest.fail)
+    with pytest.raises(InputFileError, match=r"unpacks \d+ times its size \(a zip bomb\?\)"):
+        ingest(data, "bomb.zip")
+
+
+def test_u06_declared_total_over_300_mib_rejected_from_the_directory(monkeypatch):
+    data = bytearray(make_zip({"a.csv": one_row_csv()}))
+    cd = data.rfind(b"PK\x01\x02")
+    data[cd + 24 : cd + 28] = struct.pack("<I", 400 * 2**20)  # declared uncompressed size
+    monkeypatch.setattr(ingest_mod, "_run_worker", pytest.fail)
+    with pytest.raises(InputFileError, match=r"would unpack to 400 MiB; at most 300 MiB"):
+        ingest(bytes(data), "big.zip")
+
+
+def test_u07_forged_small_size_stopped_while_unpacking():
+    content = csv_bytes(
+        [{"id": f"T-{i}", "date": "2025-04-03", "lat": 12.6, "lon": -8} for i in range(400)]
+    )
+    data = bytearray(make_zip({"events.csv": content}))
+    forged = struct.pack("<I", 64)
+    data[22:26] = forged  # local header
+    cd = data.rfind(b"PK\x01\x02")
+    data[cd + 24 : cd + 28] = forged  # central directory
+    with pytest.raises(InputFileError, match=r"member 'events.csv' (unpacks to more|cannot be)"):
+        ingest(bytes(data), "liar.zip")
+
+
+def test_u08_ten_thousand_members_refused_from_the_end_record(monkeypatch):
+    data = make_zip({f"m{i}.txt": b"" for i in range(10_000)}, level=1)
+
+    def no_zipfile(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ZipFile must not parse a 10,000-entry directory")
+
+    monkeypatch.setattr(ingest_mod.zipfile, "ZipFile", no_zipfile)
+    with pytest.raises(InputFileError, match=r"lists 10000 members .* at most 200 members"):
+        ingest(data, "many.zip")
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        pytest.param({"inner.zip": make_zip({"a.csv": b"a"})}, "archive inside", id="nested zip"),
+        pytest.param({"d/" * 300 + "x.csv": b"a"}, "nested too deeply", id="300-deep path"),
+    ],
+)
+def test_u08_nested_archives_and_deep_paths_refused(members, reason):
+    with pytest.raises(InputFileError, match=reason):
+        ingest(make_zip(members), "nested.zip")
+
+
+def test_u09_two_shapefiles_listed_and_layer_chooses(tmp_path):
+    a = zipfile.ZipFile(io.BytesIO(shapefile_zip(points_frame(2), tmp_path, stem="north")))
+    b = zipfile.ZipFile(io.BytesIO(shapefile_zip(points_frame(1), tmp_path, stem="south")))
+    both = make_zip(
+        {**{i: a.read(i) for i in a.namelist()}, **{i: b.read(i) for i in b.namelist()}}
+    )
+    with pytest.raises(InputFileError, match=r"holds 2 shapefiles: 'north.shp', 'south.shp'"):
+        ingest(both, "two.zip")
+    assert ingest(both, "two.zip", layer="south").report.rows_kept == 1
+
+
+def test_u10_shapefile_in_a_subfolder_is_found(tmp_path):
+    data = shapefile_zip(points_frame(2), tmp_path, folder="export/2025/")
+    result = ingest(data, "nested.zip")
+    assert result.report.rows_kept == 2
+    assert "shapefile 'export/2025/events.shp' read" in result.report.notes
+
+
+def test_u11_macosx_junk_members_ignored(tmp_path):
+    z = zipfile.ZipFile(io.BytesIO(shapefile_zip(points_frame(2), tmp_path)))
+    members = {i: z.read(i) for i in z.namelist()}
+    members["__MACOSX/._events.shp"] = b"\x00\x05\x16\x07junk"
+    members["._events.dbf"] = b"junk"
+    assert ingest(make_zip(members), "mac.zip").report.rows_kept == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(b"", r"is empty \(0 bytes\)", id="0 bytes"),
+        pytest.param(make_zip({"a.csv": one_row_csv()})[:-30], r"empty or corrupt zip", id="cut"),
+        pytest.param(b"PK\x03\x04" + b"\x00" * 40, r"empty or corrupt zip", id="header only"),
+    ],
+)
+def test_u12_empty_or_truncated_file_has_one_clear_error(data, message):
+    with pytest.raises(InputFileError, match=message):
+        ingest(data, "broken.zip" if data else "empty.csv")
+
+
+def test_u13_same_file_twice_gives_the_same_rows_and_no_duplicates():
+    data = csv_bytes(
+        [
+            {"id": f"T-{i}", "date": "2025-04-03", "lat": BAMAKO[1], "lon": BAMAKO[0]}
+            for i in range(3)
+        ]
+    )
+    first, second = ingest(data), ingest(data)
+    pd.testing.assert_frame_equal(first.incidents, second.incidents)
+    assert first.report == second.report
+    with pytest.raises(ParameterError, match="same file name twice"):
+        readers.combine_results([first, second])
+    again = readers.combine_results([first, ingest(data, "copy.csv")])
+    assert len(again.incidents) == 3 and again.report.n_rejected == 3  # the copy's rows
+
+
+# -------------------------------------------------------------------- F: format, driver, network
+
+
+def test_f01_geojson_crs_link_fetch_by_default_refused_by_us(tmp_path):
+    with Canary({"/crs.prj": _WKT_4326}) as canary:
+        crs = {"type": "link", "properties": {"href": f"{canary.url}/crs.prj", "type": "ogcwkt"}}
+        data = feature_collection([point(*BAMAKO)], crs=crs)
+        (tmp_path / "link.geojson").write_bytes(data)
+        out = demo_default(
+            "import pyogrio; print(pyogrio.read_info('link.geojson')['crs'])", cwd=tmp_path
+        )
+        assert any("/crs.prj" in h for h in canary.hits), f"default GDAL did not fetch: {out}"
+        canary.hits.clear()
+        with pytest.raises(InputFileError, match=r"has a 'crs' member .* RFC 7946"):
+            ingest(data, "link.geojson")
+        assert canary.hits == []
+
+
+def test_f02_vrt_to_vsicurl_inside_zip_bytes(tmp_path):
+    with Canary({"/remote.csv": b"x,y\n1,2\n"}) as canary:
+        vrt = _OGR_VRT.format(src=f"/vsicurl/{canary.url}/remote.csv").encode()
+        for member in ("layer.vrt", "layer.csv"):
+            data = make_zip({member: vrt})
+            (tmp_path / "up.zip").write_bytes(data)
+            code = """
+                import io, pyogrio
+                try:
+                    print(pyogrio.read_dataframe(io.BytesIO(open('up.zip','rb').read())))
+                except Exception as exc:
+                    print('error', exc)
+            """
+            out = demo_default(code, cwd=tmp_path)
+            if member == "layer.vrt":
+                assert canary.hits, f"default GDAL made no request: {out}"
+            canary.hits.clear()
+            with pytest.raises(InputFileError, match=r"VRT|not exactly one CSV"):
+                ingest(data, "up.zip")
+            assert canary.hits == []
+
+
+def test_f03_vrt_reading_a_local_file(tmp_path):
+    secret = tmp_path / "secrets.toml"
+    secret.write_text("password_sha256,token\nTOPSECRET,42\n")
+    vrt = (
+        _OGR_VRT.format(src=f"CSV:{secret}")
+        .replace("</SrcDataSource>", "</SrcDataSource><SrcLayer>secrets</SrcLayer>")
+        .encode()
+    )
+    (tmp_path / "innocent.csv").write_bytes(vrt)
+    out = demo_default(
+        "import pyogrio; print(pyogrio.read_dataframe('innocent.csv').to_csv())", cwd=tmp_path
+    )
+    assert "TOPSECRET" in out  # the stack's default reads the file named inside
+    for name in ("innocent.csv", "innocent.geojson"):
+        with pytest.raises(InputFileError, match="looks like XML or a GDAL VRT") as err:
+            ingest(vrt, name)
+        assert "TOPSECRET" not in str(err.value)
+
+
+def test_f04_raster_vrt_named_tif_fetches_by_default_not_here(tmp_path):
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    with Canary() as canary:
+        vrt = (
+            '<VRTDataset rasterXSize="4" rasterYSize="4"><VRTRasterBand dataType="Byte" band="1">'
+            f"<SimpleSource><SourceFilename>/vsicurl/{canary.url}/r.tif</SourceFilename>"
+            "<SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>"
+        ).encode()
+        (tmp_path / "r.tif").write_bytes(vrt)
+        code = """
+            import rasterio
+            with rasterio.MemoryFile(open('r.tif','rb').read(), ext='.tif') as mf:
+                try:
+                    with mf.open() as ds:
+                        print(ds.driver, ds.read(1).sum())
+                except Exception as exc:
+                    print('error', exc)
+        """
+        out = demo_default(code, cwd=tmp_path)
+        assert canary.hits, f"default rasterio made no request: {out}"
+        canary.hits.clear()
+        with rasterio.MemoryFile(vrt, ext=".tif") as mf, pytest.raises(RasterioIOError):
+            mf.open()
+        assert canary.hits == []
+
+
+def test_f05_user_strings_never_reach_gdal_as_paths():
+    with Canary({"/x.csv": one_row_csv()}) as canary:
+        url = f"{canary.url}/x.csv"
+        result = ingest(one_row_csv(), url)  # the name is a label, never opened
+        assert result.report.file == "x.csv" and result.report.rows_kept == 1
+        for text in (url, f"/vsicurl/{url}", "/vsizip//etc/x.zip", "PG:dbname=x", "WFS:" + url):
+            with pytest.raises(ParameterError, match="data must be bytes"):
+                read_incidents(text, name="typed.csv")  # a str is refused, bytes or Path only
+            with pytest.raises(ParameterError, match="data must be bytes"):
+                ingest_upload(text, name="typed.csv")
+        with pytest.raises(Exception):  # noqa: B017 (GDAL's own refusal, any error type)
+            pyogrio.read_info(f"/vsicurl/{url}")  # belt and braces: /vsicurl/ is off here
+        assert canary.hits == []
+
+
+def test_f05_cli_refuses_urls_and_gdal_prefixes(capsys):
+    from geo.cli import main
+
+    for text in ("http://127.0.0.1:9/x.csv", "/vsicurl/http://127.0.0.1:9/x", "PG:dbname=x"):
+        assert main(["validate", text]) == 2
+    assert "127.0.0.1:9" not in capsys.readouterr().out.replace("http://127.0.0.1:9/x.csv", "")
+
+
+def test_f06_driver_allowlist_holds_at_start_up(tmp_path):
+    import rasterio
+
+    from geo import _gdal_env
+
+    _gdal_env.check_drivers()
+    assert set(pyogrio.list_drivers()) <= _gdal_env.ALLOWED_VECTOR_DRIVERS
+    with rasterio.Env() as env:
+        assert (
+            set(env.drivers())
+            <= _gdal_env.ALLOWED_VECTOR_DRIVERS | _gdal_env.ALLOWED_RASTER_DRIVERS
+        )
+    out = demo_default("import pyogrio; print(len(pyogrio.list_drivers()))", cwd=tmp_path)
+    assert int(out.split()[-1]) > 40  # the wheel's default set
+
+
+def test_f08_hostile_geopackages(tmp_path):
+    base = gpkg_bytes(points_frame(2), tmp_path)
+    # A trigger and an extra table: read-only parsing never fires it.
+    path = tmp_path / "trigger.gpkg"
+    path.write_bytes(base)
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE audit (x TEXT)")
+        con.execute(
+            "CREATE TRIGGER t AFTER UPDATE ON events BEGIN INSERT INTO audit VALUES ('fired'); END"
+        )
+    assert ingest(path.read_bytes(), "trigger.gpkg").report.rows_kept == 2
+    # Plain SQLite, and a view registered as a feature layer.
+    plain = tmp_path / "plain.sqlite"
+    with sqlite3.connect(plain) as con:
+        con.execute("CREATE TABLE t (a)")
+    with pytest.raises(InputFileError, match="an SQLite database but not a GeoPackage"):
+        ingest(plain.read_bytes(), "plain.gpkg")
+    view = tmp_path / "view.gpkg"
+    view.write_bytes(base)
+    with sqlite3.connect(view) as con:
+        con.execute("CREATE VIEW v AS SELECT * FROM events")
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES ('v', 'features', 'v', 4326)"
+        )
+    with pytest.raises(InputFileError, match="SQL views, which are refused"):
+        ingest(view.read_bytes(), "view.gpkg", layer="events")
+    # A header claiming 2**31 pages: a clear error or a correct read, never a crash.
+    huge = bytearray(base)
+    huge[28:32] = struct.pack(">I", 0x7FFFFFFF)
+    huge[92:96] = huge[24:28]  # make SQLite trust the in-header size
+    try:
+        result = ingest(bytes(huge), "huge.gpkg")
+    except InputFileError as exc:
+        assert str(exc).startswith("huge.gpkg")
+    else:
+        assert result.report.rows_kept == 2
+
+
+def test_f09_huge_line_deep_nesting_and_duplicate_keys():
+    with pytest.raises(InputFileError, match=r"is 100\.0 MiB; files up to 50 MiB"):
+        ingest(
+            b'{"type":"FeatureCollection","features":[' + b" " * (100 * 2**20) + b"]}", "x.geojson"
+        )
+    deep = b'{"type":"FeatureCollection","features":' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    with pytest.raises(InputFileError, match=r"nested too deeply|not valid JSON|not a GeoJSON"):
+        ingest(deep, "deep.geojson")
+    # Duplicate keys: one reading only (Python's: the last wins), re-serialised for GDAL.
+    dup = (
+        b'{"type": "FeatureCollection", "features": [], ' + feature_collection([point(*BAMAKO)])[1:]
+    )
+    assert len(json.loads(dup)["features"]) == 1
+    assert ingest(dup, "dup.geojson").report.rows_in == 1
+
+
+# F07 (fuzz smoke) is tests/test_fuzz.py; F10 (ingestion with the network namespace removed,
+# every valid fixture) is tests/test_ingest.py::test_f10_worker_reads_every_fixture_like_the_reader.
+
+
+# --------------------------------------------------------------------------- P: process faults
+
+
+def test_p01_worker_segfault_is_a_message_and_the_app_survives(monkeypatch):
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "segv")
+    with pytest.raises(
+        InputFileError, match=r"could not be parsed \(the reader crashed with signal SIGSEGV\)"
+    ):
+        ingest(one_row_csv(), "crash.csv")
+    monkeypatch.delenv("RISKMAP_INGEST_FAULT")
+    assert ingest(one_row_csv(), "next.csv").report.rows_kept == 1  # still serving
+
+
+def test_p02_worker_cpu_loop_is_killed_at_its_limit(monkeypatch):
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "loop")
+    with pytest.raises(
+        InputFileError, match=r"could not be parsed \(the reader used more than 2 s of CPU"
+    ):
+        ingest(one_row_csv(), "loop.csv", limits=IngestLimits(cpu_s=2, wall_s=60))
+
+
+def test_p02_worker_wall_clock_timeout(monkeypatch):
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "sleep:600")
+    with pytest.raises(InputFileError, match=r"could not be parsed \(it took longer than 3 s\)"):
+        ingest(one_row_csv(), "slow.csv", limits=IngestLimits(wall_s=3))
+
+
+def test_p03_worker_over_its_address_space_is_a_handled_memory_error(monkeypatch):
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "alloc")
+    with pytest.raises(InputFileError, match=r"could not be parsed \(it needs more memory"):
+        ingest(one_row_csv(), "greedy.csv", limits=IngestLimits(memory_bytes=900 * 2**20))
+
+
+def test_p04_worker_cannot_reach_a_loopback_canary(monkeypatch):
+    with tcp_canary() as (port, accepted):
+        with socket.create_connection(("127.0.0.1", port), timeout=3):
+            pass  # reachable from this (unsandboxed) process
+        deadline = 50
+        while not accepted and deadline:
+            threading.Event().wait(0.05)
+            deadline -= 1
+        assert len(accepted) == 1
+        monkeypatch.setenv("RISKMAP_INGEST_FAULT", f"connect:{port}")
+        with pytest.raises(InputFileError, match=r"fault hook: connect failed"):
+            ingest(one_row_csv(), "net.csv")
+        assert len(accepted) == 1  # nothing new from the worker
+    assert ingest_mod.network_isolation(), "no network namespace: unshare --net is unavailable"
+
+
+def test_p05_stray_gdal_settings_are_removed(tmp_path, monkeypatch):
+    env = {**os.environ, "SHAPE_RESTORE_SHX": "YES", "OGR_GEOMETRY_ACCEPT_UNCLOSED_RING": "NO"}
+    names = "'SHAPE_RESTORE_SHX', 'OGR_GEOMETRY_ACCEPT_UNCLOSED_RING'"
+    code = f"import geo, os; print(*[os.environ.get(n) for n in ({names})])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["None", "None"]
+    monkeypatch.setenv("SHAPE_RESTORE_SHX", "YES")
+    assert "SHAPE_RESTORE_SHX" not in ingest_mod._worker_env(str(tmp_path))
+    data = shapefile_zip(points_frame(2), tmp_path, drop=(".shx",))
+    with pytest.raises(InputFileError, match=r"has no events\.shx \(the index\)"):
+        ingest(data, "noshx.zip")
