@@ -1,0 +1,96 @@
+"""Sahel Risk Map: the Streamlit page, top to bottom as the user sees it.
+
+Sidebar (data source, then every filter and parameter), a header stating the
+window and sources, then five views as tabs: Hotspots, Routes, Sites, Export,
+About / Data. Every control reaches the map and the tables through one call of
+:func:`geo.pipeline.run_analysis`; analyses live in :mod:`geo`, map layers in
+:mod:`layers`, widgets, caching and layout helpers in :mod:`ui`.
+"""
+
+import geo  # noqa: F401, I001  (first: applies the GDAL driver allowlist before GDAL loads)
+
+import streamlit as st
+
+from geo.errors import RiskMapError
+from geo.settings import DEFAULTS
+from ui import about, chrome, controls, data, exports, hotspots, routes, sites, state
+
+st.set_page_config(layout="wide", page_title="Sahel Risk Map")
+state.init_once(st.session_state, state.static_defaults(DEFAULTS))
+
+# --- Sidebar: the data first, because every other control depends on it ------------
+with st.sidebar:
+    upload = controls.data_source_controls()
+
+if st.session_state["data.source"] == "upload":
+    if upload is None:
+        st.title("Sahel Risk Map")
+        st.info(
+            "Choose your incident file in the sidebar (ACLED or UCDP CSV as downloaded, "
+            "GeoJSON, GeoPackage or zipped shapefile). It stays in this session only. "
+            "Switch the data back to Bundled data to see the bundled incidents."
+        )
+        chrome.footer()
+        st.stop()
+    outcome = data.uploaded_dataset(upload.getvalue(), name=upload.name)
+    if outcome.dataset is None:
+        st.title("Sahel Risk Map")
+        chrome.show_user_error("Your file could not be used.", outcome.error or "")
+        chrome.footer()
+        st.stop()
+    dataset = outcome.dataset
+else:
+    dataset = data.bundled_dataset()
+
+bounds = data.data_bounds(dataset)
+if bounds is None:
+    st.title("Sahel Risk Map")
+    st.error("No incident in this file could be kept. The validation report says why.")
+    about.validation_report(dataset.report)
+    chrome.footer()
+    st.stop()
+state.sync_data_defaults(
+    st.session_state,
+    dataset.key,
+    state.data_defaults(
+        oldest=bounds.oldest,
+        newest=bounds.newest,
+        sources=list(bounds.sources),
+        window_days=DEFAULTS.window_days,
+    ),
+)
+with st.sidebar:
+    choices = controls.analysis_controls(bounds)
+
+# --- One analysis for every view ------------------------------------------------------
+try:
+    with st.spinner("Computing hotspots, route and site exposure..."):
+        analysis = data.analyse(dataset, choices.filters, choices.params)
+except RiskMapError as exc:
+    st.title("Sahel Risk Map")
+    chrome.show_user_error("The analysis could not run with these settings.", str(exc))
+    chrome.footer()
+    st.stop()
+
+# --- Header ---------------------------------------------------------------------------
+st.title("Sahel Risk Map")
+if dataset.key != data.BUNDLED_KEY:
+    st.text(f"Your file: {dataset.label} (this session only)")
+    about.validation_report(dataset.report)
+
+# --- Views ----------------------------------------------------------------------------
+# on_change="rerun": only the open tab runs, so a filter change redraws one map.
+tabs = st.tabs(list(state.TABS), key="view.tab", on_change="rerun")
+views = (hotspots.view, routes.view, sites.view, exports.view, about.view)
+for tab, show, label in zip(tabs, views, state.TABS, strict=True):
+    if tab.open is False:
+        continue
+    with tab:
+        try:
+            show(analysis, choices, dataset)
+        except RiskMapError as exc:
+            chrome.show_user_error(f"The {label} view could not be drawn.", str(exc))
+        except Exception:
+            chrome.show_bug(f"the {label} view")
+
+chrome.footer()

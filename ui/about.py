@@ -1,0 +1,201 @@
+"""The About / Data tab: sources, licences, data limits, what was left out, the validation report.
+
+The validation report is also shown on its own (:func:`validation_report`)
+right after an upload. File names, values and reasons in it come from the
+user's file, so they are shown only through ``st.dataframe`` and ``st.text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.bundled import ATTRIBUTIONS
+from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
+from geo.settings import DEFAULTS
+
+__all__ = [
+    "view",
+    "validation_summary",
+    "issues_frame",
+    "validation_report",
+    "left_out_frame",
+]
+
+_LIMITS = (
+    "Reported incidents only: what the sources did not record is not on the map, and a "
+    "place with no incident is not thereby safe.",
+    "Bundled incidents: UCDP GED 21.1 (1990-2020, precise locations only) and a "
+    "news-compiled log of 40 incidents in western and southern Mali (2024-2025, "
+    "town-level at best). Nothing for 2021-2023 is bundled: bring your own ACLED export.",
+    "No time of day; some dates are week- or month-level (the news log says which).",
+    "Imprecise locations (region or cercle centroids) count in admin totals but are left "
+    "out of KDE, hexes, Gi*, route and site exposure unless you include them.",
+    "Admin units are Mali's old scheme (8 regions + Bamako, 49 cercles + Bamako) from "
+    "geoBoundaries; the 2023 regions are built from cercles. No communes offline.",
+    "Corridors are routed over OpenStreetMap main roads between real towns; the routed "
+    "length can differ from published road distances by a few percent.",
+)
+
+
+def view(analysis: Any, choices: Any, dataset: Any) -> None:
+    """Draw the About / Data tab.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen.
+    choices : ui.controls.Choices
+        Sidebar choices (unused; every view takes the same arguments).
+    dataset : ui.data.Dataset
+        The data on screen.
+    """
+    st.subheader("What this run left out, and why")
+    st.dataframe(left_out_frame(analysis.left_out), hide_index=True, width="stretch")
+    for note in analysis.notes:
+        st.text(note)
+
+    st.subheader("Data limits")
+    for line in _LIMITS:
+        st.markdown(f"- {line}")
+
+    st.subheader("Validation report")
+    validation_report(dataset.report, expanded=True)
+
+    st.subheader("Sources and licences")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Data": [a.dataset for a in ATTRIBUTIONS],
+                "Credit": [a.credit for a in ATTRIBUTIONS],
+                "Licence": [a.licence for a in ATTRIBUTIONS],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "ACLED rows are never bundled (ACLED's terms forbid it): load your own export as "
+        "downloaded. A database published from the OpenStreetMap layers is ODbL too."
+    )
+
+    st.subheader("How events are classed and weighted")
+    st.dataframe(_category_frame(), hide_index=True, width="stretch")
+    st.dataframe(_keyword_frame(), hide_index=True, width="stretch")
+
+
+def left_out_frame(left_out: dict[str, int]) -> pd.DataFrame:
+    """Tabulate the events an analysis left out, by reason.
+
+    Parameters
+    ----------
+    left_out : dict
+        ``Analysis.left_out``: reason -> number of events.
+
+    Returns
+    -------
+    DataFrame
+        ``Reason`` and ``Events``.
+
+    Examples
+    --------
+    >>> left_out_frame({"outside the window": 3}).to_dict("list")
+    {'Reason': ['outside the window'], 'Events': [3]}
+    """
+    return pd.DataFrame(
+        {"Reason": [str(k) for k in left_out], "Events": [int(v) for v in left_out.values()]}
+    )
+
+
+def validation_summary(report: Any) -> str:
+    """One plain sentence: rows read, kept, repaired, flagged and rejected.
+
+    Parameters
+    ----------
+    report : geo.validate.ValidationReport
+        The reader's report.
+
+    Returns
+    -------
+    str
+        E.g. ``"12 rows read: 10 kept (1 repaired, 0 flagged), 2 rejected."``
+    """
+    return (
+        f"{report.rows_in:,} rows read: {report.rows_kept:,} kept "
+        f"({report.n_repaired:,} repaired, {report.n_flagged:,} flagged), "
+        f"{report.n_rejected:,} rejected."
+    )
+
+
+def issues_frame(report: Any) -> pd.DataFrame:
+    """Every issue of the report, one row each: file, row, column, value, reason, action.
+
+    Parameters
+    ----------
+    report : geo.validate.ValidationReport
+        The reader's report.
+
+    Returns
+    -------
+    DataFrame
+        Rejected rows first, then repaired and flagged ones, in file and row order.
+    """
+    rows = [i.to_dict() for i in report.issues]
+    cols = ["action", "file", "row", "column", "value", "reason"]
+    frame = pd.DataFrame(rows, columns=[*cols, "row_label"])[cols]
+    order = {"rejected": 0, "repaired": 1, "flagged": 2}
+    frame = frame.sort_values(
+        ["action", "file", "row"],
+        key=lambda s: s.map(order) if s.name == "action" else s,
+        kind="stable",
+    )
+    return frame.rename(columns=str.capitalize).reset_index(drop=True)
+
+
+def validation_report(report: Any, *, expanded: bool = False) -> None:
+    """Show a validation report: the summary, every issue with its row number, the notes.
+
+    Parameters
+    ----------
+    report : geo.validate.ValidationReport
+        The reader's report.
+    expanded : bool
+        Open the issue table (it opens anyway when rows were rejected).
+    """
+    st.text(f"{report.file}: {validation_summary(report)}")
+    issues = issues_frame(report)
+    if not issues.empty:
+        with st.expander(
+            f"{len(issues):,} issues, row by row", expanded=expanded or report.n_rejected > 0
+        ):
+            st.dataframe(issues, hide_index=True, width="stretch")
+    if report.notes:
+        with st.expander(f"{len(report.notes):,} reader notes"):
+            st.text("\n".join(report.notes))
+
+
+def _category_frame() -> pd.DataFrame:
+    rows = [
+        (
+            family,
+            event_type,
+            "any" if sub == "*" else sub,
+            CATEGORY_LABELS[cat],
+            DEFAULTS.type_weights.get(cat, 0.0),
+        )
+        for (family, event_type, sub), cat in CATEGORY_TABLE.items()
+    ]
+    return pd.DataFrame(
+        rows, columns=["Source", "Event type", "Sub-event type", "Category", "Route weight"]
+    )
+
+
+def _keyword_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Re-classed as": [CATEGORY_LABELS[c] for c, _ in KEYWORD_RULES],
+            "When the notes contain (* = any ending)": [", ".join(w) for _, w in KEYWORD_RULES],
+        }
+    )

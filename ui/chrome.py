@@ -1,0 +1,143 @@
+"""Shared page chrome: the provenance line under every result, the footer, user-facing errors.
+
+Text that comes from data (file names, places, actors, reader messages that
+quote cells) is only ever shown with ``st.text``, ``st.code`` or
+``st.dataframe``: ``st.markdown`` would render a markdown image in a note as a
+request to its URL (SECURITY.md 1.3). Fixed wording of our own may use markdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import streamlit as st
+
+from geo.bundled import attribution_line
+from geo.schema import SOURCE_LABELS
+
+__all__ = ["provenance_text", "provenance", "footer", "show_user_error", "show_bug"]
+
+log = logging.getLogger(__name__)
+
+_LEFT_OUT_REASONS: Mapping[str, str] = {
+    "imprecise": "imprecise locations (region or cercle centroid), left out of point analyses",
+    "outside_window": "outside the window",
+    "filtered": "removed by the category, source or actor filters",
+}
+
+
+def provenance_text(
+    *,
+    start: object,
+    end: object,
+    sources: list[str],
+    n_events: int,
+    left_out: Mapping[str, int],
+    as_of: object | None = None,
+) -> str:
+    """Say which window and sources a result covers, and what it left out.
+
+    Parameters
+    ----------
+    start, end : datetime.date
+        The analysis window (inclusive).
+    sources : list of str
+        Source labels (``geo.schema.SOURCE_LABELS`` values) of the result.
+    n_events : int
+        Events in the window after filters.
+    left_out : Mapping
+        Reason -> number of events left out of this result.
+    as_of : datetime.date, optional
+        Analysis date for exposure ages.
+
+    Returns
+    -------
+    str
+        One or two plain-text sentences.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> provenance_text(start=date(2025, 6, 4), end=date(2025, 11, 30),
+    ...                 sources=["News-compiled log 2024-2025 (cited reports)"],
+    ...                 n_events=12, left_out={"imprecise": 3})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Window 2025-06-04 to 2025-11-30 · sources: News-compiled log 2024-2025 (cited reports)
+    · 12 events. Left out: 3 imprecise locations (region or cercle centroid), left out of
+    point analyses.'
+    """
+    # Only our own labels: this text is shown with st.caption, which renders markdown.
+    known = set(SOURCE_LABELS.values())
+    names = ", ".join(s if s in known else "other source" for s in sources) or "none"
+    text = f"Window {start} to {end} · sources: {names} · {n_events:,} events"
+    if as_of is not None and str(as_of) != str(end):
+        text += f" · exposure ages counted from {as_of}"
+    parts = [
+        f"{n:,} {_LEFT_OUT_REASONS.get(reason, reason.replace('_', ' '))}"
+        for reason, n in left_out.items()
+        if n
+    ]
+    text += ". Left out: " + "; ".join(parts) + "." if parts else ". Nothing left out."
+    return text
+
+
+def provenance(analysis: object) -> None:
+    """Write the provenance line of an analysis under a result, as plain text.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run the result comes from.
+    """
+    f = analysis.filters
+    st.caption(
+        provenance_text(
+            start=f.start,
+            end=f.end,
+            sources=list(analysis.sources),
+            n_events=int(analysis.key_figures.get("incidents", len(analysis.incidents))),
+            left_out=analysis.left_out,
+            as_of=analysis.params.as_of,
+        )
+    )
+
+
+def footer() -> None:
+    """Write the attribution footer that every view carries."""
+    st.divider()
+    st.caption(
+        "Scores are incident exposure over the stated window and sources, never a "
+        "statement that a place or road is safe. Data are incomplete: town-level "
+        "locations, no time of day, news-based where that is the source."
+    )
+    st.caption(attribution_line())
+
+
+def show_user_error(title: str, message: str) -> None:
+    """Show an error whose details come from data (a reader's or a statistic's message).
+
+    Parameters
+    ----------
+    title : str
+        Our own fixed wording, shown in the red box.
+    message : str
+        The exception's message; may quote file content, so it is shown as plain text.
+    """
+    st.error(title)
+    st.text(message)
+
+
+def show_bug(what: str) -> None:
+    """Log the current exception for the operator and show a generic message.
+
+    Parameters
+    ----------
+    what : str
+        Our own fixed wording of what failed ("the Routes view").
+    """
+    log.exception("unexpected error in %s", what)
+    st.error(
+        f"Something went wrong while drawing {what}. The details were logged for the "
+        "operator; other views still work."
+    )

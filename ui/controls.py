@@ -1,0 +1,272 @@
+"""Sidebar widgets: every control of the page, turned into one ``Filters`` and one ``Params``.
+
+Each widget owns its value through a namespaced ``key=`` seeded by
+:mod:`ui.state`; this module reads the values back and builds the frozen
+records that :func:`geo.pipeline.run_analysis` takes, so every control reaches
+the map and the tables through the same call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from geo.pipeline import Filters, Params
+from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
+from ui.state import ADMIN_LEVELS, GISTAR_UNITS, HOTSPOT_METHODS, LAYERS
+
+__all__ = [
+    "DataBounds",
+    "Choices",
+    "UPLOAD_TYPES",
+    "data_source_controls",
+    "analysis_controls",
+    "choices_from_state",
+]
+
+#: File types the uploader accepts (checked again by content in geo.readers).
+UPLOAD_TYPES: tuple[str, ...] = ("csv", "geojson", "json", "gpkg", "zip")
+
+
+@dataclass(frozen=True)
+class DataBounds:
+    """What the loaded data set allows the controls to offer."""
+
+    oldest: date
+    newest: date
+    sources: tuple[str, ...]
+    actors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Everything the sidebar decided, for one rerun."""
+
+    filters: Filters
+    params: Params
+    method: str
+    layers: Mapping[str, bool]
+    online_basemap: bool
+
+
+def data_source_controls() -> Any:
+    """Draw the data-source switch and, for "My file", the uploader.
+
+    Returns
+    -------
+    streamlit.runtime.uploaded_file_manager.UploadedFile or None
+        The uploaded file when the user chose their own file and gave one.
+    """
+    st.radio(
+        "Data",
+        options=["bundled", "upload"],
+        format_func={"bundled": "Bundled data", "upload": "My file (this session only)"}.get,
+        key="data.source",
+        horizontal=True,
+        help="Bundled: UCDP GED 21.1 and a news-compiled log. My file: an ACLED or "
+        "UCDP export, GeoJSON, GeoPackage or zipped shapefile, kept in this session only.",
+    )
+    uploaded = st.file_uploader(
+        "Incident file",
+        type=list(UPLOAD_TYPES),
+        key="data.upload",
+        help="CSV (ACLED or UCDP as downloaded), GeoJSON, GeoPackage or a zipped "
+        "shapefile. Nothing leaves this machine; the file is dropped when you close the tab.",
+    )
+    return uploaded if st.session_state["data.source"] == "upload" else None
+
+
+def analysis_controls(bounds: DataBounds) -> Choices:
+    """Draw the filter, method, parameter and layer widgets; return what they say.
+
+    Parameters
+    ----------
+    bounds : DataBounds
+        Date span, sources and actors of the data set on screen.
+
+    Returns
+    -------
+    Choices
+        Filters, parameters, hotspot method and layer switches for this rerun.
+    """
+    st.subheader("Window and filters")
+    st.date_input(
+        "Date range",
+        min_value=bounds.oldest,
+        max_value=bounds.newest,
+        key="filters.date_range",
+        help="Both ends included. The default is the last 180 days of the data's newest "
+        "date. Changes against the previous period compare with the window of equal "
+        "length just before this one.",
+    )
+    st.multiselect(
+        "Categories",
+        options=list(CATEGORIES),
+        format_func=CATEGORY_LABELS.get,
+        key="filters.categories",
+        help="Harmonised event classes (see About / Data for the mapping).",
+    )
+    st.multiselect(
+        "Sources",
+        options=list(bounds.sources),
+        format_func=lambda s: SOURCE_LABELS.get(s, s),
+        key="filters.sources",
+    )
+    st.multiselect(
+        "Actors (name contains)",
+        options=list(bounds.actors),
+        key="filters.actors",
+        accept_new_options=True,
+        placeholder="All actors",
+        help="Keep events whose first or second actor contains one of these words "
+        "(case-insensitive). Type to add your own.",
+    )
+    st.checkbox(
+        "Include imprecise locations in point analyses",
+        key="filters.include_imprecise",
+        help="Events located only to a region or cercle centroid make false peaks at "
+        "admin capitals. They always count in admin totals; by default they are left "
+        "out of KDE, hexes, Gi*, route and site exposure, and the number left out is "
+        "shown beside every result.",
+    )
+
+    st.subheader("Hotspots")
+    st.selectbox(
+        "Method",
+        options=list(HOTSPOT_METHODS),
+        format_func=HOTSPOT_METHODS.get,
+        key="hotspots.method",
+    )
+    st.selectbox(
+        "Admin level",
+        options=list(ADMIN_LEVELS),
+        format_func=ADMIN_LEVELS.get,
+        key="params.admin_level",
+    )
+    # Every widget is drawn on every run (some inside a closed expander): Streamlit
+    # forgets the value of a keyed widget that is skipped for one run.
+    with st.expander("Method parameters"):
+        st.slider("KDE bandwidth (km)", 2.0, 60.0, step=1.0, key="params.kde_bandwidth_km")
+        st.select_slider(
+            "KDE cell (m)", options=[500.0, 1000.0, 2000.0, 5000.0], key="params.kde_cell_m"
+        )
+        st.slider(
+            "H3 resolution",
+            4,
+            7,
+            key="params.hex_resolution",
+            help="5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per cell.",
+        )
+        st.selectbox(
+            "Gi* on",
+            options=list(GISTAR_UNITS),
+            format_func=GISTAR_UNITS.get,
+            key="params.gistar_on",
+        )
+        st.select_slider(
+            "Gi* significance level", options=[0.01, 0.05, 0.10], key="params.gistar_alpha"
+        )
+        st.checkbox(
+            "Gi* false-discovery-rate correction (Benjamini-Hochberg)", key="params.gistar_fdr"
+        )
+
+    st.subheader("Route and site exposure")
+    with st.expander("Exposure parameters", expanded=True):
+        st.slider("Buffer around routes (km)", 5.0, 100.0, step=5.0, key="params.buffer_km")
+        st.slider(
+            "Half-life of an incident's weight (days)",
+            15.0,
+            365.0,
+            step=15.0,
+            key="params.half_life_days",
+        )
+        st.select_slider(
+            "Segment length (km)", options=[1.0, 2.0, 5.0, 10.0, 20.0], key="params.segment_km"
+        )
+        st.slider("Site radius (km)", 5.0, 100.0, step=5.0, key="params.site_radius_km")
+        follows = st.checkbox(
+            "Analysis date = end of window",
+            key="params.as_of_follows_window",
+            help="Ages for the half-life and the site windows count back from this date.",
+        )
+        if follows:
+            st.session_state["params.as_of"] = _window(
+                st.session_state["filters.date_range"], st.session_state["filters.last_window"]
+            )[1]
+        st.date_input("Analysis date (as of)", key="params.as_of", disabled=follows)
+
+    st.subheader("Map")
+    for layer, label in LAYERS.items():
+        st.checkbox(label, key=f"map.layer.{layer}")
+    st.toggle(
+        "Online basemap (sends requests to tile servers)",
+        key="map.online_basemap",
+        help="Off: the map uses only bundled data and makes no outside request. On: "
+        "tile servers learn which area you are looking at.",
+    )
+    return choices_from_state(st.session_state)
+
+
+def _window(value: Sequence[date] | date, fallback: tuple[date, date]) -> tuple[date, date]:
+    # While a user is picking a range, date_input holds only its first end.
+    if isinstance(value, date):
+        return fallback
+    ends = tuple(value)
+    if len(ends) == 2 and ends[0] is not None and ends[1] is not None:
+        return min(ends), max(ends)
+    return fallback
+
+
+def choices_from_state(state: MutableMapping[str, Any]) -> Choices:
+    """Build :class:`Choices` from the session state the widgets wrote.
+
+    Parameters
+    ----------
+    state : MutableMapping
+        ``st.session_state`` after the sidebar ran; ``filters.last_window``
+        is updated to the last complete date range.
+
+    Returns
+    -------
+    Choices
+        Frozen filters and parameters (hashable, so usable as cache keys).
+    """
+    start, end = _window(state["filters.date_range"], state["filters.last_window"])
+    state["filters.last_window"] = (start, end)
+    categories = tuple(state["filters.categories"])
+    sources = tuple(state["filters.sources"])
+    actors = tuple(a.strip() for a in state["filters.actors"] if str(a).strip())
+    filters = Filters(
+        start=start,
+        end=end,
+        categories=categories,
+        sources=sources,
+        actors=actors or None,
+        include_imprecise=bool(state["filters.include_imprecise"]),
+    )
+    as_of = end if state["params.as_of_follows_window"] else state["params.as_of"]
+    params = Params(
+        as_of=as_of,
+        admin_level=state["params.admin_level"],
+        kde_bandwidth_km=float(state["params.kde_bandwidth_km"]),
+        kde_cell_m=float(state["params.kde_cell_m"]),
+        hex_resolution=int(state["params.hex_resolution"]),
+        gistar_alpha=float(state["params.gistar_alpha"]),
+        gistar_fdr=bool(state["params.gistar_fdr"]),
+        gistar_on=str(state["params.gistar_on"]),
+        buffer_km=float(state["params.buffer_km"]),
+        half_life_days=float(state["params.half_life_days"]),
+        segment_km=float(state["params.segment_km"]),
+        site_radius_km=float(state["params.site_radius_km"]),
+    )
+    return Choices(
+        filters=filters,
+        params=params,
+        method=str(state["hotspots.method"]),
+        layers={k: bool(state[f"map.layer.{k}"]) for k in LAYERS},
+        online_basemap=bool(state["map.online_basemap"]),
+    )

@@ -1,0 +1,249 @@
+"""Cached loaders for the page: the bundled data set, a user's upload, and one analysis run.
+
+Caching rules (SECURITY.md 1.11, 1.12):
+
+- bundled data and analyses of it are public and cached globally;
+- anything derived from an upload is cached with ``scope="session"``, so no other
+  session can reach it, and is dropped when the session ends;
+- nothing is persisted to disk, and caches are only a speed-up: a cleared cache
+  gives the same answers, computed again.
+
+``st.cache_data`` returns a copy to each caller, so a view cannot change what
+another view (or another session) sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.errors import RiskMapError
+from geo.pipeline import (
+    Analysis,
+    Context,
+    Filters,
+    Params,
+    load_context,
+    prepare_incidents,
+    run_analysis,
+)
+from geo.readers import load_bundled_incidents, read_incidents
+from ui.controls import DataBounds
+
+__all__ = [
+    "BUNDLED_KEY",
+    "Dataset",
+    "context",
+    "UploadOutcome",
+    "bundled_dataset",
+    "uploaded_dataset",
+    "analyse",
+    "data_bounds",
+]
+
+log = logging.getLogger(__name__)
+
+BUNDLED_KEY = "bundled"
+#: How many actor names the actor filter offers (most frequent first).
+MAX_ACTOR_OPTIONS = 200
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One incident data set as the page shows it.
+
+    Attributes
+    ----------
+    key : str
+        ``bundled`` or ``upload:<sha256 of the bytes>``: the identity used for
+        caching and for resetting the data-dependent controls.
+    label : str
+        What the page calls it (the upload's display name, never used as a path).
+    incidents : GeoDataFrame
+        Canonical incidents (``geo.schema.CANONICAL_COLUMNS``, EPSG:4326) with
+        their country, region, cercle and 2023 region
+        (:func:`geo.pipeline.prepare_incidents`).
+    report : geo.validate.ValidationReport
+        What the reader kept, repaired and rejected.
+    """
+
+    key: str
+    label: str
+    incidents: gpd.GeoDataFrame
+    report: object
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """The result of reading an upload: a data set, or the message explaining why not."""
+
+    dataset: Dataset | None
+    error: str | None
+
+
+@st.cache_data(show_spinner="Loading the reference layers...", max_entries=1)
+def _context_copy() -> Context:
+    return load_context()
+
+
+def context() -> Context:
+    """Return the reference layers (admin units, routes, towns, sites), one object per session.
+
+    Returns
+    -------
+    geo.pipeline.Context
+        Loaded once for all sessions (public bundled data); each session keeps
+        its own copy in ``st.session_state["data.context"]`` so that the route
+        segments the context computes once per segment length are reused
+        across reruns.
+    """
+    if "data.context" not in st.session_state:
+        st.session_state["data.context"] = _context_copy()
+    return st.session_state["data.context"]
+
+
+@st.cache_data(show_spinner="Loading the bundled incidents...", max_entries=1)
+def bundled_dataset() -> Dataset:
+    """Load the bundled incidents (UCDP GED extract and the news log) once for all sessions.
+
+    Returns
+    -------
+    Dataset
+        Key ``bundled``, incidents assigned to admin units.
+    """
+    result = load_bundled_incidents()
+    incidents = prepare_incidents(result.incidents, _context_copy())
+    return Dataset(BUNDLED_KEY, "Bundled data", incidents, result.report)
+
+
+def uploaded_dataset(data: bytes, *, name: str) -> UploadOutcome:
+    """Read an uploaded file for this session only.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content (never written under a name the user chose).
+    name : str
+        The browser's file name, for display and the report only.
+
+    Returns
+    -------
+    UploadOutcome
+        The data set, or the reader's message when the file cannot be used
+        (:class:`geo.errors.InputFileError` and its siblings). The outcome is
+        cached per session, so a rejected file is not parsed again on every rerun.
+
+    Notes
+    -----
+    Any other exception is a bug: it is logged with its traceback for the
+    operator and the user gets a generic message.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    return _read_upload(digest, data, name)
+
+
+@st.cache_data(show_spinner="Reading your file...", scope="session", max_entries=3)
+def _read_upload(digest: str, _data: bytes, name: str) -> UploadOutcome:
+    # Keyed on the digest: hashing the bytes again would cost as much as the digest.
+    try:
+        result = read_incidents(_data, name=name)
+        incidents = prepare_incidents(result.incidents, _context_copy())
+    except RiskMapError as exc:
+        return UploadOutcome(None, str(exc))
+    except Exception:
+        log.exception("unexpected error while reading an upload (%d bytes)", len(_data))
+        return UploadOutcome(
+            None,
+            "The file could not be read because of an internal error. It has been "
+            "logged for the operator; try another export of the data.",
+        )
+    return UploadOutcome(Dataset(f"upload:{digest}", name, incidents, result.report), None)
+
+
+def analyse(dataset: Dataset, filters: Filters, params: Params) -> Analysis:
+    """Run :func:`geo.pipeline.run_analysis` once per (data set, filters, params).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data on screen.
+    filters : geo.pipeline.Filters
+        Window and event filters.
+    params : geo.pipeline.Params
+        Analysis parameters.
+
+    Returns
+    -------
+    geo.pipeline.Analysis
+        The run; bundled-data runs are shared by all sessions, upload runs are
+        kept in this session only.
+    """
+    run = _analyse_public if dataset.key == BUNDLED_KEY else _analyse_private
+    return run(dataset.key, filters, params, dataset, context())
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _analyse_public(
+    key: str, filters: Filters, params: Params, _dataset: Dataset, _context: Context
+) -> Analysis:
+    return run_analysis(_dataset.incidents, _dataset.report, filters, params, context=_context)
+
+
+@st.cache_data(show_spinner=False, scope="session", max_entries=8)
+def _analyse_private(
+    key: str, filters: Filters, params: Params, _dataset: Dataset, _context: Context
+) -> Analysis:
+    return run_analysis(_dataset.incidents, _dataset.report, filters, params, context=_context)
+
+
+def data_bounds(dataset: Dataset) -> DataBounds | None:
+    """Return what the controls may offer for this data set, or None when it has no event.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data on screen.
+
+    Returns
+    -------
+    DataBounds or None
+        Oldest and newest event dates, the sources present, and the
+        :data:`MAX_ACTOR_OPTIONS` most frequent actor names.
+    """
+    if dataset.key == BUNDLED_KEY:
+        return _bounds_public(dataset.key, dataset.incidents)
+    return _bounds_private(dataset.key, dataset.incidents)
+
+
+def _bounds(incidents: gpd.GeoDataFrame) -> DataBounds | None:
+    dates = incidents["event_date"].dropna()
+    if dates.empty:
+        return None
+    actors = (
+        pd.concat([incidents["actor1"], incidents["actor2"]], ignore_index=True)
+        .dropna()
+        .astype(str)
+        .str.strip()
+    )
+    top = actors[actors != ""].value_counts().head(MAX_ACTOR_OPTIONS)
+    return DataBounds(
+        oldest=dates.min().date(),
+        newest=dates.max().date(),
+        sources=tuple(sorted(incidents["source"].dropna().astype(str).unique())),
+        actors=tuple(top.index),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _bounds_public(key: str, _incidents: gpd.GeoDataFrame) -> DataBounds | None:
+    return _bounds(_incidents)
+
+
+@st.cache_data(show_spinner=False, scope="session", max_entries=3)
+def _bounds_private(key: str, _incidents: gpd.GeoDataFrame) -> DataBounds | None:
+    return _bounds(_incidents)

@@ -1,0 +1,207 @@
+"""The Export tab: download buttons for every briefing format, made only when clicked.
+
+Each button holds a callable (Streamlit's deferred download): the file is
+written by :mod:`geo.export` into a private temporary folder, read back and
+deleted, so nothing is left on disk and nothing is computed for exports nobody
+asked for. File names come from :func:`geo.export.safe_export_name` (random
+suffix per export), never from user text: Streamlit keys large downloads
+partly by name, and two sessions must never share a download (SECURITY.md 1.11).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from geo.errors import ParameterError, RiskMapError
+from geo.export import (
+    SHARE_NOTE,
+    build_provenance,
+    export_csv_tables,
+    export_gpkg,
+    export_html,
+    export_kde_geotiff,
+    export_pdf,
+    export_png,
+    safe_export_name,
+    share_safe_analysis,
+)
+from ui import chrome, maps
+
+__all__ = ["FORMATS", "MAX_BANNER_CHARS", "view", "export_bytes", "html_export_text"]
+
+log = logging.getLogger(__name__)
+
+#: Longest handling banner the PDF and PNG accept.
+MAX_BANNER_CHARS = 60
+
+#: Export formats: key -> (button label, kind for the file name, suffix, MIME type).
+FORMATS: dict[str, tuple[str, str, str, str]] = {
+    "pdf": ("PDF briefing", "brief", ".pdf", "application/pdf"),
+    "png": ("PNG map", "map", ".png", "image/png"),
+    "html": ("Offline HTML map", "html", ".html", "text/html"),
+    "gpkg": ("GeoPackage layers (QGIS)", "layers", ".gpkg", "application/geopackage+sqlite3"),
+    "tif": ("KDE GeoTIFF", "kde", ".tif", "image/tiff"),
+    "csv": ("CSV tables (zip)", "tables", ".zip", "application/zip"),
+}
+
+
+def view(analysis: Any, choices: Any, dataset: Any) -> None:
+    """Draw the Export tab.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run to export (exactly what the other tabs show).
+    choices : ui.controls.Choices
+        Sidebar choices (the hotspot method and layers of the HTML map).
+    dataset : ui.data.Dataset
+        The data on screen.
+    """
+    st.subheader("Export this analysis")
+    chrome.provenance(analysis)
+    banner = st.text_input(
+        "Handling banner (printed at the top and bottom of the PDF and PNG)",
+        key="export.banner",
+        max_chars=MAX_BANNER_CHARS,
+        placeholder="e.g. RESTRICTED - internal use",
+    )
+    share_safe = st.toggle("Prepare for sharing outside the team", key="export.share_safe")
+    if share_safe:
+        st.caption(SHARE_NOTE)
+    else:
+        st.warning(
+            "Exports carry exact incident locations, actors, notes and sources. Switch on "
+            "'Prepare for sharing' before sending them outside the team."
+        )
+    handling = banner.strip() or None
+    f = analysis.filters
+    cols = st.columns(3)
+    for i, (fmt, (label, kind, suffix, mime)) in enumerate(FORMATS.items()):
+        reason = _unavailable(fmt, analysis, share_safe)
+        with cols[i % 3]:
+            st.download_button(
+                label,
+                data=_deferred(fmt, analysis, choices, handling=handling, share_safe=share_safe),
+                file_name=safe_export_name(kind, suffix, when=(f.start, f.end)),
+                mime=mime,
+                key=f"export.button.{fmt}",
+                disabled=reason is not None,
+                width="stretch",
+                help=reason,
+            )
+    st.caption(
+        "Each file is made when you click (PDF and PNG take a few seconds) and carries the "
+        "window, filters, parameters, sources and licences, rows kept and rejected, and "
+        "the events left out. GeoPackage, GeoTIFF and CSV open in QGIS."
+    )
+
+
+def _unavailable(fmt: str, analysis: Any, share_safe: bool) -> str | None:
+    if fmt == "tif" and analysis.kde is None:
+        return "No KDE surface: there is no incident in this window."
+    if fmt == "tif" and share_safe:
+        return "The sharing preset leaves the KDE surface out (its peaks locate single events)."
+    return None
+
+
+def _deferred(
+    fmt: str, analysis: Any, choices: Any, *, handling: str | None, share_safe: bool
+) -> Callable[[], bytes]:
+    def make() -> bytes:
+        return export_bytes(
+            fmt, analysis, method=choices.method, handling=handling, share_safe=share_safe
+        )
+
+    return make
+
+
+def export_bytes(
+    fmt: str, analysis: Any, *, method: str, handling: str | None, share_safe: bool
+) -> bytes:
+    """Write one export into a private temporary folder and return its bytes.
+
+    Parameters
+    ----------
+    fmt : str
+        A key of :data:`FORMATS`.
+    analysis : geo.pipeline.Analysis
+        The run to export.
+    method : str
+        Hotspot method drawn on the HTML map.
+    handling : str or None
+        Handling banner for the PDF and PNG.
+    share_safe : bool
+        Apply the sharing preset (:func:`geo.export.share_safe_analysis`).
+
+    Returns
+    -------
+    bytes
+        The file's content.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown format.
+    RiskMapError
+        From the exporter (its message is for the user).
+    RuntimeError
+        For anything else (logged with its traceback).
+    """
+    if fmt not in FORMATS:
+        raise ParameterError(f"export format was {fmt!r} but is expected to be in {list(FORMATS)}")
+    _, kind, suffix, _ = FORMATS[fmt]
+    f = analysis.filters
+    try:
+        with tempfile.TemporaryDirectory(prefix="srm-export-") as folder:
+            path = Path(folder) / safe_export_name(kind, suffix, when=(f.start, f.end))
+            if fmt == "pdf":
+                export_pdf(analysis, path, handling=handling, share_safe=share_safe)
+            elif fmt == "png":
+                export_png(analysis, path, handling=handling, share_safe=share_safe)
+            elif fmt == "html":
+                shown = share_safe_analysis(analysis) if share_safe else analysis
+                export_html(
+                    html_export_text(shown, method=method, share_safe=share_safe),
+                    path,
+                    provenance=build_provenance(shown),
+                )
+            elif fmt == "gpkg":
+                export_gpkg(analysis, path, share_safe=share_safe)
+            elif fmt == "tif":
+                export_kde_geotiff(analysis, path, share_safe=share_safe)
+            else:
+                export_csv_tables(analysis, path, share_safe=share_safe)
+            return path.read_bytes()
+    except RiskMapError:
+        raise
+    except Exception as exc:
+        log.exception("unexpected error while exporting %s", fmt)
+        raise RuntimeError(
+            "The export failed because of an internal error; it was logged for the operator."
+        ) from exc
+
+
+def html_export_text(analysis: Any, *, method: str, share_safe: bool) -> str:
+    """Render the standalone offline HTML map of an analysis (assets inlined).
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run (already prepared for sharing when ``share_safe``).
+    method : str
+        Hotspot method to draw.
+    share_safe : bool
+        Leave out the incident layer (shared incidents are coarse cells, not events).
+
+    Returns
+    -------
+    str
+        One self-contained HTML page.
+    """
+    return maps.standalone_html(analysis, method=method, with_incidents=not share_safe)

@@ -1,0 +1,270 @@
+"""The Hotspots tab, for security officers: where incidents concentrate and how that changed.
+
+Key figures against the previous window, the map (admin choropleth, KDE, H3
+hexagons or Gi*), details of a clicked unit beside it, surge flags, a weekly
+chart by category and the table of units. Everything comes from one
+:class:`geo.pipeline.Analysis`; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo.admin import window_bounds
+from geo.bundled import attribution_line
+from geo.schema import CATEGORIES, CATEGORY_LABELS
+from layers.style import CATEGORY_COLORS
+from ui import chrome, maps
+from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS
+
+__all__ = ["KEY_FIGURES", "view", "weekly_counts", "surge_table", "units_table"]
+
+#: Key figures shown above the map: Analysis.key_figures name -> label.
+KEY_FIGURES: dict[str, str] = {
+    "incidents": "Incidents",
+    "fatalities": "Fatalities",
+    "abductions": "Abductions",
+    "convoy_attacks": "Attacks on convoys",
+    "site_attacks": "Attacks on sites",
+}
+
+
+def view(analysis: Any, choices: Any, dataset: Any) -> None:
+    """Draw the Hotspots tab.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen.
+    choices : ui.controls.Choices
+        Sidebar choices (hotspot method, layer switches).
+    dataset : ui.data.Dataset
+        The data on screen (its key identifies the cached map).
+    """
+    f = analysis.filters
+    _, _, prev_start, prev_end = window_bounds(f.start, f.end)
+    st.subheader("Key figures")
+    _key_figures(analysis.key_figures, prev=(prev_start.date(), prev_end.date()))
+    chrome.provenance(analysis)
+
+    method = choices.method
+    level = ADMIN_LEVELS.get(analysis.params.admin_level, str(analysis.params.admin_level))
+    st.subheader(f"Map: {HOTSPOT_METHODS[method]}")
+    if method == "gistar" and analysis.gistar is None:
+        chrome.show_user_error(
+            "Gi* was not computed, so the map shows incidents per admin unit instead.",
+            analysis.gistar_message or "",
+        )
+    if method == "kde" and analysis.kde is None:
+        st.info("No incident in this window: the map shows admin units instead of a KDE.")
+
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        key = (
+            "hotspots",
+            dataset.key,
+            f,
+            analysis.params,
+            method,
+            choices.layers,
+            choices.online_basemap,
+        )
+        m = maps.session_map(
+            "hotspots",
+            key,
+            lambda: maps.hotspot_map(
+                analysis,
+                method=method,
+                layers=choices.layers,
+                online_basemap=choices.online_basemap,
+                credit=attribution_line(),
+            ),
+        )
+        props = maps.show_map(m, key="map.hotspots")
+    with right:
+        st.markdown("**Selected on the map**")
+        if props:
+            st.dataframe(maps.properties_table(props), hide_index=True, width="stretch")
+        else:
+            st.caption("Click a unit, hexagon or incident to see its figures here.")
+        st.markdown("**Surge flags**")
+        surges = surge_table(analysis.surge, analysis.admin_stats)
+        if surges.empty:
+            st.caption(
+                "No unit flagged: no latest week or month at least double its recent "
+                "average (units with under one event per four weeks are ignored)."
+            )
+        else:
+            st.dataframe(surges, hide_index=True, width="stretch")
+            st.caption(
+                "ACLED's surge rules below ADMIN1: latest week ≥ 2 × the average week of the "
+                "past month, or latest month ≥ 2 × the average month of the past year."
+            )
+
+    st.subheader("Incidents per week, by category")
+    weekly = weekly_counts(analysis.incidents)
+    if weekly.empty:
+        st.caption("No incident in this window.")
+    else:
+        st.altair_chart(_weekly_chart(weekly), width="stretch")
+
+    st.subheader(f"Units ranked by incidents: {level}")
+    st.dataframe(
+        units_table(analysis.admin_stats),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Incidents per 1,000 km²": st.column_config.NumberColumn(format="%.2f"),
+            "Area (km²)": st.column_config.NumberColumn(format="%,.0f"),
+        },
+    )
+    st.caption(
+        "Admin totals count every event in the window, imprecise locations included. "
+        f"Previous window: {prev_start.date()} to {prev_end.date()}."
+    )
+
+
+def _key_figures(figures: dict[str, int], *, prev: tuple[Any, Any]) -> None:
+    cols = st.columns(len(KEY_FIGURES))
+    for col, (name, label) in zip(cols, KEY_FIGURES.items(), strict=True):
+        now = int(figures.get(name, 0))
+        before = figures.get(f"prev_{name}")
+        delta = None if before is None else now - int(before)
+        col.metric(
+            label,
+            f"{now:,}",
+            delta=None if delta is None else f"{delta:+,} vs previous",
+            delta_color="inverse",
+            help=f"Change against the previous window of equal length, {prev[0]} to "
+            f"{prev[1]} ({before if before is not None else 'unknown'} then).",
+        )
+
+
+def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Count incidents per week (weeks start on Monday) and category, for the chart.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Incidents of the window, with ``event_date`` and ``category``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``week`` (Monday, Timestamp), ``category`` (label) and
+        ``incidents``; empty weeks are absent.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"event_date": pd.to_datetime(["2025-06-02", "2025-06-08",
+    ...     "2025-06-09"]), "category": ["abduction", "abduction", "unrest"]})
+    >>> weekly_counts(df).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    {'week': [Timestamp('2025-06-02 00:00:00'), Timestamp('2025-06-09 00:00:00')],
+     'category': ['Abduction / kidnapping', 'Protest or riot'], 'incidents': [2, 1]}
+    """
+    if incidents.empty:
+        return pd.DataFrame({"week": [], "category": [], "incidents": []})
+    week = incidents["event_date"].dt.to_period("W-SUN").dt.start_time
+    out = (
+        pd.DataFrame({"week": week, "category": incidents["category"].astype(str)})
+        .groupby(["week", "category"], observed=True)
+        .size()
+        .rename("incidents")
+        .reset_index()
+    )
+    out["category"] = out["category"].map(lambda c: CATEGORY_LABELS.get(c, c))
+    return out
+
+
+def _weekly_chart(weekly: pd.DataFrame) -> alt.Chart:
+    labels = [CATEGORY_LABELS[c] for c in CATEGORIES]
+    colors = [CATEGORY_COLORS[c] for c in CATEGORIES]
+    return (
+        alt.Chart(weekly)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title="Week starting", timeUnit="yearmonthdate"),
+            y=alt.Y("sum(incidents):Q", title="Incidents"),
+            color=alt.Color(
+                "category:N",
+                title="Category",
+                scale=alt.Scale(domain=labels, range=colors),
+            ),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week starting"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("incidents:Q", title="Incidents"),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """List the flagged units by name, with their latest week and month against the averages.
+
+    Parameters
+    ----------
+    surge : DataFrame
+        :func:`geo.hotspots.surge_flags` output, indexed by unit id.
+    units : DataFrame
+        Admin statistics with ``unit_id`` and ``name``.
+
+    Returns
+    -------
+    DataFrame
+        One row per flagged unit (empty when none).
+    """
+    if surge is None or surge.empty:
+        return pd.DataFrame()
+    flagged = surge[(surge["week_flag"] | surge["month_flag"]) & ~surge["ignored"]]
+    if flagged.empty:
+        return pd.DataFrame()
+    names = units.set_index("unit_id")["name"] if "unit_id" in units else pd.Series(dtype=str)
+    return pd.DataFrame(
+        {
+            "Unit": [str(names.get(i, i)) for i in flagged.index],
+            "Flag": [
+                " + ".join(t for t, on in (("week", w), ("month", m)) if on)
+                for w, m in zip(flagged["week_flag"], flagged["month_flag"], strict=True)
+            ],
+            "Latest week": flagged["latest_week"].to_numpy(),
+            "Avg week, past month": flagged["avg_week_prev_4"].round(1).to_numpy(),
+            "Latest month": flagged["latest_month"].to_numpy(),
+            "Avg month, past year": flagged["avg_month_prev_12"].round(1).to_numpy(),
+        }
+    )
+
+
+def units_table(stats: pd.DataFrame) -> pd.DataFrame:
+    """Admin statistics as the page shows them: named columns, most incidents first.
+
+    Parameters
+    ----------
+    stats : DataFrame
+        :func:`geo.admin.aggregate_admin` output.
+
+    Returns
+    -------
+    DataFrame
+        Unit, region, incidents, fatalities, rate, previous window and change.
+    """
+    cols = {
+        "name": "Unit",
+        "adm1_name": "Region",
+        "incidents": "Incidents",
+        "fatalities": "Fatalities",
+        "incidents_per_1000km2": "Incidents per 1,000 km²",
+        "prev_incidents": "Previous window",
+        "change_label": "Change",
+        "area_km2": "Area (km²)",
+    }
+    present = {k: v for k, v in cols.items() if k in stats.columns}
+    table = pd.DataFrame(stats[list(present)]).rename(columns=present)
+    return table.sort_values(
+        ["Incidents", "Fatalities"], ascending=False, kind="stable"
+    ).reset_index(drop=True)

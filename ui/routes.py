@@ -1,0 +1,279 @@
+"""The Routes tab, for logistics planners: incident exposure along each fuel corridor.
+
+The map colours each segment by exposure class; beside it, the clicked
+segment. Below: the alternatives of each corridor side by side with the
+change against 30 days before, the exposure profile along each route with
+town names, the worst stretches and the route table. Everything comes from one
+:class:`geo.pipeline.Analysis`; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo.bundled import attribution_line
+from layers.style import EXPOSURE_CLASSES, EXPOSURE_COLORS
+from ui import chrome, maps
+
+__all__ = ["GROUP_LABELS", "view", "profile_frame", "town_marks", "stretches_table"]
+
+#: Corridor groups compared side by side.
+GROUP_LABELS: dict[str, str] = {
+    "dakar": "From Dakar: via Kayes (north) or via Kita/Kéniéba (south)",
+    "abidjan": "From Abidjan: via Sikasso or via Odienné",
+}
+
+
+def view(analysis: Any, choices: Any, dataset: Any) -> None:
+    """Draw the Routes tab.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen.
+    choices : ui.controls.Choices
+        Sidebar choices (layer switches).
+    dataset : ui.data.Dataset
+        The data on screen (its key identifies the cached map).
+    """
+    summary = analysis.route_summary
+    labels = dict(zip(summary["route_id"], summary["label"], strict=True))
+    p = analysis.params
+    st.subheader("Incident exposure along the corridors")
+    chrome.provenance(analysis)
+    st.caption(
+        f"Each {p.segment_km:g} km segment sums the incidents within {p.buffer_km:g} km, "
+        f"weighted by type, by distance to the road and by age (half-life "
+        f"{p.half_life_days:g} days, counted back from {p.as_of}), per km. Low exposure "
+        "means few reported incidents nearby, not that a stretch is safe."
+    )
+
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        key = ("routes", dataset.key, analysis.filters, p, choices.layers, choices.online_basemap)
+        m = maps.session_map(
+            "routes",
+            key,
+            lambda: maps.routes_map(
+                analysis,
+                layers=choices.layers,
+                online_basemap=choices.online_basemap,
+                credit=attribution_line(),
+                route_labels=labels,
+            ),
+        )
+        props = maps.show_map(m, key="map.routes")
+    with right:
+        st.markdown("**Selected on the map**")
+        if props:
+            st.dataframe(maps.properties_table(props), hide_index=True, width="stretch")
+        else:
+            st.caption("Click a segment to see its km, nearest town and exposure here.")
+        st.markdown("**Km per exposure class**")
+        st.dataframe(_class_km(summary), hide_index=True, width="stretch")
+
+    st.subheader("Alternatives side by side")
+    before = summary["as_of_before"].iloc[0] if len(summary) else None
+    st.caption(f"Change: against the same analysis on {before} (30 days before).")
+    for group, title in GROUP_LABELS.items():
+        rows = summary[summary["group"] == group]
+        if rows.empty:
+            continue
+        st.markdown(f"**{title}**")
+        cols = st.columns(len(rows))
+        for col, (_, row) in zip(cols, rows.iterrows(), strict=True):
+            with col:
+                _route_card(row)
+
+    st.subheader("Exposure per km along each route")
+    profile = profile_frame(analysis.segments, labels)
+    if profile.empty:
+        st.caption("No corridor segments.")
+    else:
+        for route_id, label in labels.items():
+            one = profile[profile["route_id"] == route_id]
+            if one.empty:
+                continue
+            st.text(label)
+            st.altair_chart(_profile_chart(one), width="stretch")
+
+    st.subheader("Worst stretches")
+    stretches = stretches_table(analysis.worst_stretches, labels)
+    if stretches.empty:
+        st.caption("No stretch stands out: no incident near any corridor in this window.")
+    else:
+        st.dataframe(stretches, hide_index=True, width="stretch")
+
+
+def _route_card(row: pd.Series) -> None:
+    st.text(str(row["label"]))
+    st.metric(
+        "Mean exposure per km",
+        f"{row['mean_exposure_per_km']:.3f}",
+        delta=f"{row['mean_exposure_per_km_change']:+.3f}",
+        delta_color="inverse",
+    )
+    high = row["km_high"] + row["km_critical"]
+    high_change = row["km_high_change"] + row["km_critical_change"]
+    st.metric(
+        "Km high or critical",
+        f"{high:,.0f}",
+        delta=f"{high_change:+,.0f} km",
+        delta_color="inverse",
+    )
+    st.metric(
+        "Incidents within the buffer",
+        f"{int(row['n_incidents']):,}",
+        delta=f"{int(row['n_incidents_change']):+,}",
+        delta_color="inverse",
+    )
+    st.caption(
+        f"Length {row['length_km']:,.0f} km · rank {int(row['rank_in_group'])} in group "
+        "(1 = least exposed)"
+    )
+
+
+def _class_km(summary: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({"Route": summary["route_id"].astype(str)})
+    for c in EXPOSURE_CLASSES:
+        out[c.capitalize()] = summary[f"km_{c}"].round(0).astype(int).to_numpy()
+    return out
+
+
+def profile_frame(segments: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Exposure per km at each segment's midpoint, for the profile chart.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Segment exposure (``route_id``, ``km_from``, ``km_to``, ``exposure_per_km``,
+        ``exposure_class``, ``nearest_town``, ``nearest_town_km``).
+    labels : dict
+        Route labels by id.
+
+    Returns
+    -------
+    DataFrame
+        ``route_id``, ``route``, ``km`` (segment midpoint), ``km_from``, ``km_to``,
+        ``exposure_per_km``, ``exposure_class``, ``nearest_town``.
+    """
+    if segments.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "route_id": segments["route_id"].astype(str).to_numpy(),
+            "route": [labels.get(r, r) for r in segments["route_id"]],
+            "km": ((segments["km_from"] + segments["km_to"]) / 2).to_numpy(),
+            "km_from": segments["km_from"].to_numpy(),
+            "km_to": segments["km_to"].to_numpy(),
+            "exposure_per_km": segments["exposure_per_km"].to_numpy(),
+            "exposure_class": segments["exposure_class"].astype(str).to_numpy(),
+            "nearest_town": segments["nearest_town"].astype(str).to_numpy(),
+            "nearest_town_km": segments["nearest_town_km"].to_numpy(),
+        }
+    )
+
+
+def town_marks(profile: pd.DataFrame, *, within_km: float = 3.0, min_gap_km: float = 60.0):
+    """Towns the route passes through, spaced for labels along the profile's km axis.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        One route of :func:`profile_frame`.
+    within_km : float
+        A town is "on the route" when a segment passes within this distance of it.
+    min_gap_km : float
+        Keep at most one label per this many km (the first town, then the next far enough).
+
+    Returns
+    -------
+    DataFrame
+        ``km`` and ``town`` of the labelled towns.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"km": [2.5, 7.5, 70.0], "nearest_town": ["A", "A", "B"],
+    ...                   "nearest_town_km": [1.0, 0.5, 2.0]})
+    >>> town_marks(p).to_dict("list")
+    {'km': [7.5, 70.0], 'town': ['A', 'B']}
+    """
+    near = profile[profile["nearest_town_km"] <= within_km]
+    closest = near.loc[near.groupby("nearest_town", sort=False)["nearest_town_km"].idxmin()]
+    closest = closest.sort_values("km")
+    kept_km: list[float] = []
+    kept_town: list[str] = []
+    for km, town in zip(closest["km"], closest["nearest_town"], strict=True):
+        if not kept_km or km - kept_km[-1] >= min_gap_km:
+            kept_km.append(float(km))
+            kept_town.append(str(town))
+    return pd.DataFrame({"km": kept_km, "town": kept_town})
+
+
+def _profile_chart(profile: pd.DataFrame) -> alt.LayerChart:
+    classes = list(EXPOSURE_CLASSES)
+    colors = [EXPOSURE_COLORS[c] for c in classes]
+    bars = (
+        alt.Chart(profile)
+        .mark_bar()
+        .encode(
+            x=alt.X("km_from:Q", title="km from origin"),
+            x2="km_to:Q",
+            y=alt.Y("exposure_per_km:Q", title="Exposure per km"),
+            color=alt.Color(
+                "exposure_class:N",
+                title="Class",
+                scale=alt.Scale(domain=classes, range=colors),
+            ),
+            tooltip=[
+                alt.Tooltip("km_from:Q", title="km from", format=",.0f"),
+                alt.Tooltip("km_to:Q", title="km to", format=",.0f"),
+                alt.Tooltip("nearest_town:N", title="Nearest town"),
+                alt.Tooltip("exposure_per_km:Q", title="Exposure per km", format=".3f"),
+                alt.Tooltip("exposure_class:N", title="Class"),
+            ],
+        )
+    )
+    towns = town_marks(profile)
+    rules = alt.Chart(towns).mark_rule(color="#999999", strokeDash=[2, 3]).encode(x="km:Q")
+    names = (
+        alt.Chart(towns)
+        .mark_text(angle=270, align="left", baseline="middle", dx=4, fontSize=10, color="#444444")
+        .encode(x="km:Q", y=alt.value(0), text="town:N")
+    )
+    return alt.layer(rules, bars, names).properties(height=200)
+
+
+def stretches_table(stretches: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Worst stretches as the page shows them.
+
+    Parameters
+    ----------
+    stretches : DataFrame
+        :func:`geo.routes.worst_stretches` output.
+    labels : dict
+        Route labels by id.
+
+    Returns
+    -------
+    DataFrame
+        Route, rank, km from/to, towns, peak and mean exposure per km, class.
+    """
+    if stretches is None or stretches.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "Route": [labels.get(r, r) for r in stretches["route_id"]],
+            "Rank": stretches["rank"].to_numpy(),
+            "Stretch": stretches["label"].astype(str).to_numpy(),
+            "km from": stretches["km_from"].to_numpy(),
+            "km to": stretches["km_to"].to_numpy(),
+            "Peak exposure per km": stretches["peak_exposure_per_km"].round(3).to_numpy(),
+            "Mean exposure per km": stretches["mean_exposure_per_km"].round(3).to_numpy(),
+            "Class": stretches["exposure_class"].astype(str).to_numpy(),
+        }
+    )

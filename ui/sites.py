@@ -1,0 +1,145 @@
+"""The Sites tab: mines, factories and plants ranked by incident exposure.
+
+Generic industrial areas (most of them around Bamako) are behind a toggle, so
+the view leads with the sites security officers are asked about. Everything
+comes from one :class:`geo.pipeline.Analysis`; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.bundled import attribution_line
+from ui import chrome, maps
+
+__all__ = ["SITE_TYPE_LABELS", "view", "sites_table"]
+
+#: Site types as the page names them.
+SITE_TYPE_LABELS: dict[str, str] = {
+    "gold_mine": "Gold mine",
+    "other_mine": "Mine",
+    "factory": "Factory",
+    "power_plant": "Power plant",
+    "dam": "Dam",
+    "industrial": "Industrial area",
+    "other": "Other",
+}
+
+
+def view(analysis: Any, choices: Any, dataset: Any) -> None:
+    """Draw the Sites tab.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen.
+    choices : ui.controls.Choices
+        Sidebar choices (layer switches).
+    dataset : ui.data.Dataset
+        The data on screen (its key identifies the cached map).
+    """
+    p = analysis.params
+    st.subheader("Incident exposure of mines, factories and plants")
+    chrome.provenance(analysis)
+    st.caption(
+        f"Incidents within {p.site_radius_km:g} km of each site in the 30, 90 and 365 days "
+        f"up to {p.as_of}, the nearest incident and the trend (last 90 days against the 90 "
+        "before). Exposure counts reported incidents; it does not say a site is safe."
+    )
+    show_generic = st.toggle(
+        "Also show generic industrial areas (mostly around Bamako)", key="sites.show_generic"
+    )
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        key = (
+            "sites",
+            dataset.key,
+            analysis.filters,
+            p,
+            choices.layers,
+            choices.online_basemap,
+            show_generic,
+        )
+        m = maps.session_map(
+            "sites",
+            key,
+            lambda: maps.sites_map(
+                analysis,
+                layers=choices.layers,
+                online_basemap=choices.online_basemap,
+                credit=attribution_line(),
+                show_generic=show_generic,
+            ),
+        )
+        props = maps.show_map(m, key="map.sites")
+    with right:
+        st.markdown("**Selected on the map**")
+        if props:
+            st.dataframe(maps.properties_table(props), hide_index=True, width="stretch")
+        else:
+            st.caption("Click a site to see its counts and nearest incident here.")
+
+    st.subheader("Sites ranked by exposure")
+    table = sites_table(analysis.sites, show_generic=show_generic)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Nearest incident (km)": st.column_config.NumberColumn(format="%.1f"),
+            "Exposure score": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
+    n_generic = int((~analysis.sites["is_key_site"].astype(bool)).sum())
+    if not show_generic and n_generic:
+        st.caption(f"{n_generic:,} generic industrial areas hidden; switch them on above.")
+
+
+def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
+    """Sites as the page lists them, most exposed first.
+
+    Parameters
+    ----------
+    sites : DataFrame
+        :func:`geo.sites.site_exposure` output.
+    show_generic : bool
+        Keep generic industrial areas (``is_key_site`` False).
+
+    Returns
+    -------
+    DataFrame
+        Rank, name, type, operator, class, window counts, trend, nearest incident.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"rank": [2, 1], "name": ["B", "A"], "site_type": ["industrial",
+    ...     "gold_mine"], "is_key_site": [False, True], "exposure_class": ["low", "high"],
+    ...     "n_30d": [0, 1], "n_90d": [0, 2], "n_365d": [1, 3], "trend_text": ["", ""],
+    ...     "nearest_km": [9.0, 1.0], "nearest_date": [None, None], "exposure": [0.1, 2.0]})
+    >>> sites_table(s, show_generic=False)["Site"].tolist()
+    ['A']
+    """
+    chosen = sites if show_generic else sites[sites["is_key_site"].astype(bool)]
+    chosen = chosen.sort_values("rank", kind="stable")
+    out = pd.DataFrame(
+        {
+            "Rank": chosen["rank"].to_numpy(),
+            "Site": chosen["name"].astype(str).to_numpy(),
+            "Type": [SITE_TYPE_LABELS.get(t, str(t)) for t in chosen["site_type"]],
+            "Operator": (
+                chosen["operator"].fillna("").astype(str).to_numpy() if "operator" in chosen else ""
+            ),
+            "Class": chosen["exposure_class"].astype(str).to_numpy(),
+            "Exposure score": chosen["exposure"].to_numpy(),
+            "30 days": chosen["n_30d"].to_numpy(),
+            "90 days": chosen["n_90d"].to_numpy(),
+            "365 days": chosen["n_365d"].to_numpy(),
+            "Trend": chosen["trend_text"].astype(str).to_numpy(),
+            "Nearest incident (km)": chosen["nearest_km"].to_numpy(),
+            "Nearest incident date": pd.to_datetime(chosen["nearest_date"]).dt.date.to_numpy(),
+        }
+    )
+    return out

@@ -1,0 +1,210 @@
+"""Session state of the page: namespaced keys, set once, reset only when the data set changes.
+
+Widgets own their value through ``key=``; this module only seeds those keys.
+Keys that depend on the data (the date window, the sources present) are reset
+when the user switches to another data set, never on an ordinary rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import MISSING, fields
+from datetime import date, timedelta
+from typing import Any
+
+from geo.pipeline import Params
+from geo.schema import CATEGORIES
+from geo.settings import Settings
+
+__all__ = [
+    "HOTSPOT_METHODS",
+    "ADMIN_LEVELS",
+    "GISTAR_UNITS",
+    "LAYERS",
+    "TABS",
+    "static_defaults",
+    "data_defaults",
+    "init_once",
+    "sync_data_defaults",
+]
+
+#: Hotspot methods offered on the Hotspots tab: state value -> label.
+HOTSPOT_METHODS: Mapping[str, str] = {
+    "admin": "Admin units (choropleth)",
+    "kde": "Kernel density (KDE)",
+    "hex": "H3 hexagons (counts)",
+    "gistar": "Getis-Ord Gi* (statistical hotspots)",
+}
+
+#: Admin levels: state value -> label (values are ``Params.admin_level``).
+ADMIN_LEVELS: Mapping[int | str, str] = {
+    1: "Regions (8 + Bamako district)",
+    2: "Cercles (49 + Bamako district)",
+    "region_2023": "Regions, 2023 scheme (Loi n°2023-006)",
+}
+
+#: Units Gi* runs on: ``Params.gistar_on`` value -> label.
+GISTAR_UNITS: Mapping[str, str] = {"hex": "H3 hexagons", "admin": "Admin units"}
+
+#: Map layers the user can switch on and off: state key suffix -> label.
+LAYERS: Mapping[str, str] = {
+    "hotspots": "Hotspot layer",
+    "incidents": "Incidents",
+    "routes": "Corridors",
+    "sites": "Sites",
+    "admin": "Admin boundaries",
+    "basemap": "Roads, rivers and towns",
+}
+
+#: Tab labels, in page order.
+TABS: tuple[str, ...] = ("Hotspots", "Routes", "Sites", "Export", "About / Data")
+
+
+def static_defaults(settings: Settings) -> dict[str, Any]:
+    """Return the state keys that do not depend on the data, with their defaults.
+
+    Parameters
+    ----------
+    settings : geo.settings.Settings
+        Documented defaults of the filters.
+
+    Returns
+    -------
+    dict
+        Namespaced session-state key -> initial value. Analysis parameters
+        start at the defaults of :class:`geo.pipeline.Params`.
+    """
+    params = {f.name: f.default for f in fields(Params) if f.default is not MISSING}
+    defaults: dict[str, Any] = {
+        "data.source": "bundled",
+        "filters.categories": list(CATEGORIES),
+        "filters.actors": [],
+        "filters.include_imprecise": settings.include_imprecise,
+        "params.as_of_follows_window": True,
+        "hotspots.method": "admin",
+        **{
+            f"params.{name}": params[name]
+            for name in (
+                "admin_level",
+                "kde_bandwidth_km",
+                "kde_cell_m",
+                "hex_resolution",
+                "gistar_alpha",
+                "gistar_fdr",
+                "gistar_on",
+                "buffer_km",
+                "half_life_days",
+                "segment_km",
+                "site_radius_km",
+            )
+        },
+        "map.online_basemap": False,
+        "sites.show_generic": False,
+        "export.banner": "",
+        "export.share_safe": True,
+        "export.counter": 0,
+    }
+    for layer in LAYERS:
+        defaults[f"map.layer.{layer}"] = True
+    return defaults
+
+
+def data_defaults(
+    *, oldest: date, newest: date, sources: list[str], window_days: int
+) -> dict[str, Any]:
+    """Return the state keys that follow the data set, with their defaults.
+
+    Parameters
+    ----------
+    oldest, newest : datetime.date
+        Dates of the oldest and newest events in the data set.
+    sources : list of str
+        Sources present in the data set (``acled``, ``ucdp``, ``news``, ``user``).
+    window_days : int
+        Length of the default window, ending on ``newest``.
+
+    Returns
+    -------
+    dict
+        ``filters.date_range`` (the last ``window_days`` days, both ends
+        inclusive, never before ``oldest``; ``filters.last_window`` keeps the
+        last complete range while the user picks a new one),
+        ``filters.sources`` (all present), no actor filter, and
+        ``params.as_of`` (the newest date).
+
+    Examples
+    --------
+    >>> d = data_defaults(oldest=date(1990, 1, 1), newest=date(2025, 11, 30),
+    ...                   sources=["news"], window_days=180)
+    >>> d["filters.date_range"]
+    (datetime.date(2025, 6, 4), datetime.date(2025, 11, 30))
+    >>> data_defaults(oldest=date(2025, 11, 1), newest=date(2025, 11, 30),
+    ...               sources=["user"], window_days=180)["filters.date_range"]
+    (datetime.date(2025, 11, 1), datetime.date(2025, 11, 30))
+    """
+    start = max(oldest, newest - timedelta(days=window_days - 1))
+    return {
+        "filters.date_range": (start, newest),
+        "filters.last_window": (start, newest),
+        "filters.sources": list(sources),
+        "filters.actors": [],
+        "params.as_of": newest,
+    }
+
+
+def init_once(state: MutableMapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """Seed every key of ``defaults`` that ``state`` does not hold yet.
+
+    Parameters
+    ----------
+    state : MutableMapping
+        ``st.session_state`` (any mapping in tests).
+    defaults : Mapping
+        Key -> initial value.
+
+    Examples
+    --------
+    >>> s = {"a": 1}
+    >>> init_once(s, {"a": 0, "b": 2})
+    >>> s
+    {'a': 1, 'b': 2}
+    """
+    for key, value in defaults.items():
+        if key not in state:
+            state[key] = value
+
+
+def sync_data_defaults(
+    state: MutableMapping[str, Any], data_key: str, defaults: Mapping[str, Any]
+) -> bool:
+    """Reset the data-dependent keys when the data set changed since the last run.
+
+    Parameters
+    ----------
+    state : MutableMapping
+        ``st.session_state``.
+    data_key : str
+        Identity of the data set now shown (``bundled:...`` or ``upload:<sha256>``).
+    defaults : Mapping
+        Output of :func:`data_defaults` for that data set.
+
+    Returns
+    -------
+    bool
+        True when the keys were reset (the data set changed or this is the first run).
+
+    Examples
+    --------
+    >>> s = {}
+    >>> sync_data_defaults(s, "a", {"x": 1}), s["x"]
+    (True, 1)
+    >>> s["x"] = 5
+    >>> sync_data_defaults(s, "a", {"x": 1}), s["x"]
+    (False, 5)
+    """
+    if state.get("data.key") == data_key:
+        return False
+    for key, value in defaults.items():
+        state[key] = value
+    state["data.key"] = data_key
+    return True
