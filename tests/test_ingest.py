@@ -1,0 +1,283 @@
+"""geo.ingest: the sandboxed ingestion path gives the reader's answers, and only those.
+
+Fixtures are the SYNTHETIC reader fixtures of ``tests/fixtures/incidents`` (see
+its README) and small vector files built here at Bamako and Kayes (OSM town
+points).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from geo import ingest
+from geo.errors import InputFileError, ParameterError
+from geo.ingest import DEFAULT_LIMITS, IngestLimits, decode_result, encode_result, ingest_upload
+from geo.readers import read_incidents
+
+FIX = Path(__file__).parent / "fixtures" / "incidents"
+REPO = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 1, 1)
+
+
+def _vector_fixtures(tmp: Path) -> dict[str, bytes]:
+    gdf = gpd.GeoDataFrame(
+        {"id": ["V-1", "V-2"], "date": ["2025-04-03", "03-04-2025"], "notes": ["Ségou", "{{x}}"]},
+        geometry=[shapely.Point(-8.00034, 12.64932), shapely.Point(-11.43793, 14.44341)],
+        crs=4326,
+    )
+    out: dict[str, bytes] = {}
+    pyogrio.write_dataframe(gdf, tmp / "v.gpkg", layer="events")
+    out["v.gpkg"] = (tmp / "v.gpkg").read_bytes()
+    out["v.geojson"] = gdf.to_json().encode()
+    shp = tmp / "shp"
+    shp.mkdir()
+    pyogrio.write_dataframe(gdf.to_crs(32629), shp / "v.shp")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for p in sorted(shp.iterdir()):
+            zf.write(p, p.name)
+    out["v.zip"] = buf.getvalue()
+    return out
+
+
+_CSV_FIXTURES = sorted(p.name for p in FIX.glob("*.csv"))
+
+
+@pytest.fixture(scope="module")
+def vectors(tmp_path_factory):
+    return _vector_fixtures(tmp_path_factory.mktemp("vectors"))
+
+
+@pytest.mark.parametrize("name", [*_CSV_FIXTURES, "v.gpkg", "v.geojson", "v.zip"])
+def test_f10_worker_reads_every_fixture_like_the_reader(name, vectors):
+    """F10: parsed without network (unshare --net), the answer is the in-process reader's."""
+    data = vectors[name] if name in vectors else (FIX / name).read_bytes()
+    ours = ingest_upload(data, name=name, today=TODAY)
+    direct = read_incidents(data, name=name, today=TODAY)
+    pd.testing.assert_frame_equal(ours.incidents, direct.incidents, check_exact=True)
+    assert ours.incidents.crs == direct.incidents.crs
+    assert ours.report == direct.report
+    assert ingest.network_isolation(), "the worker ran without a network namespace"
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"id,date\n1,2025-01-01\n", "nolatlon.csv"),
+        (b'{"type": "Topology"}', "x.geojson"),
+        (b"SQLite format 3\x00" + b"\x00" * 200, "x.gpkg"),
+        (b"\x00\x00\x27\x0a" + b"\x00" * 96, "x.csv"),
+    ],
+)
+def test_refusals_carry_the_readers_message(data, name):
+    with pytest.raises(InputFileError) as direct:
+        read_incidents(data, name=name, today=TODAY)
+    with pytest.raises(InputFileError) as ours:
+        ingest_upload(data, name=name, today=TODAY)
+    assert str(ours.value) == str(direct.value)
+
+
+def test_parameters_are_checked_before_any_work():
+    with pytest.raises(ParameterError, match="data must be bytes, not str"):
+        ingest_upload("id,date\n", name="x.csv")
+    with pytest.raises(ParameterError, match=r"fmt was 'xlsx' but is expected to be one of"):
+        ingest_upload(b"x", name="x.csv", fmt="xlsx")
+    with pytest.raises(
+        ParameterError, match=r"cpu_s=0, wall_s=-1; every limit must be a positive number"
+    ):
+        IngestLimits(cpu_s=0, wall_s=-1)
+
+
+def test_options_reach_the_reader(vectors):
+    data = (FIX / "ucdp_full.csv").read_bytes()
+    forced = ingest_upload(data, name="u.csv", fmt="ucdp_csv", today=TODAY)
+    assert forced.report.format == "ucdp_csv"
+    early = ingest_upload(
+        (FIX / "dates_acled.csv").read_bytes(), name="d.csv", today=dt.date(2024, 1, 1)
+    )
+    late = read_incidents((FIX / "dates_acled.csv").read_bytes(), name="d.csv", today=TODAY)
+    assert early.report.n_flagged != late.report.n_flagged  # `today` was used
+    small = IngestLimits(max_bytes=100)
+    with pytest.raises(InputFileError, match=r"files up to 0 MiB"):
+        ingest_upload(data, name="u.csv", limits=small)
+
+
+def _zip64_tail(entries: int, *, record_at: int) -> bytes:
+    record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, 0, 0)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, record_at, 1)
+    eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0, 0)
+    return record + locator + eocd
+
+
+def test_precheck_reads_zip64_member_counts():
+    assert ingest._zip_directory_size(_zip64_tail(70_000, record_at=0), "z.zip") == (70_000, 0)
+    data = b"PK\x03\x04" + _zip64_tail(70_000, record_at=4)
+    with pytest.raises(InputFileError, match=r"z\.zip lists 70000 members"):
+        ingest.precheck(data, file="z.zip")
+
+
+def test_precheck_passes_plain_files_and_sane_zips():
+    ingest.precheck(b"id,date\n", file="a.csv")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.csv", "id,date\n")
+    ingest.precheck(buf.getvalue(), file="a.zip", limits=DEFAULT_LIMITS)
+
+
+def _encoded(name: str = "news_small.csv") -> dict:
+    result = read_incidents((FIX / name).read_bytes(), name=name, today=TODAY)
+    return json.loads(json.dumps(encode_result(result)))
+
+
+def test_transport_round_trip_is_exact():
+    result = read_incidents((FIX / "news_small.csv").read_bytes(), name="n.csv", today=TODAY)
+    back = decode_result(json.loads(json.dumps(encode_result(result))))
+    pd.testing.assert_frame_equal(back.incidents, result.incidents, check_exact=True)
+    assert back.report == result.report
+
+
+def test_transport_of_an_empty_result():
+    result = read_incidents(b"id,date,lat,lon\n", name="e.csv", today=TODAY)
+    back = decode_result(json.loads(json.dumps(encode_result(result))))
+    assert back.incidents.empty and list(back.incidents.columns) == list(result.incidents.columns)
+    assert back.report == result.report
+
+
+def _tamper(data: dict, how: str) -> dict:
+    if how == "extra column":
+        data["columns"]["secret"] = [""] * len(data["lon"])
+    elif how == "dtype":
+        data["dtypes"]["fatalities"] = "float64"
+    elif how == "short column":
+        data["columns"]["notes"] = data["columns"]["notes"][:-1]
+    elif how == "bool as int":
+        data["columns"]["precise"] = [1 for _ in data["columns"]["precise"]]
+    elif how == "object in text":
+        data["columns"]["notes"][0] = {"__class__": "x"}
+    elif how == "nan coordinate":
+        data["lon"][0] = float("nan")
+    elif how == "counts":
+        data["report"]["rows_kept"] -= 1
+    return data
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "extra column",
+        "dtype",
+        "short column",
+        "bool as int",
+        "object in text",
+        "nan coordinate",
+        "counts",
+    ],
+)
+def test_transport_refuses_a_tampered_result(how):
+    with pytest.raises((ValueError, TypeError, KeyError)):
+        decode_result(_tamper(_encoded(), how))
+
+
+def test_tampered_worker_output_is_an_input_error(monkeypatch):
+    bad = json.dumps({"columns": {}, "dtypes": {}, "lon": [], "lat": []})
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", f"garbage:{bad}")
+    with pytest.raises(InputFileError, match=r"returned an inconsistent result"):
+        ingest_upload(b"id,date,lat,lon\n", name="g.csv")
+
+
+def test_worker_exit_code_is_a_crash_message(monkeypatch):
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "exit:7")
+    with pytest.raises(InputFileError, match=r"g\.csv: the file could not be parsed .*exit code 7"):
+        ingest_upload(b"id,date,lat,lon\n", name="g.csv")
+
+
+def test_worker_environment_is_minimal(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("GDAL_HTTP_PROXY", "evil:3128")
+    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "segv")
+    env = ingest._worker_env(str(tmp_path))
+    assert "AWS_SECRET_ACCESS_KEY" not in env
+    assert env["GDAL_HTTP_PROXY"] == "127.0.0.1:9" and env["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"]
+    assert env["TMPDIR"] == env["HOME"] == str(tmp_path)
+    assert env["RISKMAP_INGEST_FAULT"] == "segv"  # forwarded under pytest only
+    monkeypatch.delitem(sys.modules, "pytest")
+    assert "RISKMAP_INGEST_FAULT" not in ingest._worker_env(str(tmp_path))
+
+
+def test_worker_refuses_a_malformed_request(tmp_path):
+    env = {**ingest._worker_env(str(tmp_path))}
+    for stdin in (b"", struct.pack(">I", 1 << 20), struct.pack(">I", 2) + b"{}"):
+        done = subprocess.run(
+            [sys.executable, "-m", "geo._ingest_worker"],
+            input=stdin,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 3, done.stderr
+        assert not (tmp_path / "result.json").exists()
+
+
+def test_private_folders_are_removed(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ingest_upload((FIX / "news_small.csv").read_bytes(), name="n.csv")
+    with pytest.raises(InputFileError):
+        ingest_upload(b"\x00binary", name="b.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_concurrent_ingests_each_get_their_own_rows():
+    names = ["acled_2023.csv", "news_small.csv", "ucdp_full.csv", "aliases.csv"]
+    results: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        results[name] = ingest_upload((FIX / name).read_bytes(), name=name, today=TODAY)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for name in names:
+        assert set(results[name].incidents["source_file"]) == {name}
+
+
+def test_busy_server_message_when_no_slot_frees(monkeypatch):
+    sem = threading.BoundedSemaphore(1)
+    sem.acquire()
+    monkeypatch.setattr(ingest, "_SLOTS", sem)
+    with pytest.raises(InputFileError, match=r"the server is busy"):
+        ingest_upload(b"id,date,lat,lon\n", name="q.csv", limits=IngestLimits(wall_s=0.2))
+
+
+def test_isolation_probe_is_cached_and_runs_the_interpreter():
+    prefix = ingest.network_isolation()
+    assert prefix is ingest.network_isolation() or prefix == ingest.network_isolation()
+    if prefix:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", "import socket; print(socket.if_nameindex())"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env={"PATH": os.environ.get("PATH", "/usr/bin")},
+        )
+        assert "eth" not in done.stdout  # only loopback exists in the namespace
