@@ -12,12 +12,13 @@ the JSON record) and on the method page.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,18 +26,19 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -56,7 +58,7 @@ from geo.export import (
     share_safe_analysis,
     write_atomic,
 )
-from geo.export_png import Basemap, clean_handling, load_basemap, render_map_png
+from geo.export_png import Basemap, clean_handling, load_basemap, render_map_rgb
 from geo.settings import DEFAULTS
 
 if TYPE_CHECKING:
@@ -420,12 +422,25 @@ def _set_creation_time(canvas: rl_canvas.Canvas, when: datetime) -> None:
 # --------------------------------------------------------------------------- sections
 
 
-def _map_image(png: bytes, width: float) -> Image:
-    from PIL import Image as PILImage
+class _Picture(Flowable):
+    """An in-memory PIL image drawn ``width`` points wide, proportions kept."""
 
-    with PILImage.open(io.BytesIO(png)) as im:
-        w_px, h_px = im.size
-    return Image(io.BytesIO(png), width=width, height=width * h_px / w_px)
+    def __init__(self, picture: Any, width: float) -> None:
+        super().__init__()
+        w_px, h_px = picture.size
+        self._image = ImageReader(picture)
+        self.width, self.height = width, width * h_px / w_px
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:  # noqa: D102
+        return self.width, self.height
+
+    def draw(self) -> None:  # noqa: D102
+        self.canv.drawImage(self._image, 0, 0, self.width, self.height)
+
+
+def _map_image(picture: Any, width: float) -> Flowable:
+    """Return a flowable of ``width`` points for a PIL image, keeping its proportions."""
+    return _Picture(picture, width)
 
 
 def _hotspot_extent(analysis: Analysis) -> tuple[float, float, float, float] | None:
@@ -453,9 +468,9 @@ def _render(
     basemap: Basemap,
     *,
     extent: tuple[float, float, float, float] | None = None,
-) -> bytes:
+) -> Any:
     width_in = _FRAME_W / 72
-    png, _ = render_map_png(
+    picture, _ = render_map_rgb(
         analysis,
         extent=extent,
         layers=layers,
@@ -465,7 +480,7 @@ def _render(
         aspect_range=(0.6, 0.82),
         basemap=basemap,
     )
-    return png
+    return picture
 
 
 def _key_figures(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
@@ -1200,6 +1215,17 @@ def _story(
     return story
 
 
+@contextlib.contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Write PDF streams as binary, not ASCII85: the encoder is pure Python (2 s per map)."""
+    previous = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = previous
+
+
 def _verify_pdf(tmp: Path, *, pages: int) -> None:
     """Light re-open of a written PDF: header, end marker and page count."""
     data = tmp.read_bytes()
@@ -1264,7 +1290,9 @@ def render_pdf(
         producer="Sahel Risk Map (reportlab)",
         lang="en",
     )
-    doc.build(_story(analysis, prov, styles, basemap), canvasmaker=maker)
+    story = _story(analysis, prov, styles, basemap)
+    with _binary_streams():
+        doc.build(story, canvasmaker=maker)
     return buf.getvalue(), info["pages"]
 
 

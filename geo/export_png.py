@@ -30,12 +30,14 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 from pyproj import Geod, Transformer
 
@@ -62,6 +64,7 @@ __all__ = [
     "export_png",
     "load_basemap",
     "render_map_png",
+    "render_map_rgb",
 ]
 
 #: Layers a snapshot can draw, bottom to top.
@@ -322,10 +325,72 @@ def _metric_box(
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-def _draw_polygons(ax: Any, gdf: gpd.GeoDataFrame, **kwargs: Any) -> None:
-    if gdf is None or gdf.empty:
+def _fill(
+    ax: Any,
+    geoms: gpd.GeoSeries,
+    colors: Sequence[Any] | str,
+    *,
+    zorder: float,
+    edgecolor: str = "none",
+    linewidth: float = 0.0,
+    alpha: float | None = None,
+) -> None:
+    """Fill polygons with one colour each (or one for all) as a single collection.
+
+    Drawn with matplotlib paths rather than ``GeoSeries.plot``, which redraws
+    the whole figure after every call.
+    """
+    if geoms is None or len(geoms) == 0:
         return
-    gdf.plot(ax=ax, **kwargs)
+    per_geom = [colors] * len(geoms) if isinstance(colors, str) else list(colors)
+    paths, facecolors = [], []
+    oriented = shapely.orient_polygons(np.asarray(geoms.values, dtype=object))
+    for geom, color in zip(oriented, per_geom, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.geom_type != "Polygon" or poly.is_empty:
+                continue
+            rings = [poly.exterior, *poly.interiors]
+            paths.append(
+                MplPath.make_compound_path(
+                    *(MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings)
+                )
+            )
+            facecolors.append(color)
+    if paths:
+        ax.add_collection(
+            PathCollection(
+                paths,
+                facecolors=facecolors,
+                edgecolors=edgecolor,
+                linewidths=linewidth,
+                alpha=alpha,
+                zorder=zorder,
+            )
+        )
+
+
+def _stroke(ax: Any, geoms: gpd.GeoSeries, *, color: str, linewidth: float, zorder: float) -> None:
+    """Draw lines (or polygon outlines) as one LineCollection."""
+    if geoms is None or len(geoms) == 0:
+        return
+    values = np.asarray(geoms.values, dtype=object)
+    values = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
+    if values.size == 0:
+        return
+    kinds = shapely.get_type_id(values)
+    polygonal = (kinds == 3) | (kinds == 6)
+    if polygonal.any():
+        values = np.concatenate([values[~polygonal], shapely.boundary(values[polygonal])])
+    parts = shapely.get_parts(values)
+    lines = [np.asarray(p.coords)[:, :2] for p in parts if not p.is_empty]
+    if lines:
+        ax.add_collection(
+            LineCollection(
+                lines, colors=color, linewidths=linewidth, capstyle="round", zorder=zorder
+            )
+        )
 
 
 # --------------------------------------------------------------------------- layers
@@ -375,9 +440,7 @@ def _draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) -
     ]
     mask = np.array([c is not None for c in colors])
     if mask.any():
-        admin[mask].plot(
-            ax=ax, color=[c for c in colors if c is not None], alpha=0.85, linewidth=0, zorder=2
-        )
+        _fill(ax, admin.geometry[mask], [c for c in colors if c is not None], alpha=0.85, zorder=2)
     items = [("patch", _BASE["mali"], "0 (no incidents)")]
     lower = 0.0
     for b, color in zip(breaks, palette, strict=False):
@@ -557,11 +620,12 @@ def _draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, share
         )
         counts = cells["source"].to_numpy(dtype=float) if "source" in cells else np.ones(len(cells))
         alpha = 0.25 + 0.6 * (counts / max(counts.max(), 1.0))
-        cells.plot(
-            ax=ax,
-            color=[(0.23, 0.23, 0.23, a) for a in alpha],
-            linewidth=0.6,
+        _fill(
+            ax,
+            cells.geometry,
+            [(0.23, 0.23, 0.23, a) for a in alpha],
             edgecolor="#111111",
+            linewidth=0.6,
             zorder=8,
         )
         legend.append(
@@ -621,29 +685,30 @@ def _draw_basemap(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
     ax.set_facecolor(_BASE["background"])
     countries = base["countries"]
     if countries is not None and not countries.empty:
-        countries.plot(ax=ax, color=_BASE["land"], linewidth=0, zorder=0.5)
+        _fill(ax, countries.geometry, _BASE["land"], zorder=0.5)
         if "iso3" in countries:
-            countries[countries["iso3"] == "MLI"].plot(
-                ax=ax, color=_BASE["mali"], linewidth=0, zorder=0.6
-            )
+            mali = countries[countries["iso3"] == "MLI"]
+            _fill(ax, mali.geometry, _BASE["mali"], zorder=0.6)
     lakes, rivers, roads = base["lakes"], base["rivers"], base["roads"]
     if lakes is not None and not lakes.empty:
-        lakes.plot(ax=ax, color=_BASE["lake"], linewidth=0, zorder=1)
+        _fill(ax, lakes.geometry, _BASE["lake"], zorder=1)
     if rivers is not None and not rivers.empty:
-        rivers.plot(ax=ax, color=_BASE["river"], linewidth=0.7, zorder=1.1)
+        _stroke(ax, rivers.geometry, color=_BASE["river"], linewidth=0.7, zorder=1.1)
     if roads is not None and not roads.empty:
         rank = pd.to_numeric(roads.get("class_rank", 4), errors="coerce").fillna(4)
-        roads[rank >= 3].plot(ax=ax, color=_BASE["road_minor"], linewidth=0.35, zorder=1.2)
-        roads[rank < 3].plot(ax=ax, color=_BASE["road_major"], linewidth=0.6, zorder=1.3)
+        minor, major = roads.geometry[rank >= 3], roads.geometry[rank < 3]
+        _stroke(ax, minor, color=_BASE["road_minor"], linewidth=0.35, zorder=1.2)
+        _stroke(ax, major, color=_BASE["road_major"], linewidth=0.6, zorder=1.3)
 
 
 def _draw_boundaries(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
-    if base["admin2"] is not None and not base["admin2"].empty:
-        base["admin2"].boundary.plot(ax=ax, color=_BASE["adm2"], linewidth=0.3, zorder=4)
-    if base["admin1"] is not None and not base["admin1"].empty:
-        base["admin1"].boundary.plot(ax=ax, color=_BASE["adm1"], linewidth=0.7, zorder=4.1)
-    if base["countries"] is not None and not base["countries"].empty:
-        base["countries"].boundary.plot(ax=ax, color="#4d4d4d", linewidth=0.9, zorder=4.2)
+    for key, color, width, z in (
+        ("admin2", _BASE["adm2"], 0.3, 4.0),
+        ("admin1", _BASE["adm1"], 0.7, 4.1),
+        ("countries", "#4d4d4d", 0.9, 4.2),
+    ):
+        if base[key] is not None and not base[key].empty:
+            _stroke(ax, base[key].geometry, color=color, linewidth=width, zorder=z)
 
 
 def _halo(width: float = 2.2) -> list:
@@ -1120,6 +1185,77 @@ def render_map_png(
     ParameterError
         If a layer name, the width, the extent or the caveat is not allowed.
     """
+    with _rc():
+        fig, info, metadata = _draw_map(
+            analysis,
+            extent=extent,
+            layers=layers,
+            title=title,
+            handling=handling,
+            width_px=width_px,
+            chrome=chrome,
+            aspect_range=aspect_range,
+            dpi=dpi,
+            basemap=basemap,
+        )
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata=metadata, facecolor="#ffffff")
+    return buf.getvalue(), info
+
+
+def render_map_rgb(
+    analysis: Analysis,
+    *,
+    extent: Sequence[float] | None = None,
+    layers: Sequence[str] = DEFAULT_LAYERS,
+    title: str | None = None,
+    handling: str | None = None,
+    width_px: int = 2000,
+    chrome: bool = True,
+    aspect_range: tuple[float, float] = (0.62, 1.05),
+    dpi: int = _DPI,
+    basemap: Basemap | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Render the map as an in-memory RGB image (for the PDF: no PNG encoding round trip).
+
+    Parameters and the returned ``info`` are those of :func:`render_map_png`; the
+    image is a :class:`PIL.Image.Image` without metadata.
+    """
+    from PIL import Image
+
+    with _rc():
+        fig, info, _ = _draw_map(
+            analysis,
+            extent=extent,
+            layers=layers,
+            title=title,
+            handling=handling,
+            width_px=width_px,
+            chrome=chrome,
+            aspect_range=aspect_range,
+            dpi=dpi,
+            basemap=basemap,
+        )
+        fig.set_facecolor("#ffffff")
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+    return Image.fromarray(rgba[..., :3].copy()), info
+
+
+def _draw_map(
+    analysis: Analysis,
+    *,
+    extent: Sequence[float] | None = None,
+    layers: Sequence[str] = DEFAULT_LAYERS,
+    title: str | None = None,
+    handling: str | None = None,
+    width_px: int = 2000,
+    chrome: bool = True,
+    aspect_range: tuple[float, float] = (0.62, 1.05),
+    dpi: int = _DPI,
+    basemap: Basemap | None = None,
+) -> tuple[Figure, dict[str, Any], dict[str, str]]:
+    """Build the figure of :func:`render_map_png` (inside :func:`_rc`)."""
     layers = _check_options(layers, width_px)
     lonlat = _check_extent(extent)
     handling = clean_handling(handling)
@@ -1206,7 +1342,7 @@ def render_map_png(
     towns_labelled = _label_towns(
         ax,
         base["towns"],
-        priority_names=_analysis_town_names(analysis),
+        priority_names=_analysis_town_names(analysis) if "routes" in layers else (),
         renderer=renderer,
         obstacles=obstacles,
         box=box,
@@ -1298,17 +1434,14 @@ def render_map_png(
     }
     if handling:
         metadata["Warning"] = handling
-    buf = io.BytesIO()
-    with _rc():
-        fig.savefig(buf, format="png", dpi=dpi, metadata=metadata, facecolor="#ffffff")
-    png = buf.getvalue()
-    height_px = int(round(fig_h * dpi))
-    return png, {
+    info = {
         "width_px": width_px,
-        "height_px": height_px,
+        "height_px": int(round(fig_h * dpi)),
         "towns_labelled": towns_labelled,
         "extent": box,
+        "dpi": dpi,
     }
+    return fig, info, metadata
 
 
 def _rc() -> Any:
