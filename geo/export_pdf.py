@@ -58,7 +58,7 @@ from geo.export import (
     share_safe_analysis,
     write_atomic,
 )
-from geo.export_png import Basemap, clean_handling, load_basemap, render_map_rgb
+from geo.export_png import Basemap, _render_map_rgb, clean_handling, load_basemap
 from geo.settings import DEFAULTS
 
 if TYPE_CHECKING:
@@ -470,7 +470,7 @@ def _render(
     extent: tuple[float, float, float, float] | None = None,
 ) -> Any:
     width_in = _FRAME_W / 72
-    picture, _ = render_map_rgb(
+    picture, _ = _render_map_rgb(
         analysis,
         extent=extent,
         layers=layers,

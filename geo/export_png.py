@@ -64,7 +64,6 @@ __all__ = [
     "export_png",
     "load_basemap",
     "render_map_png",
-    "render_map_rgb",
 ]
 
 #: Layers a snapshot can draw, bottom to top.
@@ -1203,39 +1202,16 @@ def render_map_png(
     return buf.getvalue(), info
 
 
-def render_map_rgb(
-    analysis: Analysis,
-    *,
-    extent: Sequence[float] | None = None,
-    layers: Sequence[str] = DEFAULT_LAYERS,
-    title: str | None = None,
-    handling: str | None = None,
-    width_px: int = 2000,
-    chrome: bool = True,
-    aspect_range: tuple[float, float] = (0.62, 1.05),
-    dpi: int = _DPI,
-    basemap: Basemap | None = None,
-) -> tuple[Any, dict[str, Any]]:
-    """Render the map as an in-memory RGB image (for the PDF: no PNG encoding round trip).
+def _render_map_rgb(analysis: Analysis, **options: Any) -> tuple[Any, dict[str, Any]]:
+    """Render the map as an in-memory RGB :class:`PIL.Image.Image` (for the PDF).
 
-    Parameters and the returned ``info`` are those of :func:`render_map_png`; the
-    image is a :class:`PIL.Image.Image` without metadata.
+    Takes the options of :func:`render_map_png` and returns the same ``info``;
+    skipping the PNG encoding saves about a second per print-size map.
     """
     from PIL import Image
 
     with _rc():
-        fig, info, _ = _draw_map(
-            analysis,
-            extent=extent,
-            layers=layers,
-            title=title,
-            handling=handling,
-            width_px=width_px,
-            chrome=chrome,
-            aspect_range=aspect_range,
-            dpi=dpi,
-            basemap=basemap,
-        )
+        fig, info, _ = _draw_map(analysis, **options)
         fig.set_facecolor("#ffffff")
         fig.canvas.draw()
         rgba = np.asarray(fig.canvas.buffer_rgba())

@@ -648,6 +648,7 @@ def test_png_colours_match_the_app_layers():
     assert ex_png._EXPOSURE_COLORS == style.EXPOSURE_COLORS
     assert ex_png._CATEGORY_COLORS == style.CATEGORY_COLORS
     assert ex_png._DENSITY_RAMP == style.DENSITY_RAMP
+    assert ex_png._BASE == style.BASEMAP
 
 
 # --------------------------------------------------------------------------- PDF
@@ -718,7 +719,7 @@ def test_pdf_escapes_markup_from_data(analysis, basemap, tmp_path):
     path = ex_pdf.export_pdf(hostile, tmp_path / "hostile.pdf", handling=None, basemap=basemap)
     flat = " ".join(_pdftotext(path).split())
     # the cell wraps after "<font"; both halves are there, verbatim
-    assert 'Mine <b>&</b> <font' in flat and 'size="40">X</font> & Co' in flat
+    assert "Mine <b>&</b> <font" in flat and 'size="40">X</font> & Co' in flat
     assert "log <i>&amp;" in flat
     assert "RESTRICTED" not in flat
 
