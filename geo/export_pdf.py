@@ -64,7 +64,7 @@ from geo.settings import DEFAULTS
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
 
-__all__ = ["DATA_LIMITS", "export_pdf"]
+__all__ = ["DATA_LIMITS", "export_pdf", "render_pdf"]
 
 #: What every briefing says about the data, whatever the analysis.
 DATA_LIMITS: tuple[str, ...] = (
@@ -1242,7 +1242,7 @@ def render_pdf(
     handling: str | None = "RESTRICTED",
     basemap: Basemap | None = None,
 ) -> tuple[bytes, int]:
-    """Build the briefing in memory.
+    """Build the briefing in memory (for a download button; no file written).
 
     Parameters
     ----------

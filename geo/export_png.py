@@ -470,6 +470,8 @@ def _kde_in_metric(kde: Any) -> tuple[np.ndarray, tuple[float, float, float, flo
     arr = np.asarray(kde.array, dtype="float32")
     if arr.ndim == 3:
         arr = arr[0]
+    # A density is never negative: anything below zero is a nodata marker.
+    arr = np.where(arr < 0, np.float32(np.nan), arr)
     h, w = arr.shape
     src_crs = RioCRS.from_user_input(kde.crs)
     dst_crs = RioCRS.from_wkt(METRIC_CRS.to_wkt())

@@ -537,10 +537,15 @@ def test_csv_tables_neutralise_formulas_but_keep_numbers(analysis, tmp_path):
     assert admin["change_pct"].tolist() == [-6.2157] * len(admin)
 
 
-def test_csv_tables_into_a_new_folder(analysis, tmp_path):
+def test_csv_tables_into_a_new_folder_then_over_it(analysis, tmp_path):
     folder = ex.export_csv_tables(analysis, tmp_path / "tables")
     assert folder.is_dir() and (folder / "route_summary.csv").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["tables"]  # no temporary folder left
+    names = sorted(p.name for p in folder.iterdir())
+    (folder / "left_out.csv").write_text("stale")
+    ex.export_csv_tables(analysis, folder)  # an existing folder: each file replaced
+    assert sorted(p.name for p in folder.iterdir()) == names
+    assert (folder / "left_out.csv").read_text(encoding="utf-8-sig").startswith("reason,events")
 
 
 # --------------------------------------------------------------------------- GeoTIFF
