@@ -476,19 +476,20 @@ def analysis_record(meta: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
     -------
     dict
         JSON-ready (dates as ISO strings): ``meta`` and ``fields``, plus
-        ``window`` ("<first> to <as_of>"), ``left_out`` (a sentence saying how
+        ``window`` ("<first used> to <as_of>", or "none used up to <as_of>"),
+        ``left_out`` (a sentence saying how
         many events were left out and why) and ``limits`` (what the data cannot
         show).
     """
     record = _json_meta({**meta, **fields})
     record["left_out"] = _left_out_text(meta)
     record["limits"] = _LIMITS
-    if record.get("window_to"):
-        record["window"] = f"{record.get('window_from') or record['window_to']} to " + str(
-            record["window_to"]
-        )
-    else:
+    if not record.get("window_to"):
         record["window"] = "no dated incidents"
+    elif not record.get("window_from"):
+        record["window"] = f"none used up to {record['window_to']}"
+    else:
+        record["window"] = f"{record['window_from']} to {record['window_to']}"
     return record
 
 

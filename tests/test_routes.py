@@ -230,6 +230,7 @@ def test_incident_after_as_of_counts_nothing(segments_5km):
     assert out["n_incidents"].sum() == 0
     assert out.attrs["n_after_as_of"] == 1
     assert "1 dated after the analysis date" in out.attrs["left_out"]
+    assert out.attrs["window"] == "none used up to 2025-06-01"
 
 
 def test_imprecise_events_are_left_out_and_counted(segments_5km):
