@@ -696,3 +696,649 @@ def test_p05_stray_gdal_settings_are_removed(tmp_path, monkeypatch):
     data = shapefile_zip(points_frame(2), tmp_path, drop=(".shx",))
     with pytest.raises(InputFileError, match=r"has no events\.shx \(the index\)"):
         ingest(data, "noshx.zip")
+
+
+# --------------------------------------------------------------------------- E: encoding and text
+
+FIX = REPO / "tests" / "fixtures" / "incidents"
+
+
+def test_e01_latin1_csv_read_exactly():
+    raw = (FIX / "latin1.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        pd.read_csv(io.BytesIO(raw))  # the stack's default
+    result = read(raw, "latin1.csv")
+    assert {"Ségou", "Kéniéba"} <= set(result.incidents["location"])
+    assert any(n.startswith("encoding: Latin-1") for n in result.report.notes)
+
+
+def test_e02_cp1252_preferred_over_latin1():
+    raw = (FIX / "cp1252.csv").read_bytes()
+    assert "\x92" in raw.decode("latin-1")  # an invisible C1 control character
+    result = read(raw, "cp1252.csv")
+    assert any("l’attaque" in n for n in result.incidents["notes"])
+    assert any("Windows-1252 (cp1252)" in n for n in result.report.notes)
+
+
+def test_e03_utf8_bom_header_exact():
+    raw = (FIX / "utf8_bom.csv").read_bytes()
+    import csv as csv_module
+
+    naive = next(csv_module.reader(io.StringIO(raw.decode("utf-8"))))
+    assert naive[0] == "\ufeffevent_id_cnty"  # decoded as plain UTF-8, the header is wrong
+    assert read(raw, "bom.csv").report.format == "acled_csv"
+
+
+def _places_frame() -> gpd.GeoDataFrame:
+    return points_frame(2, location=["Ségou", "Kéniéba"])
+
+
+def test_e04_utf8_dbf_without_cpg_no_mojibake(tmp_path):
+    data = shapefile_zip(_places_frame(), tmp_path, drop=(".cpg",), encoding="UTF-8")
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    zipfile.ZipFile(io.BytesIO(data)).extractall(folder)
+    naive = pyogrio.read_dataframe(folder / "events.shp")
+    assert naive["location"].tolist() == ["SÃ©gou", "KÃ©niÃ©ba"]  # the stack's default
+    result = read(data, "utf8.zip")
+    assert result.incidents["location"].tolist() == ["Ségou", "Kéniéba"]
+    assert any("valid UTF-8, read as UTF-8" in n for n in result.report.notes)
+
+
+def test_e05_latin1_dbf_without_cpg_exact(tmp_path):
+    data = shapefile_zip(_places_frame(), tmp_path, drop=(".cpg",), encoding="cp1252")
+    assert read(data, "latin1.zip").incidents["location"].tolist() == ["Ségou", "Kéniéba"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="E06: a CSV mixing UTF-8 and Latin-1 rows is decoded whole as Latin-1, so the "
+    "UTF-8 rows become 'SÃ©gou' with no row issue; geo/readers.py _decode/_read_csv must "
+    "decode per row (or flag each row whose bytes are valid UTF-8 multi-byte sequences).",
+)
+def test_e06_mixed_encodings_give_per_row_issues():
+    raw = b"id,date,lat,lon,location\n"
+    raw += f"A,2025-04-03,{BAMAKO[1]},{BAMAKO[0]},Ségou\n".encode()
+    raw += f"B,2025-04-03,{BAMAKO[1]},{BAMAKO[0]},Ségou\n".encode("latin-1")
+    result = read(raw, "mixed.csv")
+    mojibake = result.incidents["location"].str.contains("Ã").any()
+    assert not mojibake or any(i.row == 2 for i in result.report.issues)
+
+
+def test_e07_exports_are_utf8_and_no_lossy_shapefile_is_offered(tmp_path):
+    from geo.export import EXPORT_SUFFIXES
+    from geo.tabular import write_table_atomic
+
+    frame = points_frame(2).to_crs(32629)
+    frame["location"] = ["Ségou", "Kéniéba"]
+    with pytest.raises(pyogrio.errors.FieldError):
+        pyogrio.write_dataframe(frame, tmp_path / "x.shp", encoding="latin-1")  # default
+    assert ".shp" not in EXPORT_SUFFIXES
+    ours = points_frame(2, location=["Ségou", "Kéniéba"])
+    csv_path = write_table_atomic(ours, tmp_path / "t.csv")
+    assert "Kéniéba" in csv_path.read_bytes().decode("utf-8-sig")
+    gpkg = write_table_atomic(ours, tmp_path / "t.gpkg")
+    assert pyogrio.read_dataframe(gpkg)["location"].tolist() == ["Ségou", "Kéniéba"]
+
+
+def test_e08_nfc_and_nfd_are_one_text_for_search_and_dedupe():
+    nfc, nfd = "Kéniéba", "Ke\u0301nie\u0301ba"
+    rows = [
+        {
+            "id": f"{nfc}-1",
+            "date": "2025-04-03",
+            "lat": 12.84072,
+            "lon": -11.23217,
+            "location": nfd,
+        },
+        {
+            "id": f"{nfd}-1",
+            "date": "2025-04-04",
+            "lat": 12.84072,
+            "lon": -11.23217,
+            "location": nfc,
+        },
+    ]
+    result = read(csv_bytes(rows), "nfd.csv")
+    assert result.incidents["location"].tolist() == [nfc]
+    assert [i.reason.startswith("repeats the event id") for i in result.report.issues] == [True]
+
+
+def test_e09_control_bidi_and_zero_width_text_is_inert():
+    from layers.safe import safe_text
+
+    note = "ok\u202eevil\u200b\x07\x1b[31m"
+    result = read(one_row_csv(notes=note), "a\u202etxt.csv")
+    assert result.report.file == "atxt.csv"
+    assert result.incidents["notes"].iat[0] == note  # data kept as given
+    shown = safe_text(note)
+    assert "\u202e" not in shown and "\x07" not in shown and "\x1b" not in shown
+    bad = read(one_row_csv(lat=f"12.6{chr(0x202E)}"), "b.csv").report.issues[0].to_line()
+    assert "\\u202e" in bad and "\u202e" not in bad  # messages quote with repr
+
+
+# --------------------------------------------------------------------------- S: schema
+
+
+def test_s01_missing_latitude_names_found_columns_and_aliases():
+    with pytest.raises(InputFileError) as err:
+        read(b"id,date,lon,place\nT-1,2025-04-03,-8,Bamako\n", "nolat.csv")
+    message = str(err.value)
+    assert "no latitude column; found columns: 'id', 'date', 'lon', 'place'" in message
+    assert "latitude: latitude, lat, y" in message
+
+
+def test_s02_coordinate_name_variants_mapped_and_noted():
+    for lat, lon in (("Latitude", "Longitude"), ("LAT", "LONG"), ("y", "x")):
+        result = read(f"id,date,{lat},{lon}\nT-1,2025-04-03,12.6,-8.0\n".encode(), "v.csv")
+        assert result.report.rows_kept == 1
+        assert f"column {lat!r} mapped to latitude" in result.report.notes
+
+
+def test_s03_duplicate_column_names_refused():
+    raw = b"id,date,lat,lon,lat\nT-1,2025-04-03,12.6,-8.0,95\n"
+    assert list(pd.read_csv(io.BytesIO(raw)).columns)[-1] == "lat.1"  # renamed silently
+    with pytest.raises(InputFileError, match=r"has two columns named 'lat' \(columns 3 and 5\)"):
+        read(raw, "dup.csv")
+
+
+def test_s04_duplicate_event_ids_reported_and_not_double_counted():
+    raw = (FIX / "duplicates.csv").read_bytes()
+    assert pd.read_csv(io.BytesIO(raw))["fatalities"].sum() == 7  # the naive sum
+    result = read(raw, "duplicates.csv")
+    assert result.incidents["fatalities"].sum() == 4
+    (issue,) = [i for i in result.report.issues if i.action == "rejected"]
+    assert issue.row == 4 and "repeats the event id of row 2" in issue.reason
+
+
+def test_s05_acled_2023_schema_accepted_with_a_note():
+    result = read((FIX / "acled_2023.csv").read_bytes(), "acled.csv")
+    assert result.report.rows_kept == 4
+    assert "ACLED export with the 2023+ columns" in result.report.notes
+
+
+def test_s06_free_text_fatalities_repaired_row_by_row():
+    values = ["12 (est.)", "", "unknown"]
+    assert pd.to_numeric(pd.Series(values), errors="coerce").isna().all()  # silent NaN
+    rows = [
+        {"id": f"T-{k}", "date": "2025-04-03", "lat": 12.6, "lon": -8.0, "fatalities": v}
+        for k, v in enumerate(values)
+    ]
+    result = read(csv_bytes(rows), "f.csv")
+    assert result.incidents["fatalities"].tolist() == [12, 0, 0]
+    assert [i.row for i in result.report.issues if i.column == "fatalities"] == [2, 3, 4]
+
+
+def test_s07_decimal_comma_parsed_with_a_row_note():
+    assert np.isnan(pd.to_numeric(pd.Series(["12,65"]), errors="coerce")[0])
+    result = read(b"id;date;lat;lon\nT-1;2025-04-03;12,64932;-8,00034\n", "dc.csv")
+    assert result.incidents.geometry.iat[0].equals(shapely.Point(BAMAKO))
+    assert any("decimal comma" in i.reason for i in result.report.issues)
+
+
+def test_s08_long_notes_kept_whole_in_gpkg_and_csv(tmp_path):
+    from geo.tabular import write_table_atomic
+
+    note = " ".join(["Synthetic note."] * 40)  # 639 characters
+    frame = read(one_row_csv(notes=note), "long.csv").incidents
+    assert frame["notes"].str.len().iat[0] == len(note)
+    with pytest.warns(RuntimeWarning, match="truncated"):
+        pyogrio.write_dataframe(frame[["notes", "geometry"]], tmp_path / "x.shp")
+    assert len(pyogrio.read_dataframe(tmp_path / "x.shp")["notes"].iat[0]) == 254  # default
+    gpkg = write_table_atomic(frame[["event_id", "notes", "geometry"]], tmp_path / "n.gpkg")
+    assert pyogrio.read_dataframe(gpkg)["notes"].iat[0] == note
+    csv_path = write_table_atomic(frame[["event_id", "notes", "geometry"]], tmp_path / "n.csv")
+    assert note in csv_path.read_text(encoding="utf-8-sig")
+
+
+def test_s09_payload_column_names_are_only_quoted_text():
+    raw = b'"{{7*7}}","<script>x</script>",date\n1,2,2025-04-03\n'
+    with pytest.raises(InputFileError) as err:
+        read(raw, "names.csv")
+    assert "'{{7*7}}', '<script>x</script>'" in str(err.value)  # literal, never evaluated
+    kept = read(one_row_csv(**{"{{7*7}}": "x"}), "extra.csv").incidents
+    assert "{{7*7}}" not in kept.columns  # unknown columns never reach the map
+
+
+def test_s10_header_only_file_is_a_zero_event_state():
+    result = ingest(b"id,date,lat,lon\n", "empty.csv")
+    assert (result.report.rows_in, result.report.rows_kept, result.report.usable) == (0, 0, False)
+    assert result.incidents.empty and result.incidents.crs == "EPSG:4326"
+
+
+# --------------------------------------------------------------------------- C: coordinates, CRS
+
+
+def test_c01_shapefile_without_prj_is_read_as_lonlat_only_when_it_is(tmp_path):
+    data = shapefile_zip(points_frame(2), tmp_path, drop=(".prj",))
+    result = read(data, "noprj.zip")
+    assert result.report.rows_kept == 2
+    assert any("no events.prj: the CRS is unknown" in n for n in result.report.notes)
+    projected = shapefile_zip(points_frame(2, crs=32629), tmp_path, drop=(".prj",))
+    assert read(projected, "utm.zip").report.rows_kept == 0  # metres never read as degrees
+
+
+def test_c02_utm_coordinates_without_crs_rejected_as_projected():
+    assert gpd.points_from_xy([608596.0], [1398638.0], crs=4326).is_valid.all()  # default
+    result = read(one_row_csv(lat=1398638.0, lon=608596.0), "utm.csv")
+    (issue,) = result.report.issues
+    assert issue.action == "rejected" and "projected?" in issue.reason
+
+
+def test_c03_swapped_lat_lon_detected_and_repaired_with_a_row_issue():
+    result = read(one_row_csv(lat=BAMAKO[0], lon=BAMAKO[1]), "swap.csv")
+    assert result.incidents.geometry.iat[0].equals(shapely.Point(BAMAKO))
+    assert "swapped back" in result.report.issues[0].reason
+    data = feature_collection([point(BAMAKO[1], BAMAKO[0])])
+    assert read(data, "swap.geojson").incidents.geometry.iat[0].equals(shapely.Point(BAMAKO))
+
+
+def test_c04_axis_order_known_point_to_a_metre(tmp_path):
+    from pyproj import Transformer
+
+    wrong = Transformer.from_crs(4326, 32629).transform(*BAMAKO)  # lon, lat in 4326 order
+    assert abs(wrong[0] - 608596) > 1e5  # the default axis order puts Bamako elsewhere
+    utm = Transformer.from_crs(4326, 32629, always_xy=True).transform(*BAMAKO)
+    data = gpkg_bytes(
+        gpd.GeoDataFrame(
+            {"id": ["T-1"], "date": ["2025-04-03"]}, geometry=[shapely.Point(utm)], crs=32629
+        ),
+        tmp_path,
+    )
+    got = read(data, "utm.gpkg").incidents.geometry.iat[0]
+    from pyproj import Geod
+
+    assert Geod(ellps="WGS84").inv(got.x, got.y, *BAMAKO)[2] < 1.0
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(95.0, -8.0), (12.6, 200.0)])
+def test_c05_out_of_range_rows_rejected_with_their_number(lat, lon):
+    bad = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(32629).iat[0]
+    assert np.isfinite(bad.x) == (lat < 90)  # the default: POINT (inf inf), or a wrapped point
+    (issue,) = read(one_row_csv(lat=lat, lon=lon), "range.csv").report.issues
+    assert (issue.row, issue.action) == (2, "rejected") and "is outside" in issue.reason
+
+
+def test_c06_blank_and_nan_coordinates_excluded_and_counted():
+    default = gpd.points_from_xy([np.nan], [3.0])
+    assert not default.isna().any() and not default.is_empty.any()  # POINT (NaN 3) passes
+    rows = [
+        {"id": "T-1", "date": "2025-04-03", "lat": "", "lon": -8.0},
+        {"id": "T-2", "date": "2025-04-03", "lat": "nan", "lon": -8.0},
+        {"id": "T-3", "date": "2025-04-03", "lat": 12.6, "lon": -8.0},
+    ]
+    result = read(csv_bytes(rows), "nan.csv")
+    assert (result.report.rows_kept, result.report.n_rejected) == (1, 2)
+
+
+def test_c07_null_island_rejected_and_single_zero_flagged():
+    result = read(
+        csv_bytes(
+            [
+                {"id": "T-1", "date": "2025-04-03", "lat": 0, "lon": 0},
+                {"id": "T-2", "date": "2025-04-03", "lat": 12.6, "lon": 0},
+            ]
+        ),
+        "zero.csv",
+    )
+    actions = {i.row: i.action for i in result.report.issues}
+    assert actions == {2: "rejected", 3: "flagged"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="C08: a polygon crossing the antimeridian (lon 179..-179) becomes a point at "
+    "lon 0 (inside the West-Africa box, in Ghana); geo/readers.py _geometry_to_points must "
+    "split such polygons (RFC 7946 3.1.9) or reject them per feature.",
+)
+def test_c08_antimeridian_polygon_not_moved_to_lon_0():
+    ring = [[179, 10], [-179, 10], [-179, 11], [179, 11], [179, 10]]
+    result = read(feature_collection([{"type": "Polygon", "coordinates": [ring]}]), "am.geojson")
+    assert result.incidents.empty or abs(result.incidents.geometry.iat[0].x) >= 179
+
+
+def test_c09_points_outside_the_area_of_interest_noted():
+    result = read(one_row_csv(lat=48.85, lon=2.35, country="France"), "paris.csv")
+    assert any("outside the West-Africa box" in n for n in result.report.notes)
+
+
+def test_c10_imprecise_events_drawn_as_areas_not_pins():
+    from layers.incidents import build_incidents
+
+    rows = [
+        {"id": "T-1", "date": "2025-04-03", "lat": BAMAKO[1], "lon": BAMAKO[0], "precision": 1},
+        {"id": "T-2", "date": "2025-04-03", "lat": KAYES[1], "lon": KAYES[0], "precision": 3},
+    ]
+    incidents = read(csv_bytes(rows), "prec.csv").incidents
+    assert incidents["precise"].tolist() == [True, False]
+    group = build_incidents(incidents, name="Incidents")
+    (layer,) = [c for c in group._children.values() if type(c).__name__ == "IncidentLayer"]
+    assert len(layer.precise) == 1 and len(layer.approx) == 1
+    assert layer.approx[0][-1] == 50.0  # a 50 km circle, never a pin
+
+
+def test_c11_z_and_m_dropped_with_a_note(tmp_path):
+    data = feature_collection([{"type": "Point", "coordinates": [*BAMAKO, 312.0]}])
+    result = read(data, "z.geojson")
+    assert not result.incidents.has_z.any()
+    assert "Z/M values dropped from 1 feature (lon/lat kept)" in result.report.notes
+
+
+def test_c12_geojson_with_a_projected_crs_member_refused(tmp_path):
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32629"}}
+    data = feature_collection([point(608596.0, 1398638.0)], crs=crs)
+    (tmp_path / "p.geojson").write_bytes(data)
+    assert pyogrio.read_dataframe(tmp_path / "p.geojson").crs == "EPSG:32629"  # GDAL honours it
+    with pytest.raises(InputFileError, match="has a 'crs' member"):
+        read(data, "p.geojson")
+
+
+# --------------------------------------------------------------------------- G: geometry validity
+
+
+def test_g01_bowtie_repaired_with_make_valid_not_buffer0():
+    import common
+
+    from geo.admin import prepare_units
+
+    bowtie = common.bowtie_units()
+    assert bowtie.geometry.iat[0].buffer(0).area == pytest.approx(0.5)  # one lobe lost
+    repaired = prepare_units(bowtie)
+    assert repaired.geometry.iat[0].area == pytest.approx(1.0)  # both lobes
+    assert repaired.attrs["repaired"] == ["T"]
+    ring = [[-8, 12], [-7, 13], [-7, 12], [-8, 13], [-8, 12]]
+    result = read(feature_collection([{"type": "Polygon", "coordinates": [ring]}]), "b.geojson")
+    (issue,) = result.report.issues
+    assert issue.row == 1 and issue.action == "repaired"
+    assert shapely.make_valid(shapely.Polygon(ring)).covers(result.incidents.geometry.iat[0])
+
+
+def test_g02_unclosed_ring_is_one_rejected_feature_not_a_failed_file(tmp_path):
+    ring = [[-8, 12], [-7, 12], [-7, 13], [-8, 13]]
+    data = feature_collection([point(*BAMAKO), {"type": "Polygon", "coordinates": [ring]}])
+    result = read(data, "open.geojson")
+    assert (result.report.rows_kept, result.report.rejected_rows[0].row) == (1, 2)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="G03: a polygon ring of 3 coordinates, or of zero area, is 'repaired' to one of "
+    "its vertices; geo/readers.py _geometry_to_points must reject invalid polygons "
+    "(shapely.is_valid False after make_valid leaves no area) per feature.",
+)
+@pytest.mark.parametrize(
+    "ring",
+    [
+        pytest.param([[-8, 12], [-7, 12], [-8, 12]], id="3 coordinates"),
+        pytest.param([[-8, 12], [-7, 12], [-6, 12], [-8, 12]], id="zero area"),
+    ],
+)
+def test_g03_degenerate_rings_are_per_feature_errors(ring):
+    result = read(feature_collection([{"type": "Polygon", "coordinates": [ring]}]), "d.geojson")
+    assert result.report.n_rejected == 1
+
+
+def test_g04_empty_and_null_geometries_counted_and_listed():
+    data = feature_collection([point(*BAMAKO), None, {"type": "Point", "coordinates": []}])
+    result = read(data, "e.geojson")
+    assert result.report.rows_in == 3 and result.report.rows_kept == 1
+    assert [r.row for r in result.report.rejected_rows] == [2, 3]
+
+
+def test_g05_mixed_geometry_types_split_with_counts():
+    line = {"type": "LineString", "coordinates": [[-8, 12], [-7, 12]]}
+    poly = {"type": "Polygon", "coordinates": [[[-8, 12], [-7, 12], [-7, 13], [-8, 12]]]}
+    result = read(feature_collection([point(*BAMAKO), line, poly]), "mix.geojson")
+    actions = [(i.row, i.action) for i in result.report.issues]
+    assert actions == [(2, "rejected"), (3, "repaired")]
+    assert result.incidents["precise"].tolist() == [True, False]
+
+
+def test_g06_multipart_units_and_single_multipoints():
+    import common
+
+    from geo.admin import assign_admin
+
+    admin2 = common.admin2()
+    admin2.loc[admin2["unit_id"] == "A", "geometry"] = shapely.MultiPolygon(
+        [shapely.box(*common.SQUARES["A"]), shapely.box(-8.0, 13.0, -7.5, 13.5)]
+    )
+    admin2.loc[admin2["unit_id"] == "D", "geometry"] = shapely.box(-7.5, 13.0, -7.0, 14.0).union(
+        shapely.box(-8.0, 13.5, -7.5, 14.0)
+    )
+    incidents = common.make_incidents([shapely.Point(-7.75, 13.25), shapely.Point(-8.5, 12.5)])
+    out = assign_admin(
+        incidents, admin1=common.admin1(), admin2=admin2, countries=common.countries()
+    )
+    assert out["adm2_id"].tolist() == ["A", "A"]
+    one = {"type": "MultiPoint", "coordinates": [list(BAMAKO)]}
+    two = {"type": "MultiPoint", "coordinates": [list(BAMAKO), list(KAYES)]}
+    result = read(feature_collection([one, two]), "mp.geojson")
+    assert [(i.row, i.action) for i in result.report.issues] == [(1, "repaired"), (2, "rejected")]
+
+
+def test_g07_large_polygon_reduced_to_one_point():
+    angles = np.linspace(0, 2 * np.pi, 200_000, endpoint=False)
+    ring = np.c_[-8 + 0.5 * np.cos(angles), 12.6 + 0.5 * np.sin(angles)].round(6).tolist()
+    result = read(
+        feature_collection([{"type": "Polygon", "coordinates": [ring + ring[:1]]}]), "big.geojson"
+    )
+    assert result.report.rows_kept == 1 and not result.incidents["precise"].iat[0]
+
+
+def test_g08_collection_with_an_empty_member_does_not_crash():
+    gc = {
+        "type": "GeometryCollection",
+        "geometries": [point(*BAMAKO), {"type": "Point", "coordinates": []}],
+    }
+    result = read(feature_collection([gc, point(*KAYES)]), "gc.geojson")
+    assert (result.report.rows_kept, result.report.n_rejected) == (1, 1)
+
+
+_GARDEN = [
+    point(*BAMAKO),
+    {"type": "Point", "coordinates": [*KAYES, 10.0]},
+    {"type": "MultiPoint", "coordinates": [list(SEGOU)]},
+    {"type": "MultiPoint", "coordinates": []},
+    {"type": "Point", "coordinates": []},
+    None,
+    {"type": "LineString", "coordinates": [list(BAMAKO), list(KAYES)]},
+    {"type": "MultiPolygon", "coordinates": [[[[-8, 12], [-7, 12], [-7, 13], [-8, 12]]]]},
+    {"type": "GeometryCollection", "geometries": []},
+    {"type": "Polygon", "coordinates": []},
+]
+
+
+@pytest.fixture(scope="module")
+def context():
+    from geo.pipeline import load_context
+
+    return load_context()
+
+
+def test_g09_garden_through_every_stage(context):
+    from geo.hotspots import hex_counts, kde_grid
+    from geo.pipeline import Filters, Params, prepare_incidents, run_analysis
+    from layers.incidents import build_incidents
+
+    result = ingest(feature_collection(_GARDEN), "garden.geojson")
+    rep = result.report
+    assert rep.rows_in == len(_GARDEN) == rep.rows_kept + rep.n_rejected
+    assigned = prepare_incidents(result.incidents, context)
+    window = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31), include_imprecise=True)
+    analysis = run_analysis(
+        assigned, rep, window, Params(as_of=date(2025, 12, 31)), context=context
+    )
+    assert analysis.key_figures["incidents"] == rep.rows_kept
+    from geo.crs import to_metric
+
+    kde_grid(to_metric(result.incidents), include_imprecise=True)
+    hex_counts(result.incidents, include_imprecise=True)
+    build_incidents(result.incidents, name="garden")
+
+
+# --------------------------------------------------------------------------- J: join, aggregation
+
+
+def test_j01_j02_border_and_outer_edge_points_counted_once():
+    import common
+
+    from geo.admin import assign_admin
+
+    names = ["edge_ab", "corner_abcd", "outer_edge_a", "edge_bd"]
+    incidents = common.make_incidents(common.point_geoms(names))
+    admin2 = common.admin2()
+    hits = gpd.sjoin(incidents, admin2, predicate="intersects")
+    assert len(hits) > len(incidents)  # the default double-counts borders
+    inside = gpd.sjoin(incidents, admin2, predicate="within")
+    assert len(inside) < len(incidents)  # and `within` drops them
+    out = assign_admin(
+        incidents, admin1=common.admin1(), admin2=admin2, countries=common.countries()
+    )
+    assert out["adm2_id"].tolist() == ["A", "A", "A", "B"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="J04: overlapping admin units are resolved silently by the lowest-id tie-break; "
+    "geo/admin.py prepare_units must detect overlaps (pairwise intersection with area) and "
+    "report the unit ids (e.g. attrs['overlaps']) so the user is told.",
+)
+def test_j04_overlapping_units_detected_and_reported():
+    from geo.admin import prepare_units
+
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["P", "Q"], "name": ["P (synthetic)", "Q (synthetic)"]},
+        geometry=[shapely.box(-9, 12, -8, 13), shapely.box(-8.5, 12, -7.5, 13)],
+        crs=4326,
+    )
+    assert prepare_units(units).attrs.get("overlaps")
+
+
+def test_j05_empty_filter_result_gives_a_map_without_nan():
+    from layers.incidents import build_incidents
+    from layers.map import new_map
+
+    empty = read(b"id,date,lat,lon\n", "e.csv").incidents
+    assert np.isnan(empty.total_bounds).all()  # what a naive fit_bounds would get
+    m = new_map(bounds=empty.total_bounds)
+    build_incidents(empty, name="Incidents").add_to(m)
+    page = m.get_root().render()
+    assert "NaN" not in page and "nan," not in page
+
+
+def test_j06_layers_in_different_crs_never_mixed():
+    import common
+
+    from geo.admin import assign_admin
+    from geo.errors import CRSError
+
+    incidents = common.make_incidents(common.point_geoms(["inside_b"]))
+    with pytest.raises(CRSError, match=r"convert it with \.to_crs\(4326\)"):
+        assign_admin(
+            incidents,
+            admin1=common.admin1(),
+            admin2=common.admin2().to_crs(32629),
+            countries=common.countries(),
+        )
+
+
+def test_j07_distances_need_a_metric_crs():
+    import common
+
+    from geo.errors import CRSError
+    from geo.hotspots import kde_grid
+
+    with pytest.raises(CRSError):
+        kde_grid(common.make_incidents(common.point_geoms(["inside_b"])))
+
+
+# J03 (Σ per unit + unassigned = N, a Hypothesis property) is
+# tests/test_admin.py::test_counts_plus_unassigned_equal_n.
+
+
+# --------------------------------------------------------------------------- T: time
+
+
+def test_t01_acled_day_first_dates():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert pd.to_datetime("03-04-2023").month == 3  # default: 4 March
+    result = read((FIX / "acled_2023.csv").read_bytes(), "acled.csv")
+    assert result.incidents["event_date"].iat[0] == pd.Timestamp("2025-04-03")
+
+
+def test_t02_t03_mixed_formats_and_impossible_dates_are_row_errors():
+    values = ["03-04-2023", "2023-02-30", "13-04-2023", "12 March 2023", "04/03/2023"]
+    coerced = pd.to_datetime(pd.Series(values), errors="coerce", format="mixed", dayfirst=False)
+    assert coerced.isna().sum() >= 1  # silent NaT
+    rows = [
+        {
+            "event_id_cnty": f"MLI9{k}",
+            "event_date": v,
+            "event_type": "Riots",
+            "latitude": 12.6,
+            "longitude": -8.0,
+        }
+        for k, v in enumerate(values)
+    ]
+    result = read(csv_bytes(rows), "acled.csv")
+    kept = result.incidents["event_date"].dt.strftime("%Y-%m-%d").tolist()
+    assert kept == ["2023-04-03", "2023-04-13", "2023-03-12"]
+    rejected = {i.row: i.reason for i in result.report.issues if i.action == "rejected"}
+    assert set(rejected) == {3, 6}
+    assert "not a calendar date" in rejected[3] and "accepted formats" in rejected[6]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="T04: a timestamp with a zone offset (2025-04-03T23:30-05:00, 04:30 UTC the next "
+    "day) keeps its local date and the time and zone are dropped without a word; "
+    "geo/readers.py _parse_dates must normalise to the UTC date or note the drop per row.",
+)
+def test_t04_zoned_timestamps_normalised_or_noted():
+    result = read(one_row_csv(date="2025-04-03T23:30:00-05:00"), "tz.csv")
+    utc = result.incidents["event_date"].iat[0] == pd.Timestamp("2025-04-04")
+    assert utc or any(i.row == 2 for i in result.report.issues)
+
+
+def test_t04_unix_timestamps_rejected_per_row():
+    (issue,) = read(one_row_csv(date="1680480000"), "unix.csv").report.issues
+    assert issue.action == "rejected" and "accepted formats" in issue.reason
+
+
+@pytest.mark.parametrize(
+    ("precision", "expected"),
+    [
+        pytest.param("week", "(week precision)", id="week"),
+        pytest.param("month", "(month precision)", id="month"),
+        pytest.param(
+            "year",
+            "(year precision)",
+            id="year",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="T05: UCDP date_prec 4-5 gives date_precision 'year', which the popup "
+                "shows as an exact day; layers/incidents.py _date_text must treat 'year' as "
+                "approximate like 'week' and 'month'.",
+            ),
+        ),
+    ],
+)
+def test_t05_coarse_dates_shown_as_approximate(precision, expected):
+    import common
+
+    from layers.incidents import build_incidents
+
+    incidents = common.make_incidents(common.point_geoms(["inside_b"]), date_precision=precision)
+    group = build_incidents(incidents, name="Incidents")
+    (layer,) = [c for c in group._children.values() if type(c).__name__ == "IncidentLayer"]
+    assert any(expected in text for text in layer.tables[0])
+
+
+def test_t06_future_and_very_old_dates_flagged():
+    result = read((FIX / "dates_acled.csv").read_bytes(), "dates.csv")
+    flagged = {i.row: i.reason for i in result.report.issues if i.action == "flagged"}
+    assert "is in the future" in flagged[7] and "before 1989" in flagged[8]
