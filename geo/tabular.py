@@ -20,6 +20,7 @@ import contextlib
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -182,6 +183,8 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
     ParameterError
         If ``fmt`` is not one of the three formats, or GeoJSON is asked for a
         table without geometry.
+    ExportError
+        If a GeoPackage or GeoJSON does not read back with as many rows.
     """
     if fmt == "CSV":
         return safe_csv_frame(df).to_csv(index=False).encode("utf-8")
@@ -198,7 +201,14 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
         frame = df.to_crs(WGS84)  # RFC 7946: GeoJSON is lon/lat
     buffer = io.BytesIO()
     pyogrio.write_dataframe(frame, buffer, driver=fmt, layer=layer)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    with warnings.catch_warnings():
+        # Reading bytes back, GDAL notes the in-memory name lacks a .gpkg suffix.
+        warnings.filterwarnings("ignore", "File .* non conformant file extension", RuntimeWarning)
+        written = pyogrio.read_info(data, layer=layer)["features"]
+    if written != len(df):
+        raise ExportError(f"the {fmt} table holds {written} rows after writing, not {len(df)}.")
+    return data
 
 
 def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
