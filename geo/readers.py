@@ -49,6 +49,7 @@ import tempfile
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -109,8 +110,10 @@ WEST_AFRICA_BOX: tuple[float, float, float, float] = (-18.0, 4.0, 5.0, 25.0)
 UCDP_URL = "https://ucdp.uu.se/downloads/"
 
 #: Column names accepted in user files (CSV and vector attributes), matched
-#: case-insensitively after trimming; shapefile-truncated names included. Each
-#: mapping that renames a column is written to the report's notes.
+#: case-insensitively after trimming; shapefile-truncated names included. When
+#: several are present the first in this order wins, except for latitude and
+#: longitude, where two candidates are an error. Each mapping that renames a
+#: column is written to the report's notes.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "latitude": ("latitude", "lat", "y", "lat_dd", "latitude_dd", "decimal_latitude"),
     "longitude": (
@@ -579,20 +582,25 @@ def _display_name(name: object) -> str:
 
 
 def _load_table(raw: bytes, file: str, *, fmt: str | None, layer: str | None, depth: int) -> _Table:
-    kind = _sniff(raw, file)
     ext = PurePosixPath(file.lower()).suffix
+    if fmt is None and ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        raise InputFileError(
+            f"{file} is one part of a shapefile; zip the .shp together with its .shx, .dbf "
+            "and .prj files and read the zip."
+        )
+    if fmt is None and ext and ext not in _EXTENSIONS:
+        raise InputFileError(
+            f"{file}: files ending {ext!r} are not accepted; accepted: "
+            f"{', '.join(sorted(_EXTENSIONS))} (ACLED/UCDP/news CSV, GeoJSON, GeoPackage, "
+            "zipped shapefile)."
+        )
+    kind = _sniff(raw, file)
     if fmt is not None:
         wanted = {"geojson": "geojson", "gpkg": "gpkg", "shapefile_zip": "zip"}.get(fmt, "csv")
         if kind != wanted:
             raise InputFileError(
                 f"{file}: format {fmt!r} was asked for but the content is {_KIND_LABEL[kind]}."
             )
-    elif ext and ext not in _EXTENSIONS:
-        raise InputFileError(
-            f"{file}: files ending {ext!r} are not accepted; accepted: "
-            f"{', '.join(sorted(_EXTENSIONS))} (ACLED/UCDP/news CSV, GeoJSON, GeoPackage, "
-            "zipped shapefile)."
-        )
     elif ext and _EXTENSIONS[ext] != kind:
         raise InputFileError(
             f"{file} is named {ext!r} but its content is {_KIND_LABEL[kind]}; "
@@ -874,6 +882,7 @@ def _gpkg_feature_tables(path: Path, file: str) -> set[str]:
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         raise InputFileError(f"{file} is not a readable GeoPackage ({exc}).") from None
+    con.text_factory = lambda b: b.decode("utf-8", errors="replace")
     try:
         (app_id,) = con.execute("PRAGMA application_id").fetchone()
         if app_id not in _GPKG_APPLICATION_IDS:
@@ -885,8 +894,8 @@ def _gpkg_feature_tables(path: Path, file: str) -> set[str]:
             "LEFT JOIN sqlite_master m ON m.name = c.table_name "
             "WHERE c.data_type = 'features'"
         ).fetchall()
-    except sqlite3.Error as exc:
-        raise InputFileError(f"{file} is not a readable GeoPackage ({exc}).") from None
+    except (sqlite3.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InputFileError(f"{file} is not a readable GeoPackage ({str(exc)[:100]}).") from None
     finally:
         con.close()
     views = [n for n, t in rows if t != "table"]
@@ -926,7 +935,7 @@ def _choose_layer(
 def _read_zip(raw: bytes, file: str, *, layer: str | None, fmt: str | None) -> _Table:
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise InputFileError(
             f"{file} is an empty or corrupt zip archive (no central directory); "
             "download or zip it again."
@@ -982,7 +991,9 @@ def _check_zip(zf: zipfile.ZipFile, file: str) -> list[zipfile.ZipInfo]:
         name = info.filename
         parts = re.split(r"[\\/]", name)
         reason = None
-        if ".." in parts:
+        if not name.strip("/\\"):
+            reason = "has no name"
+        elif ".." in parts:
             reason = "climbs out of the archive ('..')"
         elif name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
             reason = "is an absolute path"
@@ -998,10 +1009,21 @@ def _check_zip(zf: zipfile.ZipFile, file: str) -> list[zipfile.ZipInfo]:
             reason = f"unpacks more than {MAX_ZIP_RATIO} times its size (a zip bomb?)"
         if reason:
             raise InputFileError(f"{file}: member {name[:120]!r} {reason}; the archive is refused.")
-        if info.is_dir() or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
+        if name.endswith(("/", "\\")) or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
             continue
         keep.append(info)
     return keep
+
+
+_UNZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    zlib.error,
+)
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes:
@@ -1017,7 +1039,7 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes:
                         f"{file}: member {info.filename[:120]!r} unpacks to more than its "
                         "header says; the archive is refused."
                     )
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+    except _UNZIP_ERRORS as exc:
         raise InputFileError(
             f"{file}: member {info.filename[:120]!r} cannot be unpacked ({str(exc)[:100]})."
         ) from None
@@ -1343,9 +1365,11 @@ def _map_columns(table: _Table, family: str) -> dict[str, str]:
     if family == "user":
         mapping: dict[str, str] = {}
         for target, aliases in COLUMN_ALIASES.items():
-            hits = [by_lower[a] for a in aliases if a in by_lower]
             if target in ("latitude", "longitude") and table.lon is not None:
                 continue
+            hits = [c for c in table.df.columns if c.lower() in aliases]  # file order
+            if len(hits) > 1 and target not in ("latitude", "longitude"):
+                hits = [by_lower[next(a for a in aliases if a in by_lower)]]  # preferred alias
             if len(hits) > 1:
                 raise InputFileError(
                     f"{table.file}: columns {', '.join(map(repr, hits))} could all be the "
@@ -1384,8 +1408,8 @@ def _require(table: _Table, family: str, mapping: dict[str, str]) -> None:
     spec = {"acled": _ACLED_COLUMNS, "ucdp": _UCDP_COLUMNS, "news": _NEWS_COLUMNS}[family]
     names = ", ".join(repr(spec.get(f, f)) for f in missing)
     raise InputFileError(
-        f"{table.file} looks like a {family.upper()} file but has no {names} column; "
-        f"found columns: {found}."
+        f"{table.file} looks like {'an' if family == 'acled' else 'a'} {family.upper()} file "
+        f"but has no {names} column; found columns: {found}."
     )
 
 
