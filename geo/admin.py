@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import require_wgs84, to_metric
+from geo.crs import METRIC_CRS, WGS84, require_wgs84, to_metric
 from geo.errors import ParameterError
 from geo.schema import CATEGORIES, fold_text
 
@@ -38,6 +38,7 @@ __all__ = [
     "ASSIGNED_COLUMNS",
     "AGGREGATE_LEVELS",
     "TIE_BREAK",
+    "OVERLAP_MIN_KM2",
     "prepare_units",
     "assign_units",
     "assign_admin",
@@ -66,6 +67,10 @@ AGGREGATE_LEVELS: dict[object, str] = {
     3: "adm3_id",
     "region_2023": "region_2023",
 }
+
+#: Units sharing more area than this (km²) are reported as overlapping (smaller
+#: slivers are digitising noise along shared borders).
+OVERLAP_MIN_KM2: float = 0.01
 
 #: The documented rule for points that touch more than one unit.
 TIE_BREAK = "a point on a shared border goes to the unit with the lowest unit_id (string order)"
@@ -97,7 +102,10 @@ def prepare_units(
     GeoDataFrame
         A copy with valid polygonal geometries (``shapely.make_valid`` with the
         "structure" method; never ``buffer(0)``, which drops parts of a
-        self-intersecting ring); ``attrs["repaired"]`` lists the ids repaired.
+        self-intersecting ring); ``attrs["repaired"]`` lists the ids repaired
+        and ``attrs["overlaps"]`` the pairs of units that overlap by more than
+        :data:`OVERLAP_MIN_KM2` (id, id, shared km²): points in an overlap go
+        to the lower id, so the user must be told.
 
     Raises
     ------
@@ -148,7 +156,25 @@ def prepare_units(
         out = out.set_geometry(gpd.GeoSeries(repaired, index=units.index, crs=units.crs))
     out.attrs = dict(units.attrs)
     out.attrs["repaired"] = list(ids[invalid])
+    out.attrs["overlaps"] = _overlaps(np.asarray(out.geometry.values, dtype=object), ids)
     return out
+
+
+def _overlaps(geoms: np.ndarray, ids: pd.Series) -> list[tuple[str, str, float]]:
+    """Pairs of units sharing more than :data:`OVERLAP_MIN_KM2` of area, with that area."""
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if left.size == 0:
+        return []
+    shared = shapely.intersection(geoms[left], geoms[right])
+    area_km2 = gpd.GeoSeries(shared, crs=WGS84).to_crs(METRIC_CRS).area.to_numpy() / 1e6
+    big = area_km2 > OVERLAP_MIN_KM2
+    names = ids.to_numpy(dtype=object)
+    return [
+        (str(names[i]), str(names[j]), round(float(a), 3))
+        for i, j, a in zip(left[big], right[big], area_km2[big], strict=True)
+    ]
 
 
 def _rank(ids: pd.Series) -> np.ndarray:
@@ -361,7 +387,16 @@ def assign_admin(
         },
         "no_country": int(((country_np == "") & ~in_mali).sum()),
         "tie_break": TIE_BREAK,
-        "repaired_units": a1.attrs["repaired"] + a2.attrs["repaired"],
+        "repaired_units": [
+            *a1.attrs["repaired"],
+            *a2.attrs["repaired"],
+            *(a3.attrs["repaired"] if a3 is not None else []),
+        ],
+        "overlapping_units": [
+            *a1.attrs["overlaps"],
+            *a2.attrs["overlaps"],
+            *(a3.attrs["overlaps"] if a3 is not None else []),
+        ],
     }
     return out
 

@@ -122,6 +122,32 @@ def test_bowtie_unit_is_repaired_with_make_valid_not_buffer0():
     assert assign_units(pts, fixed).tolist() == [0, 0]
 
 
+def test_overlapping_units_are_reported_with_their_shared_area():
+    # SYNTHETIC: P = lon -9..-8, Q = lon -8.5..-7.5 (lat 12..13) share half a square degree.
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["P", "Q", "R"], "name": ["P", "Q", "R"]},
+        geometry=[
+            shapely.box(-9, 12, -8, 13),
+            shapely.box(-8.5, 12, -7.5, 13),
+            shapely.box(-7.5, 12, -7, 13),  # touches Q along an edge only
+        ],
+        crs=4326,
+    )
+    overlaps = prepare_units(units).attrs["overlaps"]
+    expected = _geod_area_km2(shapely.box(-8.5, 12, -8, 13))
+    assert [(a, b) for a, b, _ in overlaps] == [("P", "Q")]
+    assert overlaps[0][2] == pytest.approx(expected, rel=1e-3)
+    out = assign_admin(
+        common.make_incidents([shapely.Point(-8.25, 12.5)]),
+        admin1=common.admin1(),
+        admin2=common.admin2(),
+        countries=common.countries(),
+        admin3=units,
+    )
+    assert out["adm3_id"].tolist() == ["P"]  # in both: the lower id
+    assert out.attrs["assignment"]["overlapping_units"] == overlaps
+
+
 def test_units_without_ids_or_with_repeats_are_refused():
     bad = common.admin2()
     bad.loc[1, "unit_id"] = "A"
@@ -347,6 +373,11 @@ def test_real_towns_land_in_their_region_and_cercle(real_layers):
         assert fold_text(adm1) in fold_text(got1), (town, got1)
         assert adm2 in fold_text(got2), (town, got2)
     assert (out["country_iso3"] == "MLI").all()
+
+
+def test_real_admin_layers_do_not_overlap(real_layers):
+    assert prepare_units(real_layers["admin1"]).attrs["overlaps"] == []
+    assert prepare_units(real_layers["admin2"]).attrs["overlaps"] == []
 
 
 def test_real_admin2_cover_every_point_of_mali_once(real_layers):

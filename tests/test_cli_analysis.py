@@ -114,6 +114,17 @@ def test_join_own_boundaries_fill_admin3(synthetic_csv, squares_geojson, tmp_pat
     assert table["admin3"].tolist() == ["Square B", "Square A", "Square D"]
 
 
+def test_join_warns_about_overlapping_user_units(synthetic_csv, tmp_path, capsys):
+    units = common.admin2()[["unit_id", "name", "geometry"]]
+    units.loc[1, "geometry"] = units.loc[1, "geometry"].buffer(0.1)  # SYNTHETIC: B spills over
+    path = tmp_path / "overlap.geojson"
+    path.write_text(units.to_json(), encoding="utf-8")
+    argv = ["join", "--incidents", str(synthetic_csv), "--admin", str(path)]
+    code, stdout, _ = _run([*argv, "--out", str(tmp_path / "j.csv")], capsys)
+    assert code == 0
+    assert "pair(s) of units overlap (e.g. A and B" in stdout
+
+
 def test_join_reads_a_zipped_shapefile(synthetic_csv, tmp_path, capsys):
     folder = tmp_path / "shp"
     folder.mkdir()

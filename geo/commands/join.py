@@ -561,5 +561,12 @@ def run(args: argparse.Namespace) -> int:
         f"{info['no_country']:,}"
     )
     print(f"  border points: {info['tie_break']}")
+    if info["overlapping_units"]:
+        first = info["overlapping_units"][0]
+        print(
+            f"  warning: {len(info['overlapping_units'])} pair(s) of units overlap (e.g. "
+            f"{first[0]} and {first[1]}, {first[2]:g} km²); points in an overlap go to the "
+            "lower id: check the boundary layer."
+        )
     print(f"  wrote {path}")
     return 0
