@@ -45,6 +45,7 @@ __all__ = [
     "LOCAL_CSS",
     "DROPPED",
     "NOT_LEAFLET",
+    "ATTRIBUTION_LINKS",
     "UnvendoredAssetError",
     "use_local_assets",
     "inline_assets",
@@ -86,6 +87,9 @@ NOT_LEAFLET: frozenset[str] = frozenset(
         "awesome_markers_font_css",
     }
 )
+
+#: Links the page shows but never fetches by itself: Leaflet's own attribution prefix.
+ATTRIBUTION_LINKS: frozenset[str] = frozenset({"https://leafletjs.com"})
 
 _REMOTE = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
 
@@ -332,9 +336,6 @@ def inline_assets(
         raise ExportError(f"the page still loads remote resources after inlining: {remote[:5]}")
     return out
 
-
-#: Links the page shows but never fetches by itself: Leaflet's own attribution prefix.
-ATTRIBUTION_LINKS: frozenset[str] = frozenset({"https://leafletjs.com"})
 
 _FETCHING = (
     re.compile(
