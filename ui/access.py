@@ -1,0 +1,198 @@
+"""Optional access gate beyond localhost: a shared password, or a login plus an allowlist.
+
+Configured in ``.streamlit/secrets.toml`` (never in git; see docs/SECURITY-CASES.md,
+"Deploying beyond localhost")::
+
+    [access]
+    password_sha256 = "<hex sha256 of a long random passphrase>"   # optional
+    allowed_emails = ["analyst@example.org"]                      # with [auth]
+
+    [auth]            # Streamlit's OIDC login (st.login), optional
+    redirect_uri = "https://risk.example.org/oauth2callback"
+    cookie_secret = "..."
+    client_id = "..."
+    client_secret = "..."
+    server_metadata_url = "https://idp.example.org/.well-known/openid-configuration"
+
+* ``[auth]`` configured: the visitor must log in, and ``st.user.email`` must be
+  in ``[access] allowed_emails`` (case-insensitive). ``st.login`` only
+  authenticates: any account of the identity provider would get in without
+  this check (SECURITY.md 1.9). An empty or missing allowlist admits nobody.
+* ``[access] password_sha256`` configured: the visitor types the shared
+  password; its SHA-256 is compared in constant time.
+* Both configured: both are required. Neither (local use): the gate is open.
+
+:func:`require_access` runs at the top of ``app.py``, before any data loads; a
+denied visitor gets a message and ``st.stop()``. ``/media`` download URLs are
+not covered by any in-app check: put the app behind an authenticating reverse
+proxy when that matters (SECURITY.md K07).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+__all__ = ["MAX_PASSWORD_ATTEMPTS", "access_settings", "password_matches", "require_access"]
+
+log = logging.getLogger(__name__)
+
+#: Wrong passwords allowed per browser session before the form is locked.
+MAX_PASSWORD_ATTEMPTS = 5
+
+_GRANTED = "access.password_ok"
+_FAILURES = "access.failures"
+
+
+def access_settings(secrets: Mapping[str, Any]) -> tuple[str | None, frozenset[str] | None]:
+    """Read the gate's configuration from the app's secrets.
+
+    Parameters
+    ----------
+    secrets : Mapping
+        ``st.secrets`` (any mapping in tests).
+
+    Returns
+    -------
+    tuple
+        ``(password_sha256, allowed_emails)``: the lower-case hex digest or
+        None when no password is configured; the lower-cased allowlist when
+        ``[auth]`` is configured (empty when the allowlist is missing), else None.
+
+    Examples
+    --------
+    >>> access_settings({})
+    (None, None)
+    >>> access_settings({"auth": {"client_id": "x"}, "access": {"allowed_emails": ["A@x.org"]}})
+    (None, frozenset({'a@x.org'}))
+    """
+    access = secrets.get("access") or {}
+    digest = access.get("password_sha256") if isinstance(access, Mapping) else None
+    digest = str(digest).strip().lower() if digest else None
+    emails: frozenset[str] | None = None
+    if secrets.get("auth"):
+        listed = access.get("allowed_emails", ()) if isinstance(access, Mapping) else ()
+        if isinstance(listed, str):
+            listed = [listed]
+        emails = frozenset(str(e).strip().lower() for e in listed if str(e).strip())
+    return digest, emails
+
+
+def password_matches(password: str, digest: str) -> bool:
+    """Compare a typed password with a configured SHA-256 hex digest, in constant time.
+
+    Parameters
+    ----------
+    password : str
+        What the visitor typed.
+    digest : str
+        ``[access] password_sha256`` (hex, any case).
+
+    Returns
+    -------
+    bool
+        True when ``sha256(password)`` equals ``digest``.
+
+    Examples
+    --------
+    >>> password_matches("correct horse", hashlib.sha256(b"correct horse").hexdigest())
+    True
+    >>> password_matches("wrong", hashlib.sha256(b"correct horse").hexdigest())
+    False
+    """
+    typed = hashlib.sha256(password.encode("utf-8")).hexdigest()
+    return hmac.compare_digest(typed.encode("ascii"), digest.strip().lower().encode("ascii"))
+
+
+def _secrets() -> Mapping[str, Any]:
+    """Return the app's secrets, or an empty mapping when there is no secrets file."""
+    try:
+        return st.secrets.to_dict()
+    except (FileNotFoundError, OSError, KeyError, ValueError):
+        return {}
+    except Exception as exc:  # StreamlitSecretNotFoundError and parse errors of secrets.toml
+        if type(exc).__name__ == "StreamlitSecretNotFoundError":
+            return {}
+        raise
+
+
+def _deny(message: str) -> None:
+    st.title("Sahel Risk Map")
+    st.error(message)
+    st.stop()
+
+
+def _check_login(allowed: frozenset[str]) -> None:
+    user = st.user
+    if not user.get("is_logged_in", False):
+        st.title("Sahel Risk Map")
+        st.info("Log in with your organisation's account to open the map.")
+        st.button("Log in", on_click=st.login, key="access.login")
+        st.stop()
+    email = str(user.get("email") or "").strip().lower()
+    verified = user.get("email_verified", True)
+    if not allowed:
+        log.warning("[auth] is configured but [access] allowed_emails is empty: nobody can enter")
+        _deny(
+            "No account is allowed yet: the operator must list the allowed e-mail "
+            "addresses under [access] allowed_emails in secrets.toml."
+        )
+    if not email or email not in allowed or verified is False:
+        log.warning("access denied to a logged-in account not on the allowlist")
+        st.title("Sahel Risk Map")
+        st.error("This account is not allowed to open this map. Ask the operator for access.")
+        st.button("Log out", on_click=st.logout, key="access.logout")
+        st.stop()
+
+
+def _check_password(digest: str) -> None:
+    state = st.session_state
+    if state.get(_GRANTED) is True:
+        return
+    failures = int(state.get(_FAILURES, 0))
+    if failures >= MAX_PASSWORD_ATTEMPTS:
+        _deny("Too many wrong passwords. Close this tab and open the map again later.")
+    st.title("Sahel Risk Map")
+    with st.form("access.form"):
+        password = st.text_input("Password", type="password", key="access.password")
+        sent = st.form_submit_button("Open the map")
+    if sent and password:
+        if password_matches(password, digest):
+            state[_GRANTED] = True
+            state.pop("access.password", None)
+            st.rerun()
+        state[_FAILURES] = failures + 1
+        log.warning("wrong password for the access gate (attempt %d)", failures + 1)
+        if failures + 1 >= MAX_PASSWORD_ATTEMPTS:
+            st.rerun()
+        st.error("Wrong password.")
+    st.stop()
+
+
+def require_access() -> None:
+    """Stop the page unless the visitor may see it; call it before any data loads.
+
+    Reads :func:`access_settings` from ``st.secrets``. With ``[auth]``
+    configured the visitor must be logged in (``st.login``) with an e-mail in
+    ``[access] allowed_emails``; with ``[access] password_sha256`` the shared
+    password is asked once per session. With neither, nothing happens (local
+    use on 127.0.0.1).
+
+    Notes
+    -----
+    A denied visitor sees a message and the script stops (``st.stop()``):
+    nothing after the call runs, so no data is read, cached or sent. Wrong
+    passwords are counted per session (at most :data:`MAX_PASSWORD_ATTEMPTS`);
+    a reverse proxy should rate-limit across sessions. The password and its
+    digest are never logged.
+    """
+    digest, allowed = access_settings(_secrets())
+    if allowed is not None:
+        _check_login(allowed)
+    if digest:
+        _check_password(digest)
