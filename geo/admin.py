@@ -84,6 +84,7 @@ def prepare_units(
     what: str = "units",
     id_col: str = "unit_id",
     name_col: str = "name",
+    check_overlaps: bool = True,
 ) -> gpd.GeoDataFrame:
     """Check a polygon layer and repair invalid polygons with ``make_valid``.
 
@@ -96,6 +97,9 @@ def prepare_units(
         Name of the layer for messages.
     id_col, name_col : str
         Columns holding the unit identifier and its display name.
+    check_overlaps : bool
+        Look for overlapping units (one STRtree query and the intersections of
+        touching pairs); off for layers where overlaps do not matter.
 
     Returns
     -------
@@ -156,7 +160,9 @@ def prepare_units(
         out = out.set_geometry(gpd.GeoSeries(repaired, index=units.index, crs=units.crs))
     out.attrs = dict(units.attrs)
     out.attrs["repaired"] = list(ids[invalid])
-    out.attrs["overlaps"] = _overlaps(np.asarray(out.geometry.values, dtype=object), ids)
+    out.attrs["overlaps"] = (
+        _overlaps(np.asarray(out.geometry.values, dtype=object), ids) if check_overlaps else []
+    )
     return out
 
 
@@ -335,7 +341,7 @@ def assign_admin(
     require_wgs84(incidents, what="incidents")
     a1 = prepare_units(admin1, what="admin1")
     a2 = prepare_units(admin2, what="admin2")
-    ctry = prepare_units(countries, what="countries", id_col="iso3")
+    ctry = prepare_units(countries, what="countries", id_col="iso3", check_overlaps=False)
     a3 = prepare_units(admin3, what="admin3") if admin3 is not None else None
 
     points = np.asarray(incidents.geometry.values, dtype=object)
