@@ -1498,8 +1498,9 @@ def _canonical(table: _Table, *, today: dt.date) -> ReadResult:
         event_id = pd.Series([f"row-{r}" for r in table.rows], dtype=object)
         notes.append(f"no event id column: ids made from the {table.row_label} number")
     first_row: dict[str, int] = {}
+    ids = event_id.tolist()
     for i in np.flatnonzero(rows.alive):
-        eid = event_id.iat[i]
+        eid = ids[i]
         if eid in first_row:
             rows.add(
                 i,
@@ -1650,9 +1651,11 @@ def _check_coordinates(
     x0, y0, x1, y1 = WEST_AFRICA_BOX
     inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
     swapped_inside = (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
-    folded = country.astype(str).map(fold_text).to_numpy(dtype=object)
-    may_swap = np.array([c == "" or c in _SWAP_COUNTRIES for c in folded], dtype=bool)
-    swap = alive & ~inside & swapped_inside & may_swap
+    swap = alive & ~inside & swapped_inside
+    countries = country.tolist()
+    for i in np.flatnonzero(swap):
+        name = fold_text(countries[i])
+        swap[i] = name == "" or name in _SWAP_COUNTRIES
     for i in np.flatnonzero(swap):
         rows.add(
             i,
@@ -1750,47 +1753,38 @@ def _parse_dates(
         month[hit] = pd.Series(mm)[hit].astype(int)
         day[hit] = ext["d"][hit].astype(int)
         matched |= hit
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     alive = rows.alive
     allowed = ", ".join(formats)
     for i in np.flatnonzero(~matched & alive):
         if s.iat[i] == "":
             rows.add(i, column, "", "is blank; every event needs a date", "rejected")
         else:
-            rows.add(
-                i,
-                column,
-                s.iat[i],
-                f"is not a date in the accepted formats ({allowed})",
-                "rejected",
-            )
-    first_year, last = _EARLIEST_YEAR, np.datetime64(today, "D")
-    for i in np.flatnonzero(matched & alive):
-        try:
-            d = dt.date(int(year[i]), int(month[i]), int(day[i]))
-        except ValueError:
-            rows.add(
-                i,
-                column,
-                s.iat[i],
-                "is not a calendar date (no such day in that month)",
-                "rejected",
-            )
-            continue
-        if not 1678 <= d.year <= 2261:
-            rows.add(i, column, s.iat[i], "has a year out of range", "rejected")
-            continue
-        out[i] = np.datetime64(d, "ns")
-        if np.datetime64(d, "D") > last:
-            rows.add(i, column, s.iat[i], f"is in the future (after {today})", "flagged")
-        elif d.year < first_year:
-            rows.add(
-                i,
-                column,
-                s.iat[i],
-                f"is before {first_year}, when UCDP GED starts; check the year",
-                "flagged",
-            )
+            reason = f"is not a date in the accepted formats ({allowed})"
+            rows.add(i, column, s.iat[i], reason, "rejected")
+    # Vectorised calendar check: an impossible day (30 February) gives NaT here, and
+    # is reported per row; it never becomes a silent NaT in the result.
+    in_range = matched & (year >= 1678) & (year <= 2261)
+    parts = pd.DataFrame(
+        {
+            "year": np.where(in_range, year, 2000),
+            "month": np.where(in_range, month, 1),
+            "day": np.where(in_range, day, 1),
+        }
+    )
+    parsed = pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    for i in np.flatnonzero(matched & alive & ~in_range):
+        rows.add(i, column, s.iat[i], "has a year out of range", "rejected")
+    for i in np.flatnonzero(in_range & alive & np.isnat(parsed)):
+        reason = "is not a calendar date (no such day in that month)"
+        rows.add(i, column, s.iat[i], reason, "rejected")
+    out = np.where(in_range, parsed, np.datetime64("NaT", "ns"))
+    day_after = np.datetime64(today, "ns") + np.timedelta64(1, "D")
+    ok = in_range & ~np.isnat(parsed) & rows.alive
+    for i in np.flatnonzero(ok & (out >= day_after)):
+        rows.add(i, column, s.iat[i], f"is in the future (after {today})", "flagged")
+    for i in np.flatnonzero(ok & (year < _EARLIEST_YEAR)):
+        reason = f"is before {_EARLIEST_YEAR}, when UCDP GED starts; check the year"
+        rows.add(i, column, s.iat[i], reason, "flagged")
     return out
 
 
