@@ -192,6 +192,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
             spaceBefore=8,
             spaceAfter=5,
             textColor=colors.HexColor("#1a1a1a"),
+            keepWithNext=1,
         ),
         "h2": ParagraphStyle(
             "h2",
@@ -201,6 +202,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
             leading=13,
             spaceBefore=8,
             spaceAfter=4,
+            keepWithNext=1,
         ),
         "caption": ParagraphStyle(
             "caption",
@@ -210,6 +212,16 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
             textColor=colors.HexColor("#555555"),
             spaceBefore=2,
             spaceAfter=6,
+        ),
+        "lead": ParagraphStyle(
+            "lead",
+            parent=base,
+            fontSize=7.5,
+            leading=9.5,
+            textColor=colors.HexColor("#555555"),
+            spaceBefore=2,
+            spaceAfter=4,
+            keepWithNext=1,
         ),
         "bullet": ParagraphStyle(
             "bullet", parent=base, leftIndent=11, bulletIndent=1, spaceAfter=2
@@ -961,7 +973,7 @@ def _sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[
             f"within {radius:g} km "
             "in the 30, 90 and 365 days up to the analysis date; the nearest incident is the "
             "nearest of the last year.",
-            s["caption"],
+            s["lead"],
         )
     )
     out.append(_table(rows, widths, s, numeric_cols=(3, 4, 5), extra=_class_colours(rows, 2)))
