@@ -254,6 +254,7 @@ _EXTENSIONS: dict[str, str] = {
     ".gpkg": "gpkg",
     ".zip": "zip",
 }
+_DATA_IN_ZIP = (".csv", ".geojson", ".json", ".gpkg")
 _KIND_LABEL = {
     "csv": "CSV text",
     "geojson": "GeoJSON",
@@ -490,7 +491,7 @@ def combine_results(results: Sequence[ReadResult]) -> ReadResult:
                 seen[(src, eid)] = (rep.file, int(row))
                 continue
             keep[i] = False
-            label = rep.issues[0].row_label if rep.issues else "row"
+            label = "row" if rep.format.endswith("csv") else "feature"
             extra.append(
                 RowIssue.make(
                     rep.file,
@@ -597,7 +598,7 @@ def _load_table(raw: bytes, file: str, *, fmt: str | None, layer: str | None, de
     kind = _sniff(raw, file)
     if fmt is not None:
         wanted = {"geojson": "geojson", "gpkg": "gpkg", "shapefile_zip": "zip"}.get(fmt, "csv")
-        if kind != wanted:
+        if kind != wanted and kind != "zip":  # a zip is a container: checked inside
             raise InputFileError(
                 f"{file}: format {fmt!r} was asked for but the content is {_KIND_LABEL[kind]}."
             )
@@ -945,8 +946,15 @@ def _read_zip(raw: bytes, file: str, *, layer: str | None, fmt: str | None) -> _
         shps = [i for i in members if i.filename.lower().endswith(".shp")]
         if fmt == "shapefile_zip" and not shps:
             raise InputFileError(f"{file} holds no shapefile (.shp).")
+        if shps and fmt not in (None, "shapefile_zip"):
+            raise InputFileError(
+                f"{file}: format {fmt!r} was asked for but the zip holds a shapefile."
+            )
         if not shps:
-            data = [i for i in members if PurePosixPath(i.filename).suffix.lower() in _EXTENSIONS]
+            suffix = [PurePosixPath(i.filename).suffix.lower() for i in members]
+            data = [i for i, x in zip(members, suffix, strict=True) if x in _DATA_IN_ZIP]
+            if not data:  # a .txt or .tsv is data only when nothing else is
+                data = [i for i, x in zip(members, suffix, strict=True) if x in _EXTENSIONS]
             if len(data) != 1:
                 listing = ", ".join(repr(i.filename) for i in members[:20]) or "nothing"
                 raise InputFileError(
@@ -955,7 +963,7 @@ def _read_zip(raw: bytes, file: str, *, layer: str | None, fmt: str | None) -> _
                 )
             inner = _extract(zf, data[0], file)
             member = _display_name(data[0].filename)
-            table = _load_table(inner, f"{file}:{member}", fmt=None, layer=layer, depth=1)
+            table = _load_table(inner, f"{file}:{member}", fmt=fmt, layer=layer, depth=1)
             table.file = file
             table.issues = [
                 RowIssue(file, i.row, i.column, i.value, i.reason, i.action, i.row_label)

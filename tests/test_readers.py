@@ -841,6 +841,24 @@ def test_zip_with_single_csv_read():
     assert "read from zip member 'export/acled.csv'" in r.report.notes
 
 
+def test_zip_with_csv_and_readme_and_forced_format():
+    members = {
+        "acled.csv": (FIX / "acled_2023.csv").read_bytes(),
+        "README.txt": b"terms of use",
+    }
+    r = read_bytes(make_zip(members), "acled.zip", fmt="acled_csv")
+    assert r.report.format == "acled_csv" and r.report.rows_kept == 4
+    with pytest.raises(InputFileError, match=r"format 'acled_csv' was asked for but the zip"):
+        read_bytes(shapefile_zip_bytes(), "s.zip", fmt="acled_csv")
+
+
+def shapefile_zip_bytes():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return shapefile_zip(events_frame(), Path(tmp))
+
+
 def test_prj_that_is_not_wkt_refused(tmp_path):
     data = shapefile_zip(
         events_frame(), tmp_path, drop=(".prj",), extra={"events.prj": b"http://x/crs"}
@@ -875,7 +893,7 @@ def symlink_zip():
         pytest.param(make_zip({"a/" * 12 + "deep.csv": b"a"}), "nested too deeply", id="deep"),
         pytest.param(make_zip({"big.csv": b"0" * (5 * 2**20)}), r"zip bomb", id="ratio"),
         pytest.param(b"PK\x03\x04truncated", r"empty or corrupt zip", id="truncated"),
-        pytest.param(make_zip({"a.txt": b"x", "b.csv": b"y"}), r"not exactly one CSV", id="two"),
+        pytest.param(make_zip({"a.csv": b"x", "b.csv": b"y"}), r"not exactly one CSV", id="two"),
         pytest.param(make_zip({"readme.md": b"x"}), r"holds no shapefile", id="nothing"),
     ],
 )
