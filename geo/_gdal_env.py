@@ -10,11 +10,13 @@ rasterio load. The allowlist is vector ``CSV``, ``ESRI Shapefile``, ``GPKG``,
 so a new wheel with new drivers fails loudly instead of silently widening what
 an upload can reach. The two GDAL copies know different driver sets, so each
 warns once at start-up about names it does not have; ``CPL_LOG`` sends those
-start-up notes to the null device (errors during reads still raise).
+start-up notes to the null device and a logging filter drops rasterio's copy
+of them (errors during reads still raise and other warnings still log).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -237,6 +239,13 @@ _ENV = {
 _UNSET = ("SHAPE_RESTORE_SHX", "OGR_GEOMETRY_ACCEPT_UNCLOSED_RING", "CPL_DEBUG")
 
 
+class _UnknownSkippedDriver(logging.Filter):
+    """Drop GDAL's start-up note about a skipped driver this GDAL copy lacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        return "to unload from GDAL_SKIP" not in record.getMessage()
+
+
 def apply() -> None:
     """Set the hardened GDAL/PROJ environment; must run before GDAL loads.
 
@@ -252,6 +261,7 @@ def apply() -> None:
             "the GDAL driver allowlist applies."
         )
     os.environ.update(_ENV)
+    logging.getLogger("rasterio._env").addFilter(_UnknownSkippedDriver())
     for name in _UNSET:
         os.environ.pop(name, None)
 
