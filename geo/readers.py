@@ -227,7 +227,7 @@ _DATE_FORMATS: dict[str, tuple[str, ...]] = {
 _DATE_PATTERNS: dict[str, str] = {
     # Optional time of day (dropped: dates are day resolution, local as written).
     "yyyy-mm-dd": r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
+    r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?P<tz>Z|[+-]\d{2}:?\d{2})?)?",
     "dd-mm-yyyy": r"(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})",
     "dd Month yyyy": r"(?P<d>\d{1,2}) (?P<mname>[A-Za-z]+)\.? (?P<y>\d{4})",
 }
@@ -668,10 +668,13 @@ def _refuse_markup(raw: bytes, file: str) -> None:
 # --------------------------------------------------------------------------- CSV
 
 
-def _decode(raw: bytes, file: str) -> tuple[str, str]:
+def _decode(raw: bytes, file: str) -> tuple[str, str, frozenset[int]]:
+    """Return (text, encoding note, lines not decoded as UTF-8 in a mixed file)."""
+    none: frozenset[int] = frozenset()
     if raw.startswith(codecs.BOM_UTF8):
         try:
-            return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 with byte-order mark"
+            text = raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+            return text, "UTF-8 with byte-order mark", none
         except UnicodeDecodeError as exc:
             raise InputFileError(
                 f"{file} starts with a UTF-8 byte-order mark but byte {exc.start} is not "
@@ -679,36 +682,73 @@ def _decode(raw: bytes, file: str) -> tuple[str, str]:
             ) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return raw.decode("utf-16"), "UTF-16 with byte-order mark"
+            return raw.decode("utf-16"), "UTF-16 with byte-order mark", none
         except UnicodeDecodeError:
             raise InputFileError(f"{file} is not valid UTF-16; save it as UTF-8.") from None
     try:
-        return raw.decode("utf-8"), "UTF-8"
+        return raw.decode("utf-8"), "UTF-8", none
     except UnicodeDecodeError:
         pass
-    c1 = any(0x80 <= b <= 0x9F for b in raw)
-    try:
-        text = raw.decode("cp1252")
-        if c1:
-            return text, "Windows-1252 (cp1252), detected: the file is not UTF-8"
-        return text, "Latin-1 (ISO-8859-1, the same as cp1252 for these bytes), detected: not UTF-8"
-    except UnicodeDecodeError:
+    # A UTF-8 sequence never spans a line break, so lines can be decoded one by one.
+    lines = raw.splitlines(keepends=True)
+    parts: list[str] = []
+    foreign: set[int] = set()
+    utf8_text = False
+    for number, line in enumerate(lines, start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+            utf8_text |= not line.isascii()
+        except UnicodeDecodeError:
+            foreign.add(number)
+            parts.append(_decode_8bit(line))
+    if utf8_text:
         return (
-            raw.decode("latin-1"),
-            "Latin-1 (ISO-8859-1), detected: not UTF-8 nor cp1252; it holds C1 control "
-            "characters (bytes 0x80-0x9F) that are not text, check the encoding",
+            "".join(parts),
+            f"mixed: UTF-8, except {_count(len(foreign), 'line')} decoded as cp1252 "
+            "(Windows-1252); those rows are flagged",
+            frozenset(foreign),
         )
+    text = _decode_8bit(raw)
+    if any(0x80 <= b <= 0x9F for b in raw):
+        try:
+            raw.decode("cp1252")
+            return text, "Windows-1252 (cp1252), detected: the file is not UTF-8", none
+        except UnicodeDecodeError:
+            return (
+                text,
+                "Latin-1 (ISO-8859-1), detected: not UTF-8 nor cp1252; it holds C1 control "
+                "characters (bytes 0x80-0x9F) that are not text, check the encoding",
+                none,
+            )
+    return (
+        text,
+        "Latin-1 (ISO-8859-1, the same as cp1252 for these bytes), detected: not UTF-8",
+        none,
+    )
+
+
+def _decode_8bit(raw: bytes) -> str:
+    """cp1252 (so 0x92 is a real apostrophe), else Latin-1, which decodes any byte."""
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _read_csv(raw: bytes, file: str) -> _Table:
-    text, encoding = _decode(raw, file)
+    text, encoding, foreign = _decode(raw, file)
     text = unicodedata.normalize("NFC", text.replace("\x00", ""))
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
+    records: list[list[str]] = []
+    last_line: list[int] = []  # physical line where each record ends
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for rec in reader:
+            records.append(rec)
+            last_line.append(reader.line_num)
     except csv.Error as exc:
         raise InputFileError(f"{file} is not a readable CSV file ({exc}).") from None
     if not records or not any(c.strip() for c in records[0]):
@@ -752,6 +792,19 @@ def _read_csv(raw: bytes, file: str) -> _Table:
         data.append([c.strip() for c in rec])
         rows.append(k)
         rejected.append(bad)
+        if foreign and not bad and foreign & set(range(last_line[k - 2] + 1, last_line[k - 1] + 1)):
+            j = next((j for j, c in enumerate(rec) if not c.isascii()), 0)
+            issues.append(
+                RowIssue.make(
+                    file,
+                    k,
+                    header[j],
+                    rec[j],
+                    "is on a row that is not UTF-8 like the rest of the file; the row was "
+                    "decoded as cp1252 (Windows-1252): check its text",
+                    "flagged",
+                )
+            )
     df = pd.DataFrame(data, columns=header, dtype=object)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
@@ -1242,73 +1295,100 @@ def _geometry_to_points(table: _Table, wkb: Sequence[bytes | None]) -> None:
     geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
     zm = 0
     for i, (blob, geom) in enumerate(zip(wkb, geoms, strict=True)):
-        row = int(table.rows[i])
 
-        def reject(value: object, reason: str, *, row: int = row, i: int = i) -> None:
+        def issue(value: object, reason: str, action: Action = "rejected", *, i: int = i) -> None:
             table.issues.append(
                 RowIssue.make(
-                    table.file, row, "geometry", value, reason, "rejected", row_label="feature"
+                    table.file,
+                    int(table.rows[i]),
+                    "geometry",
+                    value,
+                    reason,
+                    action,
+                    row_label="feature",
                 )
             )
-            table.rejected[i] = True
+            if action == "rejected":
+                table.rejected[i] = True
 
         if blob is None:
-            reject(None, "is null (the feature has no geometry)")
+            issue(None, "is null (the feature has no geometry)")
             continue
         if geom is None:
-            reject(f"WKB of {len(blob)} bytes", "is not a readable geometry (unclosed ring?)")
+            issue(f"WKB of {len(blob)} bytes", "is not a readable geometry (unclosed ring?)")
             continue
         if shapely.has_z(geom) or shapely.has_m(geom):
             zm += 1
             geom = shapely.force_2d(geom)
-        kind = geom.geom_type
-        if geom.is_empty:
-            reject(kind.upper() + " EMPTY", "is empty (no coordinates)")
+        point, problem, repair = _one_point(geom)
+        if point is None:
+            issue(geom.wkt, problem)
             continue
-        if kind == "MultiPoint":
-            parts = shapely.get_parts(geom)
-            if len(parts) != 1:
-                reject(
-                    geom.wkt,
-                    f"is a MultiPoint of {len(parts)} points; one incident "
-                    "needs one point (split it into one feature per point)",
-                )
-                continue
-            table.issues.append(
-                RowIssue.make(
-                    table.file,
-                    row,
-                    "geometry",
-                    geom.wkt,
-                    "is a MultiPoint with one point; that point is used",
-                    "repaired",
-                    row_label="feature",
-                )
-            )
-            geom = parts[0]
-        elif kind in ("Polygon", "MultiPolygon"):
-            point = geom.representative_point()
-            table.issues.append(
-                RowIssue.make(
-                    table.file,
-                    row,
-                    "geometry",
-                    geom.wkt,
-                    f"is a {kind}; replaced by a point inside it ({point.x:.5f}, "
-                    f"{point.y:.5f}) and marked imprecise (geo_precision 3)",
-                    "repaired",
-                    row_label="feature",
-                )
-            )
-            area[i] = True
-            geom = point
-        elif kind != "Point":
-            reject(geom.wkt, f"is a {kind}; incidents must be points")
-            continue
-        lon[i], lat[i] = geom.x, geom.y
+        if repair:
+            issue(geom.wkt, repair, "repaired")
+            area[i] = geom.geom_type != "MultiPoint"
+        lon[i], lat[i] = point.x, point.y
     if zm:
         table.notes.append(f"Z/M values dropped from {_count(zm, 'feature')} (lon/lat kept)")
     table.lon, table.lat, table.area_rows = lon, lat, area
+
+
+def _one_point(geom: shapely.Geometry) -> tuple[shapely.Point | None, str, str]:
+    """Return (point, why rejected, how repaired) for one 2-D geometry.
+
+    Points pass; a one-point MultiPoint gives its point; a polygon gives a point
+    inside it (after ``make_valid`` when invalid: a bow-tie keeps both lobes),
+    unless it has no area or crosses the antimeridian; anything else is rejected.
+    """
+    kind = geom.geom_type
+    if geom.is_empty:
+        return None, f"is empty ({kind.upper()} EMPTY, no coordinates)", ""
+    if kind == "Point":
+        return geom, "", ""
+    if kind == "MultiPoint":
+        parts = shapely.get_parts(geom)
+        if len(parts) != 1:
+            return (
+                None,
+                (
+                    f"is a MultiPoint of {len(parts)} points; one incident needs one point "
+                    "(split it into one feature per point)"
+                ),
+                "",
+            )
+        return parts[0], "", "is a MultiPoint with one point; that point is used"
+    if kind not in ("Polygon", "MultiPolygon"):
+        return None, f"is a {kind}; incidents must be points", ""
+    minx, _, maxx, _ = geom.bounds
+    if maxx - minx > 180:
+        return (
+            None,
+            (
+                "crosses the antimeridian (spans more than 180 degrees of longitude); split it "
+                "(RFC 7946 3.1.9) or give a point"
+            ),
+            "",
+        )
+    made = ""
+    if not geom.is_valid:
+        why = shapely.is_valid_reason(geom)
+        parts = shapely.get_parts(shapely.make_valid(geom))
+        polys = [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
+        geom = shapely.union_all(polys) if polys else shapely.Polygon()
+        made = f" after make_valid ({why})"
+        if geom.is_empty or geom.area == 0:
+            return None, f"is not a valid polygon ({why}) and has no area left; fix it", ""
+    if geom.area == 0:
+        return None, "is a polygon with no area; give a point instead", ""
+    point = geom.representative_point()
+    return (
+        point,
+        "",
+        (
+            f"is a {kind}; replaced{made} by a point inside it ({point.x:.5f}, {point.y:.5f}) "
+            "and marked imprecise (geo_precision 3)"
+        ),
+    )
 
 
 def _reproject(table: _Table, crs_text: str, file: str) -> None:
@@ -1472,7 +1552,9 @@ def _canonical(table: _Table, *, today: dt.date) -> ReadResult:
         date_values = parts[0] + "-" + parts[1] + "-" + parts[2]
         date_col = "year/month/day"
         notes.append("no date_start column: dates built from year, month and day")
-    dates = _parse_dates(date_values, date_col, _DATE_FORMATS[family], rows, today=today)
+    dates = _parse_dates(
+        date_values, date_col, _DATE_FORMATS[family], rows, today=today, notes=notes
+    )
 
     fatalities = _parse_fatalities(col("fatalities"), mapping.get("fatalities"), rows)
     if "fatalities" not in mapping:
@@ -1741,6 +1823,7 @@ def _parse_dates(
     rows: _Rows,
     *,
     today: dt.date,
+    notes: list[str],
 ) -> np.ndarray:
     s = values.astype(str).str.strip().reset_index(drop=True)
     n = len(s)
@@ -1748,9 +1831,14 @@ def _parse_dates(
     month = np.full(n, -1, dtype=np.int64)
     day = np.full(n, -1, dtype=np.int64)
     matched = np.zeros(n, dtype=bool)
+    zoned = np.zeros(n, dtype=bool)
+    timed = 0
     for name in formats:
         ext = s.str.extract("^" + _DATE_PATTERNS[name] + "$")
         hit = ext["y"].notna().to_numpy() & ~matched
+        if "tz" in ext:
+            zoned |= hit & ext["tz"].notna().to_numpy()
+            timed += int((hit & ext["time"].notna().to_numpy()).sum())
         if "mname" in ext:
             m = ext["mname"].str.lower().map(_MONTHS)
             hit &= m.notna().to_numpy()
@@ -1761,6 +1849,17 @@ def _parse_dates(
         month[hit] = pd.Series(mm)[hit].astype(int)
         day[hit] = ext["d"][hit].astype(int)
         matched |= hit
+    utc_days = _utc_days(s, zoned & matched)
+    for i, (y, m, d) in utc_days.items():
+        if (y, m, d) != (year[i], month[i], day[i]):
+            reason = f"has a time zone offset; read as the UTC date {y:04d}-{m:02d}-{d:02d}"
+            rows.add(i, column, s.iat[i], reason, "repaired")
+            year[i], month[i], day[i] = y, m, d
+    if timed:
+        notes.append(
+            f"times of day dropped from {_count(timed, 'date')} (dates are kept to the day; "
+            "a time zone offset gives the UTC date)"
+        )
     alive = rows.alive
     allowed = ", ".join(formats)
     for i in np.flatnonzero(~matched & alive):
@@ -1793,6 +1892,20 @@ def _parse_dates(
     for i in np.flatnonzero(ok & (year < _EARLIEST_YEAR)):
         reason = f"is before {_EARLIEST_YEAR}, when UCDP GED starts; check the year"
         rows.add(i, column, s.iat[i], reason, "flagged")
+    return out
+
+
+def _utc_days(s: pd.Series, zoned: np.ndarray) -> dict[int, tuple[int, int, int]]:
+    """UTC (year, month, day) of the rows whose timestamp carries a zone offset."""
+    out: dict[int, tuple[int, int, int]] = {}
+    for i in np.flatnonzero(zoned):
+        try:
+            stamp = dt.datetime.fromisoformat(s.iat[i].replace(" ", "T"))
+        except ValueError:
+            continue  # reported by the calendar check
+        if stamp.tzinfo is not None:
+            d = stamp.astimezone(dt.UTC).date()
+            out[int(i)] = (d.year, d.month, d.day)
     return out
 
 

@@ -86,6 +86,24 @@ def check_contract(result):
         assert gdf.groupby("source")["event_id"].apply(lambda s: s.is_unique).all()
 
 
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("written", "expected", "issue"),
+    [
+        pytest.param("2025-04-03T23:30:00-05:00", "2025-04-04", "UTC date 2025-04-04", id="zone"),
+        pytest.param("2025-04-03T10:00Z", "2025-04-03", None, id="Z, same day"),
+        pytest.param("2025-04-03 23:30", "2025-04-03", None, id="no zone: as written"),
+    ],
+)
+def test_timestamps_kept_to_the_day(written, expected, issue):
+    r = read_bytes(f"id,date,lat,lon\nA,{written},12.6,-8\n".encode(), "t.csv")
+    assert r.incidents["event_date"].iat[0] == pd.Timestamp(expected)
+    assert [i.reason.endswith(issue) for i in r.report.issues] == ([True] if issue else [])
+    assert any(n.startswith("times of day dropped from 1 date") for n in r.report.notes)
+
+
 # --------------------------------------------------------------------------- ACLED
 
 
@@ -340,6 +358,19 @@ def test_nfd_text_normalised_to_nfc():
     r = read("nfd.csv")
     assert r.incidents["location"].iat[0] == "Kéniéba"
     assert r.incidents["location"].iat[0] == "K\u00e9ni\u00e9ba"
+
+
+def test_mixed_utf8_and_latin1_rows_decoded_per_line_and_flagged():
+    raw = b"id,date,lat,lon,location\n"
+    raw += "A,2025-04-03,12.64932,-8.00034,S\u00e9gou\n".encode()
+    raw += "B,2025-04-03,12.64932,-8.00034,K\u00e9ni\u00e9ba\n".encode("latin-1")
+    r = read_bytes(raw, "mixed.csv")
+    assert list(r.incidents["location"]) == ["Ségou", "Kéniéba"]  # no 'SÃ©gou'
+    assert lines(r) == [
+        "mixed.csv, row 3, column 'location': 'Kéniéba' is on a row that is not UTF-8 like "
+        "the rest of the file; the row was decoded as cp1252 (Windows-1252): check its text; "
+        "row flagged."
+    ]
 
 
 def test_c1_bytes_fall_back_to_latin1_with_warning():
@@ -597,6 +628,43 @@ def test_geojson_geometry_rules(geometry, action, fragment):
     assert len(issues) == 1 and issues[0].action == action
     assert fragment in issues[0].to_line()
     assert issues[0].to_line().startswith("g.geojson, feature 2, column 'geometry': ")
+
+
+@pytest.mark.parametrize(
+    ("ring", "fragment"),
+    [
+        pytest.param(
+            [[-8, 12], [-7, 12], [-8, 12]],
+            "is not a valid polygon (Too few points",
+            id="3 coordinates",
+        ),
+        pytest.param(
+            [[-8, 12], [-7, 12], [-6, 12], [-8, 12]],
+            "is not a valid polygon (Self-intersection",
+            id="zero area",
+        ),
+        pytest.param(
+            [[179, 10], [-179, 10], [-179, 11], [179, 11], [179, 10]],
+            "crosses the antimeridian",
+            id="antimeridian (would become a point at lon 0)",
+        ),
+    ],
+)
+def test_degenerate_polygons_rejected_per_feature(ring, fragment):
+    r = read_bytes(fc(POINT, {"type": "Polygon", "coordinates": [ring]}), "d.geojson")
+    assert (r.report.rows_kept, r.report.n_rejected) == (1, 1)
+    (issue,) = r.report.issues
+    assert issue.row == 2 and fragment in issue.reason
+
+
+def test_bow_tie_made_valid_not_buffered():
+    # Two triangles touching at (-7, 13): make_valid keeps both lobes (area 1.0 each).
+    bow = [[-8, 12], [-6, 14], [-6, 12], [-8, 14], [-8, 12]]
+    r = read_bytes(fc({"type": "Polygon", "coordinates": [bow]}), "bow.geojson")
+    (issue,) = r.report.issues
+    assert issue.action == "repaired" and "after make_valid (Self-intersection" in issue.reason
+    x, y = xy(r)[0]
+    assert -8 < x < -6 and 12 < y < 14
 
 
 def test_geojson_polygon_marked_imprecise():

@@ -1,19 +1,24 @@
 """``python -m geo validate FILE``: print what reading an incident file kept and rejected.
 
-Exit status: 0 when usable rows remain, 2 when the file is unreadable or no
-usable row is left (the reason on one line on standard error).
+The file is read as bytes here and parsed by :func:`geo.ingest.ingest_upload`
+(size and zip checks, then a child process with memory, CPU and time limits and
+no network), exactly as the app reads an upload. Exit status: 0 when usable
+rows remain, 2 when the file is unreadable or no usable row is left (the
+reason on one line on standard error).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 from geo.errors import InputFileError
-from geo.readers import FORMATS, read_incidents
+from geo.ingest import ingest_upload
+from geo.readers import FORMATS, read_file_bytes
 
 __all__ = ["register", "run", "local_path"]
 
@@ -111,12 +116,17 @@ def run(args: argparse.Namespace) -> int:
         When the file cannot be read (printed as one line by the CLI, exit 2).
     """
     path = local_path(args.file)
-    result = read_incidents(path, name=path.name, fmt=args.fmt, layer=args.layer)
-    report = result.report
+    # Parsed in geo.ingest's sandboxed child process (limits, no network), like uploads.
+    raw = read_file_bytes(path)
+    report = ingest_upload(raw, name=path.name, fmt=args.fmt, layer=args.layer).report
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     else:
-        print("\n".join(report.to_lines(max_issues=args.max_issues)))
+        text = "\n".join(report.to_lines(max_issues=args.max_issues))
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if not report.usable:
         print(
             f"error: {report.file}: no usable rows ({report.rows_in} read, "
