@@ -817,10 +817,7 @@ def segment_exposure(
     kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=include_imprecise)
     seg_geoms = np.asarray(segments.geometry.values)
     n_seg = len(seg_geoms)
-    pts = kept.geometry
-    if not pts.crs.equals(segments.crs):
-        pts = pts.to_crs(segments.crs)
-    pts = np.asarray(pts.values)
+    pts = _points_in(kept, segments.crs)
     tree = shapely.STRtree(seg_geoms)
     inc_idx, seg_idx = tree.query(pts, predicate="dwithin", distance=buffer_km * 1000.0)
     dist_km = shapely.distance(pts[inc_idx], seg_geoms[seg_idx]) / 1000.0
@@ -866,6 +863,16 @@ def segment_exposure(
         n_incidents_by_route=by_route,
     )
     return out
+
+
+def _points_in(kept: gpd.GeoDataFrame, crs: object) -> np.ndarray:
+    """Return the kept incidents (finite points) as shapely points in ``crs``."""
+    geoms = np.asarray(kept.geometry.values)
+    if kept.crs.equals(crs):
+        return geoms
+    xy = shapely.get_coordinates(geoms)  # one row per point: select_incidents kept points only
+    x, y = Transformer.from_crs(kept.crs, crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return shapely.points(x, y)
 
 
 def _distinct_per_group(
