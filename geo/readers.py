@@ -24,7 +24,8 @@ Security
     into a private :func:`tempfile.TemporaryDirectory` before GDAL (pyogrio)
     opens them; no user string is ever a GDAL path. GeoJSON with a ``crs``
     member is refused before GDAL sees it (RFC 7946 §4; GDAL fetches ``link``
-    CRSs over HTTP). Zip archives are checked from the central directory
+    CRSs over HTTP), except the WGS84 ``name`` member that GDAL and QGIS write
+    themselves, which is dropped with a note. Zip archives are checked from the central directory
     (members, sizes, ratio, names, symlinks, nesting) and extracted with a
     streaming byte cap, because headers can lie. See SECURITY.md 1.4-1.6.
 
@@ -1579,32 +1580,13 @@ def _canonical(table: _Table, *, today: dt.date) -> ReadResult:
     sub_event_type = col("sub_event_type").astype(str)
     notes_text = _notes(table, family, mapping, col)
 
-    # Event ids: blank rejected, later duplicates rejected naming the first row.
-    if "event_id" in mapping:
-        event_id = col("event_id").astype(str)
-        for i in np.flatnonzero((event_id == "").to_numpy() & rows.alive):
-            rows.add(i, mapping["event_id"], "", "is blank; every event needs an id", "rejected")
-    else:
-        event_id = pd.Series([f"row-{r}" for r in table.rows], dtype=object)
-        notes.append(f"no event id column: ids made from the {table.row_label} number")
-    first_row: dict[str, int] = {}
-    ids = event_id.tolist()
-    for i in np.flatnonzero(rows.alive):
-        eid = ids[i]
-        if eid in first_row:
-            rows.add(
-                i,
-                mapping.get("event_id", "event_id"),
-                eid,
-                f"repeats the event id of {table.row_label} {first_row[eid]}; the later copy "
-                "is rejected so its fatalities are not counted twice",
-                "rejected",
-            )
-        else:
-            first_row[eid] = int(table.rows[i])
-
+    event_id = _event_ids(table, mapping.get("event_id"), rows, notes)
     keep = rows.alive
     categories, rules = categorise(family, event_type[keep], sub_event_type[keep], notes_text[keep])
+    if family == "user":  # a user file may carry ACLED or UCDP event types
+        categories, rules = _other_tables(
+            categories, rules, event_type[keep], sub_event_type[keep], notes_text[keep], notes
+        )
     if family == "user" and "category" in mapping:
         given = col("category")[keep].map(fold_text).str.replace(" ", "_")
         valid = given.isin(CATEGORIES).to_numpy()
@@ -1647,6 +1629,58 @@ def _canonical(table: _Table, *, today: dt.date) -> ReadResult:
         notes=tuple(notes),
     )
     return ReadResult(gdf, report)
+
+
+def _event_ids(table: _Table, column: str | None, rows: _Rows, notes: list[str]) -> pd.Series:
+    """Event ids; blank ones rejected, later duplicates rejected naming the first row."""
+    if column is None:
+        notes.append(f"no event id column: ids made from the {table.row_label} number")
+        return pd.Series([f"row-{r}" for r in table.rows], dtype=object)
+    event_id = table.df[column].astype(str)
+    for i in np.flatnonzero((event_id == "").to_numpy() & rows.alive):
+        rows.add(i, column, "", "is blank; every event needs an id", "rejected")
+    first_row: dict[str, int] = {}
+    ids = event_id.tolist()
+    for i in np.flatnonzero(rows.alive):
+        if ids[i] in first_row:
+            reason = (
+                f"repeats the event id of {table.row_label} {first_row[ids[i]]}; the later "
+                "copy is rejected so its fatalities are not counted twice"
+            )
+            rows.add(i, column, ids[i], reason, "rejected")
+        else:
+            first_row[ids[i]] = int(table.rows[i])
+    return event_id
+
+
+def _other_tables(
+    categories: list[str],
+    rules: list[str],
+    event_type: pd.Series,
+    sub_event_type: pd.Series,
+    text: pd.Series,
+    notes: list[str],
+) -> tuple[list[str], list[str]]:
+    """For user rows the user table does not know, try the ACLED then the UCDP types."""
+    categories, rules = list(categories), list(rules)
+    for family in ("acled", "ucdp"):
+        todo = [k for k, r in enumerate(rules) if r == "default"]
+        if not todo:
+            break
+        cats, why = categorise(
+            family,
+            event_type.iloc[todo],
+            sub_event_type.iloc[todo],
+            text.iloc[todo],
+        )
+        hits = [(k, c, w) for k, c, w in zip(todo, cats, why, strict=True) if w != "default"]
+        for k, c, w in hits:
+            categories[k], rules[k] = c, w
+        if hits:
+            notes.append(
+                f"event types of {_count(len(hits), 'row')} matched with the {family.upper()} table"
+            )
+    return categories, rules
 
 
 def _to_geoframe(frame: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> gpd.GeoDataFrame:

@@ -463,6 +463,25 @@ def test_category_column_in_user_file_wins():
     assert r.incidents["category_rule"].iat[0] == "column"
 
 
+def test_user_file_with_acled_or_ucdp_event_types():
+    data = (
+        b"id,date,lat,lon,type,sub_event_type\n"
+        b"A,2025-01-01,12.6,-8,Battles,Armed clash\n"
+        b"B,2025-01-01,12.6,-8,One-sided violence,\n"
+        b"C,2025-01-01,12.6,-8,kidnapping,\n"
+        b"D,2025-01-01,12.6,-8,something else,\n"
+    )
+    r = read_bytes(data, "types.csv")
+    assert list(r.incidents["category"]) == [
+        "armed_attack",
+        "violence_against_civilians",
+        "abduction",
+        "other",
+    ]
+    assert list(r.incidents["category_rule"]) == ["table", "table", "table", "default"]
+    assert "event types of 1 row matched with the ACLED table" in r.report.notes
+
+
 def test_blank_event_id_rejected():
     data = b"id,date,lat,lon\n,2025-01-01,12.6,-8.0\n"
     r = read_bytes(data, "noid.csv")
