@@ -751,7 +751,7 @@ def _read_csv(raw: bytes, file: str) -> _Table:
             records.append(rec)
             last_line.append(reader.line_num)
     except csv.Error as exc:
-        raise InputFileError(f"{file} is not a readable CSV file ({exc}).") from None
+        raise InputFileError(f"{file} is not a readable CSV file ({_gdal_msg(exc)}).") from None
     if not records or not any(c.strip() for c in records[0]):
         raise InputFileError(f"{file} has no header row; the first row must name the columns.")
     header = [c.strip() for c in records[0]]
@@ -856,7 +856,7 @@ def _read_geojson(raw: bytes, file: str) -> _Table:
     except RecursionError:
         raise InputFileError(f"{file} is nested too deeply to be GeoJSON.") from None
     except ValueError as exc:
-        raise InputFileError(f"{file} is not valid JSON ({str(exc)[:120]}).") from None
+        raise InputFileError(f"{file} is not valid JSON ({_gdal_msg(exc)}).") from None
     if not isinstance(obj, dict) or obj.get("type") not in ("FeatureCollection", "Feature"):
         kind = obj.get("type") if isinstance(obj, dict) else type(obj).__name__
         raise InputFileError(
@@ -936,7 +936,7 @@ def _gpkg_feature_tables(path: Path, file: str) -> set[str]:
     try:
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
-        raise InputFileError(f"{file} is not a readable GeoPackage ({exc}).") from None
+        raise InputFileError(f"{file} is not a readable GeoPackage ({_gdal_msg(exc)}).") from None
     con.text_factory = lambda b: b.decode("utf-8", errors="replace")
     try:
         (app_id,) = con.execute("PRAGMA application_id").fetchone()
@@ -950,7 +950,7 @@ def _gpkg_feature_tables(path: Path, file: str) -> set[str]:
             "WHERE c.data_type = 'features'"
         ).fetchall()
     except (sqlite3.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InputFileError(f"{file} is not a readable GeoPackage ({str(exc)[:100]}).") from None
+        raise InputFileError(f"{file} is not a readable GeoPackage ({_gdal_msg(exc)}).") from None
     finally:
         con.close()
     views = [n for n, t in rows if t != "table"]
@@ -1103,7 +1103,7 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes:
                     )
     except _UNZIP_ERRORS as exc:
         raise InputFileError(
-            f"{file}: member {info.filename[:120]!r} cannot be unpacked ({str(exc)[:100]})."
+            f"{file}: member {info.filename[:120]!r} cannot be unpacked ({_gdal_msg(exc)})."
         ) from None
     return bytes(out)
 
@@ -1205,9 +1205,9 @@ def _read_vector(raw: bytes, file: str, *, fmt: str, suffix: str) -> _Table:
 
 
 def _gdal_msg(exc: Exception) -> str:
-    """GDAL's message without our temp paths (they would leak into the UI)."""
+    """Return a library's message on one line, without our temp paths (not for the UI)."""
     msg = re.sub(r"\S*riskmap-read-\S*", "<file>", str(exc))
-    return msg[:160]
+    return " ".join(msg.split())[:160]  # one line: messages are shown as one line
 
 
 _GDAL_ERRORS: tuple[type[Exception], ...] = (
