@@ -2,9 +2,10 @@
 
 Also home of the input and output helpers that ``routes`` and ``sites`` share:
 ``--incidents``/``--routes`` files are read as bytes (never handed to GDAL by
-name), ``--from``/``--to``/``--as-of`` are checked dates, and ``--out`` is
-written atomically (a temporary file in the same folder, then ``os.replace``)
-in the format its suffix names.
+name; incident files are parsed in :mod:`geo.ingest`'s sandboxed worker),
+``--from``/``--to``/``--as-of`` are checked dates, and ``--out`` is written
+atomically (a temporary file in the same folder, then ``os.replace``) in the
+format its suffix names.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from geo.bundled import load_towns
 from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import ExportError, InputFileError, ParameterError
-from geo.readers import load_bundled_incidents, read_file_bytes, read_incidents
+from geo.ingest import ingest_upload
+from geo.readers import load_bundled_incidents, read_file_bytes
 from geo.routes import (
     DISTANCE_DECAYS,
     check_positive,
@@ -148,7 +150,8 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
         )
     if args.incidents:
         path = local_path(args.incidents)
-        result = read_incidents(path, name=path.name)
+        # size and archive checks, then a sandboxed parse (geo.ingest; SECURITY.md 1.4-1.6)
+        result = ingest_upload(read_file_bytes(path), name=path.name)
     else:
         result = load_bundled_incidents()
     report = result.report
