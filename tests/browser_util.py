@@ -31,8 +31,10 @@ __all__ = [
     "offline_browser",
     "wait_for_app",
     "open_tab",
+    "rerun_and_wait",
     "map_frame",
     "wait_for_map",
+    "click_map_at",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,7 +129,7 @@ class BlockedRequests:
         """Playwright route handler: continue loopback requests, abort and count the rest."""
         url = route.request.url
         parts = urlsplit(url)
-        if parts.scheme in {"data", "blob", "about"} or parts.hostname in _LOCAL_HOSTS:
+        if parts.scheme in {"data", "blob", "about", "file"} or parts.hostname in _LOCAL_HOSTS:
             route.continue_()
             return
         self.urls.append(url)
@@ -171,30 +173,44 @@ def offline_browser(*, viewport: tuple[int, int] = (1500, 1000)):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+_SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState"
+
+
 def wait_for_app(page, *, timeout_ms: int = 120_000) -> None:
-    """Wait until the script has finished running and the tabs are on the page."""
+    """Wait until the first script run has finished and the tabs are on the page."""
     page.wait_for_selector('[data-testid="stTabs"]', timeout=timeout_ms)
     _wait_idle(page, timeout_ms=timeout_ms)
 
 
 def _wait_idle(page, *, timeout_ms: int) -> None:
-    # The status widget shows "Running..." while the script runs.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms,
-    )
+    page.wait_for_function(f"() => {_SCRIPT_STATE} === 'notRunning'", timeout=timeout_ms)
+
+
+def rerun_and_wait(page, action, *, timeout_ms: int = 120_000) -> None:
+    """Do ``action()`` (a click, a key press) and wait for the rerun it triggers to finish.
+
+    Streamlit marks the app root with ``data-test-script-state``; the rerun may
+    start a little after the action, so wait (briefly) for it to start first.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    action()
+    try:
+        page.wait_for_function(f"() => {_SCRIPT_STATE} !== 'notRunning'", timeout=3_000)
+    except PlaywrightTimeout:
+        pass  # a fast rerun may have come and gone already
+    _wait_idle(page, timeout_ms=timeout_ms)
 
 
 def open_tab(page, label: str, *, timeout_ms: int = 120_000) -> None:
     """Click the tab whose label is ``label`` and wait for the rerun to finish."""
-    page.get_by_role("tab", name=label).click()
+    rerun_and_wait(page, lambda: page.get_by_role("tab", name=label).click(), timeout_ms=timeout_ms)
     page.wait_for_function(
         "(label) => [...document.querySelectorAll('[role=tab]')]"
         ".some(t => t.getAttribute('aria-selected') === 'true' && t.innerText.includes(label))",
         arg=label,
         timeout=timeout_ms,
     )
-    _wait_idle(page, timeout_ms=timeout_ms)
 
 
 def map_frame(page):
@@ -210,3 +226,34 @@ def wait_for_map(page, *, timeout_ms: int = 120_000) -> int:
     # "attached", not "visible": a short segment can be a zero-size path at this zoom.
     paths.first.wait_for(state="attached", timeout=timeout_ms)
     return paths.count()
+
+
+def click_map_at(page, lat: float, lon: float, *, timeout_ms: int = 120_000) -> None:
+    """Click the visible map at (lat, lon) like a user, and wait for the rerun.
+
+    The map is scrolled fully into view first: Leaflet focuses its container on
+    mouse down, and focusing a partly hidden map scrolls the page under the
+    pointer, so the mouse up lands elsewhere and the click is lost.
+    """
+    page.locator(
+        'iframe[title="streamlit_folium.st_folium"]:visible'
+    ).first.scroll_into_view_if_needed()
+    frame = next(
+        f for f in page.frames if "st_folium" in (f.url or "") and f.is_detached() is False
+    )
+    pos = frame.evaluate(
+        """([lat, lon]) => {
+            const p = window.map.latLngToContainerPoint([lat, lon]);
+            const r = window.map.getContainer().getBoundingClientRect();
+            const e = document.elementFromPoint(p.x + r.left, p.y + r.top);
+            for (const x of document.querySelectorAll('[data-srm-test]')) {
+                x.removeAttribute('data-srm-test');
+            }
+            e.setAttribute('data-srm-test', 'target');
+            const b = e.getBoundingClientRect();
+            return {x: p.x + r.left - b.left, y: p.y + r.top - b.top};
+        }""",
+        [lat, lon],
+    )
+    target = map_frame(page).locator("[data-srm-test=target]")
+    rerun_and_wait(page, lambda: target.click(position=pos), timeout_ms=timeout_ms)

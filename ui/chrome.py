@@ -16,7 +16,14 @@ import streamlit as st
 from geo.bundled import attribution_line
 from geo.schema import SOURCE_LABELS
 
-__all__ = ["provenance_text", "provenance", "footer", "show_user_error", "show_bug"]
+__all__ = [
+    "provenance_text",
+    "provenance",
+    "change_metric",
+    "footer",
+    "show_user_error",
+    "show_bug",
+]
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +108,59 @@ def provenance(analysis: object) -> None:
             as_of=analysis.params.as_of,
         )
     )
+
+
+def change_metric(
+    label: str,
+    value: str,
+    change: float | None,
+    *,
+    change_text: str,
+    description: str,
+    help: str | None = None,
+    chart_data: list[float] | None = None,
+) -> None:
+    """Show a figure with its change, red when it rose (more incidents is worse), grey when flat.
+
+    Parameters
+    ----------
+    label, value : str
+        Our own wording and the formatted figure.
+    change : float or None
+        The change; None when unknown (no delta shown).
+    change_text : str
+        The change formatted (``"+3"``, ``"+0.012"``, ``"+35 km"``).
+    description : str
+        What the change is against (``"vs previous window"``); ``""`` shows none.
+    help : str, optional
+        Tooltip text.
+    chart_data : list of float, optional
+        Values for a small sparkline under the figure.
+    """
+    if change is None:
+        st.metric(label, value, help=help, chart_data=chart_data)
+    elif change == 0:
+        st.metric(
+            label,
+            value,
+            delta="no change",
+            delta_color="off",
+            delta_arrow="off",
+            delta_description=description or None,
+            help=help,
+            chart_data=chart_data,
+        )
+    else:
+        st.metric(
+            label,
+            value,
+            delta=change_text,
+            delta_color="inverse",
+            delta_description=description or None,
+            help=help,
+            chart_data=chart_data,
+            chart_type="bar",
+        )
 
 
 def footer() -> None:

@@ -93,6 +93,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
                 key=f"export.button.{fmt}",
                 disabled=reason is not None,
                 width="stretch",
+                icon=":material/download:",
                 help=reason,
             )
     st.caption(

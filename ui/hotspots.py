@@ -15,13 +15,22 @@ import pandas as pd
 import streamlit as st
 
 from geo.admin import window_bounds
-from geo.bundled import attribution_line
+from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
 from geo.schema import CATEGORIES, CATEGORY_LABELS
 from layers.style import CATEGORY_COLORS
 from ui import chrome, maps
+from ui.data import BUNDLED_KEY
 from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS
 
-__all__ = ["KEY_FIGURES", "view", "weekly_counts", "surge_table", "units_table"]
+__all__ = [
+    "KEY_FIGURES",
+    "FIGURE_CATEGORIES",
+    "view",
+    "weekly_series",
+    "weekly_counts",
+    "surge_table",
+    "units_table",
+]
 
 #: Key figures shown above the map: Analysis.key_figures name -> label.
 KEY_FIGURES: dict[str, str] = {
@@ -30,6 +39,12 @@ KEY_FIGURES: dict[str, str] = {
     "abductions": "Abductions",
     "convoy_attacks": "Attacks on convoys",
     "site_attacks": "Attacks on sites",
+}
+#: Categories each key figure counts (None: all), as geo.pipeline counts them;
+#: fatalities sum over every incident.
+FIGURE_CATEGORIES: dict[str, tuple[str, ...] | None] = {
+    **PIPELINE_FIGURES,
+    "fatalities": None,
 }
 
 
@@ -48,7 +63,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     f = analysis.filters
     _, _, prev_start, prev_end = window_bounds(f.start, f.end)
     st.subheader("Key figures")
-    _key_figures(analysis.key_figures, prev=(prev_start.date(), prev_end.date()))
+    _key_figures(analysis, prev=(prev_start.date(), prev_end.date()))
     chrome.provenance(analysis)
 
     method = choices.method
@@ -73,22 +88,22 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             choices.layers,
             choices.online_basemap,
         )
-        m = maps.session_map(
-            "hotspots",
+        m, fields = maps.cached_map(
             key,
             lambda: maps.hotspot_map(
                 analysis,
                 method=method,
                 layers=choices.layers,
                 online_basemap=choices.online_basemap,
-                credit=attribution_line(),
+                credit=maps.incident_credit(analysis),
             ),
+            private=dataset.key != BUNDLED_KEY,
         )
         props = maps.show_map(m, key="map.hotspots")
     with right:
         st.markdown("**Selected on the map**")
         if props:
-            st.dataframe(maps.properties_table(props), hide_index=True, width="stretch")
+            st.dataframe(maps.properties_table(props, fields), hide_index=True, width="stretch")
         else:
             st.caption("Click a unit, hexagon or incident to see its figures here.")
         st.markdown("**Surge flags**")
@@ -128,20 +143,61 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     )
 
 
-def _key_figures(figures: dict[str, int], *, prev: tuple[Any, Any]) -> None:
+def _key_figures(analysis: Any, *, prev: tuple[Any, Any]) -> None:
+    figures = analysis.key_figures
+    weekly = weekly_series(analysis.incidents)
     cols = st.columns(len(KEY_FIGURES))
     for col, (name, label) in zip(cols, KEY_FIGURES.items(), strict=True):
         now = int(figures.get(name, 0))
         before = figures.get(f"prev_{name}")
-        delta = None if before is None else now - int(before)
-        col.metric(
-            label,
-            f"{now:,}",
-            delta=None if delta is None else f"{delta:+,} vs previous",
-            delta_color="inverse",
-            help=f"Change against the previous window of equal length, {prev[0]} to "
-            f"{prev[1]} ({before if before is not None else 'unknown'} then).",
-        )
+        change = None if before is None else now - int(before)
+        with col:
+            chrome.change_metric(
+                label,
+                f"{now:,}",
+                change,
+                change_text=f"{change:+,}" if change is not None else "",
+                description="vs previous window",
+                help=f"Previous window of equal length: {prev[0]} to {prev[1]} "
+                f"({before if before is not None else 'unknown'} then). The bars show "
+                "each week of this window.",
+                chart_data=weekly.get(name),
+            )
+
+
+def weekly_series(incidents: pd.DataFrame) -> dict[str, list[float]]:
+    """Weekly values of each key figure over the window, for the sparklines.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Incidents of the window (``event_date``, ``category``, ``fatalities``).
+
+    Returns
+    -------
+    dict of str to list of float
+        Key figure name -> one value per week (Monday to Sunday), empty weeks as 0.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"event_date": pd.to_datetime(["2025-06-02", "2025-06-16"]),
+    ...     "category": ["abduction", "unrest"], "fatalities": [2, 0]})
+    >>> weekly_series(df)["abductions"], weekly_series(df)["fatalities"]
+    ([1.0, 0.0, 0.0], [2.0, 0.0, 0.0])
+    """
+    if incidents.empty:
+        return {}
+    week = incidents["event_date"].dt.to_period("W-SUN")
+    weeks = pd.period_range(week.min(), week.max(), freq="W-SUN")
+    out: dict[str, list[float]] = {}
+    for name, cats in FIGURE_CATEGORIES.items():
+        chosen = incidents if cats is None else incidents[incidents["category"].isin(cats)]
+        if name == "fatalities":
+            counts = chosen.groupby(week[chosen.index])["fatalities"].sum()
+        else:
+            counts = week[chosen.index].value_counts()
+        out[name] = [float(v) for v in counts.reindex(weeks, fill_value=0)]
+    return out
 
 
 def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -155,16 +211,18 @@ def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``week`` (Monday, Timestamp), ``category`` (label) and
-        ``incidents``; empty weeks are absent.
+        Columns ``week`` (Monday, Timestamp), ``week_end`` (the next Monday),
+        ``category`` (label) and ``incidents``; empty weeks are absent.
 
     Examples
     --------
     >>> df = pd.DataFrame({"event_date": pd.to_datetime(["2025-06-02", "2025-06-08",
     ...     "2025-06-09"]), "category": ["abduction", "abduction", "unrest"]})
-    >>> weekly_counts(df).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
-    {'week': [Timestamp('2025-06-02 00:00:00'), Timestamp('2025-06-09 00:00:00')],
-     'category': ['Abduction / kidnapping', 'Protest or riot'], 'incidents': [2, 1]}
+    >>> out = weekly_counts(df)
+    >>> out["week"].dt.strftime("%Y-%m-%d").tolist(), out["incidents"].tolist()
+    (['2025-06-02', '2025-06-09'], [2, 1])
+    >>> out["category"].tolist()
+    ['Abduction / kidnapping', 'Protest or riot']
     """
     if incidents.empty:
         return pd.DataFrame({"week": [], "category": [], "incidents": []})
@@ -177,7 +235,8 @@ def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     out["category"] = out["category"].map(lambda c: CATEGORY_LABELS.get(c, c))
-    return out
+    out["week_end"] = out["week"] + pd.Timedelta(days=7)
+    return out[["week", "week_end", "category", "incidents"]]
 
 
 def _weekly_chart(weekly: pd.DataFrame) -> alt.Chart:
@@ -185,14 +244,16 @@ def _weekly_chart(weekly: pd.DataFrame) -> alt.Chart:
     colors = [CATEGORY_COLORS[c] for c in CATEGORIES]
     return (
         alt.Chart(weekly)
-        .mark_bar()
+        .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("week:T", title="Week starting", timeUnit="yearmonthdate"),
+            x=alt.X("week:T", title="Week starting"),
+            x2="week_end:T",
             y=alt.Y("sum(incidents):Q", title="Incidents"),
             color=alt.Color(
                 "category:N",
                 title="Category",
                 scale=alt.Scale(domain=labels, range=colors),
+                legend=alt.Legend(orient="bottom", columns=4, labelLimit=260),
             ),
             tooltip=[
                 alt.Tooltip("week:T", title="Week starting"),

@@ -3,8 +3,8 @@
 The map of a view is the bundled vector basemap plus that view's analysis
 layers, each made by its ``layers.build_<layer>`` function (which neutralises
 every string); this module only chooses which layers a view shows, in which
-order, and keeps the last map of each view in the session so that a rerun that
-changed nothing for the map (a click, another tab) does not rebuild it.
+order, and caches each built map (a fresh copy per rerun, see :func:`cached_map`)
+so that a rerun that changed nothing for the map does not rebuild it.
 
 ``st_folium`` returns only the two objects the page reads, so panning and
 zooming never rerun the script. The clicked feature's properties were written
@@ -40,7 +40,8 @@ __all__ = [
     "RETURNED_OBJECTS",
     "ASSET_BASE_URL",
     "basemap_layers",
-    "session_map",
+    "cached_map",
+    "incident_credit",
     "hotspot_map",
     "routes_map",
     "sites_map",
@@ -58,7 +59,7 @@ ASSET_BASE_URL = "/app/static"
 RETURNED_OBJECTS: list[str] = ["last_object_clicked", "last_active_drawing"]
 
 
-def show_map(m: Any, *, key: str, height: int = 620) -> dict[str, Any] | None:
+def show_map(m: Any, *, key: str, height: int = 600) -> dict[str, Any] | None:
     """Draw ``m`` with streamlit-folium; return the properties of the clicked feature.
 
     Parameters
@@ -75,12 +76,15 @@ def show_map(m: Any, *, key: str, height: int = 620) -> dict[str, Any] | None:
     dict or None
         Decoded properties of the last clicked feature, or None.
     """
+    # render=False: st_folium renders the map itself once more right after; the
+    # extra whole-page render it would do first costs about 0.3 s with the basemap.
     state = st_folium(
         m,
         key=key,
         height=height,
         use_container_width=True,
         returned_objects=RETURNED_OBJECTS,
+        render=False,
     )
     return clicked_properties(state)
 
@@ -120,13 +124,19 @@ def clicked_properties(state: Mapping[str, Any] | None) -> dict[str, Any] | None
     }
 
 
-def properties_table(props: Mapping[str, Any]) -> pd.DataFrame:
+def properties_table(
+    props: Mapping[str, Any], fields: list[list[tuple[str, str]]] | None = None
+) -> pd.DataFrame:
     """Turn clicked properties into a two-column table for ``st.dataframe``.
 
     Parameters
     ----------
     props : Mapping
         Output of :func:`clicked_properties`.
+    fields : list of list of (str, str), optional
+        Field labels of the map's layers (:func:`field_labels`). The layer
+        whose keys best match ``props`` names the rows, in its tooltip order;
+        keys it does not label (style indices) are left out.
 
     Returns
     -------
@@ -137,11 +147,19 @@ def properties_table(props: Mapping[str, Any]) -> pd.DataFrame:
     --------
     >>> properties_table({"n": 3, "name": "Kayes"}).to_dict("list")
     {'field': ['n', 'name'], 'value': ['3', 'Kayes']}
+    >>> labels = [[("h", "H3 cell")], [("n", "Cercle"), ("i", "Incidents")]]
+    >>> properties_table({"n": "Kayes", "s": 2, "i": 4}, labels).to_dict("list")
+    {'field': ['Cercle', 'Incidents'], 'value': ['Kayes', '4']}
     """
+    best = max(fields or [], key=lambda pairs: sum(k in props for k, _ in pairs), default=None)
+    if best and any(k in props for k, _ in best):
+        rows = [(label, props[k]) for k, label in best if k in props]
+    else:
+        rows = list(props.items())
     return pd.DataFrame(
         {
-            "field": [str(k) for k in props],
-            "value": ["" if v is None else str(v) for v in props.values()],
+            "field": [str(k) for k, _ in rows],
+            "value": ["" if v is None else str(v) for _, v in rows],
         }
     )
 
@@ -169,41 +187,109 @@ def basemap_layers() -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def _base(layers: Mapping[str, bool]) -> dict[str, gpd.GeoDataFrame]:
-    base = basemap_layers()
+def _base_keys(layers: Mapping[str, bool]) -> tuple[str, ...]:
     keys = ["countries", "adm0"]
     if layers.get("basemap", True):
         keys += ["lakes", "rivers", "roads", "towns"]
     if layers.get("admin", True):
         keys += ["adm2", "adm1"]
+    return tuple(keys)
+
+
+def _base(layers: Mapping[str, bool]) -> dict[str, gpd.GeoDataFrame]:
+    base = basemap_layers()
+    keys = _base_keys(layers)
     return {k: base[k] for k in base if k in keys}
 
 
-def session_map(view: str, key: Hashable, build: Callable[[], Any]) -> Any:
-    """Return this session's map of ``view`` for ``key``, building it only when ``key`` changed.
+def cached_map(
+    key: Hashable, build: Callable[[], Any], *, private: bool
+) -> tuple[Any, list[list[tuple[str, str]]]]:
+    """Return a fresh copy of the map for ``key`` and its field labels, building it once per key.
+
+    ``st_folium`` mutates the map it draws (it renames every element), and a map
+    drawn twice gains stale JavaScript and a new component key, so the widget
+    would be rebuilt and lose the user's zoom on every rerun. ``st.cache_data``
+    stores the built map pickled and returns a new, untouched copy on each call
+    (about 15-80 ms against 0.4 s and more to build it): the page is identical
+    from one rerun to the next, and streamlit-folium keeps the map in place.
 
     Parameters
     ----------
-    view : str
-        ``hotspots``, ``routes`` or ``sites``.
     key : hashable
-        Everything the map depends on (data set, filters, parameters, layer switches).
+        Everything the map depends on (view, data set, filters, parameters,
+        layer switches).
     build : callable
-        Makes the map when there is none for ``key``.
+        Makes the map.
+    private : bool
+        The map shows an upload: cache it for this session only.
 
     Returns
     -------
     folium.Map
-        Kept in ``st.session_state["map.cache"]`` (one map per view and session:
-        never shared with another session).
+        A copy nobody else holds.
+    list of list of (str, str)
+        For each clickable layer, its ``(property key, label)`` pairs as its
+        tooltip shows them (see :func:`properties_table`).
     """
-    cache = st.session_state.setdefault("map.cache", {})
-    hit = cache.get(view)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    m = build()
-    cache[view] = (key, m)
-    return m
+    if private:
+        return _map_private(key, build)
+    return _map_public(key, build)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _map_public(key: Hashable, _build: Callable[[], Any]) -> tuple[Any, list]:
+    m = _build()
+    return m, field_labels(m)
+
+
+@st.cache_data(show_spinner=False, scope="session", max_entries=6)
+def _map_private(key: Hashable, _build: Callable[[], Any]) -> tuple[Any, list]:
+    m = _build()
+    return m, field_labels(m)
+
+
+def field_labels(element: Any) -> list[list[tuple[str, str]]]:
+    """Collect the ``(key, label)`` pairs of every layer's tooltip and popup in a map.
+
+    Parameters
+    ----------
+    element : branca Element
+        A map (or any element); its children are walked.
+
+    Returns
+    -------
+    list of list of (str, str)
+        One list per layer that declares ``tooltip_fields`` or ``popup_fields``
+        (the layers of :mod:`layers` do); labels decoded from HTML entities.
+    """
+    found: list[list[tuple[str, str]]] = []
+    pairs = [
+        (str(k), html.unescape(str(label)))
+        for attr in ("tooltip_fields", "popup_fields")
+        for k, label in (getattr(element, attr, None) or ())
+    ]
+    if pairs:
+        found.append(list(dict.fromkeys(pairs)))
+    for child in getattr(element, "_children", {}).values():
+        found.extend(field_labels(child))
+    return found
+
+
+def incident_credit(analysis: Any) -> str:
+    """Return the map credit for the incidents drawn (the basemap credits itself).
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen.
+
+    Returns
+    -------
+    str
+        E.g. ``"Incidents: UCDP GED 21.1 (CC BY 4.0)"``.
+    """
+    return "Incidents: " + ("; ".join(analysis.sources) or "none in this window")
 
 
 def _finish(m: Any, credit: str) -> Any:
@@ -391,5 +477,5 @@ def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
     ).add_to(m)
     if with_incidents:
         _incidents_layer(analysis, show=True).add_to(m)
-    _finish(m, bundled.attribution_line())
+    _finish(m, incident_credit(analysis))
     return inline_assets(m.get_root().render(), base_url=ASSET_BASE_URL)

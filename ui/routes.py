@@ -15,11 +15,18 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.bundled import attribution_line
 from layers.style import EXPOSURE_CLASSES, EXPOSURE_COLORS
 from ui import chrome, maps
+from ui.data import BUNDLED_KEY
 
-__all__ = ["GROUP_LABELS", "view", "profile_frame", "town_marks", "stretches_table"]
+__all__ = [
+    "GROUP_LABELS",
+    "view",
+    "summary_table",
+    "profile_frame",
+    "town_marks",
+    "stretches_table",
+]
 
 #: Corridor groups compared side by side.
 GROUP_LABELS: dict[str, str] = {
@@ -55,26 +62,29 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         key = ("routes", dataset.key, analysis.filters, p, choices.layers, choices.online_basemap)
-        m = maps.session_map(
-            "routes",
+        m, fields = maps.cached_map(
             key,
             lambda: maps.routes_map(
                 analysis,
                 layers=choices.layers,
                 online_basemap=choices.online_basemap,
-                credit=attribution_line(),
+                credit=maps.incident_credit(analysis),
                 route_labels=labels,
             ),
+            private=dataset.key != BUNDLED_KEY,
         )
         props = maps.show_map(m, key="map.routes")
     with right:
         st.markdown("**Selected on the map**")
         if props:
-            st.dataframe(maps.properties_table(props), hide_index=True, width="stretch")
+            st.dataframe(maps.properties_table(props, fields), hide_index=True, width="stretch")
         else:
             st.caption("Click a segment to see its km, nearest town and exposure here.")
-        st.markdown("**Km per exposure class**")
-        st.dataframe(_class_km(summary), hide_index=True, width="stretch")
+        st.markdown("**Exposure classes**")
+        st.caption(
+            "Classes of incident exposure per km (thresholds in geo.routes): low, medium, "
+            "high, critical. The Route summary below gives the km of each route in each class."
+        )
 
     st.subheader("Alternatives side by side")
     before = summary["as_of_before"].iloc[0] if len(summary) else None
@@ -94,12 +104,23 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     if profile.empty:
         st.caption("No corridor segments.")
     else:
+        # One y scale for every route, so that the charts compare at a glance.
+        top = max(float(profile["exposure_per_km"].max()), 0.1) * 1.05
+        st.caption(
+            "Same vertical scale on every route. Dotted lines: towns within 3 km of the "
+            "road. Colours: exposure classes, as on the map."
+        )
         for route_id, label in labels.items():
             one = profile[profile["route_id"] == route_id]
             if one.empty:
                 continue
             st.text(label)
-            st.altair_chart(_profile_chart(one), width="stretch")
+            if not (one["exposure_per_km"] > 0).any():
+                st.caption("No incident within the buffer of this route in the window.")
+            st.altair_chart(_profile_chart(one, y_max=top), width="stretch")
+
+    st.subheader("Route summary")
+    st.dataframe(summary_table(summary), hide_index=True, width="stretch")
 
     st.subheader("Worst stretches")
     stretches = stretches_table(analysis.worst_stretches, labels)
@@ -110,37 +131,71 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
 
 
 def _route_card(row: pd.Series) -> None:
-    st.text(str(row["label"]))
-    st.metric(
-        "Mean exposure per km",
-        f"{row['mean_exposure_per_km']:.3f}",
-        delta=f"{row['mean_exposure_per_km_change']:+.3f}",
-        delta_color="inverse",
-    )
-    high = row["km_high"] + row["km_critical"]
-    high_change = row["km_high_change"] + row["km_critical_change"]
-    st.metric(
-        "Km high or critical",
-        f"{high:,.0f}",
-        delta=f"{high_change:+,.0f} km",
-        delta_color="inverse",
-    )
-    st.metric(
-        "Incidents within the buffer",
-        f"{int(row['n_incidents']):,}",
-        delta=f"{int(row['n_incidents_change']):+,}",
-        delta_color="inverse",
-    )
-    st.caption(
-        f"Length {row['length_km']:,.0f} km · rank {int(row['rank_in_group'])} in group "
-        "(1 = least exposed)"
-    )
+    with st.container(border=True):
+        st.text(str(row["label"]))
+        a, b, c = st.columns(3)
+        with a:
+            chrome.change_metric(
+                "Exposure per km",
+                f"{row['mean_exposure_per_km']:.3f}",
+                _rounded(row["mean_exposure_per_km_change"], 3),
+                change_text=f"{row['mean_exposure_per_km_change']:+.3f}",
+                description="",
+                help="Mean incident exposure per km over the whole route.",
+            )
+        high = row["km_high"] + row["km_critical"]
+        high_change = row["km_high_change"] + row["km_critical_change"]
+        with b:
+            chrome.change_metric(
+                "Km high or critical",
+                f"{high:,.0f}",
+                _rounded(high_change, 0),
+                change_text=f"{high_change:+,.0f} km",
+                description="",
+            )
+        with c:
+            chrome.change_metric(
+                "Incidents in buffer",
+                f"{int(row['n_incidents']):,}",
+                _rounded(row["n_incidents_change"], 0),
+                change_text=f"{int(row['n_incidents_change']):+,}",
+                description="",
+            )
+        st.caption(
+            f"{row['length_km']:,.0f} km · rank {int(row['rank_in_group'])} of its group "
+            "(1 = least exposed)"
+        )
 
 
-def _class_km(summary: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({"Route": summary["route_id"].astype(str)})
+def _rounded(value: float, digits: int) -> float | None:
+    # A change that rounds to 0 at the shown precision is shown as no change.
+    return None if pd.isna(value) else round(float(value), digits)
+
+
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per route: length, km in each exposure class, exposure per km, incidents.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`geo.routes.route_summary` output (``Analysis.route_summary``).
+
+    Returns
+    -------
+    DataFrame
+        Columns named for the page.
+    """
+    out = pd.DataFrame(
+        {
+            "Route": summary["label"].astype(str).to_numpy(),
+            "Length (km)": summary["length_km"].round(0).to_numpy(),
+        }
+    )
     for c in EXPOSURE_CLASSES:
-        out[c.capitalize()] = summary[f"km_{c}"].round(0).astype(int).to_numpy()
+        out[f"km {c}"] = summary[f"km_{c}"].round(0).to_numpy()
+    out["Mean exposure per km"] = summary["mean_exposure_per_km"].round(3).to_numpy()
+    out["Peak exposure per km"] = summary["max_exposure_per_km"].round(3).to_numpy()
+    out["Incidents in buffer"] = summary["n_incidents"].to_numpy()
     return out
 
 
@@ -214,7 +269,7 @@ def town_marks(profile: pd.DataFrame, *, within_km: float = 3.0, min_gap_km: flo
     return pd.DataFrame({"km": kept_km, "town": kept_town})
 
 
-def _profile_chart(profile: pd.DataFrame) -> alt.LayerChart:
+def _profile_chart(profile: pd.DataFrame, *, y_max: float) -> alt.LayerChart:
     classes = list(EXPOSURE_CLASSES)
     colors = [EXPOSURE_COLORS[c] for c in classes]
     bars = (
@@ -223,11 +278,17 @@ def _profile_chart(profile: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x=alt.X("km_from:Q", title="km from origin"),
             x2="km_to:Q",
-            y=alt.Y("exposure_per_km:Q", title="Exposure per km"),
+            y=alt.Y(
+                "exposure_per_km:Q",
+                title="Exposure per km",
+                scale=alt.Scale(domain=[0, y_max]),
+                axis=alt.Axis(format=".2f", tickCount=3),
+            ),
             color=alt.Color(
                 "exposure_class:N",
                 title="Class",
                 scale=alt.Scale(domain=classes, range=colors),
+                legend=alt.Legend(orient="top", direction="horizontal"),
             ),
             tooltip=[
                 alt.Tooltip("km_from:Q", title="km from", format=",.0f"),

@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.bundled import attribution_line
 from ui import chrome, maps
+from ui.data import BUNDLED_KEY
 
 __all__ = ["SITE_TYPE_LABELS", "view", "sites_table"]
 
@@ -63,22 +63,22 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             choices.online_basemap,
             show_generic,
         )
-        m = maps.session_map(
-            "sites",
+        m, fields = maps.cached_map(
             key,
             lambda: maps.sites_map(
                 analysis,
                 layers=choices.layers,
                 online_basemap=choices.online_basemap,
-                credit=attribution_line(),
+                credit=maps.incident_credit(analysis),
                 show_generic=show_generic,
             ),
+            private=dataset.key != BUNDLED_KEY,
         )
         props = maps.show_map(m, key="map.sites")
     with right:
         st.markdown("**Selected on the map**")
         if props:
-            st.dataframe(maps.properties_table(props), hide_index=True, width="stretch")
+            st.dataframe(maps.properties_table(props, fields), hide_index=True, width="stretch")
         else:
             st.caption("Click a site to see its counts and nearest incident here.")
 
@@ -111,7 +111,8 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Rank, name, type, operator, class, window counts, trend, nearest incident.
+        Rank among the sites listed, name, type, operator, class, window
+        counts, trend, nearest incident.
 
     Examples
     --------
@@ -126,7 +127,7 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
     chosen = chosen.sort_values("rank", kind="stable")
     out = pd.DataFrame(
         {
-            "Rank": chosen["rank"].to_numpy(),
+            "Rank": range(1, len(chosen) + 1),
             "Site": chosen["name"].astype(str).to_numpy(),
             "Type": [SITE_TYPE_LABELS.get(t, str(t)) for t in chosen["site_type"]],
             "Operator": (

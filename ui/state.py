@@ -100,7 +100,7 @@ def static_defaults(settings: Settings) -> dict[str, Any]:
         },
         "map.online_basemap": False,
         "sites.show_generic": False,
-        "export.banner": "",
+        "export.banner": "RESTRICTED",
         "export.share_safe": True,
         "export.counter": 0,
     }
