@@ -240,13 +240,14 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         If ``--from`` is after ``--to``.
     """
     from geo import bundled, readers
+    from geo.ingest import ingest_upload
 
     if args.start and args.end and args.start > args.end:
         raise ParameterError(f"--from {args.start} is after --to {args.end}; swap them or fix one.")
     if args.incidents:
         path = local_path(args.incidents)
-        raw = readers.read_file_bytes(path)
-        result = readers.read_incidents(raw, name=path.name)
+        # Parsed in geo.ingest's limited, network-less child process (SECURITY 1.4-1.6).
+        result = ingest_upload(readers.read_file_bytes(path), name=path.name)
         source = path.name
     else:
         result = readers.load_bundled_incidents()
