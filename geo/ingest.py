@@ -423,11 +423,11 @@ def _run_worker(
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the worker's process group (it runs in a session of its own) and reap it."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+    """Kill what is left of the worker's process group (a session of its own) and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        if proc.poll() is None:
             proc.kill()
     proc.wait()
 
