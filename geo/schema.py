@@ -184,6 +184,10 @@ _KEYWORD_RE = {
     for _, ws in KEYWORD_RULES
     for w in ws
 }
+_RULE_RE = {
+    target: re.compile("|".join(_KEYWORD_RE[w].pattern for w in words))
+    for target, words in KEYWORD_RULES
+}
 _REFINABLE = {"armed_attack", "violence_against_civilians", "explosive", "other"}
 
 
@@ -239,6 +243,12 @@ def categorise(
         The category of each event and the rule that gave it (``table``,
         ``keyword:<word>`` or ``default`` when the table has no entry).
 
+    Notes
+    -----
+    Each distinct (event type, sub-event type) pair is looked up once and each
+    distinct text is folded and searched once, so a 100,000-row export with
+    repeated types costs one pass over its distinct notes.
+
     Examples
     --------
     >>> categorise("acled", ["Battles"], ["Armed clash"], ["convoi de citernes attaqué"])
@@ -246,23 +256,53 @@ def categorise(
     >>> categorise("ucdp", ["3"], [""], [""])
     (['violence_against_civilians'], ['table'])
     """
+    types = ["" if t is None else str(t) for t in event_types]
+    subs = ["" if t is None else str(t) for t in sub_event_types]
+    notes = list(texts)
+    if not len(types) == len(subs) == len(notes):
+        raise ValueError("event_types, sub_event_types and texts must have the same length")
+    table: dict[tuple[str, str], str | None] = {}
+    refined: dict[tuple[str, object], tuple[str, str] | None] = {}
     cats: list[str] = []
     rules: list[str] = []
-    for et, st, text in zip(event_types, sub_event_types, texts, strict=True):
-        cat = _table_category(family, str(et), "" if st is None else str(st))
-        rule = "table"
+    for et, st, text in zip(types, subs, notes, strict=True):
+        key = (et, st)
+        if key not in table:
+            table[key] = _table_category(family, et, st)
+        cat, rule = table[key], "table"
         if cat is None:
             cat, rule = "other", "default"
         if cat in _REFINABLE:
-            folded = fold_text(f"{'' if st is None else st} {text}")
-            for target, words in KEYWORD_RULES:
-                hit = next((w for w in words if _KEYWORD_RE[w].search(folded)), None)
-                if hit is not None:
-                    cat, rule = target, f"keyword:{hit.rstrip('*')}"
-                    break
+            rkey = (st, "" if _missing(text) else str(text))
+            if rkey not in refined:
+                refined[rkey] = _keyword(_fold_ascii(f"{rkey[0]} {rkey[1]}"))
+            hit = refined[rkey]
+            if hit is not None:
+                cat, rule = hit
         cats.append(cat)
         rules.append(rule)
     return cats, rules
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _fold_ascii(text: str) -> str:
+    """Lower-case ASCII fold for keyword search (the keywords are ASCII)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _keyword(folded: str) -> tuple[str, str] | None:
+    """First keyword rule that matches folded text: (category, rule) or None."""
+    for target, words in KEYWORD_RULES:
+        m = _RULE_RE[target].search(folded)
+        if m is None:
+            continue
+        # Report the rule's first word that matches, in the table's order.
+        w = next(w for w in words if _KEYWORD_RE[w].search(folded))
+        return target, f"keyword:{w.rstrip('*')}"
+    return None
 
 
 def empty_incidents() -> gpd.GeoDataFrame:
