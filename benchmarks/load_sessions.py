@@ -284,15 +284,19 @@ def main(argv: list[str] | None = None) -> int:
         baseline = settle(pid, args.settle_s)
         print(f"server {url}  pid {pid or '?'}  warm-up errors {len(warm.errors)}")
         print(f"RSS baseline {baseline / 1024:.0f} MiB (after one warm-up session left)")
-        print("sessions  first-load p50   redraw p50   redraw p95   redraws  errors  RSS peak")
+        print(
+            "sessions  first-load p50   redraw p50   redraw p95   redraws  errors  RSS peak"
+            "  RSS after"
+        )
         failures = 0
         for n in levels:
             level = await run_level(stream, n, args.redraws, pid)
+            left = await asyncio.to_thread(settle, pid, args.settle_s / 3)
             print(
                 f"{n:8d}  {statistics.median(level.first_load_s or [float('nan')]):12.2f} s"
                 f"  {pct(level.redraw_s, 0.5):9.2f} s  {pct(level.redraw_s, 0.95):9.2f} s"
                 f"  {len(level.redraw_s):7d}  {len(level.errors):6d}"
-                f"  {level.rss_peak_kib / 1024:6.0f} MiB"
+                f"  {level.rss_peak_kib / 1024:6.0f} MiB  {left / 1024:6.0f} MiB"
             )
             for error in sorted(set(level.errors))[:5]:
                 print(f"          error: {error}")
