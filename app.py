@@ -19,39 +19,22 @@ st.set_page_config(layout="wide", page_title="Sahel Risk Map")
 state.init_once(st.session_state, state.static_defaults(DEFAULTS))
 
 # --- Sidebar: the data first, because every other control depends on it ------------
+# Every sidebar widget is drawn on every run, before any early stop: Streamlit
+# forgets the value of a keyed widget that a run skips.
 with st.sidebar:
     upload = controls.data_source_controls()
 
-if st.session_state["data.source"] == "upload":
-    if upload is None:
-        st.title("Sahel Risk Map")
-        st.info(
-            "Choose your incident file in the sidebar (ACLED or UCDP CSV as downloaded, "
-            "GeoJSON, GeoPackage or zipped shapefile). It stays in this session only. "
-            "Switch the data back to Bundled data to see the bundled incidents."
-        )
-        chrome.footer()
-        st.stop()
-    outcome = data.uploaded_dataset(upload.getvalue(), name=upload.name)
-    if outcome.dataset is None:
-        st.title("Sahel Risk Map")
-        chrome.show_user_error("Your file could not be used.", outcome.error or "")
-        chrome.footer()
-        st.stop()
-    dataset = outcome.dataset
-else:
-    dataset = data.bundled_dataset()
-
-bounds = data.data_bounds(dataset)
+dataset, problem = data.chosen_dataset(st.session_state["data.source"], upload)
+# While there is no usable file, the controls keep showing the bundled data's range.
+shown = dataset if dataset is not None else data.bundled_dataset()
+bounds = data.data_bounds(shown)
 if bounds is None:
-    st.title("Sahel Risk Map")
-    st.error("No incident in this file could be kept. The validation report says why.")
-    about.validation_report(dataset.report)
-    chrome.footer()
-    st.stop()
+    dataset, problem = None, "empty"
+    shown = data.bundled_dataset()
+    bounds = data.data_bounds(shown)
 state.sync_data_defaults(
     st.session_state,
-    dataset.key,
+    shown.key,
     state.data_defaults(
         oldest=bounds.oldest,
         newest=bounds.newest,
@@ -61,6 +44,22 @@ state.sync_data_defaults(
 )
 with st.sidebar:
     choices = controls.analysis_controls(bounds)
+
+if dataset is None:
+    st.title("Sahel Risk Map")
+    if problem == "waiting":
+        st.info(
+            "Choose your incident file in the sidebar (ACLED or UCDP CSV as downloaded, "
+            "GeoJSON, GeoPackage or zipped shapefile). It stays in this session only. "
+            "Switch the data back to Bundled data to see the bundled incidents."
+        )
+    elif problem == "empty":
+        st.error("No incident in this file could be kept. The validation report says why.")
+        about.validation_report(data.uploaded_report(upload), expanded=True)
+    else:
+        chrome.show_user_error("Your file could not be used.", problem or "")
+    chrome.footer()
+    st.stop()
 
 # --- One analysis for every view ------------------------------------------------------
 try:
@@ -80,7 +79,13 @@ if dataset.key != data.BUNDLED_KEY:
 
 # --- Views ----------------------------------------------------------------------------
 # on_change="rerun": only the open tab runs, so a filter change redraws one map.
-tabs = st.tabs(list(state.TABS), key="view.tab", on_change="rerun")
+state.restore_widget(st.session_state, "view.tab")
+tabs = st.tabs(
+    list(state.TABS),
+    key="view.tab",
+    on_change=state.remember_widget,
+    args=(st.session_state, "view.tab"),
+)
 views = (hotspots.view, routes.view, sites.view, exports.view, about.view)
 for tab, show, label in zip(tabs, views, state.TABS, strict=True):
     if tab.open is False:

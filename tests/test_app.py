@@ -176,3 +176,20 @@ T1,2025-03-01,12.64932,-8.00034,kidnapping,Bamako,![x](http://tracker.example/b.
 def test_ui_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_controls_keep_their_values_while_the_data_source_changes():
+    # Choosing "My file" stops the page until a file arrives; the sidebar must not
+    # lose the analyst's settings on the way (Streamlit forgets skipped widgets).
+    at = new_session()
+    at.slider(key="params.buffer_km").set_value(50.0).run()
+    at.selectbox(key="params.admin_level").set_value(1).run()
+    at.multiselect(key="filters.categories").set_value(["abduction", "explosive"]).run()
+    at.radio(key="data.source").set_value("upload").run()
+    at.file_uploader(key="data.upload").upload("mine.csv", BAD_ROWS_CSV, "text/csv").run()
+    assert not at.exception
+    assert at.slider(key="params.buffer_km").value == 50.0
+    assert at.selectbox(key="params.admin_level").value == 1
+    assert at.multiselect(key="filters.categories").value == ["abduction", "explosive"]
+    at.radio(key="data.source").set_value("bundled").run()
+    assert at.slider(key="params.buffer_km").value == 50.0

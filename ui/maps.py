@@ -41,6 +41,7 @@ __all__ = [
     "ASSET_BASE_URL",
     "basemap_layers",
     "cached_map",
+    "basemap_group",
     "incident_credit",
     "hotspot_map",
     "routes_map",
@@ -292,6 +293,29 @@ def incident_credit(analysis: Any) -> str:
     return "Incidents: " + ("; ".join(analysis.sources) or "none in this window")
 
 
+def basemap_group(layers: Mapping[str, bool]) -> Any:
+    """Return a fresh copy of the basemap layer for these switches (built once for all).
+
+    Parameters
+    ----------
+    layers : Mapping of str to bool
+        Layer switches (``admin`` and ``basemap`` choose the basemap's layers).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        From :func:`layers.basemap.build_basemap`; public bundled data, so one
+        build serves every session, each rerun getting its own unpickled copy.
+    """
+    return _basemap_copy(_base_keys(layers))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _basemap_copy(keys: tuple[str, ...]) -> Any:
+    base = basemap_layers()
+    return build_basemap({k: base[k] for k in base if k in keys}, name="Basemap")
+
+
 def _finish(m: Any, credit: str) -> Any:
     add_layer_control(m, collapsed=True)
     add_attribution(m, credit)
@@ -325,21 +349,13 @@ def hotspot_map(
     folium.Map
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap)
-    build_basemap(_base(layers), name="Basemap").add_to(m)
+    basemap_group(layers).add_to(m)
     if layers.get("hotspots", True):
         _hotspot_layer(analysis, method).add_to(m)
-    if layers.get("routes", True):
-        build_routes(analysis.segments, name="Corridor exposure", show=False, legend=False).add_to(
-            m
-        )
-    if layers.get("sites", True):
-        build_sites(
-            analysis.sites,
-            name="Mines, factories, plants",
-            key_sites_only=True,
-            show=False,
-            legend=False,
-        ).add_to(m)
+    if layers.get("routes", False):
+        build_routes(analysis.segments, name="Corridor exposure").add_to(m)
+    if layers.get("sites", False):
+        build_sites(analysis.sites, name="Mines, factories, plants", key_sites_only=True).add_to(m)
     if layers.get("incidents", True):
         _incidents_layer(analysis, show=True).add_to(m)
     return _finish(m, credit)
@@ -396,7 +412,7 @@ def routes_map(
         asset_base_url=ASSET_BASE_URL,
         online_basemap=online_basemap,
     )
-    build_basemap(_base(layers), name="Basemap").add_to(m)
+    basemap_group(layers).add_to(m)
     p = analysis.params
     build_routes(
         analysis.segments,
@@ -438,7 +454,7 @@ def sites_map(
     folium.Map
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap)
-    build_basemap(_base(layers), name="Basemap").add_to(m)
+    basemap_group(layers).add_to(m)
     build_sites(
         analysis.sites,
         name="Site exposure",
@@ -469,7 +485,7 @@ def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
         A self-contained HTML page (no online basemap, no outside request).
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True)
-    build_basemap(_base({}), name="Basemap").add_to(m)
+    basemap_group({}).add_to(m)
     _hotspot_layer(analysis, method).add_to(m)
     build_routes(analysis.segments, name="Corridor exposure", show=True).add_to(m)
     build_sites(

@@ -21,11 +21,14 @@ __all__ = [
     "ADMIN_LEVELS",
     "GISTAR_UNITS",
     "LAYERS",
+    "LAYERS_ON",
     "TABS",
     "static_defaults",
     "data_defaults",
     "init_once",
     "sync_data_defaults",
+    "remember_widget",
+    "restore_widget",
 ]
 
 #: Hotspot methods offered on the Hotspots tab: state value -> label.
@@ -50,11 +53,13 @@ GISTAR_UNITS: Mapping[str, str] = {"hex": "H3 hexagons", "admin": "Admin units"}
 LAYERS: Mapping[str, str] = {
     "hotspots": "Hotspot layer",
     "incidents": "Incidents",
-    "routes": "Corridors",
-    "sites": "Sites",
+    "routes": "Corridor exposure on the Hotspots map",
+    "sites": "Key sites on the Hotspots map",
     "admin": "Admin boundaries",
     "basemap": "Roads, rivers and towns",
 }
+#: Layers drawn when the page opens (the Routes and Sites tabs always draw theirs).
+LAYERS_ON: frozenset[str] = frozenset({"hotspots", "incidents", "admin", "basemap"})
 
 #: Tab labels, in page order.
 TABS: tuple[str, ...] = ("Hotspots", "Routes", "Sites", "Export", "About / Data")
@@ -105,7 +110,7 @@ def static_defaults(settings: Settings) -> dict[str, Any]:
         "export.counter": 0,
     }
     for layer in LAYERS:
-        defaults[f"map.layer.{layer}"] = True
+        defaults[f"map.layer.{layer}"] = layer in LAYERS_ON
     return defaults
 
 
@@ -208,3 +213,42 @@ def sync_data_defaults(
         state[key] = value
     state["data.key"] = data_key
     return True
+
+
+def remember_widget(state: MutableMapping[str, Any], key: str) -> None:
+    """Keep a copy of a widget's value under ``saved.<key>`` (use as its ``on_change``).
+
+    Parameters
+    ----------
+    state : MutableMapping
+        ``st.session_state``.
+    key : str
+        The widget's key.
+    """
+    if key in state:
+        state[f"saved.{key}"] = state[key]
+
+
+def restore_widget(state: MutableMapping[str, Any], key: str) -> None:
+    """Give a widget back its remembered value if Streamlit forgot it.
+
+    Streamlit drops a keyed widget's value when a run stops before drawing it
+    (an error message and ``st.stop()``); call this before drawing the widget.
+
+    Parameters
+    ----------
+    state : MutableMapping
+        ``st.session_state``.
+    key : str
+        The widget's key.
+
+    Examples
+    --------
+    >>> s = {"view.tab": "Routes"}
+    >>> remember_widget(s, "view.tab"); del s["view.tab"]
+    >>> restore_widget(s, "view.tab"); s["view.tab"]
+    'Routes'
+    """
+    saved = state.get(f"saved.{key}")
+    if key not in state and saved is not None:
+        state[key] = saved
