@@ -13,9 +13,10 @@ import streamlit as st
 
 from geo.errors import RiskMapError
 from geo.settings import DEFAULTS
-from ui import about, chrome, controls, data, exports, hotspots, routes, sites, state
+from ui import about, access, chrome, controls, data, exports, hotspots, routes, sites, state
 
 st.set_page_config(layout="wide", page_title="Sahel Risk Map")
+access.require_access()  # before any state or data: a denied visitor stops here
 state.init_once(st.session_state, state.static_defaults(DEFAULTS))
 
 # --- Sidebar: the data first, because every other control depends on it ------------

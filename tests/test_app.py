@@ -193,3 +193,17 @@ def test_controls_keep_their_values_while_the_data_source_changes():
     assert at.multiselect(key="filters.categories").value == ["abduction", "explosive"]
     at.radio(key="data.source").set_value("bundled").run()
     assert at.slider(key="params.buffer_km").value == 50.0
+
+
+@pytest.mark.parametrize("label", TABS)
+def test_a_window_with_no_incident_renders_every_tab(label):
+    # Nothing for 2021-2023 is bundled (DESIGN.md): a real gap a user will hit.
+    at = new_session()
+    at.date_input(key="filters.date_range").set_value((date(2022, 1, 1), date(2022, 6, 30))).run()
+    open_tab(at, label)
+    assert not at.exception, [e.value for e in at.exception]
+    if label == "Hotspots":
+        assert figures(at)["Incidents"] == "0"
+        for method in ("kde", "hex", "gistar"):
+            at.selectbox(key="hotspots.method").set_value(method).run()
+            assert not at.exception, (method, [e.value for e in at.exception])

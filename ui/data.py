@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import RiskMapError
+from geo.ingest import ingest_upload
 from geo.pipeline import (
     Analysis,
     Context,
@@ -34,7 +35,7 @@ from geo.pipeline import (
     prepare_incidents,
     run_analysis,
 )
-from geo.readers import load_bundled_incidents, read_incidents
+from geo.readers import load_bundled_incidents
 from ui.controls import DataBounds
 
 __all__ = [
@@ -146,7 +147,10 @@ def uploaded_dataset(data: bytes, *, name: str) -> UploadOutcome:
 
     Notes
     -----
-    Any other exception is a bug: it is logged with its traceback for the
+    The bytes are parsed by :func:`geo.ingest.ingest_upload`: size and archive
+    limits first, then GDAL in a child process with memory, CPU and time
+    limits and no network, so a hostile file cannot take the app down. Any
+    other exception is a bug: it is logged with its traceback for the
     operator and the user gets a generic message.
     """
     digest = hashlib.sha256(data).hexdigest()
@@ -157,7 +161,7 @@ def uploaded_dataset(data: bytes, *, name: str) -> UploadOutcome:
 def _read_upload(digest: str, _data: bytes, name: str) -> UploadOutcome:
     # Keyed on the digest: hashing the bytes again would cost as much as the digest.
     try:
-        result = read_incidents(_data, name=name)
+        result = ingest_upload(_data, name=name)
         incidents = prepare_incidents(result.incidents, _context_copy())
     except RiskMapError as exc:
         return UploadOutcome(None, str(exc))

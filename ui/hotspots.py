@@ -278,7 +278,19 @@ def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per flagged unit (empty when none).
+        One row per flagged unit (empty when none): ``Surge`` is ``week`` (its
+        latest week against the average week of the past month) or ``month``
+        (latest month against the average month of the past year).
+
+    Examples
+    --------
+    >>> surge = pd.DataFrame({"latest_week": [4, 0], "avg_week_prev_4": [1.0, 0.0],
+    ...     "latest_month": [5, 0], "avg_month_prev_12": [3.0, 0.0],
+    ...     "week_flag": [True, False], "month_flag": [False, False],
+    ...     "ignored": [False, True]}, index=["U1", "U2"])
+    >>> units = pd.DataFrame({"unit_id": ["U1", "U2"], "name": ["Kayes", "Kita"]})
+    >>> surge_table(surge, units).to_dict("list")
+    {'Unit': ['Kayes'], 'Surge': ['week'], 'Latest': [4], 'Average before': [1.0]}
     """
     if surge is None or surge.empty:
         return pd.DataFrame()
@@ -286,17 +298,23 @@ def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     if flagged.empty:
         return pd.DataFrame()
     names = units.set_index("unit_id")["name"] if "unit_id" in units else pd.Series(dtype=str)
+    week = flagged["week_flag"].to_numpy()
     return pd.DataFrame(
         {
             "Unit": [str(names.get(i, i)) for i in flagged.index],
-            "Flag": [
-                " + ".join(t for t, on in (("week", w), ("month", m)) if on)
-                for w, m in zip(flagged["week_flag"], flagged["month_flag"], strict=True)
+            "Surge": ["week" if w else "month" for w in week],
+            "Latest": [
+                int(lw) if w else int(lm)
+                for w, lw, lm in zip(
+                    week, flagged["latest_week"], flagged["latest_month"], strict=True
+                )
             ],
-            "Latest week": flagged["latest_week"].to_numpy(),
-            "Avg week, past month": flagged["avg_week_prev_4"].round(1).to_numpy(),
-            "Latest month": flagged["latest_month"].to_numpy(),
-            "Avg month, past year": flagged["avg_month_prev_12"].round(1).to_numpy(),
+            "Average before": [
+                round(float(aw if w else am), 1)
+                for w, aw, am in zip(
+                    week, flagged["avg_week_prev_4"], flagged["avg_month_prev_12"], strict=True
+                )
+            ],
         }
     )
 
