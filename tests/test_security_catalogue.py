@@ -1834,15 +1834,7 @@ def test_k10_secrets_not_in_git_not_served_not_logged():
 @pytest.mark.parametrize(
     "path",
     [
-        pytest.param(
-            "ui/data.py",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="ingest: ui/data.py _read_upload calls geo.readers.read_incidents in the "
-                "app process; it must call geo.ingest.ingest_upload (size/zip checks, sandboxed "
-                "worker) so that a crashing or hostile file cannot take the app down.",
-            ),
-        ),
+        "ui/data.py",
         *(
             pytest.param(
                 f"geo/commands/{name}.py",
@@ -1864,11 +1856,6 @@ def test_user_incident_files_are_read_through_ingest(path):
     assert "read_incidents(" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="K06: app.py does not call ui.access.require_access(); add it right after "
-    "st.set_page_config, before state or data are touched.",
-)
 def test_k06_app_calls_the_access_gate_before_any_data():
     import ast
 
