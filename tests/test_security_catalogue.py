@@ -1435,6 +1435,7 @@ _REVIEWED_MARKDOWN_ARGS = {
     "prev[1]": "a date",
     "before if before is not None else 'unknown'": "a count",
     "help": "ui/chrome.py change_metric(): its callers' help text, checked at their call",
+    "gistar_summary(analysis.gistar, analysis.params)": "ui/hotspots.py: Gi* counts, parameters",
     "provenance_text(start=f.start, end=f.end, sources=list(analysis.sources), n_events=int("
     "analysis.key_figures.get('incidents', len(analysis.incidents))), left_out=analysis."
     "left_out, as_of=analysis.params.as_of)": "ui/chrome.py: source labels, dates and counts",
@@ -1495,6 +1496,12 @@ def test_r10_markdown_calls_interpolate_only_reviewed_expressions():
                     else [arg]
                 )
                 for part in parts:
+                    while (  # markdown_escape formats our own wording; review what it wraps
+                        isinstance(part, ast.Call)
+                        and ast.unparse(part.func).split(".")[-1] == "markdown_escape"
+                        and part.args
+                    ):
+                        part = part.args[0]
                     expr = ast.unparse(part)
                     if expr not in _REVIEWED_MARKDOWN_ARGS:
                         unreviewed.append(f"{path.name}:{node.lineno} st.{node.func.attr}: {expr}")
