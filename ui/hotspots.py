@@ -27,6 +27,7 @@ __all__ = [
     "FIGURE_CATEGORIES",
     "view",
     "weekly_series",
+    "gistar_summary",
     "weekly_counts",
     "surge_table",
     "units_table",
@@ -74,6 +75,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             "Gi* was not computed, so the map shows incidents per admin unit instead.",
             analysis.gistar_message or "",
         )
+    if method == "gistar" and analysis.gistar is not None:
+        st.caption(gistar_summary(analysis.gistar, analysis.params))
     if method == "kde" and analysis.kde is None:
         st.info("No incident in this window: the map shows admin units instead of a KDE.")
 
@@ -198,6 +201,42 @@ def weekly_series(incidents: pd.DataFrame) -> dict[str, list[float]]:
             counts = week[chosen.index].value_counts()
         out[name] = [float(v) for v in counts.reindex(weeks, fill_value=0)]
     return out
+
+
+def gistar_summary(result: pd.DataFrame, params: Any) -> str:
+    """Say in one sentence how many units Gi* found hot or cold, and on what test.
+
+    Parameters
+    ----------
+    result : DataFrame
+        :func:`geo.hotspots.gistar` output with ``gistar_class``.
+    params : geo.pipeline.Params
+        For the units, significance level and correction.
+
+    Returns
+    -------
+    str
+        E.g. ``"Gi* on 50 admin units at α = 0.05 with the false-discovery-rate
+        correction: 2 hot spots, 0 cold spots, 48 not significant."``
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> r = pd.DataFrame({"gistar_class": ["hot_95", "not_significant", "cold"]})
+    >>> p = SimpleNamespace(gistar_on="hex", gistar_alpha=0.05, gistar_fdr=False)
+    >>> gistar_summary(r, p)  # doctest: +NORMALIZE_WHITESPACE
+    'Gi* on 3 H3 hexagons at α = 0.05 without correction: 1 hot spots, 1 cold spots,
+    1 not significant.'
+    """
+    classes = result["gistar_class"].astype(str)
+    hot = int(classes.str.startswith("hot").sum())
+    cold = int(classes.str.startswith("cold").sum())
+    units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
+    test = "with the false-discovery-rate correction" if params.gistar_fdr else "without correction"
+    return (
+        f"Gi* on {len(classes):,} {units} at α = {params.gistar_alpha:g} {test}: "
+        f"{hot:,} hot spots, {cold:,} cold spots, {len(classes) - hot - cold:,} not significant."
+    )
 
 
 def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:

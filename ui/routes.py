@@ -108,7 +108,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         top = max(float(profile["exposure_per_km"].max()), 0.1) * 1.05
         st.caption(
             "Same vertical scale on every route. Dotted lines: towns within 3 km of the "
-            "road. Colours: exposure classes, as on the map."
+            "road. Bar colours: exposure classes as on the map (blue low, yellow medium, "
+            "orange high, dark red critical)."
         )
         for route_id, label in labels.items():
             one = profile[profile["route_id"] == route_id]
@@ -288,7 +289,7 @@ def _profile_chart(profile: pd.DataFrame, *, y_max: float) -> alt.LayerChart:
                 "exposure_class:N",
                 title="Class",
                 scale=alt.Scale(domain=classes, range=colors),
-                legend=alt.Legend(orient="top", direction="horizontal"),
+                legend=None,
             ),
             tooltip=[
                 alt.Tooltip("km_from:Q", title="km from", format=",.0f"),
@@ -306,7 +307,7 @@ def _profile_chart(profile: pd.DataFrame, *, y_max: float) -> alt.LayerChart:
         .mark_text(angle=270, align="left", baseline="middle", dx=4, fontSize=10, color="#444444")
         .encode(x="km:Q", y=alt.value(0), text="town:N")
     )
-    return alt.layer(rules, bars, names).properties(height=200)
+    return alt.layer(rules, bars, names).properties(height=230)
 
 
 def stretches_table(stretches: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

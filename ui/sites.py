@@ -88,6 +88,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         table,
         hide_index=True,
         width="stretch",
+        height=min(36 * (len(table) + 1) + 2, 600),
         column_config={
             "Nearest incident (km)": st.column_config.NumberColumn(format="%.1f"),
             "Exposure score": st.column_config.NumberColumn(format="%.2f"),
@@ -111,8 +112,8 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Rank among the sites listed, name, type, operator, class, window
-        counts, trend, nearest incident.
+        Rank among the sites listed, name, type, class, window counts,
+        nearest incident, trend, score and operator.
 
     Examples
     --------
@@ -130,17 +131,17 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
             "Rank": range(1, len(chosen) + 1),
             "Site": chosen["name"].astype(str).to_numpy(),
             "Type": [SITE_TYPE_LABELS.get(t, str(t)) for t in chosen["site_type"]],
-            "Operator": (
-                chosen["operator"].fillna("").astype(str).to_numpy() if "operator" in chosen else ""
-            ),
             "Class": chosen["exposure_class"].astype(str).to_numpy(),
-            "Exposure score": chosen["exposure"].to_numpy(),
             "30 days": chosen["n_30d"].to_numpy(),
             "90 days": chosen["n_90d"].to_numpy(),
             "365 days": chosen["n_365d"].to_numpy(),
-            "Trend": chosen["trend_text"].astype(str).to_numpy(),
             "Nearest incident (km)": chosen["nearest_km"].to_numpy(),
             "Nearest incident date": pd.to_datetime(chosen["nearest_date"]).dt.date.to_numpy(),
+            "Trend": chosen["trend_text"].astype(str).to_numpy(),
+            "Exposure score": chosen["exposure"].to_numpy(),
+            "Operator": (
+                chosen["operator"].fillna("").astype(str).to_numpy() if "operator" in chosen else ""
+            ),
         }
     )
     return out
