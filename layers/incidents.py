@@ -190,7 +190,7 @@ def _date_text(gdf: gpd.GeoDataFrame) -> pd.Series:
     out = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "")
     if "date_precision" in gdf.columns:
         prec = gdf["date_precision"].astype("object")
-        coarse = prec.isin(["week", "month"])
+        coarse = prec.isin(["week", "month", "year"])
         out = out.where(~coarse, out + " (" + prec.astype(str) + " precision)")
     return out
 

@@ -259,11 +259,6 @@ def test_k04_websocket_from_a_foreign_origin_refused(app_url):
     assert _ws_handshake(port, origin="http://evil.example", host=f"127.0.0.1:{port}") == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="K05: with no server.allowedHosts in .streamlit/config.toml the server accepts a "
-    "WebSocket whose Host is any name (DNS rebinding); set allowedHosts.",
-)
 def test_k05_websocket_with_an_unknown_host_refused(app_url):
     port = int(app_url.rsplit(":", 1)[1])
     origin = f"http://rebind.example:{port}"

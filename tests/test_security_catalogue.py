@@ -1289,17 +1289,7 @@ def test_t04_unix_timestamps_rejected_per_row():
     [
         pytest.param("week", "(week precision)", id="week"),
         pytest.param("month", "(month precision)", id="month"),
-        pytest.param(
-            "year",
-            "(year precision)",
-            id="year",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="T05: UCDP date_prec 4-5 gives date_precision 'year', which the popup "
-                "shows as an exact day; layers/incidents.py _date_text must treat 'year' as "
-                "approximate like 'week' and 'month'.",
-            ),
-        ),
+        pytest.param("year", "(year precision)", id="year"),
     ],
 )
 def test_t05_coarse_dates_shown_as_approximate(precision, expected):
@@ -1765,12 +1755,6 @@ def test_k04_k08_browser_facing_settings():
     assert not any(p.suffix in (".toml", ".csv", ".gpkg", ".geojson") for p in static.rglob("*"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="K05: .streamlit/config.toml sets no server.allowedHosts, so any Host header is "
-    'accepted (DNS rebinding onto 127.0.0.1); add allowedHosts = ["localhost", '
-    '"127.0.0.1"] and document adding the public name when deploying.',
-)
 def test_k05_allowed_hosts_set():
     assert _config()["server"].get("allowedHosts")
 
@@ -1842,18 +1826,7 @@ def test_k10_secrets_not_in_git_not_served_not_logged():
     "path",
     [
         "ui/data.py",
-        *(
-            pytest.param(
-                f"geo/commands/{name}.py",
-                marks=pytest.mark.xfail(
-                    strict=True,
-                    reason=f"ingest: geo/commands/{name}.py reads the user's incident file with "
-                    "read_incidents in-process; use geo.ingest.ingest_upload("
-                    "readers.read_file_bytes(path), name=path.name, ...).",
-                ),
-            )
-            for name in ("brief",)
-        ),
+        "geo/commands/brief.py",
         *(f"geo/commands/{name}.py" for name in ("validate", "exposure", "join")),
     ],
 )

@@ -124,13 +124,14 @@ def _output(text: str) -> Path:
 
 
 def _read(args: argparse.Namespace) -> Any:
-    from geo.readers import load_bundled_incidents, read_incidents
+    from geo.ingest import ingest_upload
+    from geo.readers import load_bundled_incidents, read_file_bytes
 
     if args.incidents:
         path = local_path(args.incidents)
         if not path.is_file():
             raise InputFileError(f"--incidents {args.incidents!r}: no such file.")
-        result = read_incidents(path, name=path.name)
+        result = ingest_upload(read_file_bytes(path), name=path.name)
     else:
         result = load_bundled_incidents()
     if not result.report.usable:
