@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from urllib.parse import urlsplit
 
 import pytest
 from browser_util import (
@@ -19,6 +20,7 @@ from browser_util import (
     map_frame,
     offline_browser,
     open_tab,
+    rerun_and_wait,
     running_app,
     wait_for_app,
     wait_for_map,
@@ -117,3 +119,18 @@ def test_exports_download_with_generated_names_and_the_html_map_works_offline(br
 
 def test_artifacts_are_gitignored():
     assert "test-artifacts/" in (REPO / ".gitignore").read_text().splitlines()
+
+
+def test_online_basemap_is_the_only_way_out_and_is_off_by_default(browser):
+    # Last in the module: it turns the tile layer on. Requests are still aborted.
+    page, blocked = browser
+    open_tab(page, "Hotspots")
+    wait_for_map(page)
+    assert blocked.urls == [], "a request left the machine with the online basemap off"
+    toggle = page.get_by_text("Online basemap (sends requests to tile servers)")
+    rerun_and_wait(page, toggle.click)
+    wait_for_map(page)
+    page.wait_for_timeout(2_000)
+    assert blocked.urls, "the online basemap toggle did not request any tile"
+    hosts = {urlsplit(u).hostname for u in blocked.urls}
+    assert all(h and "tile" in h for h in hosts), hosts
