@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         "--tab-height", type=int, default=1000, help="viewport height for --all shots (px)"
     )
     args = parser.parse_args(argv)
-    with running_app() as url, offline_browser(viewport=(1500, 1000)) as (context, blocked):
+    # 1500 x 1250: the key figures and the whole Hotspots map in one picture.
+    with running_app() as url, offline_browser(viewport=(1500, 1250)) as (context, blocked):
         page = context.new_page()
         page.goto(url, wait_until="domcontentloaded")
         wait_for_app(page)
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 path = args.all / f"{i + 1}-{name}.png"
                 page.set_viewport_size({"width": 1500, "height": args.tab_height})
                 page.screenshot(path=str(path))
-                page.set_viewport_size({"width": 1500, "height": 1000})
+                page.set_viewport_size({"width": 1500, "height": 1250})
                 print(f"wrote {path}")
         if blocked.urls:
             print(f"blocked {len(blocked.urls)} outside requests, e.g. {blocked.urls[:3]}")
