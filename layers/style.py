@@ -206,6 +206,9 @@ def class_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 5) ->
     if arr.size == 0:
         return []
     qs = np.quantile(arr, np.linspace(0, 1, n_classes + 1)[1:])
+    if np.all(arr == np.round(arr)):
+        # Counts: whole-number bounds, so no two classes get the same label.
+        qs = np.floor(qs)
     return sorted({float(q) for q in qs})
 
 

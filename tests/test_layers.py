@@ -587,3 +587,12 @@ def test_payloads_inert_in_chromium_offline():
     assert n_paths >= 5
     # Tooltips, popups, legends, layer names and attribution show the text verbatim.
     assert shown.count(expected_display(value)) >= 10
+
+
+def test_count_classes_never_repeat_a_label():
+    from layers.style import class_breaks, range_labels
+
+    breaks = class_breaks([1, 1, 1, 2, 2, 3, 3, 3], n_classes=5)
+    labels = range_labels(breaks, integer=True)
+    assert labels == ["1", "2", "3"]
+    assert len(set(labels)) == len(labels)
