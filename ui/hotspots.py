@@ -82,31 +82,21 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
 
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        key = (
-            "hotspots",
-            dataset.key,
-            f,
-            analysis.params,
-            method,
-            choices.layers,
-            choices.online_basemap,
-        )
-        m, fields = maps.cached_map(
-            key,
-            lambda: maps.hotspot_map(
-                analysis,
-                method=method,
-                layers=choices.layers,
-                online_basemap=choices.online_basemap,
-                credit=maps.incident_credit(analysis),
-            ),
+        view = maps.view_map(
+            ("hotspots", dataset.key, f, analysis.params, method, choices.layers),
+            lambda: maps.hotspot_layers(analysis, method=method, layers=choices.layers),
             private=dataset.key != BUNDLED_KEY,
+            layers=choices.layers,
+            online_basemap=choices.online_basemap,
+            credit=maps.incident_credit(analysis),
         )
-        props = maps.show_map(m, key="map.hotspots")
+        props = maps.show_map(view, key="map.hotspots")
     with right:
         st.markdown("**Selected on the map**")
         if props:
-            st.dataframe(maps.properties_table(props, fields), hide_index=True, width="stretch")
+            st.dataframe(
+                maps.properties_table(props, view.fields), hide_index=True, width="stretch"
+            )
         else:
             st.caption("Click a unit, hexagon or incident to see its figures here.")
         st.markdown("**Surge flags**")

@@ -1,10 +1,17 @@
 """Assemble each view's map from :mod:`layers` builders, show it, and read back what was clicked.
 
-The map of a view is the bundled vector basemap plus that view's analysis
-layers, each made by its ``layers.build_<layer>`` function (which neutralises
-every string); this module only chooses which layers a view shows, in which
-order, and caches each built map (a fresh copy per rerun, see :func:`cached_map`)
-so that a rerun that changed nothing for the map does not rebuild it.
+A view's map is two parts, both made by :mod:`layers` (which neutralises every
+string); this module only chooses which layers a view shows and in which order:
+
+- the *base map* (``layers.map.new_map``, the bundled vector basemap, the
+  credit line), identical from one filter change to the next, so
+  streamlit-folium keeps the Leaflet map in place (and the user's zoom) instead
+  of rebuilding it and re-reading the whole basemap in the browser;
+- the *analysis layers* (hotspots, incidents, corridors, sites), handed to
+  ``st_folium(feature_group_to_add=...)``, which swaps them on the live map.
+
+Both are cached (:func:`cached_layers`): a rerun gets a fresh, unpickled copy,
+because ``st_folium`` renames the elements of whatever it draws.
 
 ``st_folium`` returns only the two objects the page reads, so panning and
 zooming never rerun the script. The clicked feature's properties were written
@@ -16,8 +23,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -26,7 +35,7 @@ from streamlit_folium import st_folium
 from geo import bundled
 from geo.hotspots import kde_overlay
 from layers.admin import build_admin
-from layers.assets import inline_assets
+from layers.assets import inline_assets, use_local_assets
 from layers.basemap import build_basemap
 from layers.gistar import build_gistar
 from layers.hexes import build_hexes
@@ -39,13 +48,17 @@ from layers.sites import build_sites
 __all__ = [
     "RETURNED_OBJECTS",
     "ASSET_BASE_URL",
+    "ViewMap",
+    "view_map",
     "basemap_layers",
-    "cached_map",
     "basemap_group",
+    "base_map",
+    "cached_layers",
+    "field_labels",
     "incident_credit",
-    "hotspot_map",
-    "routes_map",
-    "sites_map",
+    "hotspot_layers",
+    "routes_layers",
+    "sites_layers",
     "standalone_html",
     "show_map",
     "clicked_properties",
@@ -60,13 +73,54 @@ ASSET_BASE_URL = "/app/static"
 RETURNED_OBJECTS: list[str] = ["last_object_clicked", "last_active_drawing"]
 
 
-def show_map(m: Any, *, key: str, height: int = 600) -> dict[str, Any] | None:
-    """Draw ``m`` with streamlit-folium; return the properties of the clicked feature.
+@dataclass
+class ViewMap:
+    """What one view puts on its map: a base map and the analysis layers over it."""
+
+    base: Any
+    groups: list[Any]
+    fields: list[list[tuple[str, str]]]
+
+
+def view_map(
+    key: Hashable,
+    build_layers: Callable[[], list[Any]],
+    *,
+    private: bool,
+    layers: Mapping[str, bool],
+    online_basemap: bool,
+    credit: str,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> ViewMap:
+    """Put together a view's map from the cached base map and cached analysis layers.
 
     Parameters
     ----------
-    m : folium.Map
-        A map made by ``layers.map.new_map`` and the ``layers`` builders.
+    key : hashable
+        Everything the analysis layers depend on.
+    build_layers : callable
+        Makes the analysis layers (``hotspot_layers``, ``routes_layers``, ...).
+    private : bool
+        The layers show an upload: cache them for this session only.
+    layers, online_basemap, credit, bounds
+        As for :func:`base_map`.
+
+    Returns
+    -------
+    ViewMap
+    """
+    groups, fields = cached_layers(key, build_layers, private=private)
+    base = base_map(layers=layers, online_basemap=online_basemap, credit=credit, bounds=bounds)
+    return ViewMap(base=base, groups=groups, fields=fields)
+
+
+def show_map(view: ViewMap, *, key: str, height: int = 600) -> dict[str, Any] | None:
+    """Draw a view's map with streamlit-folium; return the properties of the clicked feature.
+
+    Parameters
+    ----------
+    view : ViewMap
+        Base map and analysis layers (fresh copies: ``st_folium`` renames them).
     key : str
         Widget key (one per view, so each view keeps its own map state).
     height : int
@@ -80,11 +134,13 @@ def show_map(m: Any, *, key: str, height: int = 600) -> dict[str, Any] | None:
     # render=False: st_folium renders the map itself once more right after; the
     # extra whole-page render it would do first costs about 0.3 s with the basemap.
     state = st_folium(
-        m,
+        view.base,
         key=key,
         height=height,
         use_container_width=True,
         returned_objects=RETURNED_OBJECTS,
+        feature_group_to_add=view.groups or None,
+        layer_control=folium.LayerControl(collapsed=True),
         render=False,
     )
     return clicked_properties(state)
@@ -203,51 +259,56 @@ def _base(layers: Mapping[str, bool]) -> dict[str, gpd.GeoDataFrame]:
     return {k: base[k] for k in base if k in keys}
 
 
-def cached_map(
-    key: Hashable, build: Callable[[], Any], *, private: bool
-) -> tuple[Any, list[list[tuple[str, str]]]]:
-    """Return a fresh copy of the map for ``key`` and its field labels, building it once per key.
+def cached_layers(
+    key: Hashable, build: Callable[[], list[Any]], *, private: bool
+) -> tuple[list[Any], list[list[tuple[str, str]]]]:
+    """Return fresh copies of a view's analysis layers and their field labels, built once per key.
 
-    ``st_folium`` mutates the map it draws (it renames every element), and a map
-    drawn twice gains stale JavaScript and a new component key, so the widget
-    would be rebuilt and lose the user's zoom on every rerun. ``st.cache_data``
-    stores the built map pickled and returns a new, untouched copy on each call
-    (about 15-80 ms against 0.4 s and more to build it): the page is identical
-    from one rerun to the next, and streamlit-folium keeps the map in place.
+    ``st_folium`` renames the elements it draws, and a layer drawn twice gains
+    stale JavaScript, so each rerun needs objects nobody drew before.
+    ``st.cache_data`` stores the built layers pickled and returns a new copy on
+    each call (tens of ms against 0.1-0.5 s to build them).
 
     Parameters
     ----------
     key : hashable
-        Everything the map depends on (view, data set, filters, parameters,
+        Everything the layers depend on (view, data set, filters, parameters,
         layer switches).
     build : callable
-        Makes the map.
+        Makes the list of ``folium.FeatureGroup`` layers.
     private : bool
-        The map shows an upload: cache it for this session only.
+        The layers show an upload: cache them for this session only.
 
     Returns
     -------
-    folium.Map
-        A copy nobody else holds.
+    list of folium.FeatureGroup
+        Copies nobody else holds, their asset links pointed at ``static/``.
     list of list of (str, str)
         For each clickable layer, its ``(property key, label)`` pairs as its
         tooltip shows them (see :func:`properties_table`).
     """
     if private:
-        return _map_private(key, build)
-    return _map_public(key, build)
+        return _layers_private(key, build)
+    return _layers_public(key, build)
+
+
+def _localised(build: Callable[[], list[Any]]) -> tuple[list[Any], list]:
+    groups = build()
+    # st_folium collects these layers' script links itself, after the base map's own
+    # links were localised: point plugin links (markercluster) at static/ here.
+    for group in groups:
+        use_local_assets(group, base_url=ASSET_BASE_URL)
+    return groups, [pairs for g in groups for pairs in field_labels(g)]
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def _map_public(key: Hashable, _build: Callable[[], Any]) -> tuple[Any, list]:
-    m = _build()
-    return m, field_labels(m)
+def _layers_public(key: Hashable, _build: Callable[[], list[Any]]) -> tuple[list[Any], list]:
+    return _localised(_build)
 
 
 @st.cache_data(show_spinner=False, scope="session", max_entries=6)
-def _map_private(key: Hashable, _build: Callable[[], Any]) -> tuple[Any, list]:
-    m = _build()
-    return m, field_labels(m)
+def _layers_private(key: Hashable, _build: Callable[[], list[Any]]) -> tuple[list[Any], list]:
+    return _localised(_build)
 
 
 def field_labels(element: Any) -> list[list[tuple[str, str]]]:
@@ -316,20 +377,56 @@ def _basemap_copy(keys: tuple[str, ...]) -> Any:
     return build_basemap({k: base[k] for k in base if k in keys}, name="Basemap")
 
 
-def _finish(m: Any, credit: str) -> Any:
-    add_layer_control(m, collapsed=True)
+def base_map(
+    *,
+    layers: Mapping[str, bool],
+    online_basemap: bool,
+    credit: str,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> Any:
+    """Return a fresh copy of a base map: the vector basemap and the credit line.
+
+    Parameters
+    ----------
+    layers : Mapping of str to bool
+        Layer switches (``admin`` and ``basemap`` choose the basemap's layers).
+    online_basemap : bool
+        Add the OpenStreetMap tile layer (requests leave the machine).
+    credit : str
+        Credit of the incidents drawn (the basemap credits itself).
+    bounds : tuple of 4 float, optional
+        Initial view (min lon, min lat, max lon, max lat); western Mali by default.
+
+    Returns
+    -------
+    folium.Map
+        Built once per argument set for all sessions (public data only) and
+        identical across filter changes, so the live map stays in place.
+    """
+    return _base_copy(_base_keys(layers), online_basemap, credit, bounds)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _base_copy(
+    keys: tuple[str, ...],
+    online_basemap: bool,
+    credit: str,
+    bounds: tuple[float, float, float, float] | None,
+) -> Any:
+    m = new_map(bounds=bounds, asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap)
+    _basemap_copy(keys).add_to(m)
     add_attribution(m, credit)
     return m
 
 
-def _incidents_layer(analysis: Any, *, show: bool) -> Any:
-    return build_incidents(analysis.incidents, name="Incidents in the window", show=show)
+def _incidents_layer(analysis: Any, *, show: bool, legend: bool = True) -> Any:
+    return build_incidents(
+        analysis.incidents, name="Incidents in the window", show=show, legend=legend
+    )
 
 
-def hotspot_map(
-    analysis: Any, *, method: str, layers: Mapping[str, bool], online_basemap: bool, credit: str
-) -> Any:
-    """Basemap, the chosen hotspot layer, incidents, corridors and sites.
+def hotspot_layers(analysis: Any, *, method: str, layers: Mapping[str, bool]) -> list[Any]:
+    """Build the Hotspots view's layers: the chosen hotspot layer, overlays, incidents.
 
     Parameters
     ----------
@@ -339,26 +436,25 @@ def hotspot_map(
         ``admin``, ``kde``, ``hex`` or ``gistar`` (see ``ui.state.HOTSPOT_METHODS``).
     layers : Mapping of str to bool
         Layer switches from the sidebar (``ui.state.LAYERS``).
-    online_basemap : bool
-        Add the OpenStreetMap tile layer (requests leave the machine).
-    credit : str
-        Attribution line for the map.
 
     Returns
     -------
-    folium.Map
+    list of folium.FeatureGroup
+        Bottom to top.
     """
-    m = new_map(asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap)
-    basemap_group(layers).add_to(m)
+    groups = []
     if layers.get("hotspots", True):
-        _hotspot_layer(analysis, method).add_to(m)
+        groups.append(_hotspot_layer(analysis, method))
     if layers.get("routes", False):
-        build_routes(analysis.segments, name="Corridor exposure").add_to(m)
+        groups.append(build_routes(analysis.segments, name="Corridor exposure"))
     if layers.get("sites", False):
-        build_sites(analysis.sites, name="Mines, factories, plants", key_sites_only=True).add_to(m)
-    if layers.get("incidents", True):
-        _incidents_layer(analysis, show=True).add_to(m)
-    return _finish(m, credit)
+        groups.append(
+            build_sites(analysis.sites, name="Mines, factories, plants", key_sites_only=True)
+        )
+    # Always built (hidden when switched off): its plugin script must be on the page
+    # from the first draw, or switching it on later would find no markercluster.
+    groups.append(_incidents_layer(analysis, show=layers.get("incidents", True)))
+    return groups
 
 
 def _hotspot_layer(analysis: Any, method: str) -> Any:
@@ -380,15 +476,10 @@ def _hotspot_layer(analysis: Any, method: str) -> Any:
     return build_admin(analysis.admin_stats, name="Incidents per unit", unit_label=level)
 
 
-def routes_map(
-    analysis: Any,
-    *,
-    layers: Mapping[str, bool],
-    online_basemap: bool,
-    credit: str,
-    route_labels: Mapping[str, str],
-) -> Any:
-    """Basemap, corridor segments coloured by exposure class, and the incidents used.
+def routes_layers(
+    analysis: Any, *, layers: Mapping[str, bool], route_labels: Mapping[str, str]
+) -> list[Any]:
+    """Build the Routes view's layers: segments coloured by exposure class, incidents.
 
     Parameters
     ----------
@@ -396,45 +487,29 @@ def routes_map(
         The run on screen.
     layers : Mapping of str to bool
         Layer switches from the sidebar.
-    online_basemap : bool
-        Add the OpenStreetMap tile layer.
-    credit : str
-        Attribution line for the map.
     route_labels : Mapping of str to str
         Readable route names by ``route_id``.
 
     Returns
     -------
-    folium.Map
+    list of folium.FeatureGroup
     """
-    m = new_map(
-        bounds=analysis.segments.total_bounds,
-        asset_base_url=ASSET_BASE_URL,
-        online_basemap=online_basemap,
-    )
-    basemap_group(layers).add_to(m)
     p = analysis.params
-    build_routes(
-        analysis.segments,
-        name="Corridor exposure",
-        route_labels=dict(route_labels),
-        note=f"{p.segment_km:g} km segments, incidents within {p.buffer_km:g} km, "
-        f"half-life {p.half_life_days:g} days",
-    ).add_to(m)
-    if layers.get("incidents", True):
-        _incidents_layer(analysis, show=True).add_to(m)
-    return _finish(m, credit)
+    return [
+        build_routes(
+            analysis.segments,
+            name="Corridor exposure",
+            route_labels=dict(route_labels),
+            note=f"{p.segment_km:g} km segments, incidents within {p.buffer_km:g} km, "
+            f"half-life {p.half_life_days:g} days",
+        ),
+        # The corridor legend matters here; the incident colours are on the Hotspots map.
+        _incidents_layer(analysis, show=layers.get("incidents", True), legend=False),
+    ]
 
 
-def sites_map(
-    analysis: Any,
-    *,
-    layers: Mapping[str, bool],
-    online_basemap: bool,
-    credit: str,
-    show_generic: bool,
-) -> Any:
-    """Basemap, sites coloured by exposure class, and the incidents.
+def sites_layers(analysis: Any, *, layers: Mapping[str, bool], show_generic: bool) -> list[Any]:
+    """Build the Sites view's layers: sites coloured by exposure class, incidents.
 
     Parameters
     ----------
@@ -442,28 +517,22 @@ def sites_map(
         The run on screen.
     layers : Mapping of str to bool
         Layer switches from the sidebar.
-    online_basemap : bool
-        Add the OpenStreetMap tile layer.
-    credit : str
-        Attribution line for the map.
     show_generic : bool
         Also draw generic industrial areas (otherwise mines, factories and plants only).
 
     Returns
     -------
-    folium.Map
+    list of folium.FeatureGroup
     """
-    m = new_map(asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap)
-    basemap_group(layers).add_to(m)
-    build_sites(
-        analysis.sites,
-        name="Site exposure",
-        key_sites_only=not show_generic,
-        note=f"incidents within {analysis.params.site_radius_km:g} km",
-    ).add_to(m)
-    if layers.get("incidents", True):
-        _incidents_layer(analysis, show=True).add_to(m)
-    return _finish(m, credit)
+    return [
+        build_sites(
+            analysis.sites,
+            name="Site exposure",
+            key_sites_only=not show_generic,
+            note=f"incidents within {analysis.params.site_radius_km:g} km",
+        ),
+        _incidents_layer(analysis, show=layers.get("incidents", True), legend=False),
+    ]
 
 
 def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
@@ -493,5 +562,6 @@ def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
     ).add_to(m)
     if with_incidents:
         _incidents_layer(analysis, show=True).add_to(m)
-    _finish(m, incident_credit(analysis))
+    add_layer_control(m, collapsed=True)
+    add_attribution(m, incident_credit(analysis))
     return inline_assets(m.get_root().render(), base_url=ASSET_BASE_URL)

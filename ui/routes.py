@@ -56,28 +56,29 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         f"Each {p.segment_km:g} km segment sums the incidents within {p.buffer_km:g} km, "
         f"weighted by type, by distance to the road and by age (half-life "
         f"{p.half_life_days:g} days, counted back from {p.as_of}), per km. Low exposure "
-        "means few reported incidents nearby, not that a stretch is safe."
+        "means few reported incidents nearby, not that a stretch is safe. Incidents are "
+        "drawn as on the Hotspots map (colour by category, dashed circles for approximate "
+        "locations)."
     )
 
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        key = ("routes", dataset.key, analysis.filters, p, choices.layers, choices.online_basemap)
-        m, fields = maps.cached_map(
-            key,
-            lambda: maps.routes_map(
-                analysis,
-                layers=choices.layers,
-                online_basemap=choices.online_basemap,
-                credit=maps.incident_credit(analysis),
-                route_labels=labels,
-            ),
+        view = maps.view_map(
+            ("routes", dataset.key, analysis.filters, p, choices.layers),
+            lambda: maps.routes_layers(analysis, layers=choices.layers, route_labels=labels),
             private=dataset.key != BUNDLED_KEY,
+            layers=choices.layers,
+            online_basemap=choices.online_basemap,
+            credit=maps.incident_credit(analysis),
+            bounds=tuple(float(b) for b in analysis.segments.total_bounds),
         )
-        props = maps.show_map(m, key="map.routes")
+        props = maps.show_map(view, key="map.routes")
     with right:
         st.markdown("**Selected on the map**")
         if props:
-            st.dataframe(maps.properties_table(props, fields), hide_index=True, width="stretch")
+            st.dataframe(
+                maps.properties_table(props, view.fields), hide_index=True, width="stretch"
+            )
         else:
             st.caption("Click a segment to see its km, nearest town and exposure here.")
         st.markdown("**Exposure classes**")

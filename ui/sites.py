@@ -47,38 +47,29 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     st.caption(
         f"Incidents within {p.site_radius_km:g} km of each site in the 30, 90 and 365 days "
         f"up to {p.as_of}, the nearest incident and the trend (last 90 days against the 90 "
-        "before). Exposure counts reported incidents; it does not say a site is safe."
+        "before). Exposure counts reported incidents; it does not say a site is safe. "
+        "Incidents are drawn as on the Hotspots map."
     )
     show_generic = st.toggle(
         "Also show generic industrial areas (mostly around Bamako)", key="sites.show_generic"
     )
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        key = (
-            "sites",
-            dataset.key,
-            analysis.filters,
-            p,
-            choices.layers,
-            choices.online_basemap,
-            show_generic,
-        )
-        m, fields = maps.cached_map(
-            key,
-            lambda: maps.sites_map(
-                analysis,
-                layers=choices.layers,
-                online_basemap=choices.online_basemap,
-                credit=maps.incident_credit(analysis),
-                show_generic=show_generic,
-            ),
+        view = maps.view_map(
+            ("sites", dataset.key, analysis.filters, p, choices.layers, show_generic),
+            lambda: maps.sites_layers(analysis, layers=choices.layers, show_generic=show_generic),
             private=dataset.key != BUNDLED_KEY,
+            layers=choices.layers,
+            online_basemap=choices.online_basemap,
+            credit=maps.incident_credit(analysis),
         )
-        props = maps.show_map(m, key="map.sites")
+        props = maps.show_map(view, key="map.sites")
     with right:
         st.markdown("**Selected on the map**")
         if props:
-            st.dataframe(maps.properties_table(props, fields), hide_index=True, width="stretch")
+            st.dataframe(
+                maps.properties_table(props, view.fields), hide_index=True, width="stretch"
+            )
         else:
             st.caption("Click a site to see its counts and nearest incident here.")
 
