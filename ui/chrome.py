@@ -22,6 +22,7 @@ __all__ = [
     "change_metric",
     "footer",
     "show_user_error",
+    "show_user_info",
     "show_bug",
 ]
 
@@ -186,6 +187,21 @@ def show_user_error(title: str, message: str) -> None:
     """
     st.error(title)
     st.text(message)
+
+
+def show_user_info(title: str, message: str) -> None:
+    """Show a notice whose details come from an analysis message (plain text).
+
+    Parameters
+    ----------
+    title : str
+        Our own fixed wording, shown in the blue box.
+    message : str
+        The analysis' explanation; shown as plain text when not empty.
+    """
+    st.info(title)
+    if message:
+        st.text(message)
 
 
 def show_bug(what: str) -> None:

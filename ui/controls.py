@@ -167,6 +167,15 @@ def analysis_controls(bounds: DataBounds) -> Choices:
             format_func=GISTAR_UNITS.get,
             key="params.gistar_on",
         )
+        st.slider(
+            "Gi* hex study area: reach around events (km)",
+            10.0,
+            200.0,
+            step=10.0,
+            key="params.gistar_hex_reach_km",
+            help="Gi* on hexagons compares each cell with the empty cells around the "
+            "events, up to this distance, not with the whole of Mali.",
+        )
         st.select_slider(
             "Gi* significance level", options=[0.01, 0.05, 0.10], key="params.gistar_alpha"
         )
@@ -258,6 +267,7 @@ def choices_from_state(state: MutableMapping[str, Any]) -> Choices:
         gistar_alpha=float(state["params.gistar_alpha"]),
         gistar_fdr=bool(state["params.gistar_fdr"]),
         gistar_on=str(state["params.gistar_on"]),
+        gistar_hex_reach_km=float(state["params.gistar_hex_reach_km"]),
         buffer_km=float(state["params.buffer_km"]),
         half_life_days=float(state["params.half_life_days"]),
         segment_km=float(state["params.segment_km"]),

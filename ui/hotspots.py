@@ -78,7 +78,10 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     if method == "gistar" and analysis.gistar is not None:
         st.caption(gistar_summary(analysis.gistar, analysis.params))
     if method == "kde" and analysis.kde is None:
-        st.info("No incident in this window: the map shows admin units instead of a KDE.")
+        chrome.show_user_info(
+            "No kernel density for this window, so the map shows admin units instead.",
+            analysis.kde_message or "",
+        )
 
     left, right = st.columns([3, 1], gap="medium")
     with left:

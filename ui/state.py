@@ -97,6 +97,7 @@ def static_defaults(settings: Settings) -> dict[str, Any]:
                 "gistar_alpha",
                 "gistar_fdr",
                 "gistar_on",
+                "gistar_hex_reach_km",
                 "buffer_km",
                 "half_life_days",
                 "segment_km",
