@@ -28,6 +28,8 @@ __all__ = [
     "view",
     "weekly_series",
     "gistar_summary",
+    "hex_summary",
+    "H3_CELL_KM2",
     "weekly_counts",
     "surge_table",
     "units_table",
@@ -75,6 +77,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             "Gi* was not computed, so the map shows incidents per admin unit instead.",
             analysis.gistar_message or "",
         )
+    if method == "hex":
+        st.caption(hex_summary(analysis.hexes, analysis.params.hex_resolution))
     if method == "gistar" and analysis.gistar is not None:
         st.caption(gistar_summary(analysis.gistar, analysis.params))
     if method == "kde" and analysis.kde is None:
@@ -194,6 +198,40 @@ def weekly_series(incidents: pd.DataFrame) -> dict[str, list[float]]:
             counts = week[chosen.index].value_counts()
         out[name] = [float(v) for v in counts.reindex(weeks, fill_value=0)]
     return out
+
+
+#: Average H3 cell area by resolution, km² (H3 documentation, "Cell statistics").
+H3_CELL_KM2: dict[int, float] = {4: 1770.0, 5: 253.0, 6: 36.1, 7: 5.2}
+
+
+def hex_summary(hexes: pd.DataFrame, resolution: int) -> str:
+    """Say how many H3 cells hold incidents and how big a cell is.
+
+    Parameters
+    ----------
+    hexes : DataFrame
+        :func:`geo.hotspots.hex_counts` output (``incidents`` per cell).
+    resolution : int
+        H3 resolution of the cells.
+
+    Returns
+    -------
+    str
+        One sentence.
+
+    Examples
+    --------
+    >>> hex_summary(pd.DataFrame({"incidents": [0, 2, 1]}), 6)  # doctest: +NORMALIZE_WHITESPACE
+    '2 H3 cells (resolution 6, about 36 km² each) hold at least one incident;
+    zoom in to see small cells.'
+    """
+    n = int((hexes["incidents"] > 0).sum()) if len(hexes) else 0
+    area = H3_CELL_KM2.get(int(resolution))
+    size = f", about {area:,.0f} km² each" if area else ""
+    return (
+        f"{n:,} H3 cells (resolution {resolution}{size}) hold at least one incident; "
+        "zoom in to see small cells."
+    )
 
 
 def gistar_summary(result: pd.DataFrame, params: Any) -> str:
