@@ -1400,6 +1400,9 @@ _REVIEWED_MARKDOWN_ARGS = {
     "list(state.TABS)": "fixed tab labels",
     "line": "ui/about.py: lines of the constant _LIMITS",
     "len(issues)": "a count",
+    "hex_summary(analysis.hexes, analysis.params.hex_resolution)": (
+        "ui/hotspots.py: a count and a resolution in our own sentence"
+    ),
     "len(report.notes)": "a count",
     "attribution_line()": "bundled data credits",
     "title": "ui/chrome.py, ui/routes.py: our own fixed titles",
