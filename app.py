@@ -71,6 +71,11 @@ except RiskMapError as exc:
     chrome.show_user_error("The analysis could not run with these settings.", str(exc))
     chrome.footer()
     st.stop()
+except Exception:
+    st.title("Sahel Risk Map")
+    chrome.show_bug("the analysis")
+    chrome.footer()
+    st.stop()
 
 # --- Header ---------------------------------------------------------------------------
 st.title("Sahel Risk Map")
@@ -79,7 +84,8 @@ if dataset.key != data.BUNDLED_KEY:
     about.validation_report(dataset.report)
 
 # --- Views ----------------------------------------------------------------------------
-# on_change="rerun": only the open tab runs, so a filter change redraws one map.
+# The tabs track which one is open (on_change), so only the open tab runs: a filter
+# change redraws one map. The open tab is remembered across an early stop above.
 state.restore_widget(st.session_state, "view.tab")
 tabs = st.tabs(
     list(state.TABS),

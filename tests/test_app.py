@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.about
 import ui.chrome
+import ui.data
 import ui.hotspots
 import ui.maps
 import ui.routes
@@ -207,3 +208,21 @@ def test_a_window_with_no_incident_renders_every_tab(label):
         for method in ("kde", "hex", "gistar"):
             at.selectbox(key="hotspots.method").set_value(method).run()
             assert not at.exception, (method, [e.value for e in at.exception])
+
+
+def test_an_internal_error_shows_a_generic_message_and_logs_the_details(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail that must not reach the page")
+
+    at = new_session()
+    monkeypatch.setattr(ui.data, "run_analysis", broken)
+    with caplog.at_level("ERROR"):
+        at.slider(key="params.buffer_km").set_value(95.0).run()  # a new analysis key
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Something went wrong while drawing the analysis. The details were logged for the "
+        "operator."
+    ]
+    page = " ".join(str(e.value) for e in (*at.text, *at.caption, *at.markdown, *at.error))
+    assert "internal detail" not in page
+    assert "internal detail" in caplog.text

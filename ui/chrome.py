@@ -215,5 +215,5 @@ def show_bug(what: str) -> None:
     log.exception("unexpected error in %s", what)
     st.error(
         f"Something went wrong while drawing {what}. The details were logged for the "
-        "operator; other views still work."
+        "operator."
     )
