@@ -71,7 +71,7 @@ def data_source_controls() -> Any:
         "UCDP export, GeoJSON, GeoPackage or zipped shapefile, kept in this session only.",
     )
     uploaded = st.file_uploader(
-        "Incident file",
+        "Incident file (used with My file)",
         type=list(UPLOAD_TYPES),
         key="data.upload",
         help="CSV (ACLED or UCDP as downloaded), GeoJSON, GeoPackage or a zipped "
