@@ -139,7 +139,7 @@ def change_metric(
         Values for a small sparkline under the figure.
     """
     if change is None:
-        st.metric(label, value, help=help, chart_data=chart_data)
+        st.metric(label, value, help=help, chart_data=chart_data, chart_type="bar")
     elif change == 0:
         st.metric(
             label,
@@ -150,6 +150,7 @@ def change_metric(
             delta_description=description or None,
             help=help,
             chart_data=chart_data,
+            chart_type="bar",
         )
     else:
         st.metric(
@@ -214,6 +215,5 @@ def show_bug(what: str) -> None:
     """
     log.exception("unexpected error in %s", what)
     st.error(
-        f"Something went wrong while drawing {what}. The details were logged for the "
-        "operator."
+        f"Something went wrong while drawing {what}. The details were logged for the operator."
     )

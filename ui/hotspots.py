@@ -157,11 +157,12 @@ def _key_figures(analysis: Any, *, prev: tuple[Any, Any]) -> None:
                 f"{now:,}",
                 change,
                 change_text=f"{change:+,}" if change is not None else "",
-                description="vs previous window",
+                description="vs previous",
                 help=f"Previous window of equal length: {prev[0]} to {prev[1]} "
                 f"({before if before is not None else 'unknown'} then). The bars show "
                 "each week of this window.",
-                chart_data=weekly.get(name),
+                # A sparkline of fewer than four weeks says nothing.
+                chart_data=weekly.get(name) if len(weekly.get(name, [])) >= 4 else None,
             )
 
 
