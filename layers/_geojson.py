@@ -22,6 +22,7 @@ from folium.template import Template
 
 from geo.crs import WGS84
 from geo.errors import CRSError, ParameterError
+from layers._render import render_layer_once
 from layers.safe import safe_properties, safe_text
 
 __all__ = [
@@ -164,6 +165,10 @@ class GeoJsonLayer(folium.map.Layer):
     name, show, control :
         As for any folium layer.
     """
+
+    def render(self, **kwargs: Any) -> None:
+        """Render in one Jinja pass (see :mod:`layers._render`)."""
+        render_layer_once(self, **kwargs)
 
     _template = Template(
         """

@@ -20,11 +20,13 @@ the analyst can copy the address when they decide to.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import CssLink, JavascriptLink
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from folium.template import Template
@@ -32,6 +34,7 @@ from folium.template import Template
 from geo.errors import ParameterError
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
 from layers._geojson import js_literal, require_columns, to_wgs84
+from layers._render import render_layer_once
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
 from layers.style import CATEGORY_COLORS
@@ -87,6 +90,15 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
 
     default_js = list(MarkerCluster.default_js)
     default_css = list(MarkerCluster.default_css)
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the markercluster links, then render in one Jinja pass (:mod:`layers._render`)."""
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        render_layer_once(self, **kwargs)
 
     _template = Template(
         """
