@@ -220,8 +220,7 @@ def test_an_internal_error_shows_a_generic_message_and_logs_the_details(monkeypa
         at.slider(key="params.buffer_km").set_value(95.0).run()  # a new analysis key
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Something went wrong while drawing the analysis. The details were logged for the "
-        "operator."
+        "Something went wrong while drawing the analysis. The details were logged for the operator."
     ]
     page = " ".join(str(e.value) for e in (*at.text, *at.caption, *at.markdown, *at.error))
     assert "internal detail" not in page
