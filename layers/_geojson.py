@@ -223,7 +223,7 @@ class GeoJsonLayer(folium.map.Layer):
                     }
                 }
             }));
-            layer.addData({{ this.js("collection") }});
+            layer.addData({{ this.collection_js }});
             return layer;
         })();
         {% endmacro %}
@@ -251,7 +251,9 @@ class GeoJsonLayer(folium.map.Layer):
         self._name = "GeoJsonLayer"
         if not styles:
             raise ParameterError("GeoJsonLayer needs at least one style.")
-        self.collection = collection
+        # Serialised once: a cached layer is copied and rendered on every rerun.
+        self.collection_js = js_literal(collection)
+        self.bbox = collection.get("bbox")
         self.styles = [dict(s) for s in styles]
         self.tooltip_fields = [[k, safe_text(label)] for k, label in tooltip_fields] or None
         self.popup_fields = [[k, safe_text(label)] for k, label in popup_fields] or None
@@ -269,7 +271,7 @@ class GeoJsonLayer(folium.map.Layer):
         return js_literal(getattr(self, attr))
 
     def _get_self_bounds(self) -> list[list[float | None]]:
-        bbox = self.collection.get("bbox")
+        bbox = self.bbox
         if not bbox:
             return [[None, None], [None, None]]
         return [[bbox[1], bbox[0]], [bbox[3], bbox[2]]]
