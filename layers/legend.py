@@ -53,7 +53,7 @@ html .leaflet-container { background: BACKGROUND; }
 .srm-legend .srm-key.ring { flex-basis: 12px; height: 12px; border-radius: 50%;
   border-width: 3px; background: transparent; }
 .srm-legend .srm-ramp { height: 12px; border: 1px solid #555; margin: 2px 0; }
-.srm-legend .srm-ends { display: flex; justify-content: space-between; }
+.srm-legend .srm-ends { display: flex; justify-content: space-between; gap: 0.75em; }
 .srm-legend .srm-note { margin-top: 4px; color: #555; font-size: 11px; }
 .leaflet-tooltip.srm-town-label { background: transparent; border: 0; box-shadow: none;
   padding: 0; color: #333; font: 11px Arial, sans-serif;
