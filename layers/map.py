@@ -158,6 +158,7 @@ def new_map(
     m.options.update(minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     add_css(m)
+    _FocusWithoutScroll().add_to(m)
     if online_basemap:
         from layers.basemap import online_tiles
 
@@ -183,6 +184,37 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
     """
     folium.LayerControl(collapsed=collapsed).add_to(m)
     return m
+
+
+class _FocusWithoutScroll(MacroElement):
+    """Keep keyboard navigation, but stop a click on the map from scrolling the page.
+
+    Leaflet's keyboard handler focuses the map container on mouse-down and then
+    restores the scroll of the map's own window only. Inside streamlit-folium's
+    iframe the *parent* page still scrolls to show the focused map, so a click
+    on a partly visible map lands somewhere else. The handler is re-hooked with
+    ``focus({preventScroll: true})``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            if (!map.keyboard) { return; }
+            var enabled = map.keyboard.enabled();
+            map.keyboard.disable();
+            map.keyboard._onMouseDown = function() {
+                if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+            };
+            if (enabled) { map.keyboard.enable(); }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FocusWithoutScroll"
 
 
 class _Attribution(MacroElement):

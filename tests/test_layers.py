@@ -596,3 +596,11 @@ def test_count_classes_never_repeat_a_label():
     labels = range_labels(breaks, integer=True)
     assert labels == ["1", "2", "3"]
     assert len(set(labels)) == len(labels)
+
+
+def test_clicking_the_map_does_not_scroll_the_page():
+    from layers.map import new_map
+
+    html = new_map().get_root().render()
+    assert "focus({preventScroll: true})" in html
+    assert ".keyboard.enable()" in html
