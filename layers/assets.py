@@ -362,9 +362,9 @@ def find_remote_references(html: str) -> list[str]:
 
     Examples
     --------
-    >>> find_remote_references('<script src="https://cdn.example/x.js"></script>'
+    >>> find_remote_references('<script src="https://remote.example/x.js"></script>'
     ...                        '<link rel="stylesheet" href="/app/static/a.css"/>')
-    ['https://cdn.example/x.js']
+    ['https://remote.example/x.js']
     >>> find_remote_references('<style>a{background:url(data:image/png;base64,AA)}</style>')
     []
     """
