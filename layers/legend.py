@@ -55,6 +55,8 @@ html .leaflet-container { background: BACKGROUND; }
 .srm-legend .srm-ramp { height: 12px; border: 1px solid #555; margin: 2px 0; }
 .srm-legend .srm-ends { display: flex; justify-content: space-between; gap: 0.75em; }
 .srm-legend .srm-note { margin-top: 4px; color: #555; font-size: 11px; }
+.leaflet-container .leaflet-control-attribution { font-size: 10px; line-height: 1.3;
+  max-width: 70%; }
 .leaflet-tooltip.srm-town-label { background: transparent; border: 0; box-shadow: none;
   padding: 0; color: #333; font: 11px Arial, sans-serif;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
