@@ -230,8 +230,7 @@ def basemap_layers() -> dict[str, gpd.GeoDataFrame]:
     dict of str to GeoDataFrame
         The keys :func:`layers.basemap.build_basemap` draws, EPSG:4326.
     """
-    # geo.bundled names the OSM highway class ``road_class``; the basemap builder reads ``class``.
-    roads = bundled.load_roads().rename(columns={"road_class": "class"})
+    roads = bundled.load_roads()
     return {
         "countries": bundled.load_countries(),
         "adm0": bundled.load_admin(0),
