@@ -1,4 +1,4 @@
-"""Benchmark route exposure (geo.routes) beside a bare ``STRtree`` dwithin query.
+"""Benchmark route exposure (geo.exposure) beside a bare ``STRtree`` dwithin query.
 
 Workload: the four bundled corridors (about 4,900 km) cut into 1 km segments,
 against N seeded SYNTHETIC incidents (random points, dates over two years,
@@ -32,8 +32,9 @@ import shapely
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.bundled import load_routes, load_towns
 from geo.crs import METRIC_CRS, to_metric
-from geo.routes import segment_exposure, segment_routes
+from geo.exposure import segment_exposure
 from geo.schema import CATEGORIES
+from geo.segments import segment_routes
 
 SEED = 20251115
 BUFFER_KM = 25.0

@@ -14,13 +14,16 @@ densities but the reason route lengths are reported from geodesics.
 from __future__ import annotations
 
 import geopandas as gpd
-from pyproj import CRS
+from pyproj import CRS, Geod
 
 from geo.errors import CRSError
 
-__all__ = ["WGS84", "METRIC_CRS", "require_metric", "require_wgs84", "to_metric"]
+__all__ = ["GEOD", "WGS84", "METRIC_CRS", "require_metric", "require_wgs84", "to_metric"]
 
 WGS84 = CRS.from_epsg(4326)
+
+#: The WGS84 ellipsoid, for geodesic distances and lengths (route kilometres, site distances).
+GEOD = Geod(ellps="WGS84")
 METRIC_CRS = CRS.from_proj4(
     "+proj=aea +lat_0=11 +lon_0=-8 +lat_1=7 +lat_2=16 +datum=WGS84 +units=m +no_defs"
 )

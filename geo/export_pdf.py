@@ -983,7 +983,8 @@ def _sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[
 def _method_section(
     analysis: Analysis, prov: Mapping[str, Any], s: Mapping[str, ParagraphStyle]
 ) -> list[Flowable]:
-    from geo.routes import DISTANCE_DECAYS, EXPOSURE_CLASS_BREAKS
+    from geo.checks import DISTANCE_DECAYS
+    from geo.exposure import EXPOSURE_CLASS_BREAKS
 
     p = analysis.params
     f = analysis.filters
@@ -1121,7 +1122,7 @@ def _sources_section(
 def _story(
     analysis: Analysis, prov: Mapping[str, Any], s: Mapping[str, ParagraphStyle], basemap: Basemap
 ) -> list[Flowable]:
-    from geo.routes import compare_alternatives
+    from geo.route_report import compare_alternatives
 
     alternatives = None
     rs = analysis.route_summary

@@ -19,8 +19,9 @@ from geo.admin import aggregate_admin, assign_admin, filter_mask, window_bounds
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
 from geo.hotspots import gistar, hex_counts, kde_grid, surge_flags
-from geo.routes import route_report, segment_routes
+from geo.route_report import route_report
 from geo.schema import SOURCE_LABELS
+from geo.segments import segment_routes
 from geo.settings import DEFAULTS
 from geo.sites import site_exposure
 
@@ -183,7 +184,7 @@ class Context:
         Returns
         -------
         GeoDataFrame
-            Output of :func:`geo.routes.segment_routes`.
+            Output of :func:`geo.segments.segment_routes`.
         """
         return _segments(self, float(segment_km))
 

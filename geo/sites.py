@@ -4,7 +4,7 @@ Each site gets the incidents within ``radius_km`` (or a radius per category)
 over the last 30, 90 and 365 days before the analysis date, the nearest recent
 incident with its geodesic distance, the trend of the last 90 days against the
 90 before, and a weighted exposure score (the formula of
-:func:`geo.routes.exposure_contributions`) classed with the same fixed breaks as
+:func:`geo.exposure.exposure_contributions`) classed with the same fixed breaks as
 route exposure. Mines, factories, power plants and dams are flagged as key sites
 so that views lead with them rather than with generic industrial areas.
 """
@@ -21,14 +21,12 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.crs import METRIC_CRS, WGS84
+from geo.checks import check_exposure_options, check_positive
+from geo.crs import GEOD, METRIC_CRS, WGS84
 from geo.errors import CRSError, ParameterError
-from geo.routes import (
+from geo.exposure import (
     EXPOSURE_CLASS_BREAKS,
-    GEOD,
     analysis_record,
-    check_exposure_options,
-    check_positive,
     classify_exposure,
     exposure_contributions,
     select_incidents,
@@ -106,7 +104,7 @@ def site_exposure(
         Weight (>= 0) of each category in the score; unlisted categories weigh 0.
     distance_decay : {"linear", "gaussian", "none"}
         Kernel over distance within the radius (see
-        :data:`geo.routes.DISTANCE_DECAYS`).
+        :data:`geo.checks.DISTANCE_DECAYS`).
 
     Returns
     -------
@@ -122,13 +120,13 @@ def site_exposure(
           incident of the last 365 days, at any distance (geodesic km; NaN/empty
           when there is none);
         - ``exposure``: the weighted score over all ages; ``exposure_class``
-          (:func:`geo.routes.classify_exposure`);
+          (:func:`geo.exposure.classify_exposure`);
         - ``rank``: 1 = most exposed (score, then ``n_90d``, ``n_365d``, nearest);
         - ``is_key_site``: True for mines, factories, plants and dams
           (``site_type`` not in :data:`NON_KEY_SITE_TYPES`).
 
         ``attrs`` holds the analysis record (as in
-        :func:`geo.routes.segment_exposure`) with ``radius_km``,
+        :func:`geo.exposure.segment_exposure`) with ``radius_km``,
         ``category_radius_km`` and ``n_sites_no_location``.
 
     Raises
@@ -150,7 +148,7 @@ def site_exposure(
 
     It is in the same unit as route exposure per km (one convoy attack or
     abduction today, at the site, counts 1), so the class breaks
-    :data:`geo.routes.EXPOSURE_CLASS_BREAKS` mean the same thing. Counting
+    :data:`geo.exposure.EXPOSURE_CLASS_BREAKS` mean the same thing. Counting
     distances are measured in :data:`geo.crs.METRIC_CRS` (within 0.33 % of the
     geodesic over western Mali); the nearest incident is found there and its
     distance recomputed on the ellipsoid with :class:`pyproj.Geod`. One

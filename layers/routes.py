@@ -24,7 +24,7 @@ __all__ = [
     "exposure_styles",
 ]
 
-#: Input contract (geo.routes segment table).
+#: Input contract (geo.exposure.segment_exposure table).
 SEGMENT_COLUMNS: tuple[str, ...] = (
     "route_id",
     "segment",

@@ -37,7 +37,7 @@ from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ExportError, ParameterError
 from geo.hotspots import KDEResult
 from geo.pipeline import Analysis, Filters, Params
-from geo.routes import segment_routes
+from geo.segments import segment_routes
 from geo.validate import RowIssue, ValidationReport
 
 LONG_NOTE = (

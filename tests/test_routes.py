@@ -1,4 +1,4 @@
-"""Route segmentation, segment exposure and route summaries (geo.routes).
+"""Route segments, segment exposure and route reports (geo.segments, exposure, route_report).
 
 Unless a test says "bundled", every route, town and incident here is SYNTHETIC:
 a straight north-south road along the 8° W meridian from 12° N (a meridian is a
@@ -21,21 +21,22 @@ from shapely.geometry import LineString, MultiLineString, Point
 
 from geo.crs import METRIC_CRS, WGS84, to_metric
 from geo.errors import CRSError, InputFileError, ParameterError
-from geo.routes import (
+from geo.exposure import (
     EXPOSURE_CLASS_BREAKS,
     classify_exposure,
-    compare_alternatives,
     exposure_contributions,
+    segment_exposure,
+)
+from geo.route_report import (
+    compare_alternatives,
     format_route_report,
-    read_routes,
     route_report,
     route_summary,
-    segment_exposure,
-    segment_routes,
     what_changed,
     worst_stretches,
 )
 from geo.schema import CATEGORIES
+from geo.segments import read_routes, segment_routes
 from tests.common import make_incidents
 
 GEOD = Geod(ellps="WGS84")

@@ -83,7 +83,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             st.caption("Click a segment to see its km, nearest town and exposure here.")
         st.markdown("**Exposure classes**")
         st.caption(
-            "Classes of incident exposure per km (thresholds in geo.routes): low, medium, "
+            "Classes of incident exposure per km (thresholds in geo.exposure): low, medium, "
             "high, critical. The Route summary below gives the km of each route in each class."
         )
 
@@ -180,7 +180,7 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     summary : DataFrame
-        :func:`geo.routes.route_summary` output (``Analysis.route_summary``).
+        :func:`geo.route_report.route_summary` output (``Analysis.route_summary``).
 
     Returns
     -------
@@ -317,7 +317,7 @@ def stretches_table(stretches: pd.DataFrame, labels: dict[str, str]) -> pd.DataF
     Parameters
     ----------
     stretches : DataFrame
-        :func:`geo.routes.worst_stretches` output.
+        :func:`geo.route_report.worst_stretches` output.
     labels : dict
         Route labels by id.
 

@@ -19,22 +19,16 @@ import pandas as pd
 
 from geo.bundled import load_routes as load_bundled_routes
 from geo.bundled import load_towns
+from geo.checks import DISTANCE_DECAYS, check_positive, parse_date
 from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import ExportError, InputFileError, ParameterError
+from geo.exposure import segment_exposure
 from geo.ingest import ingest_upload
 from geo.readers import load_bundled_incidents, read_file_bytes
-from geo.routes import (
-    DISTANCE_DECAYS,
-    check_positive,
-    format_route_report,
-    parse_date,
-    read_routes,
-    route_report,
-    segment_exposure,
-    segment_routes,
-)
+from geo.route_report import format_route_report, route_report
 from geo.schema import SOURCE_LABELS
+from geo.segments import read_routes, segment_routes
 from geo.settings import DEFAULTS
 from geo.tabular import write_bytes_atomic, write_table_atomic
 
@@ -278,7 +272,7 @@ def record_lines(record: dict) -> list[str]:
     Parameters
     ----------
     record : dict
-        An exposure result's ``attrs`` (:func:`geo.routes.analysis_record`).
+        An exposure result's ``attrs`` (:func:`geo.exposure.analysis_record`).
 
     Returns
     -------

@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 
 from geo.commands.exposure import add_routes_argument, load_routes, output_path, write_frame
-from geo.routes import GEOD
+from geo.crs import GEOD
 
 __all__ = ["register", "run", "route_table"]
 
@@ -19,7 +19,7 @@ def route_table(routes: pd.DataFrame) -> pd.DataFrame:
     ----------
     routes : GeoDataFrame
         Route lines in EPSG:4326 (:func:`geo.bundled.load_routes` or
-        :func:`geo.routes.read_routes`).
+        :func:`geo.segments.read_routes`).
 
     Returns
     -------

@@ -1,0 +1,507 @@
+"""Incident exposure: the weighting formula, type weights, classes, and route segment exposure.
+
+:func:`exposure_contributions` is the formula (type weight x distance decay x
+age decay) shared by route segments (:func:`segment_exposure`) and sites
+(:mod:`geo.sites`); :func:`classify_exposure` classes the result with fixed
+breaks; :func:`select_incidents` keeps the incidents an analysis may use and
+counts the rest, and :func:`analysis_record` writes what was used, left out and
+why.
+
+Scores are *incident exposure*: the reported incidents near a road over a stated
+window and from stated sources. They say nothing about incidents that were not
+reported, and never that a road is "safe".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import ArrayLike
+from pyproj import Transformer
+
+from geo.checks import check_distance_decay, check_exposure_options, check_positive, parse_date
+from geo.crs import require_metric
+from geo.errors import CRSError, InputFileError, ParameterError
+from geo.settings import DEFAULTS
+
+__all__ = [
+    "EXPOSURE_CLASSES",
+    "EXPOSURE_CLASS_BREAKS",
+    "LIMITS",
+    "analysis_record",
+    "classify_exposure",
+    "exposure_contributions",
+    "left_out_text",
+    "json_meta",
+    "segment_exposure",
+    "select_incidents",
+    "type_weight_of",
+]
+
+#: Exposure classes, lowest first.
+EXPOSURE_CLASSES: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+#: Lower bounds of ``medium``, ``high`` and ``critical`` on incident exposure per km.
+#: One unit is one incident of full type weight (a convoy attack or an abduction),
+#: dated on the analysis day, on the road itself. See :func:`classify_exposure`.
+EXPOSURE_CLASS_BREAKS: tuple[float, float, float] = (0.25, 1.0, 3.0)
+
+_INCIDENT_COLUMNS = ("event_date", "category", "precise", "source")
+
+#: What the data cannot show; every exposure output states it.
+LIMITS = (
+    "Counts show reported incidents only: many locations are town-level, events carry "
+    "no time of day, and news-based logs are incomplete."
+)
+
+
+def classify_exposure(
+    values: ArrayLike, *, breaks: tuple[float, float, float] = EXPOSURE_CLASS_BREAKS
+) -> np.ndarray:
+    """Class incident exposure per km as ``low``, ``medium``, ``high`` or ``critical``.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Incident exposure per km (:func:`segment_exposure`) or a site score
+        (:func:`geo.sites.site_exposure`); both count weighted, decayed incidents.
+    breaks : tuple of three floats
+        Lower bounds of ``medium``, ``high`` and ``critical`` (increasing).
+
+    Returns
+    -------
+    numpy.ndarray of str
+        One class per value; a value on a break gets the upper class.
+
+    Raises
+    ------
+    ParameterError
+        If ``breaks`` are not three increasing positive numbers.
+
+    Notes
+    -----
+    The breaks are fixed, not quantiles, so a class means the same thing on every
+    route, date and data set (quantile classes would call the least exposed tenth
+    of any route "high" once the whole route is exposed, and vice versa). One unit
+    of exposure is one incident of full type weight (an attack on a convoy or an
+    abduction) on the analysis day, on the road itself. With the defaults
+    (linear decay over 25 km, 90-day half-life):
+
+    - ``low`` (< 0.25): nothing recent and close; e.g. one such incident more
+      than six months ago, or a protest nearby.
+    - ``medium`` (0.25-1): less than one fresh on-road equivalent; e.g. one
+      convoy attack 10 km away last month (0.6 x 0.79 = 0.47).
+    - ``high`` (1-3): one to three fresh on-road equivalents: a recent attack at
+      the road, or several nearby within a season.
+    - ``critical`` (>= 3): a recent cluster: three or more such incidents' worth.
+
+    Examples
+    --------
+    >>> classify_exposure([0.0, 0.25, 0.99, 1.0, 3.0]).tolist()
+    ['low', 'medium', 'medium', 'high', 'critical']
+    """
+    b = np.asarray(breaks, dtype=float)
+    if b.shape != (3,) or not np.all(np.isfinite(b)) or np.any(b <= 0) or np.any(np.diff(b) <= 0):
+        raise ParameterError(
+            f"`breaks` was {breaks!r}; give three increasing positive numbers "
+            "(lower bounds of medium, high and critical)."
+        )
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    return np.asarray(EXPOSURE_CLASSES, dtype=object)[np.searchsorted(b, v, side="right")]
+
+
+def exposure_contributions(
+    type_weight: np.ndarray,
+    distance_km: np.ndarray,
+    age_days: np.ndarray,
+    *,
+    radius_km: float | np.ndarray,
+    half_life_days: float,
+    distance_decay: str,
+) -> np.ndarray:
+    """Weight of each incident-to-place pair: type weight x distance decay x age decay.
+
+    Parameters
+    ----------
+    type_weight : numpy.ndarray of float
+        Weight of each pair's incident category (>= 0).
+    distance_km : numpy.ndarray of float
+        Distance from the incident to the segment or site, km.
+    age_days : numpy.ndarray of float
+        Days from the incident to the analysis date (>= 0).
+    radius_km : float or numpy.ndarray
+        Buffer (route) or radius (site) in km; an array gives one per pair.
+    half_life_days : float
+        Age at which the weight halves, days.
+    distance_decay : {"linear", "gaussian", "none"}
+        Kernel over distance, see :data:`DISTANCE_DECAYS`.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        The contributions, each >= 0; 0 beyond ``radius_km``.
+
+    Notes
+    -----
+    contribution = w(category) · k(d) · 0.5 ** (age / half_life_days), with
+    k(d) = max(0, 1 - d/b) (linear), exp(-½ (d / (b/2))²) (gaussian) or 1 (none)
+    for d <= b, and 0 beyond b.
+
+    Examples
+    --------
+    >>> exposure_contributions(
+    ...     np.array([1.0]), np.array([10.0]), np.array([90.0]),
+    ...     radius_km=25.0, half_life_days=90.0, distance_decay="linear",
+    ... ).round(6).tolist()
+    [0.3]
+    """
+    check_distance_decay(distance_decay)
+    d = np.asarray(distance_km, dtype=float)
+    b = np.asarray(radius_km, dtype=float)
+    if distance_decay == "linear":
+        kernel = np.clip(1.0 - d / b, 0.0, 1.0)
+    elif distance_decay == "gaussian":
+        kernel = np.exp(-0.5 * (d / (b / 2.0)) ** 2)
+    else:
+        kernel = np.ones_like(d)
+    kernel = np.where(d <= b, kernel, 0.0)
+    age = np.maximum(np.asarray(age_days, dtype=float), 0.0)
+    return np.asarray(type_weight, dtype=float) * kernel * np.exp2(-age / half_life_days)
+
+
+def select_incidents(
+    incidents: gpd.GeoDataFrame,
+    *,
+    as_of: object = None,
+    include_imprecise: bool = False,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Keep the incidents a point analysis may use at ``as_of`` and count the rest by reason.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Canonical incidents (:mod:`geo.schema`), any CRS (EPSG:4326 as the
+        readers give them); needs ``event_date``, ``category``, ``precise`` and
+        ``source``.
+    as_of : date-like, optional
+        Analysis date; incidents dated after it are left out. Default: the
+        newest ``event_date`` in ``incidents``.
+    include_imprecise : bool
+        Keep events whose location is not their own place (``precise`` False).
+
+    Returns
+    -------
+    kept : GeoDataFrame
+        The rows kept (a copy, original index and CRS).
+    meta : dict
+        ``as_of`` (Timestamp or None), ``n_input``, ``n_used``,
+        ``n_left_out_no_location``, ``n_left_out_no_date``, ``n_after_as_of``,
+        ``n_left_out_imprecise``, ``sources`` (sorted codes of the kept rows),
+        ``window_from``/``window_to`` (Timestamps or None). Each left-out event
+        is counted once, under the first reason in that order.
+
+    Raises
+    ------
+    InputFileError
+        If a required column is missing.
+    CRSError
+        If ``incidents`` has no CRS.
+    ParameterError
+        If ``as_of`` is not a date.
+    """
+    missing = [c for c in _INCIDENT_COLUMNS if c not in incidents.columns]
+    if missing:
+        raise InputFileError(
+            f"incidents: missing column(s) {missing} (found {list(incidents.columns)}); "
+            "read the file with geo.readers.read_incidents(...) to get canonical incidents."
+        )
+    if incidents.crs is None:
+        raise CRSError("incidents has no CRS; canonical incidents are EPSG:4326 (lon/lat).")
+    geom = incidents.geometry.values
+    x, y = shapely.get_x(geom), shapely.get_y(geom)
+    no_location = ~(np.isfinite(x) & np.isfinite(y))
+    dates = pd.to_datetime(incidents["event_date"]).dt.normalize()
+    no_date = dates.isna().to_numpy() & ~no_location
+    stamp = parse_date(as_of)
+    if stamp is None and dates.notna().any():
+        stamp = pd.Timestamp(dates.max())
+    after = np.zeros(len(incidents), dtype=bool)
+    if stamp is not None:
+        after = (dates > stamp).to_numpy() & ~no_location & ~no_date
+    precise = incidents["precise"].fillna(False).astype(bool).to_numpy()
+    imprecise = ~precise & ~no_location & ~no_date & ~after & (not include_imprecise)
+    keep = ~(no_location | no_date | after | imprecise)
+    kept = incidents.loc[keep].copy()
+    kept_dates = dates[keep]
+    meta: dict[str, Any] = {
+        "as_of": stamp,
+        "n_input": len(incidents),
+        "n_used": int(keep.sum()),
+        "n_left_out_no_location": int(no_location.sum()),
+        "n_left_out_no_date": int(no_date.sum()),
+        "n_after_as_of": int(after.sum()),
+        "n_left_out_imprecise": int(imprecise.sum()),
+        "include_imprecise": bool(include_imprecise),
+        "sources": sorted(str(s) for s in pd.unique(kept["source"].dropna())),
+        "window_from": pd.Timestamp(kept_dates.min()) if len(kept) else None,
+        "window_to": stamp,
+    }
+    return kept, meta
+
+
+def left_out_text(meta: Mapping[str, Any]) -> str:
+    """One sentence saying how many events were left out and why (``"Left out: none."``)."""
+    parts = []
+    if meta.get("n_left_out_imprecise"):
+        parts.append(
+            f"{meta['n_left_out_imprecise']:,} with imprecise locations (area centroids or "
+            "approximate places; point analyses use precise locations unless asked)"
+        )
+    if meta.get("n_after_as_of"):
+        parts.append(f"{meta['n_after_as_of']:,} dated after the analysis date")
+    if meta.get("n_left_out_no_date"):
+        parts.append(f"{meta['n_left_out_no_date']:,} without a date")
+    if meta.get("n_left_out_no_location"):
+        parts.append(f"{meta['n_left_out_no_location']:,} without a location")
+    if not parts:
+        return "Left out: none."
+    return "Left out: " + "; ".join(parts) + "."
+
+
+def json_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Meta with dates as ISO strings, so it fits in ``.attrs`` and JSON."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if isinstance(value, pd.Timestamp):
+            out[key] = value.date().isoformat()
+        elif value is None or isinstance(value, str | bool | int | float | list | dict):
+            out[key] = value
+        else:
+            out[key] = value.item() if hasattr(value, "item") else str(value)
+    return out
+
+
+def analysis_record(meta: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
+    """Build the record each exposure result keeps in ``.attrs``: window, sources, left out.
+
+    Parameters
+    ----------
+    meta : Mapping
+        The second value of :func:`select_incidents`.
+    **fields
+        Parameters and figures to add (``buffer_km``, ``radius_km``, ...).
+
+    Returns
+    -------
+    dict
+        JSON-ready (dates as ISO strings): ``meta`` and ``fields``, plus
+        ``window`` ("<first used> to <as_of>", or "none used up to <as_of>"),
+        ``left_out`` (a sentence saying how
+        many events were left out and why) and ``limits`` (what the data cannot
+        show).
+    """
+    record = json_meta({**meta, **fields})
+    record["left_out"] = left_out_text(meta)
+    record["limits"] = LIMITS
+    if not record.get("window_to"):
+        record["window"] = "no dated incidents"
+    elif not record.get("window_from"):
+        record["window"] = f"none used up to {record['window_to']}"
+    else:
+        record["window"] = f"{record['window_from']} to {record['window_to']}"
+    return record
+
+
+def segment_exposure(
+    segments: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    *,
+    buffer_km: float = DEFAULTS.buffer_km,
+    half_life_days: float = DEFAULTS.half_life_days,
+    as_of: object = None,
+    type_weights: Mapping[str, float] = DEFAULTS.type_weights,
+    distance_decay: str = DEFAULTS.distance_decay,
+    include_imprecise: bool = DEFAULTS.include_imprecise,
+) -> gpd.GeoDataFrame:
+    """Incident exposure of each route segment: recent, close, serious incidents weigh most.
+
+    Parameters
+    ----------
+    segments : GeoDataFrame
+        Output of :func:`segment_routes`, in a metric CRS (metres).
+    incidents : GeoDataFrame
+        Canonical incidents (:mod:`geo.schema`), any CRS (reprojected to the
+        segments' CRS).
+    buffer_km : float
+        Incidents within this distance of a segment count, km.
+    half_life_days : float
+        Age at which an incident's weight halves, days.
+    as_of : date-like, optional
+        Analysis date: ages count from it and later incidents are left out.
+        Default: the newest ``event_date`` in ``incidents``.
+    type_weights : Mapping[str, float]
+        Weight (>= 0) of each category; a category not listed weighs 0.
+    distance_decay : {"linear", "gaussian", "none"}
+        ``linear``: 1 at the road, 0 at ``buffer_km``; ``gaussian``: sigma =
+        ``buffer_km`` / 2, cut at ``buffer_km``; ``none``: 1 within the buffer.
+    include_imprecise : bool
+        Also use events whose location is not their own place (left out and
+        counted by default).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``segments`` (a copy, same index and CRS) plus ``n_incidents`` (incidents
+        within ``buffer_km``), ``exposure_per_km``, ``exposure`` and
+        ``exposure_class``. ``attrs`` holds the analysis record: ``as_of``,
+        ``window``/``window_from``/``window_to``, ``sources``, ``n_used``,
+        ``n_left_out_imprecise``, ``n_after_as_of``, ``n_left_out_no_date``,
+        ``n_left_out_no_location``, ``n_unweighted`` (used incidents whose
+        category has no weight), ``n_incidents_by_route`` (distinct incidents
+        within the buffer of each route), the parameters and ``left_out`` (a
+        sentence).
+
+    Raises
+    ------
+    CRSError
+        If ``segments`` is not in a metric CRS, or ``incidents`` has no CRS.
+    ParameterError
+        If a parameter is out of range or ``distance_decay`` is unknown.
+    InputFileError
+        If ``incidents`` lacks a canonical column.
+
+    Notes
+    -----
+    For segment s, with w the type weight, k the distance kernel
+    (:data:`DISTANCE_DECAYS`), d(s, i) the shortest distance from incident i to
+    the segment and age_i = as_of - event_date_i in days::
+
+        exposure_per_km(s) = sum over i with d(s, i) <= buffer_km of
+                             w(category_i) · k(d(s, i)) · 0.5 ** (age_i / half_life_days)
+        exposure(s)        = exposure_per_km(s) · length_km(s)
+
+    The sum is the design's exposure formula. Each km of the segment is exposed
+    to every incident within reach of the segment, so the sum is an exposure
+    *per km of road*; multiplied by the segment's length it gives the exposure a
+    vehicle accumulates along the segment. Sums of ``exposure`` over a stretch or
+    a route are therefore comparable whatever ``segment_km`` was, and a short
+    last segment is not inflated. Classes use :func:`classify_exposure` on
+    ``exposure_per_km``.
+
+    One ``STRtree.query(predicate="dwithin")`` over all segments, then one
+    vectorised ``shapely.distance`` on the candidate pairs; memory and time grow
+    with the number of (incident, segment) pairs within the buffer.
+    """
+    buffer_km = check_positive("buffer_km", buffer_km)
+    half_life_days, distance_decay, weights = check_exposure_options(
+        half_life_days=half_life_days, distance_decay=distance_decay, type_weights=type_weights
+    )
+    require_metric(segments, what="segments")
+    missing = [c for c in ("route_id", "km_from", "km_to") if c not in segments.columns]
+    if missing:
+        raise InputFileError(
+            f"segments: missing column(s) {missing}; build them with segment_routes(...)."
+        )
+
+    kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=include_imprecise)
+    seg_geoms = np.asarray(segments.geometry.values)
+    n_seg = len(seg_geoms)
+    pts = _points_in(kept, segments.crs)
+    tree = shapely.STRtree(seg_geoms)
+    inc_idx, seg_idx = tree.query(pts, predicate="dwithin", distance=buffer_km * 1000.0)
+    dist_km = shapely.distance(pts[inc_idx], seg_geoms[seg_idx]) / 1000.0
+
+    type_w = type_weight_of(kept["category"], weights)
+    as_of_stamp = meta["as_of"]
+    if as_of_stamp is not None and len(kept):
+        age = (as_of_stamp - pd.to_datetime(kept["event_date"]).dt.normalize()).dt.days
+        age_days = age.to_numpy(dtype=float)
+    else:
+        age_days = np.zeros(len(kept))
+    contrib = exposure_contributions(
+        type_w[inc_idx],
+        dist_km,
+        age_days[inc_idx],
+        radius_km=buffer_km,
+        half_life_days=half_life_days,
+        distance_decay=distance_decay,
+    )
+    per_km = np.bincount(seg_idx, weights=contrib, minlength=n_seg)
+    n_near = np.bincount(seg_idx, minlength=n_seg)
+    length_km = (segments["km_to"] - segments["km_from"]).to_numpy(dtype=float)
+
+    route_codes, route_names = pd.factorize(segments["route_id"])
+    per_route = _distinct_per_group(route_codes[seg_idx], inc_idx, len(route_names), len(kept))
+    by_route = {str(r): int(c) for r, c in zip(route_names, per_route, strict=True)}
+
+    out = segments.copy()
+    out["n_incidents"] = n_near.astype("int64")
+    out["exposure_per_km"] = per_km
+    out["exposure"] = per_km * length_km
+    out["exposure_class"] = classify_exposure(per_km)
+    out.attrs = analysis_record(
+        meta,
+        analysis="route incident exposure",
+        buffer_km=buffer_km,
+        half_life_days=half_life_days,
+        distance_decay=distance_decay,
+        segment_km=segments.attrs.get("segment_km"),
+        type_weights=weights,
+        class_breaks=list(EXPOSURE_CLASS_BREAKS),
+        n_unweighted=int((type_w == 0).sum()),
+        n_incidents_by_route=by_route,
+    )
+    return out
+
+
+def _points_in(kept: gpd.GeoDataFrame, crs: object) -> np.ndarray:
+    """Return the kept incidents (finite points) as shapely points in ``crs``."""
+    geoms = np.asarray(kept.geometry.values)
+    if kept.crs.equals(crs):
+        return geoms
+    xy = shapely.get_coordinates(geoms)  # one row per point: select_incidents kept points only
+    x, y = Transformer.from_crs(kept.crs, crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return shapely.points(x, y)
+
+
+def _distinct_per_group(
+    group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int
+) -> np.ndarray:
+    """Count the distinct ``item`` values paired with each group (pairs may repeat)."""
+    if n_groups * n_items <= 50_000_000:  # a boolean grid: no sort, at most 50 MB
+        seen = np.zeros((n_groups, n_items), dtype=bool)
+        seen[group, item] = True
+        return seen.sum(axis=1)
+    pair = np.unique(group.astype(np.int64) * n_items + item)
+    return np.bincount(pair // n_items, minlength=n_groups)
+
+
+def type_weight_of(categories: pd.Series, type_weights: Mapping[str, float]) -> np.ndarray:
+    """Weight of each incident's category (0 for a category without a weight).
+
+    Parameters
+    ----------
+    categories : Series of str
+        The ``category`` column.
+    type_weights : Mapping[str, float]
+        Category -> weight (checked with :func:`check_exposure_options`).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        One weight per row.
+
+    Examples
+    --------
+    >>> type_weight_of(pd.Series(["abduction", "unrest", "unknown"]),
+    ...                {"abduction": 1.0, "unrest": 0.1}).tolist()
+    [1.0, 0.1, 0.0]
+    """
+    codes, uniques = pd.factorize(categories.astype(str))
+    table = np.array([float(type_weights.get(str(u), 0.0)) for u in uniques] + [0.0])
+    return table[codes]  # code -1 (missing) takes the trailing 0.0
