@@ -89,6 +89,12 @@ class Settings:
         e.g. ``{"abduction": 50}``).
     include_imprecise : bool
         Include imprecise events in point analyses (off by default).
+    gazetteer_suggestions : int
+        Closest town names listed for an unknown town (5).
+    gazetteer_min_score : float
+        Lowest fuzzy ratio (difflib, on spelling keys) for a town to be offered
+        as a match (0.75: "Kenyeba" → Kéniéba 0.86, "Bamak" → Bamako 0.91,
+        while "Kayes" → "Kaya" 0.67 stays out).
     """
 
     window_days: int = 180
@@ -120,6 +126,8 @@ class Settings:
     site_radius_km: float = 30.0
     site_category_radius_km: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
     include_imprecise: bool = False
+    gazetteer_suggestions: int = 5
+    gazetteer_min_score: float = 0.75
 
 
 DEFAULTS = Settings()
