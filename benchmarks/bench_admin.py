@@ -1,25 +1,29 @@
-"""Benchmark admin assignment (geo.admin) beside a bare ``STRtree`` bulk query.
+"""Benchmark admin assignment (geo.admin) beside what a user would write: ``geopandas.sjoin``.
 
-Workload: N seeded SYNTHETIC points drawn uniformly inside Mali (rejection
-sampling in the box of the real bundled geoBoundaries cercles, keeping the
-points the union of the 50 cercles covers), assigned to the 50 cercles (ADM2).
+Workload: N seeded SYNTHETIC points, 90 % drawn uniformly inside Mali (the
+union of the 50 real bundled geoBoundaries cercles) and 10 % inside the
+neighbouring countries of the bundled Natural Earth layer (rejection sampling
+in each area's box). They are never real events.
 
-- ``bare``: ``shapely.STRtree(cercles).query(points, predicate="intersects")``,
-  tree build included: the candidate search alone, which double-counts border
-  points and gives no columns.
-- ``assign_units``: :func:`geo.admin.assign_units` on the same arrays: the
-  query plus the lowest-id tie-break, one unit per point. This is what the
-  design target (within 1.3x of bare) is about.
-- ``assign_admin``: the whole :func:`geo.admin.assign_admin` on a GeoDataFrame
-  of the points: validity checks of the layers, the ADM2 query, regions from
-  the cercles, countries for points outside, and eight string columns on a
-  copy of the frame.
+- ``sjoin``: the reference a GIS user writes, in the same run:
+  ``geopandas.sjoin(points, cercles, predicate="within")``, then the points
+  left without a cercle joined to ``countries`` the same way (the spatial
+  index build included; a point on a shared border matches twice there and
+  one exactly on a boundary matches nothing).
+- ``assign_units``: :func:`geo.admin.assign_units` on the cercles alone (one
+  unit per point, the lowest-id tie-break) against ``sjoin`` on the cercles.
+- ``assign_admin``: the whole :func:`geo.admin.assign_admin` (cercles,
+  regions from the cercles, countries for the points outside Mali, eight
+  string columns on a copy) against the two-step sjoin, on layers checked
+  once by :func:`geo.admin.prepare_units` as the app's ``Context`` holds them
+  (that one-off check is timed and printed apart). The design target is
+  within 1.3x.
 
-Setup checks that every point is in Mali and that ``assign_units`` agrees with
-the bare query wherever the bare query has exactly one hit.
+Setup checks that ``assign_admin`` agrees with the sjoin wherever the sjoin
+found exactly one cercle, and that the outside points got their country.
 
 Run from the repository root: ``python -m benchmarks.bench_admin [N ...]``
-(default 10000 100000 1000000).
+(default 20000 100000 1000000).
 """
 
 from __future__ import annotations
@@ -69,42 +73,71 @@ def points_inside(area: shapely.Geometry, n: int, *, seed: int) -> np.ndarray:
     return shapely.points(np.concatenate(xs)[:n], np.concatenate(ys)[:n])
 
 
-def bare_query(geoms: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """The reference: build the tree and run one bulk intersects query."""
-    return shapely.STRtree(geoms).query(points, predicate="intersects")
+def sjoin_cercles(frame: gpd.GeoDataFrame, cercles: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The reference for one level: a fresh spatial index and one sjoin."""
+    return gpd.sjoin(frame, cercles.copy(), how="left", predicate="within")
+
+
+def sjoin_admin(
+    frame: gpd.GeoDataFrame, cercles: gpd.GeoDataFrame, countries: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The reference for the whole job: cercles, then countries for the rest."""
+    joined = sjoin_cercles(frame, cercles)
+    rest = frame.loc[joined.index[joined["index_right"].isna()].unique()]
+    outside = gpd.sjoin(rest, countries.copy(), how="left", predicate="within")
+    return joined, outside
 
 
 def main(sizes: list[int]) -> None:
-    admin1, admin2, countries = load_admin(1), load_admin(2), load_countries()
-    cercles = prepare_units(admin2, what="admin2")
+    """Print one row per size: seconds and ratios against the sjoin reference."""
+    t0 = time.perf_counter()
+    admin1 = prepare_units(load_admin(1), what="admin1")
+    admin2 = prepare_units(load_admin(2), what="admin2")
+    countries = prepare_units(
+        load_countries(), what="countries", id_col="iso3", check_overlaps=False
+    )
+    print(
+        f"layer checks, once per data load (as the app's Context): {time.perf_counter() - t0:.3f} s"
+    )
+    cercles = admin2
     geoms = np.asarray(cercles.geometry.values, dtype=object)
     mali = shapely.union_all(geoms)
-    print("assign N points to the 50 cercles (ADM2), best of runs, seconds")
+    around = shapely.difference(
+        shapely.union_all(np.asarray(countries.geometry.values, dtype=object)), mali
+    )
+    print("assign N points (90 % in Mali, 10 % in neighbours), best of runs, seconds")
     print(
-        f"{'N':>9} {'bare':>8} {'assign_units':>13} {'ratio':>6} {'assign_admin':>13} {'ratio':>6}"
+        f"{'N':>9} {'sjoin':>8} {'assign_units':>13} {'ratio':>6}"
+        f" {'sjoin+ctry':>11} {'assign_admin':>13} {'ratio':>6}"
     )
     for n in sizes:
-        points = points_inside(mali, n, seed=SEED)
+        n_out = n // 10
+        points = np.concatenate(
+            [points_inside(mali, n - n_out, seed=SEED), points_inside(around, n_out, seed=SEED + 1)]
+        )
         frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)
-        # Setup check: the workload is what the name says.
-        bare_pts, bare_units = shapely.STRtree(geoms).query(points, predicate="intersects")
-        ours = assign_units(points, cercles)
-        assert len(points) == n and (ours >= 0).all(), "every point must be in a cercle"
-        single = np.bincount(bare_pts, minlength=n)[bare_pts] == 1
-        assert (ours[bare_pts[single]] == bare_units[single]).all()
+        # Setup check: the workload is what the name says, and both agree.
+        ours = assign_admin(frame, admin1=admin1, admin2=admin2, countries=countries)
+        joined, outside = sjoin_admin(frame, cercles, countries)
+        once = joined.groupby(level=0)["unit_id"].agg(["count", "first"])
+        single = once["count"] == 1
+        assert (ours.loc[single.index[single], "adm2_id"] == once.loc[single, "first"]).all()
+        assert (ours["country_iso3"] != "MLI").sum() >= n_out * 0.99
+        assert outside["iso3"].notna().mean() > 0.99
 
         repeat = 3 if n <= 100_000 else 2
-        t_bare = best_of(partial(bare_query, geoms, points), repeat)
+        t_sj = best_of(partial(sjoin_cercles, frame, cercles), repeat)
         t_units = best_of(partial(assign_units, points, cercles), repeat)
+        t_sj_all = best_of(partial(sjoin_admin, frame, cercles, countries), repeat)
         t_admin = best_of(
             partial(assign_admin, frame, admin1=admin1, admin2=admin2, countries=countries),
             repeat,
         )
         print(
-            f"{n:>9,} {t_bare:>8.3f} {t_units:>13.3f} {t_units / t_bare:>6.2f}"
-            f" {t_admin:>13.3f} {t_admin / t_bare:>6.2f}"
+            f"{n:>9,} {t_sj:>8.3f} {t_units:>13.3f} {t_units / t_sj:>6.2f}"
+            f" {t_sj_all:>11.3f} {t_admin:>13.3f} {t_admin / t_sj_all:>6.2f}"
         )
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000])
+    main([int(a) for a in sys.argv[1:]] or [20_000, 100_000, 1_000_000])

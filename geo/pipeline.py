@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import __version__, bundled
-from geo.admin import aggregate_admin, assign_admin, filter_mask, window_bounds
+from geo.admin import aggregate_admin, assign_admin, filter_mask, prepare_units, window_bounds
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
 from geo.hotspots import gistar, hex_counts, kde_grid, surge_flags
@@ -203,9 +203,11 @@ def load_context() -> Context:
         Admin units, countries, routes, towns and sites from ``data/``.
     """
     return Context(
-        admin1=bundled.load_admin(1),
-        admin2=bundled.load_admin(2),
-        countries=bundled.load_countries(),
+        admin1=prepare_units(bundled.load_admin(1), what="admin1"),
+        admin2=prepare_units(bundled.load_admin(2), what="admin2"),
+        countries=prepare_units(
+            bundled.load_countries(), what="countries", id_col="iso3", check_overlaps=False
+        ),
         routes=bundled.load_routes(),
         towns=bundled.load_towns(),
         sites=bundled.load_sites("points"),
