@@ -126,6 +126,8 @@ class Settings:
     site_radius_km: float = 30.0
     site_category_radius_km: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
     include_imprecise: bool = False
+    kde_truncate: float = 4.0
+    batch_partitions: int = 4
     gazetteer_suggestions: int = 5
     gazetteer_min_score: float = 0.75
 
