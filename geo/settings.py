@@ -95,6 +95,35 @@ class Settings:
         Lowest fuzzy ratio (difflib, on spelling keys) for a town to be offered
         as a match (0.75: "Kenyeba" → Kéniéba 0.86, "Bamak" → Bamako 0.91,
         while "Kayes" → "Kaya" 0.67 stays out).
+    emerging_step : str
+        Time step of the emerging hot spot cube: ``week``, ``month`` (default)
+        or ``quarter`` (METHODS.md §4).
+    emerging_time_lag_steps : int
+        Space-time neighbourhood: the same units in this many previous steps
+        (ArcGIS Pro's default 1).
+    emerging_gistar_alpha : float
+        Significance level of a hot or cold bin (0.05, as ArcGIS Pro).
+    emerging_fdr : bool
+        Benjamini-Hochberg correction of the bins' Gi* p-values over the whole
+        cube (ArcGIS Pro applies FDR; on).
+    emerging_trend_alpha : float
+        Significance level of the Mann-Kendall trend (0.05, as ArcGIS Pro and
+        xarray-spatial; sfdep uses 0.01).
+    emerging_share : float
+        Share of steps a unit must be hot (cold) for the persistent,
+        intensifying, diminishing and historical patterns (0.9).
+    emerging_share_rule : str
+        How the share becomes a number of steps: ``ceil`` (at least
+        ``ceil(share · n)``, the published "90 percent") or ``int``
+        (``int(share · n)``, xarray-spatial's rounding down).
+    emerging_sporadic_needs_final : bool
+        ArcGIS Pro 3.x asks a sporadic hot (cold) spot to be hot (cold) at
+        the final step; the 2.8 wording quoted in METHODS.md §4 does not (off).
+    since_days : int
+        "What changed" lists incidents of the last this many days before the
+        analysis date unless a "since" date is given (7).
+    playback_step : str
+        Step of the incident playback on the map: ``week`` (default) or ``month``.
     """
 
     window_days: int = 180
@@ -130,6 +159,16 @@ class Settings:
     batch_partitions: int = 4
     gazetteer_suggestions: int = 5
     gazetteer_min_score: float = 0.75
+    emerging_step: str = "month"
+    emerging_time_lag_steps: int = 1
+    emerging_gistar_alpha: float = 0.05
+    emerging_fdr: bool = True
+    emerging_trend_alpha: float = 0.05
+    emerging_share: float = 0.9
+    emerging_share_rule: str = "ceil"
+    emerging_sporadic_needs_final: bool = False
+    since_days: int = 7
+    playback_step: str = "week"
 
 
 DEFAULTS = Settings()
