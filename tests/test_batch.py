@@ -21,7 +21,7 @@ def client():
     """A real two-worker distributed cluster on this machine (processes, not threads)."""
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as c,
     ):
