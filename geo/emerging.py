@@ -97,6 +97,8 @@ __all__ = [
     "spacetime_gistar",
     "classify_series",
     "emerging_hotspots",
+    "emerging_for_incidents",
+    "OUTPUT_COLUMNS",
     "unit_sentence",
 ]
 
@@ -647,6 +649,81 @@ def emerging_hotspots(
         p_adjusted=pd.DataFrame(p_adj, **frame),
         settings=settings,
     )
+
+
+#: Columns of the per-unit table the CLI and the exports write (plus id, name, geometry).
+OUTPUT_COLUMNS: list[str] = [
+    "category",
+    "category_label",
+    "n_steps",
+    "n_hot",
+    "share_hot",
+    "n_cold",
+    "share_cold",
+    "trend_tau",
+    "trend_p",
+    "trend_z",
+    "z_final",
+    "incidents",
+]
+
+
+def emerging_for_incidents(
+    incidents: gpd.GeoDataFrame,
+    units_gdf: gpd.GeoDataFrame,
+    *,
+    unit_col: str,
+    id_col: str = "unit_id",
+    step: str = DEFAULTS.emerging_step,
+    start: object,
+    end: object,
+    **options: object,
+) -> EmergingResult:
+    """Build the cube of the incidents on the units and classify it.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents with ``event_date`` and ``unit_col`` (e.g. ``adm2_id`` from
+        :func:`geo.admin.assign_admin`, or ``hex`` from :func:`event_hexes`).
+        Filter categories and precision before calling. Not modified.
+    units_gdf : GeoDataFrame
+        Every unit of the study area (admin units, or hexes from
+        :func:`geo.hotspots.hex_counts` with a ``study_area``).
+    unit_col, id_col : str
+        The incidents' unit column and the units' id column.
+    step : {"week", "month", "quarter"}
+        Time step.
+    start, end : date-like
+        Inclusive window.
+    **options
+        Passed to :func:`emerging_hotspots` (thresholds, weights).
+
+    Returns
+    -------
+    EmergingResult
+        As :func:`emerging_hotspots`; ``settings`` also hold the cube's window,
+        the incidents used and left out (outside the units or the window).
+
+    Raises
+    ------
+    ParameterError
+        If ``unit_col`` is not a column of the incidents.
+    """
+    if unit_col not in incidents.columns:
+        raise ParameterError(
+            f"`unit_col` was {unit_col!r} but the incidents have no such column; assign "
+            "them to units first (geo.admin.assign_admin or geo.emerging.event_hexes)."
+        )
+    cube = space_time_cube(
+        incidents[unit_col],
+        incidents["event_date"],
+        unit_ids=units_gdf[id_col].astype(str).tolist(),
+        step=step,
+        start=start,
+        end=end,
+    )
+    return emerging_hotspots(units_gdf, cube, id_col=id_col, **options)
 
 
 def unit_sentence(

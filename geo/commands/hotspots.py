@@ -12,6 +12,13 @@ from geo.admin import aggregate_admin
 from geo.commands.join import Inputs, add_input_arguments, load_inputs, parse_day
 from geo.commands.validate import local_path
 from geo.crs import to_metric
+from geo.emerging import (
+    CATEGORY_LABELS,
+    OUTPUT_COLUMNS,
+    STEPS,
+    emerging_for_incidents,
+    event_hexes,
+)
 from geo.errors import ParameterError
 from geo.hotspots import gistar, hex_counts, kde_grid, surge_flags, write_kde_geotiff
 from geo.settings import DEFAULTS
@@ -25,6 +32,7 @@ METHODS: dict[str, str] = {
     "hex": "incidents and fatalities per H3 cell",
     "gistar": "Getis-Ord Gi* hot and cold spots on admin units or hexes",
     "surge": "ACLED-style weekly and monthly surge flags per admin unit",
+    "emerging": "emerging hot spot patterns per admin unit or hex over weeks, months or quarters",
 }
 
 #: Numeric options: flag, type, default, meaning.
@@ -67,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--units",
+        "--unit",
         choices=["admin", "hex"],
         default="admin",
         help="units for gistar (default %(default)s; hex runs over Mali's cells)",
@@ -95,6 +104,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         default=DEFAULTS.include_imprecise,
         help="also use imprecise (centroid) locations in kde, hex and gistar",
+    )
+    parser.add_argument(
+        "--step",
+        choices=list(STEPS),
+        default=DEFAULTS.emerging_step,
+        help="emerging: time step of the cube (default %(default)s)",
+    )
+    parser.add_argument(
+        "--time-lag-steps",
+        type=int,
+        default=DEFAULTS.emerging_time_lag_steps,
+        help="emerging: previous steps in a bin's neighbourhood (default %(default)s)",
     )
     parser.set_defaults(func=run)
 
@@ -244,6 +265,53 @@ def _run_surge(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFra
     )
 
 
+def _run_emerging(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFrame, str]:
+    dates = pd.to_datetime(inputs.incidents["event_date"])
+    start, end = inputs.start or dates.min(), inputs.end or dates.max()
+    if args.units == "hex":
+        events, n_imprecise = _precise_only(
+            inputs.incidents, include_imprecise=args.include_imprecise
+        )
+        units = hex_counts(
+            events, resolution=args.resolution, study_area=_mali_outline(inputs)
+        ).drop(columns=["incidents", "fatalities"])
+        events = events.assign(hex=event_hexes(events, resolution=args.resolution))
+        unit_col, id_col, keep = "hex", "hex", ["hex"]
+        what = f"H3 cells (resolution {args.resolution}) over Mali"
+    else:
+        level = _level(args)
+        events, n_imprecise = inputs.assign(), 0
+        units = _units(inputs, level)
+        unit_col, id_col, keep = f"adm{level}_id", "unit_id", ["unit_id", "name"]
+        what = f"admin units (level {level})"
+    result = emerging_for_incidents(
+        events,
+        units,
+        unit_col=unit_col,
+        id_col=id_col,
+        step=args.step,
+        start=start,
+        end=end,
+        time_lag_steps=args.time_lag_steps,
+        gistar_alpha=args.alpha,
+        fdr=args.fdr,
+        min_events=args.min_events,
+    )
+    s = result.settings
+    table = result.units[[*keep, *OUTPUT_COLUMNS, units.geometry.name]]
+    found = ", ".join(f"{CATEGORY_LABELS[k]} {v}" for k, v in s["categories"].items() if v)
+    partial = f"; partial steps {', '.join(s['partial_steps'])}" if s["partial_steps"] else ""
+    imprecise = f", {n_imprecise:,} imprecise left out" if n_imprecise else ""
+    return table, (
+        f"emerging: {s['n_used']:,} events on {len(units):,} {what}, {s['n_left_out']:,} "
+        f"outside the units or the window{imprecise}; {s['steps']} {args.step} steps "
+        f"{s['start']} to {s['end']}{partial}; time lag {s['time_lag_steps']}, Gi* alpha "
+        f"{s['gistar_alpha']:g}, FDR {'on' if s['fdr'] else 'off'}, trend alpha "
+        f"{s['trend_alpha']:g}, hot share >= {s['share']:g} ({s['steps_needed_for_share']} "
+        f"steps, {s['share_rule']}); {s['inference']}: {found}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the chosen hotspot analysis and write it.
 
@@ -267,7 +335,12 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "kde":
         print("  " + _run_kde(args, inputs, out))
     else:
-        runner = {"hex": _run_hex, "gistar": _run_gistar, "surge": _run_surge}[args.method]
+        runner = {
+            "hex": _run_hex,
+            "gistar": _run_gistar,
+            "surge": _run_surge,
+            "emerging": _run_emerging,
+        }[args.method]
         table, summary = runner(args, inputs)
         write_table_atomic(table, out, layer=args.method)
         print("  " + summary)
