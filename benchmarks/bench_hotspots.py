@@ -13,9 +13,10 @@ and Ségou), in :data:`geo.crs.METRIC_CRS` for the KDE, EPSG:4326 for hexes.
 - Hexes at resolution 6: ``hex_counts`` (cells, counts, fatalities and the
   cell polygons) beside a bare loop of ``h3.latlng_to_cell`` over the points
   followed by ``np.unique(..., return_counts=True)``.
-- Gi* (printed once, not per N): ``gistar`` on the 38,501 resolution-6 cells
-  covering Mali and on the 50 cercles, beside ``esda.G_Local(star=True,
-  n_jobs=1)`` with the same 999 permutations (esda without numba here).
+- Gi* (printed once, not per N): ``gistar`` beside ``esda.G_Local(star=True,
+  n_jobs=1)`` with the same inference (esda without numba here): permutation
+  with 9,999 draws on the 50 cercles, analytical on the 38,501 resolution-6
+  cells covering Mali.
 
 Setup checks that the KDE of both versions integrates to N and that the hex
 counts of both versions agree.
@@ -40,7 +41,9 @@ import geo  # noqa: F401  (GDAL hardening before pyogrio/rasterio load)
 from benchmarks.bench_admin import best_of, points_inside
 from geo.bundled import load_admin
 from geo.crs import METRIC_CRS, WGS84
-from geo.hotspots import gistar, hex_counts, kde_grid
+from geo.gistar import gistar, permutations_needed
+from geo.hotspots import hex_counts, kde_grid
+from geo.settings import DEFAULTS
 
 SEED = 20251115
 WESTERN = ("ML-1", "ML-2", "ML-3", "ML-4", "ML-BKO")  # Kayes, Koulikoro, Sikasso, Ségou, Bamako
@@ -126,6 +129,11 @@ def bench_kde_hex(sizes: list[int]) -> None:
 
 
 def bench_gistar() -> None:
+    """Gi* beside esda's G_Local with the same inference and the same number of draws.
+
+    Permutation on the 51 cercles (9,999 draws, what BH needs there); analytical
+    (no draws) on Mali's resolution-6 hexes. Counts are SYNTHETIC Poisson draws.
+    """
     from esda.getisord import G_Local
     from libpysal.graph import Graph
 
@@ -135,11 +143,18 @@ def bench_gistar() -> None:
     hexes["incidents"] = rng.poisson(0.2, len(hexes))
     cercles = load_admin(2)
     cercles["incidents"] = rng.poisson(20, len(cercles))
-    print("Gi*, 999 permutations, synthetic Poisson counts; seconds")
-    print(f"{'units':>22} {'esda G_Local':>13} {'gistar':>8} {'ratio':>6}")
-    for label, units, graph in (
-        (f"{len(cercles)} cercles", cercles, Graph.build_contiguity(cercles, rook=False)),
-        (f"{len(hexes):,} hexes res 6", hexes, None),
+    perms = permutations_needed(len(cercles), alpha=DEFAULTS.gistar_alpha)
+    print("Gi*, synthetic Poisson counts; seconds")
+    print(f"{'units':>32} {'esda G_Local':>13} {'gistar':>8} {'ratio':>6}")
+    for label, units, graph, inference, n_perm in (
+        (
+            f"{len(cercles)} cercles, {perms:,} perms",
+            cercles,
+            Graph.build_contiguity(cercles, rook=False),
+            "permutation",
+            perms,
+        ),
+        (f"{len(hexes):,} hexes res 6, analytical", hexes, None, "analytical", 0),
     ):
         if graph is None:
             cells = hexes["hex"].tolist()
@@ -156,11 +171,11 @@ def bench_gistar() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             t_ref = best_of(
-                lambda y=y, graph=graph: G_Local(
+                lambda y=y, graph=graph, n_perm=n_perm: G_Local(
                     y,
                     graph,
                     transform="B",
-                    permutations=999,
+                    permutations=n_perm,
                     star=True,
                     n_jobs=1,
                     seed=0,
@@ -169,9 +184,12 @@ def bench_gistar() -> None:
                 1,
             )
         t_ours = best_of(
-            lambda units=units: gistar(units, value_col="incidents", min_events=0, seed=0), 1
+            lambda units=units, inference=inference: gistar(
+                units, value_col="incidents", inference=inference, min_events=0, seed=0
+            ),
+            1,
         )
-        print(f"{label:>22} {t_ref:>13.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f}")
+        print(f"{label:>32} {t_ref:>13.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f}")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,14 @@ from geo import __version__, bundled
 from geo.admin import aggregate_admin, assign_admin, filter_mask, prepare_units, window_bounds
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
-from geo.hotspots import gistar, hex_counts, kde_grid, surge_flags
+from geo.gistar import gistar
+from geo.hotspots import hex_counts, kde_grid
 from geo.route_report import route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import segment_routes
 from geo.settings import DEFAULTS
 from geo.sites import site_exposure
+from geo.surge import surge_flags
 
 __all__ = [
     "Filters",
@@ -92,6 +94,12 @@ class Params:
         Significance level for Gi* classes.
     gistar_fdr : bool
         Benjamini-Hochberg correction of Gi* p-values.
+    gistar_inference : str
+        ``analytical`` or ``permutation`` (:func:`geo.gistar.gistar`).
+    gistar_value : str
+        ``counts`` or ``rate`` (incidents per km²).
+    gistar_permutations : int
+        Permutations asked for with ``permutation`` (raised to what BH needs).
     gistar_on : str
         ``admin`` (the units of ``admin_level``), ``hex`` (H3 cells within
         ``gistar_hex_reach_km`` of an event of the window) or ``none``.
@@ -113,13 +121,16 @@ class Params:
     hex_resolution: int = DEFAULTS.hex_resolution
     gistar_alpha: float = DEFAULTS.gistar_alpha
     gistar_fdr: bool = DEFAULTS.gistar_fdr
+    gistar_inference: str = DEFAULTS.gistar_inference
+    gistar_value: str = DEFAULTS.gistar_value
+    gistar_permutations: int = DEFAULTS.gistar_permutations
     gistar_on: str = "admin"
     gistar_hex_reach_km: float = 50.0
     buffer_km: float = DEFAULTS.buffer_km
     half_life_days: float = DEFAULTS.half_life_days
     segment_km: float = DEFAULTS.segment_km
     site_radius_km: float = DEFAULTS.site_radius_km
-    seed: int = 0
+    seed: int = DEFAULTS.gistar_seed
 
 
 @dataclass
@@ -424,6 +435,9 @@ def _gistar(
             value_col="incidents",
             alpha=params.gistar_alpha,
             fdr=params.gistar_fdr,
+            inference=params.gistar_inference,
+            value=params.gistar_value,
+            permutations=params.gistar_permutations,
             seed=params.seed,
             min_events=DEFAULTS.gistar_min_events,
         )

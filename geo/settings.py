@@ -67,8 +67,21 @@ class Settings:
         Significance level for Gi* classes (0.05).
     gistar_fdr : bool
         Benjamini-Hochberg false-discovery-rate correction on Gi* p-values.
+    gistar_inference : str
+        ``analytical`` (normal p from the z-score, as ArcGIS Pro) or
+        ``permutation`` (conditional permutations); chosen from the figures in
+        :func:`geo.gistar.gistar` (README, "Gi* inference").
+    gistar_value : str
+        ``counts`` (incidents per unit) or ``rate`` (incidents per km²).
     gistar_permutations : int
-        Conditional permutations for Gi* pseudo p-values (999).
+        Conditional permutations asked for with ``permutation`` (9,999); raised
+        to what Benjamini-Hochberg needs (:func:`geo.gistar.permutations_needed`).
+    gistar_permutation_factor : float
+        k in P = k · m / alpha − 1 (10: the smallest p can fall 10× below alpha / m).
+    gistar_max_permutations : int
+        Upper bound on permutations (99,999: about 10 s for 1,000 hexes).
+    gistar_seed : int
+        Seed of the Gi* permutations (0).
     gistar_min_events : int
         Fewer events than this give a clear message instead of a Gi* map.
     buffer_km : float
@@ -132,7 +145,12 @@ class Settings:
     hex_resolution: int = 6
     gistar_alpha: float = 0.05
     gistar_fdr: bool = True
-    gistar_permutations: int = 999
+    gistar_inference: str = "analytical"
+    gistar_value: str = "counts"
+    gistar_permutations: int = 9999
+    gistar_permutation_factor: float = 10.0
+    gistar_max_permutations: int = 99_999
+    gistar_seed: int = 0
     gistar_min_events: int = 30
     buffer_km: float = 25.0
     half_life_days: float = 90.0

@@ -15,7 +15,7 @@ from layers.style import GISTAR_CLASSES, GISTAR_COLORS, GISTAR_LABELS
 
 __all__ = ["GISTAR_COLUMNS", "ID_COLUMNS", "build_gistar"]
 
-#: Input contract (geo.hotspots Gi* table), plus one id column from ID_COLUMNS.
+#: Input contract (geo.gistar Gi* table), plus one id column from ID_COLUMNS.
 GISTAR_COLUMNS: tuple[str, ...] = ("z", "p_adjusted", "gistar_class")
 #: Id columns looked for, in order, when ``id_column`` is not given.
 ID_COLUMNS: tuple[str, ...] = ("hex", "unit_id")

@@ -241,7 +241,7 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
     Parameters
     ----------
     result : DataFrame
-        :func:`geo.hotspots.gistar` output with ``gistar_class``.
+        :func:`geo.gistar.gistar` output with ``gistar_class``.
     params : geo.pipeline.Params
         For the units, significance level and correction.
 
@@ -342,7 +342,7 @@ def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     surge : DataFrame
-        :func:`geo.hotspots.surge_flags` output, indexed by unit id.
+        :func:`geo.surge.surge_flags` output, indexed by unit id.
     units : DataFrame
         Admin statistics with ``unit_id`` and ``name``.
 
