@@ -82,7 +82,7 @@ from scipy import sparse
 from scipy.stats import norm
 
 from geo.errors import InsufficientDataError, ParameterError
-from geo.hotspots import _hex_neighbours, _queen_neighbours, benjamini_hochberg
+from geo.gistar import _hex_neighbours, _queen_neighbours, benjamini_hochberg
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -366,7 +366,7 @@ def spacetime_gistar(
 
         z = (L − x̄ W) / (S · sqrt((m W − W²) / (m − 1)))
 
-    the same arithmetic as :func:`geo.hotspots.gistar` with the space-time
+    the same arithmetic as :func:`geo.gistar.gistar` with the space-time
     weights. Bins of the first steps have fewer previous steps (smaller W).
     Cost: one sparse product and one cumulative sum, O(bins + pairs × steps).
     """
@@ -537,7 +537,7 @@ def emerging_hotspots(
     id_col : str
         Column of ``units_gdf`` matching the cube's index (``hex`` for hexes).
     weights : {"auto", "queen", "hex"}
-        Spatial neighbours as in :func:`geo.hotspots.gistar`.
+        Spatial neighbours as in :func:`geo.gistar.gistar`.
     time_lag_steps, gistar_alpha, fdr, trend_alpha, share, share_rule, sporadic_needs_final
         See :class:`geo.settings.Settings` (``emerging_*``).
     min_events : int

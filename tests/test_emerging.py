@@ -30,7 +30,7 @@ from geo.emerging import (
     unit_sentence,
 )
 from geo.errors import InsufficientDataError, ParameterError
-from geo.hotspots import _queen_neighbours
+from geo.gistar import _queen_neighbours
 
 SIDE = 7
 STEPS = 20
