@@ -1,3 +1,24 @@
 """Shared pytest set-up: import geo first so its GDAL hardening applies."""
 
-import geo  # noqa: F401  (applies the GDAL driver allowlist before any GDAL loads)
+import geo  # noqa: F401, I001  (applies the GDAL driver allowlist before any GDAL loads)
+
+import pytest
+from pg_cluster import missing_reason, new_database, pg_cluster
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """URL of a throwaway PostGIS cluster for this session (skipped if not installed)."""
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(f"PostGIS backend not tested: {reason}")
+    with pg_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def log_target(request, tmp_path):
+    """An empty incident log, once as a GeoPackage file and once as a PostGIS database."""
+    if request.param == "gpkg":
+        return str(tmp_path / "team" / "log.gpkg")
+    return new_database(request.getfixturevalue("pg_admin_url"))
