@@ -137,6 +137,13 @@ class Settings:
         analysis date unless a "since" date is given (7).
     playback_step : str
         Step of the incident playback on the map: ``week`` (default) or ``month``.
+    plan_snap_km : float
+        A town farther than this from the road network cannot be planned from
+        or to (5 km, the corridor build's snap limit; the 596 bundled towns within
+        it lie at a median 0.2 km from their node).
+    plan_dangle_m : float
+        A dangling road end is joined to another road within this distance
+        (200 m: scripts/build_corridors.py measured it on the bundled roads).
     """
 
     window_days: int = 180
@@ -187,6 +194,8 @@ class Settings:
     emerging_sporadic_needs_final: bool = False
     since_days: int = 7
     playback_step: str = "week"
+    plan_snap_km: float = 5.0
+    plan_dangle_m: float = 200.0
 
 
 DEFAULTS = Settings()
