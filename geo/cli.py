@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import geo.commands
 from geo import __version__
 from geo.errors import RiskMapError
+from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 __all__ = ["build_parser", "main"]
 
@@ -50,8 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"geo.commands.{info.name}")
         module.register(sub)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--lang",
+            choices=LANGUAGES,
+            default=DEFAULT_LANGUAGE,
+            help="language of the output: en (default) or fr",
+        )
     return parser
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import WGS84
+from geo.i18n import gettext_noop
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -83,14 +84,14 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 CATEGORY_LABELS: dict[str, str] = {
-    "abduction": "Abduction / kidnapping",
-    "attack_on_convoy": "Attack on convoy or vehicles",
-    "attack_on_site": "Attack on mine, factory or worksite",
-    "explosive": "IED, landmine or shelling",
-    "armed_attack": "Armed attack or clash",
-    "violence_against_civilians": "Violence against civilians",
-    "unrest": "Protest or riot",
-    "other": "Other",
+    "abduction": gettext_noop("Abduction / kidnapping"),
+    "attack_on_convoy": gettext_noop("Attack on convoy or vehicles"),
+    "attack_on_site": gettext_noop("Attack on mine, factory or worksite"),
+    "explosive": gettext_noop("IED, landmine or shelling"),
+    "armed_attack": gettext_noop("Armed attack or clash"),
+    "violence_against_civilians": gettext_noop("Violence against civilians"),
+    "unrest": gettext_noop("Protest or riot"),
+    "other": gettext_noop("Other"),
 }
 
 SOURCE_LABELS: dict[str, str] = {
