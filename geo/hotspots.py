@@ -31,7 +31,7 @@ from scipy import ndimage
 
 from geo.crs import WGS84, require_metric, require_wgs84
 from geo.errors import ExportError, InsufficientDataError, ParameterError
-from geo.tabular import write_bytes_atomic
+from geo.export.atomic import write_bytes_atomic
 
 __all__ = [
     "KDEResult",
@@ -325,7 +325,7 @@ def write_kde_geotiff(result: KDEResult, path: str | os.PathLike[str]) -> Path:
     -----
     The raster is built in memory (GDAL ``MemoryFile``, deflate, tiled),
     re-opened to check its size, CRS and transform, then written next to the
-    destination and renamed over it (:func:`geo.tabular.write_bytes_atomic`),
+    destination and renamed over it (:func:`geo.export.atomic.write_bytes_atomic`),
     so GDAL never sees the user's path and a crash leaves no partial file. Tags
     record the unit, bandwidth, cell size and the events used and left out.
     """

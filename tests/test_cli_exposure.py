@@ -75,7 +75,7 @@ def test_exposure_csv_has_the_segment_columns_and_no_geometry(capsys, files):
     assert "Left out: 1 with imprecise locations" in out
     assert "1 dated after the analysis date" in out
     assert "Sources: User file" in out
-    assert not list(tmp.glob(".tmp-*"))
+    assert not list(tmp.glob(".srm-*"))
 
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])

@@ -1,4 +1,4 @@
-"""Tests for geo.export, geo.export_png and geo.export_pdf on a hand-built analysis.
+"""Tests for the geo.export modules and geo.provenance on a hand-built analysis.
 
 The analysis below is SYNTHETIC and built by hand, not by geo.pipeline.run_analysis:
 its geometries are real bundled ones (the towns of Kayes, Kéniéba, Kita and Ségou, the
@@ -29,12 +29,13 @@ from affine import Affine
 from PIL import Image
 from shapely.geometry import Point
 
-from geo import bundled
-from geo import export as ex
-from geo import export_pdf as ex_pdf
-from geo import export_png as ex_png
+from geo import bundled, provenance
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ExportError, ParameterError
+from geo.export import atomic, raster, share, tabular, vector
+from geo.export import html as ex_html
+from geo.export import pdf as ex_pdf
+from geo.export import png as ex_png
 from geo.hotspots import KDEResult
 from geo.pipeline import Analysis, Filters, Params
 from geo.segments import segment_routes
@@ -219,7 +220,7 @@ def _hexes(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         {"hex": cells, "incidents": 1, "fatalities": precise["fatalities"].to_numpy()}
     )
     frame = frame.groupby("hex", as_index=False).sum()
-    polys = [ex._h3_polygons([c])[0] for c in frame["hex"]]
+    polys = [share._h3_polygons([c])[0] for c in frame["hex"]]
     return gpd.GeoDataFrame(frame, geometry=polys, crs=WGS84)
 
 
@@ -324,7 +325,7 @@ def _pdfinfo(path: Path) -> dict[str, str]:
 
 def test_safe_export_name_pattern_and_unique():
     names = {
-        ex.safe_export_name("brief", ".PDF", when=(date(2025, 5, 1), date(2025, 11, 20)))
+        atomic.safe_export_name("brief", ".PDF", when=(date(2025, 5, 1), date(2025, 11, 20)))
         for _ in range(50)
     }
     assert len(names) == 50
@@ -344,7 +345,7 @@ def test_safe_export_name_pattern_and_unique():
 )
 def test_safe_export_name_refuses_anything_outside_the_closed_sets(kind, suffix):
     with pytest.raises(ParameterError, match="expected to be in"):
-        ex.safe_export_name(kind, suffix)
+        atomic.safe_export_name(kind, suffix)
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -360,16 +361,16 @@ def test_write_atomic_failure_mid_write_leaves_previous_file_and_no_temp(tmp_pat
         raise OSError(28, "No space left on device")
 
     with pytest.raises(ExportError, match="No space left on device; nothing was written"):
-        ex.write_atomic(target, half_then_disk_full, verify=lambda tmp: None)
+        atomic.write_atomic(target, half_then_disk_full, verify=lambda tmp: None)
     assert target.read_bytes() == b"OLD"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf"]
 
 
 def test_write_atomic_missing_folder_and_bad_suffix(tmp_path):
     with pytest.raises(ExportError, match="the folder does not exist"):
-        ex.write_atomic(tmp_path / "nope" / "x.png", lambda t: None, verify=lambda t: None)
+        atomic.write_atomic(tmp_path / "nope" / "x.png", lambda t: None, verify=lambda t: None)
     with pytest.raises(ParameterError, match="is not one this export writes"):
-        ex.write_atomic(
+        atomic.write_atomic(
             tmp_path / "x.txt", lambda t: None, verify=lambda t: None, suffixes=(".png",)
         )
     assert list(tmp_path.iterdir()) == []
@@ -382,14 +383,15 @@ def _fail(*args, **kwargs):
 @pytest.mark.parametrize(
     "module, verifier, suffix, call",
     [
-        pytest.param(ex, "_verify_gpkg", ".gpkg", lambda a, p: ex.export_gpkg(a, p), id="gpkg"),
-        pytest.param(ex, "_verify_zip", ".zip", lambda a, p: ex.export_csv_tables(a, p), id="zip"),
+        pytest.param(vector, "_verify_gpkg", ".gpkg", vector.export_gpkg, id="gpkg"),
+        pytest.param(tabular, "_verify_zip", ".zip", tabular.export_csv_tables, id="zip"),
         pytest.param(
-            ex, "_verify_geotiff", ".tif", lambda a, p: ex.export_kde_geotiff(a, p), id="tif"
+            raster, "_verify_geotiff", ".tif", raster.export_kde_geotiff, id="tif"
         ),
         pytest.param(
-            ex, "_verify_bytes", ".html",
-            lambda a, p: ex.export_html("<html><head></head><body>map</body></html>", p), id="html",
+            atomic, "verify_bytes", ".html",
+            lambda a, p: ex_html.export_html("<html><head></head><body>m</body></html>", p),
+            id="html",
         ),
         pytest.param(ex_png, "_verify_png", ".png", lambda a, p: ex_png.export_png(a, p), id="png"),
         pytest.param(ex_pdf, "_verify_pdf", ".pdf", lambda a, p: ex_pdf.export_pdf(a, p), id="pdf"),
@@ -411,7 +413,7 @@ def test_failed_verification_leaves_nothing_behind(
 
 
 def test_provenance_record(analysis):
-    prov = ex.build_provenance(analysis)
+    prov = provenance.build_provenance(analysis)
     assert prov["period"] == {"start": "2025-05-01", "end": "2025-11-20", "days": 204}
     assert prov["as_of"] == "2025-11-20"
     assert prov["validation"] == {
@@ -427,20 +429,20 @@ def test_provenance_record(analysis):
     assert {a["licence"] for a in prov["attributions"]} >= {"CC BY 4.0", "public domain"}
     assert prov["shared"] is False and prov["share_note"] is None
     json.dumps(prov)  # JSON-ready
-    lines = ex.provenance_lines(prov)
+    lines = provenance.provenance_lines(prov)
     assert any("Left out: 7 outside the window; 1 imprecise location" in line for line in lines)
 
 
 def test_incidents_digest_changes_with_the_events(analysis):
-    same = ex.build_provenance(make_analysis())["incidents_digest"]
-    assert ex.build_provenance(analysis)["incidents_digest"] == same
+    same = provenance.build_provenance(make_analysis())["incidents_digest"]
+    assert provenance.build_provenance(analysis)["incidents_digest"] == same
     fewer = dataclasses.replace(analysis, incidents=analysis.incidents.iloc[1:])
-    assert ex.build_provenance(fewer)["incidents_digest"] != same
+    assert provenance.build_provenance(fewer)["incidents_digest"] != same
 
 
 def test_share_safe_coarsens_and_drops(analysis):
     before = analysis.incidents.copy()
-    shared = ex.share_safe_analysis(analysis)
+    shared = share.share_safe_analysis(analysis)
     pd.testing.assert_frame_equal(analysis.incidents, before)  # input untouched
     inc = shared.incidents
     for col in (
@@ -461,10 +463,10 @@ def test_share_safe_coarsens_and_drops(analysis):
     assert shared.kde is None
     assert shared.hexes["incidents"].sum() == analysis.hexes["incidents"].sum()
     assert {h3.get_resolution(c) for c in shared.hexes["hex"]} == {5}
-    assert ex.SHARE_NOTE in shared.notes
-    assert ex.share_safe_analysis(shared) is shared  # idempotent
-    prov = ex.build_provenance(shared)
-    assert prov["shared"] is True and prov["share_note"] == ex.SHARE_NOTE
+    assert share.SHARE_NOTE in shared.notes
+    assert share.share_safe_analysis(shared) is shared  # idempotent
+    prov = provenance.build_provenance(shared)
+    assert prov["shared"] is True and prov["share_note"] == share.SHARE_NOTE
     assert prov["filters"]["actors"] == "1 actor filter(s), names withheld"
     assert "JNIM" not in json.dumps(prov)
 
@@ -473,7 +475,7 @@ def test_share_safe_coarsens_and_drops(analysis):
 
 
 def test_gpkg_round_trip(analysis, tmp_path):
-    path = ex.export_gpkg(analysis, tmp_path / "layers.gpkg")
+    path = vector.export_gpkg(analysis, tmp_path / "layers.gpkg")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layers.gpkg"]
     layers = {str(name): geom for name, geom in pyogrio.list_layers(path)}
     expected = {
@@ -506,12 +508,12 @@ def test_gpkg_round_trip(analysis, tmp_path):
 
 
 def test_gpkg_share_safe_has_no_actors_or_notes(analysis, tmp_path):
-    path = ex.export_gpkg(analysis, tmp_path / "shared.gpkg", share_safe=True)
+    path = vector.export_gpkg(analysis, tmp_path / "shared.gpkg", share_safe=True)
     inc = pyogrio.read_dataframe(path, layer="incidents_used")
     assert not {"actor1", "actor2", "notes", "source_url", "event_id"} & set(inc.columns)
     assert set(inc.geom_type) <= {"Polygon", "MultiPolygon"}
     prov = pyogrio.read_dataframe(path, layer="provenance")
-    assert prov.loc[prov["key"] == "share_note", "value"].iloc[0] == ex.SHARE_NOTE
+    assert prov.loc[prov["key"] == "share_note", "value"].iloc[0] == share.SHARE_NOTE
     assert "JNIM" not in " ".join(prov["value"])
 
 
@@ -523,7 +525,7 @@ def _csv(zf: zipfile.ZipFile, name: str) -> pd.DataFrame:
 
 
 def test_csv_tables_neutralise_formulas_but_keep_numbers(analysis, tmp_path):
-    path = ex.export_csv_tables(analysis, tmp_path / "tables.zip")
+    path = tabular.export_csv_tables(analysis, tmp_path / "tables.zip")
     with zipfile.ZipFile(path) as zf:
         assert {"incidents_used.csv", "admin_stats.csv", "provenance.csv", "left_out.csv"} <= set(
             zf.namelist()
@@ -538,12 +540,12 @@ def test_csv_tables_neutralise_formulas_but_keep_numbers(analysis, tmp_path):
 
 
 def test_csv_tables_into_a_new_folder_then_over_it(analysis, tmp_path):
-    folder = ex.export_csv_tables(analysis, tmp_path / "tables")
+    folder = tabular.export_csv_tables(analysis, tmp_path / "tables")
     assert folder.is_dir() and (folder / "route_summary.csv").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["tables"]  # no temporary folder left
     names = sorted(p.name for p in folder.iterdir())
     (folder / "left_out.csv").write_text("stale")
-    ex.export_csv_tables(analysis, folder)  # an existing folder: each file replaced
+    tabular.export_csv_tables(analysis, folder)  # an existing folder: each file replaced
     assert sorted(p.name for p in folder.iterdir()) == names
     assert (folder / "left_out.csv").read_text(encoding="utf-8-sig").startswith("reason,events")
 
@@ -552,14 +554,14 @@ def test_csv_tables_into_a_new_folder_then_over_it(analysis, tmp_path):
 
 
 def test_kde_geotiff_round_trip(analysis, tmp_path):
-    path = ex.export_kde_geotiff(analysis, tmp_path / "kde.tif")
+    path = raster.export_kde_geotiff(analysis, tmp_path / "kde.tif")
     with rasterio.open(path) as ds:
         assert (ds.height, ds.width) == analysis.kde.array.shape
         assert ds.transform.almost_equals(analysis.kde.transform)
         assert ds.crs.to_wkt() and ds.crs.is_projected
         assert json.loads(ds.tags()["provenance"])["period"]["days"] == 204
     with pytest.raises(ExportError, match="sharing preset leaves the KDE surface out"):
-        ex.export_kde_geotiff(analysis, tmp_path / "shared.tif", share_safe=True)
+        raster.export_kde_geotiff(analysis, tmp_path / "shared.tif", share_safe=True)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -572,9 +574,9 @@ PAGE = (
 
 
 def test_html_written_with_provenance(analysis, tmp_path):
-    prov = ex.build_provenance(analysis)
+    prov = provenance.build_provenance(analysis)
     prov["data_sources"].append("tricky --> label")
-    path = ex.export_html(PAGE, tmp_path / "map.html", provenance=prov)
+    path = ex_html.export_html(PAGE, tmp_path / "map.html", provenance=prov)
     text = path.read_text(encoding="utf-8")
     assert '<meta name="sahel-risk-map-provenance"' in text
     head = text[: text.index("</head>")]
@@ -596,13 +598,13 @@ def test_html_written_with_provenance(analysis, tmp_path):
 def test_html_with_online_assets_is_refused(tmp_path, asset):
     page = PAGE.replace("</body>", asset + "</body>")
     with pytest.raises(ExportError, match="loads 1 asset"):
-        ex.export_html(page, tmp_path / "map.html")
+        ex_html.export_html(page, tmp_path / "map.html")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_html_refuses_text_that_is_not_a_page(tmp_path):
     with pytest.raises(ExportError, match="not an HTML page"):
-        ex.export_html("just text", tmp_path / "map.html")
+        ex_html.export_html("just text", tmp_path / "map.html")
 
 
 # --------------------------------------------------------------------------- PNG

@@ -182,8 +182,9 @@ class _QuietFiles(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def exported_map(tmp_path_factory, beacon):
-    from geo.export import build_provenance, export_html
+    from geo.export.html import export_html
     from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
+    from geo.provenance import build_provenance
     from ui.exports import html_export_text
 
     rows = _rows(f"{beacon.url}/beacon.png")

@@ -294,7 +294,7 @@ def test_u03_vrt_content_refused_whatever_the_extension(name):
     ],
 )
 def test_u04_upload_name_is_only_a_cleaned_label(name, shown, tmp_path, monkeypatch):
-    from geo.export import safe_export_name
+    from geo.export.atomic import safe_export_name
 
     monkeypatch.chdir(tmp_path)
     result = ingest(one_row_csv(), name)
@@ -761,8 +761,8 @@ def test_e06_mixed_encodings_give_per_row_issues():
 
 
 def test_e07_exports_are_utf8_and_no_lossy_shapefile_is_offered(tmp_path):
-    from geo.export import EXPORT_SUFFIXES
-    from geo.tabular import write_table_atomic
+    from geo.export.atomic import EXPORT_SUFFIXES
+    from geo.export.tabular import write_table_atomic
 
     frame = points_frame(2).to_crs(32629)
     frame["location"] = ["Ségou", "Kéniéba"]
@@ -872,7 +872,7 @@ def test_s07_decimal_comma_parsed_with_a_row_note():
 
 
 def test_s08_long_notes_kept_whole_in_gpkg_and_csv(tmp_path):
-    from geo.tabular import write_table_atomic
+    from geo.export.tabular import write_table_atomic
 
     note = " ".join(["Synthetic note."] * 40)  # 639 characters
     frame = read(one_row_csv(notes=note), "long.csv").incidents
@@ -1546,7 +1546,7 @@ def payload_analysis(context):
 
 
 def test_x01_formula_cells_prefixed_numbers_untouched(payload_analysis, tmp_path):
-    from geo.export import export_csv_tables
+    from geo.export.tabular import export_csv_tables
 
     raw = pd.DataFrame({"notes": ['=HYPERLINK("http://x")'], "lon": [-6.2157]}).to_csv(index=False)
     assert '\n"=HYPERLINK' in raw  # pandas writes the formula as is
@@ -1566,7 +1566,7 @@ def _atomic_script(body: str) -> str:
         sys.path.insert(0, {repo!r})
         import geo
         from pathlib import Path
-        from geo.export import write_atomic
+        from geo.export.atomic import write_atomic
         dest = Path(sys.argv[1])
         """
     ).format(repo=str(REPO)) + textwrap.dedent(body)
@@ -1607,7 +1607,7 @@ def test_x03_disk_full_is_a_clear_error_and_leaves_nothing(tmp_path):
         import resource
         import geopandas as gpd, shapely
         from geo.errors import ExportError
-        from geo.tabular import write_table_atomic
+        from geo.export.tabular import write_table_atomic
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
         frame = gpd.GeoDataFrame({"notes": ["Synthetic note " * 20] * 2000},
                                  geometry=[shapely.Point(-8, 12.6)] * 2000, crs=4326)
@@ -1637,7 +1637,7 @@ def test_x03_disk_full_is_a_clear_error_and_leaves_nothing(tmp_path):
 
 
 def test_x04_gpkg_and_csv_round_trip(tmp_path):
-    from geo.tabular import write_table_atomic
+    from geo.export.tabular import write_table_atomic
 
     source = read((FIX / "news_small.csv").read_bytes(), "news.csv").incidents
     back = pyogrio.read_dataframe(write_table_atomic(source, tmp_path / "n.gpkg"))
@@ -1653,8 +1653,8 @@ def test_x04_gpkg_and_csv_round_trip(tmp_path):
 
 
 def test_x05_empty_selection_exports_a_valid_file_with_its_schema(tmp_path):
+    from geo.export.tabular import write_table_atomic
     from geo.schema import CANONICAL_COLUMNS, empty_incidents
-    from geo.tabular import write_table_atomic
 
     back = pyogrio.read_dataframe(write_table_atomic(empty_incidents(), tmp_path / "e.gpkg"))
     assert back.empty and list(back.columns) == list(CANONICAL_COLUMNS)
@@ -1664,7 +1664,7 @@ def test_x06_same_length_exports_of_two_sessions_get_their_own_bytes():
     from streamlit.runtime.media_file_storage import MediaFileKind
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-    from geo.export import safe_export_name
+    from geo.export.atomic import safe_export_name
 
     quarter = 2**19  # the media id samples only the head, middle and tail (64 KiB each)
     a = b"A" * quarter + b"session A private" + b"A" * 3 * quarter
@@ -1697,7 +1697,7 @@ def test_x06_every_download_button_names_its_file_with_safe_export_name():
 
 
 def test_x07_png_map_needs_no_network(payload_analysis, tmp_path, monkeypatch):
-    from geo.export_png import export_png
+    from geo.export.png import export_png
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("network disabled by the test")
@@ -1709,7 +1709,7 @@ def test_x07_png_map_needs_no_network(payload_analysis, tmp_path, monkeypatch):
 
 
 def test_x08_export_names_are_generated_sanitised_and_unique():
-    from geo.export import safe_export_name
+    from geo.export.atomic import safe_export_name
 
     names = {safe_export_name("brief", "pdf", when=(TODAY, TODAY)) for _ in range(200)}
     assert len(names) == 200
@@ -1720,7 +1720,10 @@ def test_x08_export_names_are_generated_sanitised_and_unique():
 
 
 def test_x09_provenance_in_gpkg_csv_and_html(payload_analysis, tmp_path):
-    from geo.export import build_provenance, export_csv_tables, export_gpkg, export_html
+    from geo.export.html import export_html
+    from geo.export.tabular import export_csv_tables
+    from geo.export.vector import export_gpkg
+    from geo.provenance import build_provenance
 
     prov = build_provenance(payload_analysis)
     assert prov["validation"]["rows_in"] == 3 if "validation" in prov else prov

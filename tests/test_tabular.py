@@ -1,4 +1,4 @@
-"""Tests for geo.tabular: formula-safe CSV cells and atomic CSV/GPKG/GeoJSON writes."""
+"""Tests for geo.export.tabular: formula-safe CSV cells and atomic CSV/GPKG/GeoJSON writes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 import shapely
 
 from geo.errors import ExportError, ParameterError
-from geo.tabular import safe_csv_frame, write_bytes_atomic, write_table_atomic
+from geo.export.atomic import write_bytes_atomic
+from geo.export.tabular import safe_csv_frame, write_table_atomic
 from tests import common
 
 
@@ -104,7 +105,7 @@ def test_missing_folder_is_an_export_error(tmp_path):
 def test_unwritable_folder_leaves_nothing(tmp_path):
     tmp_path.chmod(0o500)
     try:
-        with pytest.raises(ExportError, match="cannot write 't.csv'"):
+        with pytest.raises(ExportError, match="could not write t.csv"):
             write_bytes_atomic(b"x", tmp_path / "t.csv")
     finally:
         tmp_path.chmod(0o700)

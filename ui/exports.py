@@ -3,7 +3,7 @@
 Each button holds a callable (Streamlit's deferred download): the file is
 written by :mod:`geo.export` into a private temporary folder, read back and
 deleted, so nothing is left on disk and nothing is computed for exports nobody
-asked for. File names come from :func:`geo.export.safe_export_name` (random
+asked for. File names come from :func:`geo.export.atomic.safe_export_name` (random
 suffix per export), never from user text: Streamlit keys large downloads
 partly by name, and two sessions must never share a download (SECURITY.md 1.11).
 """
@@ -19,18 +19,15 @@ from typing import Any
 import streamlit as st
 
 from geo.errors import ParameterError, RiskMapError
-from geo.export import (
-    SHARE_NOTE,
-    build_provenance,
-    export_csv_tables,
-    export_gpkg,
-    export_html,
-    export_kde_geotiff,
-    export_pdf,
-    export_png,
-    safe_export_name,
-    share_safe_analysis,
-)
+from geo.export.atomic import safe_export_name
+from geo.export.html import export_html
+from geo.export.pdf import export_pdf
+from geo.export.png import export_png
+from geo.export.raster import export_kde_geotiff
+from geo.export.share import SHARE_NOTE, share_safe_analysis
+from geo.export.tabular import export_csv_tables
+from geo.export.vector import export_gpkg
+from geo.provenance import build_provenance
 from ui import chrome, maps
 
 __all__ = ["FORMATS", "MAX_BANNER_CHARS", "view", "export_bytes", "html_export_text"]
@@ -138,7 +135,7 @@ def export_bytes(
     handling : str or None
         Handling banner for the PDF and PNG.
     share_safe : bool
-        Apply the sharing preset (:func:`geo.export.share_safe_analysis`).
+        Apply the sharing preset (:func:`geo.export.share.share_safe_analysis`).
 
     Returns
     -------

@@ -20,16 +20,13 @@ import pandas as pd
 from geo.commands.join import parse_day
 from geo.commands.validate import local_path
 from geo.errors import ExportError, InputFileError, ParameterError
-from geo.export import (
-    EXPORT_SUFFIXES,
-    build_provenance,
-    export_csv_tables,
-    export_gpkg,
-    export_html,
-    export_kde_geotiff,
-    format_period,
-    share_safe_analysis,
-)
+from geo.export.atomic import EXPORT_SUFFIXES
+from geo.export.html import export_html
+from geo.export.raster import export_kde_geotiff
+from geo.export.share import share_safe_analysis
+from geo.export.tabular import export_csv_tables
+from geo.export.vector import export_gpkg
+from geo.provenance import build_provenance, format_period
 from geo.settings import DEFAULTS
 
 __all__ = ["BRIEF_FORMATS", "register", "run"]
@@ -157,7 +154,7 @@ def _window(args: argparse.Namespace, dates: pd.Series) -> tuple[dt.date, dt.dat
 def _html_page(analysis: Any) -> str:
     """Render the offline map of ``analysis`` with the layers/ builders, assets inlined."""
     from geo import bundled
-    from geo.export import is_shared
+    from geo.export.share import is_shared
     from geo.hotspots import kde_overlay
     from layers.admin import build_admin
     from layers.assets import DEFAULT_BASE_URL, inline_assets
@@ -225,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         Bad option, unreadable input, or a file that could not be written (one
         line on standard error, exit 2, no file left).
     """
-    from geo.export_png import clean_handling
+    from geo.export.png import clean_handling
     from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
 
     out = _output(args.out)
@@ -244,11 +241,11 @@ def run(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     share = bool(args.share_safe)
     if suffix == ".pdf":
-        from geo.export_pdf import export_pdf
+        from geo.export.pdf import export_pdf
 
         written = export_pdf(analysis, out, handling=handling, share_safe=share)
     elif suffix == ".png":
-        from geo.export_png import export_png
+        from geo.export.png import export_png
 
         written = export_png(analysis, out, handling=handling, share_safe=share)
     elif suffix == ".gpkg":

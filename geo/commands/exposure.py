@@ -23,6 +23,8 @@ from geo.checks import DISTANCE_DECAYS, check_positive, parse_date
 from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import ExportError, InputFileError, ParameterError
+from geo.export.atomic import write_bytes_atomic
+from geo.export.tabular import write_table_atomic
 from geo.exposure import segment_exposure
 from geo.ingest import ingest_upload
 from geo.readers import load_bundled_incidents, read_file_bytes
@@ -30,7 +32,6 @@ from geo.route_report import format_route_report, route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import read_routes, segment_routes
 from geo.settings import DEFAULTS
-from geo.tabular import write_bytes_atomic, write_table_atomic
 
 __all__ = [
     "SEGMENT_COLUMNS",

@@ -20,11 +20,11 @@ from geo.emerging import (
     event_hexes,
 )
 from geo.errors import ParameterError
+from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
 from geo.gistar import gistar
 from geo.hotspots import hex_counts, kde_grid, write_kde_geotiff
 from geo.settings import DEFAULTS
 from geo.surge import surge_flags
-from geo.tabular import TABLE_SUFFIXES, write_table_atomic
 
 __all__ = ["METHODS", "register", "run"]
 

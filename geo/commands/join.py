@@ -28,8 +28,8 @@ from geo.admin import assign_admin, prepare_units
 from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import InputFileError, ParameterError
+from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
 from geo.schema import CATEGORIES
-from geo.tabular import TABLE_SUFFIXES, write_table_atomic
 
 __all__ = [
     "Inputs",

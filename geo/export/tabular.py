@@ -1,4 +1,4 @@
-"""Write analysis tables safely: spreadsheet-inert CSV cells and atomic CSV/GPKG/GeoJSON files.
+"""Tables written safely: spreadsheet-inert CSV cells, CSV/GPKG/GeoJSON tables, CSV bundles.
 
 Two dangers are handled here, once, for every table the product writes:
 
@@ -6,9 +6,9 @@ Two dangers are handled here, once, for every table the product writes:
   with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL is run as a
   formula by spreadsheet programs. :func:`safe_csv_frame` prefixes such cells
   with ``'`` in text columns only, so numbers (``-6.2157``) stay numbers.
-* **Half-written files**: :func:`write_bytes_atomic` writes to a temporary file
-  in the destination folder, flushes it to disk and renames it over the target
-  (``os.replace``), so a crash leaves either the old file or the new one.
+* **Half-written files**: :func:`geo.export.atomic.write_bytes_atomic` writes to a
+  temporary file in the destination folder, flushes it to disk and renames it over
+  the target (``os.replace``), so a crash leaves either the old file or the new one.
 
 GDAL never sees the destination path: GeoPackage and GeoJSON are serialised in
 memory by pyogrio and the bytes are written by Python.
@@ -16,12 +16,13 @@ memory by pyogrio and the bytes are written by Python.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import tempfile
 import warnings
+import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -31,14 +32,26 @@ import shapely
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.crs import WGS84
 from geo.errors import ExportError, ParameterError
+from geo.export.atomic import (
+    bytes_writer,
+    write_atomic,
+    write_bytes_atomic,
+    write_folder_atomic,
+)
+from geo.export.share import prepared
+from geo.export.vector import plain_columns
+from geo.provenance import build_provenance, provenance_table
+
+if TYPE_CHECKING:
+    from geo.pipeline import Analysis
 
 __all__ = [
     "FORMULA_PREFIXES",
     "TABLE_SUFFIXES",
+    "export_csv_tables",
     "neutralise_cell",
     "safe_csv_frame",
     "table_bytes",
-    "write_bytes_atomic",
     "write_table_atomic",
 ]
 
@@ -211,56 +224,6 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
     return data
 
 
-def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, ``os.replace``).
-
-    Parameters
-    ----------
-    data : bytes
-        The file content.
-    path : str or PathLike
-        Destination; its folder must exist. The path is only handled by Python's
-        file functions, never by GDAL.
-
-    Returns
-    -------
-    Path
-        The absolute destination path.
-
-    Raises
-    ------
-    ExportError
-        If the folder does not exist or the file cannot be written; no partial
-        file is left behind.
-    """
-    target = Path(path).expanduser().absolute()
-    folder = target.parent
-    if not folder.is_dir():
-        raise ExportError(
-            f"cannot write {target.name!r}: folder {str(folder)!r} does not exist; "
-            "create it or choose another output path."
-        )
-    fd, tmp_name = -1, ""
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            fd = -1
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-        tmp_name = ""
-    except OSError as exc:
-        raise ExportError(f"cannot write {target.name!r}: {exc.strerror or exc}.") from exc
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-    return target
-
-
 def write_table_atomic(
     df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None
 ) -> Path:
@@ -291,4 +254,113 @@ def write_table_atomic(
     target = Path(path)
     fmt = _suffix_format(target)
     data = table_bytes(df, fmt=fmt, layer=layer or target.stem or "layer")
-    return write_bytes_atomic(data, target)
+    return write_bytes_atomic(data, target, what=f"{fmt} table")
+
+
+def _table_for_csv(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        frame = frame.to_crs(WGS84)
+    plain = plain_columns(frame)
+    return safe_csv_frame(plain)
+
+
+def _csv_tables(analysis: Analysis) -> dict[str, pd.DataFrame]:
+    kf = dict(analysis.key_figures)
+    tables: dict[str, pd.DataFrame | None] = {
+        "key_figures": pd.DataFrame({"measure": list(kf), "value": [kf[k] for k in kf]}),
+        "admin_stats": analysis.admin_stats,
+        "hexes": analysis.hexes,
+        "gistar": analysis.gistar,
+        "surge": analysis.surge,
+        "route_summary": analysis.route_summary,
+        "worst_stretches": analysis.worst_stretches,
+        "route_segments": analysis.segments,
+        "sites": analysis.sites,
+        "incidents_used": analysis.incidents,
+        "left_out": pd.DataFrame(
+            {"reason": list(analysis.left_out), "events": list(analysis.left_out.values())}
+        ),
+        "provenance": provenance_table(build_provenance(analysis)),
+    }
+    out = {}
+    for name, frame in tables.items():
+        table = _table_for_csv(frame)
+        if table is not None:
+            out[name] = table
+    return out
+
+
+def _csv_bytes(table: pd.DataFrame) -> bytes:
+    # UTF-8 with a byte-order mark: spreadsheet programs then read Ségou right.
+    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def export_csv_tables(
+    analysis: Analysis, path: str | os.PathLike[str], *, share_safe: bool = False
+) -> Path:
+    """Write every table of the analysis as CSV, into a folder or a zip file.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The analysis to export.
+    path : str or path-like
+        A ``.zip`` file (written atomically as one file) or a folder. A new
+        folder is built beside its destination and renamed into place; in an
+        existing folder each CSV is replaced atomically.
+    share_safe : bool
+        Apply :func:`share_safe_analysis` first.
+
+    Returns
+    -------
+    Path
+        The zip file or folder.
+
+    Raises
+    ------
+    ExportError
+        If writing or the read-back check fails (nothing is left behind).
+
+    Notes
+    -----
+    Tables: key_figures, admin_stats, hexes, gistar, surge, route_summary,
+    worst_stretches, route_segments, sites, incidents_used (point layers get
+    ``lon``/``lat``; polygons and lines are in the GeoPackage), left_out and
+    provenance. Text cells that a spreadsheet would run as a formula are
+    neutralised by :func:`safe_csv_frame`. Encoding UTF-8 with BOM, CRLF.
+    """
+    a = prepared(analysis, share_safe)
+    tables = {f"{name}.csv": _csv_bytes(t) for name, t in _csv_tables(a).items()}
+    raw = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
+    if isinstance(raw, str) and raw.lower().endswith(".zip"):
+        return _write_zip(tables, raw)
+    if not isinstance(raw, str):
+        raise ParameterError(f"export path must be a file path, found {type(path).__name__}")
+    return write_folder_atomic(Path(os.path.abspath(raw)), tables, what="CSV tables")
+
+
+def _write_zip(tables: Mapping[str, bytes], path: str) -> Path:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in tables.items():
+            # A fixed timestamp keeps the same analysis giving the same bytes.
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    data = buf.getvalue()
+    return write_atomic(
+        path,
+        bytes_writer(data),
+        verify=lambda tmp: _verify_zip(tmp, names=sorted(tables)),
+        suffixes=(".zip",),
+        what="CSV zip",
+    )
+
+
+def _verify_zip(tmp: Path, *, names: Sequence[str]) -> None:
+    """Re-open a written zip: every member reads (CRC checked) and the names are as written."""
+    with zipfile.ZipFile(tmp) as zf:
+        if zf.testzip() is not None or sorted(zf.namelist()) != list(names):
+            raise ExportError("CSV zip check: the archive does not read back as written.")

@@ -49,16 +49,10 @@ from reportlab.platypus import (
 )
 
 from geo.errors import ExportError
-from geo.export import (
-    build_provenance,
-    format_period,
-    format_time,
-    is_shared,
-    provenance_lines,
-    share_safe_analysis,
-    write_atomic,
-)
-from geo.export_png import Basemap, _render_map_rgb, clean_handling, load_basemap
+from geo.export.atomic import write_atomic
+from geo.export.png import Basemap, _render_map_rgb, clean_handling, load_basemap
+from geo.export.share import is_shared, share_safe_analysis
+from geo.provenance import build_provenance, format_period, format_time, provenance_lines
 from geo.settings import DEFAULTS
 
 if TYPE_CHECKING:
@@ -1329,7 +1323,7 @@ def export_pdf(
         Handling caveat printed in the header and footer of every page
         (``RESTRICTED`` by default; None for none). At most 60 characters.
     share_safe : bool
-        Apply :func:`geo.export.share_safe_analysis` first (and say so on the
+        Apply :func:`geo.export.share.share_safe_analysis` first (and say so on the
         first page).
     basemap : Basemap, optional
         Basemap for the maps; the bundled one by default.

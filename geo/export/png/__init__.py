@@ -43,15 +43,9 @@ from pyproj import Geod, Transformer
 
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ExportError, ParameterError
-from geo.export import (
-    build_provenance,
-    format_period,
-    format_time,
-    is_shared,
-    provenance_lines,
-    share_safe_analysis,
-    write_atomic,
-)
+from geo.export.atomic import write_atomic
+from geo.export.share import is_shared, share_safe_analysis
+from geo.provenance import build_provenance, format_period, format_time, provenance_lines
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
@@ -1176,7 +1170,7 @@ def render_map_png(
     -------
     png : bytes
         The image, with provenance in PNG text chunks (``provenance`` holds
-        the JSON of :func:`geo.export.build_provenance`).
+        the JSON of :func:`geo.provenance.build_provenance`).
     info : dict
         ``width_px``, ``height_px``, ``towns_labelled`` (names, in the order
         placed), ``extent`` (metric box).
@@ -1478,7 +1472,7 @@ def export_png(
     width_px : int
         Width in pixels, 1600..8000 (200 dpi).
     share_safe : bool
-        Apply :func:`geo.export.share_safe_analysis` first.
+        Apply :func:`geo.export.share.share_safe_analysis` first.
     basemap : Basemap, optional
         Basemap layers; the bundled data by default.
 
