@@ -135,7 +135,11 @@ class Params:
 
 @dataclass
 class Analysis:
-    """Everything one run computed, in EPSG:4326 where it has geometry."""
+    """Everything one run computed, in EPSG:4326 where it has geometry.
+
+    ``what_changed`` (:class:`geo.briefing.WhatChanged`) is filled by the callers
+    that brief changes (``brief --since``, the app's "What is changing" view).
+    """
 
     filters: Filters
     params: Params
@@ -158,6 +162,7 @@ class Analysis:
     app_version: str
     notes: list[str] = field(default_factory=list)
     kde_message: str | None = None
+    what_changed: object | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -77,6 +77,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="analysis date for ages and site windows (default --to)",
     )
     parser.add_argument(
+        "--since",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help="list what is new after this day near key sites and corridor stretches (printed, "
+        f"and in the PDF's 'What changed'; default {DEFAULTS.since_days} days before the "
+        "analysis date)",
+    )
+    parser.add_argument(
         "--admin-level",
         type=int,
         choices=[1, 2],
@@ -222,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
         Bad option, unreadable input, or a file that could not be written (one
         line on standard error, exit 2, no file left).
     """
+    from geo.briefing import format_since, what_changed
     from geo.export.png import clean_handling
     from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
 
@@ -238,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         Params(as_of=as_of, admin_level=args.admin_level),
         context=context,
     )
+    analysis.what_changed = what_changed(analysis, towns=context.towns, since=args.since)
     suffix = out.suffix.lower()
     share = bool(args.share_safe)
     if suffix == ".pdf":
@@ -262,4 +272,5 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {written} ({BRIEF_FORMATS[suffix]}, {written.stat().st_size:,} bytes): "
         f"{len(analysis.incidents):,} incidents, {format_period(start, end)}; left out: {left}."
     )
+    print(format_since(analysis.what_changed.since))
     return 0

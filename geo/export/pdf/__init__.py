@@ -1216,6 +1216,10 @@ def _story(
     story.append(CondPageBreak(70 * mm))
     story.append(_pm("Site incident exposure", s["h1"]))
     story.extend(_sites_section(analysis, s))
+    if getattr(analysis, "what_changed", None) is not None:
+        from geo.export.pdf.changes import what_changed_section
+
+        story.extend(what_changed_section(analysis, s))
     story.append(PageBreak())
     story.extend(_method_section(analysis, prov, s))
     story.extend(_sources_section(analysis, prov, s))

@@ -1,0 +1,365 @@
+"""What changed since the last briefing: new incidents near key places, and emerging hot spots.
+
+A briefing officer asks two questions besides "where": what happened near the
+places we care about since I last briefed, and which units are becoming hot
+spots. :func:`since_incidents` answers the first (incidents dated after a
+"since" date, up to the analysis date, within a key site's radius or a corridor
+stretch's buffer, with the distance and the nearest town, ordered by the
+place's incident exposure); :func:`what_changed` adds the emerging hot spot
+analysis (:mod:`geo.emerging`) of the analysis window and the units that became
+new, consecutive or intensifying hot spots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import METRIC_CRS, WGS84
+from geo.emerging import BECAME_HOT, EmergingResult, emerging_for_incidents, unit_sentence
+from geo.errors import InsufficientDataError, ParameterError
+from geo.segments import _nearest_towns
+from geo.settings import DEFAULTS
+
+__all__ = [
+    "SINCE_COLUMNS",
+    "WhatChanged",
+    "default_since",
+    "since_incidents",
+    "what_changed",
+    "format_since",
+]
+
+#: Columns of the since-list, in order.
+SINCE_COLUMNS: list[str] = [
+    "place_kind",
+    "place",
+    "place_exposure",
+    "event_date",
+    "category",
+    "event_type",
+    "fatalities",
+    "location",
+    "distance_km",
+    "nearest_town",
+    "nearest_town_km",
+    "source",
+    "event_id",
+]
+
+
+def default_since(as_of: object, *, days: int = DEFAULTS.since_days) -> dt.date:
+    """Give the default "since" date: ``days`` before the analysis date.
+
+    Parameters
+    ----------
+    as_of : date-like
+        Analysis date.
+    days : int
+        How far back (``Settings.since_days``, 7).
+
+    Returns
+    -------
+    datetime.date
+
+    Examples
+    --------
+    >>> default_since("2020-12-29")
+    datetime.date(2020, 12, 22)
+    """
+    return (pd.Timestamp(as_of) - pd.Timedelta(days=int(days))).date()
+
+
+def _stretch_lines(segments: gpd.GeoDataFrame, stretches: pd.DataFrame) -> np.ndarray:
+    """One metric geometry per stretch: its route's segments between km_from and km_to."""
+    seg = segments.to_crs(METRIC_CRS)
+    lines = np.empty(len(stretches), dtype=object)
+    for k, row in enumerate(stretches.itertuples(index=False)):
+        part = seg[
+            (seg["route_id"] == row.route_id)
+            & (seg["km_from"] >= row.km_from - 1e-9)
+            & (seg["km_to"] <= row.km_to + 1e-9)
+        ]
+        lines[k] = shapely.union_all(np.asarray(part.geometry.values)) if len(part) else None
+    return lines
+
+
+def since_incidents(
+    incidents: gpd.GeoDataFrame,
+    *,
+    sites: gpd.GeoDataFrame,
+    segments: gpd.GeoDataFrame,
+    stretches: pd.DataFrame,
+    towns: gpd.GeoDataFrame,
+    since: object,
+    as_of: object,
+    site_radius_km: float = DEFAULTS.site_radius_km,
+    buffer_km: float = DEFAULTS.buffer_km,
+    include_imprecise: bool = DEFAULTS.include_imprecise,
+) -> pd.DataFrame:
+    """List the incidents since a date near each key site and corridor stretch.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Canonical incidents (EPSG:4326), e.g. ``Analysis.incidents``. Not modified.
+    sites : GeoDataFrame
+        Sites with ``name``, ``exposure`` and ``is_key_site``
+        (:func:`geo.sites.site_exposure`); only key sites are listed.
+    segments : GeoDataFrame
+        Route segments (``route_id``, ``km_from``, ``km_to``, geometry), e.g.
+        ``Analysis.segments``.
+    stretches : DataFrame
+        Corridor stretches (``route_id``, ``km_from``, ``km_to``, ``label``,
+        ``peak_exposure_per_km``) from :func:`geo.route_report.worst_stretches`.
+    towns : GeoDataFrame
+        Town points with ``name`` (:func:`geo.bundled.load_towns`).
+    since, as_of : date-like
+        Incidents dated after ``since`` and up to ``as_of`` (both days as
+        dates; the default ``since`` of :func:`default_since` makes 7 days).
+    site_radius_km, buffer_km : float
+        A site's radius and a stretch's buffer, km.
+    include_imprecise : bool
+        Also list events whose location is not their own place (their
+        distance would be that of a centroid; off by default).
+
+    Returns
+    -------
+    DataFrame
+        :data:`SINCE_COLUMNS`, one row per (place, incident) pair, ordered by the
+        place's exposure (site exposure, or a stretch's peak exposure per km:
+        the same unit), then the incident's date (newest first) and distance.
+        ``attrs`` hold ``since``, ``as_of``, ``n_since`` (incidents in the
+        period anywhere), ``n_listed`` (distinct incidents listed),
+        ``n_imprecise_left_out`` and the radii.
+
+    Raises
+    ------
+    ParameterError
+        If ``since`` is after ``as_of``.
+
+    Notes
+    -----
+    Distances are measured in :data:`geo.crs.METRIC_CRS` (within 0.33 % of the
+    geodesic over western Mali); the nearest town and its distance come from
+    the same nearest-town lookup as the route segments. An incident near two
+    sites, or near two routes, is listed under each; near several stretches of
+    one route, under the nearest stretch only.
+    """
+    start, end = pd.Timestamp(since).normalize(), pd.Timestamp(as_of).normalize()
+    if start > end:
+        raise ParameterError(
+            f"the 'since' date {start.date()} is after the analysis date {end.date()}; "
+            "give an earlier date."
+        )
+    dates = pd.to_datetime(incidents["event_date"]).dt.normalize()
+    period = ((dates > start) & (dates <= end)).to_numpy()
+    precise = incidents["precise"].fillna(False).astype(bool).to_numpy()
+    keep = period & (precise | bool(include_imprecise))
+    recent = incidents[keep]
+    recent_m = np.asarray(recent.geometry.to_crs(METRIC_CRS).values)
+
+    key = sites[sites["is_key_site"].astype(bool)] if len(sites) else sites
+    places = [
+        ("key site", np.asarray(key.geometry.to_crs(METRIC_CRS).values), site_radius_km, key),
+        ("corridor", _stretch_lines(segments, stretches), buffer_km, stretches),
+    ]
+    rows: list[pd.DataFrame] = []
+    for kind, geoms, radius_km, table in places:
+        present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], bool)
+        if not len(recent) or not present.any():
+            continue
+        tree = shapely.STRtree(recent_m)
+        p_idx, i_idx = tree.query(geoms[present], predicate="dwithin", distance=radius_km * 1000.0)
+        p_idx = np.flatnonzero(present)[p_idx]
+        if kind == "key site":
+            names = table["name"].fillna("").astype(str).to_numpy()
+            exposure = table["exposure"].to_numpy(dtype=float)
+            group = np.arange(len(table)).astype(str)
+        else:
+            names = table["label"].astype(str).to_numpy()
+            if "route_label" in table.columns:
+                names = (table["route_label"].astype(str) + ": " + names).to_numpy()
+            exposure = table["peak_exposure_per_km"].to_numpy(dtype=float)
+            group = table["route_id"].astype(str).to_numpy()
+        hit = recent.iloc[i_idx]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "place_kind": kind,
+                    "place": names[p_idx],
+                    "place_exposure": exposure[p_idx],
+                    "distance_km": shapely.distance(geoms[p_idx], recent_m[i_idx]) / 1000.0,
+                    "_group": kind + "|" + group[p_idx],
+                    "_row": i_idx,
+                    **{
+                        c: hit[c].to_numpy()
+                        for c in ("event_date", "category", "event_type", "fatalities")
+                    },
+                    **{
+                        c: hit[c].fillna("").astype(str).to_numpy()
+                        for c in ("location", "source", "event_id")
+                    },
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*SINCE_COLUMNS])
+    if len(table):
+        # an incident within the buffer of several stretches of one route: its nearest stretch
+        table = table.sort_values("distance_km", kind="stable").drop_duplicates(["_group", "_row"])
+        xy = shapely.get_coordinates(recent_m[table["_row"].to_numpy()])
+        lonlat = shapely.get_coordinates(
+            np.asarray(recent.geometry.to_crs(WGS84).values)[table["_row"].to_numpy()]
+        )
+        table["nearest_town"], table["nearest_town_km"] = _nearest_towns(xy, lonlat, towns)
+        table = table.sort_values(
+            ["place_exposure", "place", "event_date", "distance_km"],
+            ascending=[False, True, False, True],
+            kind="stable",
+        )
+    out = table.reindex(columns=SINCE_COLUMNS).reset_index(drop=True)
+    out.attrs = {
+        "since": str(start.date()),
+        "as_of": str(end.date()),
+        "n_since": int(period.sum()),
+        "n_listed": int(out["event_id"].nunique()) if len(out) else 0,
+        "n_imprecise_left_out": int((period & ~precise).sum()) if not include_imprecise else 0,
+        "site_radius_km": float(site_radius_km),
+        "buffer_km": float(buffer_km),
+    }
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class WhatChanged:
+    """The "What changed" part of a briefing.
+
+    Attributes
+    ----------
+    since : DataFrame
+        :func:`since_incidents`.
+    emerging : EmergingResult or None
+        The emerging hot spot analysis of the window (None when it could not
+        run; ``emerging_message`` says why).
+    emerging_message : str or None
+        Why there is no emerging analysis.
+    became_hot : list of str
+        One sentence per unit that is a new, consecutive or intensifying hot
+        spot (:func:`geo.emerging.unit_sentence`), most incidents first.
+    step : str
+        The cube's time step.
+    """
+
+    since: pd.DataFrame
+    emerging: EmergingResult | None
+    emerging_message: str | None
+    became_hot: list[str] = field(default_factory=list)
+    step: str = DEFAULTS.emerging_step
+
+
+def what_changed(
+    analysis: Any,
+    *,
+    towns: gpd.GeoDataFrame,
+    since: object = None,
+    step: str = DEFAULTS.emerging_step,
+) -> WhatChanged:
+    """Compute the since-list and the emerging hot spots of an analysis window.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        One run (its incidents, sites, segments, stretches, admin units and
+        parameters are used).
+    towns : GeoDataFrame
+        Town points for the nearest town.
+    since : date-like, optional
+        Default :func:`default_since` of the analysis date.
+    step : {"week", "month", "quarter"}
+        Time step of the emerging cube over the analysis window.
+
+    Returns
+    -------
+    WhatChanged
+    """
+    params, filters = analysis.params, analysis.filters
+    since = default_since(params.as_of) if since is None else since
+    stretches = analysis.worst_stretches
+    summary = analysis.route_summary
+    if len(stretches) and {"route_id", "label"} <= set(summary.columns):
+        labels = summary.set_index("route_id")["label"]
+        stretches = stretches.assign(route_label=stretches["route_id"].map(labels).fillna(""))
+    listed = since_incidents(
+        analysis.incidents,
+        sites=analysis.sites,
+        segments=analysis.segments,
+        stretches=stretches,
+        towns=towns,
+        since=since,
+        as_of=params.as_of,
+        site_radius_km=params.site_radius_km,
+        buffer_km=params.buffer_km,
+        include_imprecise=filters.include_imprecise,
+    )
+    units = analysis.admin_stats[["unit_id", "name", analysis.admin_stats.geometry.name]]
+    level = {1: "adm1_id", 2: "adm2_id"}.get(params.admin_level, "adm2_id")
+    try:
+        result = emerging_for_incidents(
+            analysis.incidents,
+            units,
+            unit_col=level,
+            step=step,
+            start=filters.start,
+            end=filters.end,
+        )
+    except InsufficientDataError as exc:
+        return WhatChanged(listed, None, str(exc), [], step)
+    hot = result.units[result.units["category"].isin(BECAME_HOT)]
+    hot = hot.sort_values(["incidents", "name"], ascending=[False, True])
+    sentences = [
+        unit_sentence(r.name, r.category, r.n_hot, r.n_cold, r.n_steps, step)
+        for r in hot.itertuples(index=False)
+    ]
+    return WhatChanged(listed, result, None, sentences, step)
+
+
+def format_since(table: pd.DataFrame, *, n: int = 20) -> str:
+    """Write the since-list as plain lines for the terminal.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`since_incidents`.
+    n : int
+        Rows shown at most (the rest are counted).
+
+    Returns
+    -------
+    str
+        A heading line, then one line per row.
+    """
+    a = table.attrs
+    head = (
+        f"After {a['since']} (to {a['as_of']}): {a['n_since']:,} incident(s) in all, "
+        f"{a['n_listed']:,} within {a['site_radius_km']:g} km of a key site or "
+        f"{a['buffer_km']:g} km of a corridor stretch."
+    )
+    if a.get("n_imprecise_left_out"):
+        head += f" Not placed (imprecise location): {a['n_imprecise_left_out']:,}."
+    lines = [head]
+    for row in table.head(n).itertuples(index=False):
+        day = pd.Timestamp(row.event_date).date()
+        lines.append(
+            f"  {row.place} ({row.place_kind}, exposure {row.place_exposure:.2f}): {day} "
+            f"{row.category}, {row.fatalities} killed, {row.distance_km:.1f} km away, "
+            f"{row.nearest_town_km:.0f} km from {row.nearest_town}."
+        )
+    if len(table) > n:
+        lines.append(f"  ... and {len(table) - n:,} more rows.")
+    return "\n".join(lines)

@@ -1,0 +1,148 @@
+"""The PDF briefing's "What changed" section: emerging hot spot map, units turning hot, since-list.
+
+Built from the :class:`geo.briefing.WhatChanged` an analysis carries
+(``Analysis.what_changed``); :mod:`geo.export.pdf` appends it to the story when
+present. Every text from data goes through the PDF module's escaping helpers.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import CondPageBreak, Flowable
+
+from geo.emerging import CATEGORY_COLOURS, CATEGORY_LABELS
+
+__all__ = ["categories_picture", "what_changed_section"]
+
+#: Rows of the since-list printed at most (the rest are counted).
+SINCE_ROWS_MAX = 40
+
+
+def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
+    """Draw the units coloured by emerging category, with a legend of the categories present.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        ``EmergingResult.units`` (EPSG:4326).
+    width_px : int
+        Image width in pixels (300 dpi in the PDF).
+
+    Returns
+    -------
+    PIL.Image.Image
+        RGB image.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from PIL import Image
+
+    frame = units.to_crs(4326)
+    fig, ax = plt.subplots(figsize=(width_px / 300, width_px / 300 * 0.62), dpi=300)
+    frame.plot(
+        ax=ax,
+        color=[CATEGORY_COLOURS[c] for c in frame["category"]],
+        edgecolor="#7a7368",
+        linewidth=0.3,
+    )
+    ax.set_axis_off()
+    present = [c for c in CATEGORY_LABELS if c in set(frame["category"])]
+    handles = [
+        Patch(facecolor=CATEGORY_COLOURS[c], edgecolor="#7a7368", label=CATEGORY_LABELS[c])
+        for c in present
+    ]
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=4.5)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=300)
+    plt.close(fig)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
+
+
+def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Return the "What changed" flowables of an analysis that carries a ``what_changed``.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        With ``what_changed`` set (:func:`geo.briefing.what_changed`).
+    s : Mapping of str to ParagraphStyle
+        The PDF's styles.
+
+    Returns
+    -------
+    list of Flowable
+        Heading, emerging map and sentences, and the since-list (left out of a
+        shared copy, which carries no place names).
+    """
+    from geo.export.pdf import _FRAME_W, _map_image, _num, _p, _pm, _table
+    from geo.export.share import is_shared
+
+    changes = analysis.what_changed
+    out: list[Flowable] = [CondPageBreak(90), _pm("What changed", s["h1"])]
+    if changes.emerging is None:
+        out.append(_p(f"No emerging hot spot analysis: {changes.emerging_message}", s["body"]))
+    else:
+        st = changes.emerging.settings
+        out.append(
+            _p(
+                f"Emerging hot spot analysis of the window ({st['steps']} {changes.step} steps "
+                f"from {st['start']} to {st['end']}): Gi* on each unit and step with its "
+                f"neighbours and the previous {st['time_lag_steps']} step(s), alpha "
+                f"{st['gistar_alpha']:g}, FDR {'on' if st['fdr'] else 'off'}; Mann-Kendall "
+                f"trend alpha {st['trend_alpha']:g}; persistent, intensifying, diminishing "
+                f"and historical need {st['steps_needed_for_share']} of {st['steps']} steps.",
+                s["lead"],
+            )
+        )
+        out.append(_map_image(categories_picture(changes.emerging.units), _FRAME_W * 0.75))
+        if changes.became_hot:
+            out.append(_pm("Units that became new, consecutive or intensifying hot spots", s["h2"]))
+            out.extend(_p(sentence, s["body"]) for sentence in changes.became_hot)
+        else:
+            out.append(_p("No unit is a new, consecutive or intensifying hot spot.", s["body"]))
+    table = changes.since
+    a = table.attrs
+    out.append(_pm(f"New since {a['since']}", s["h2"]))
+    out.append(
+        _p(
+            f"{a['n_since']:,} incident(s) dated after {a['since']} up to {a['as_of']}; "
+            f"{a['n_listed']:,} of them within {a['site_radius_km']:g} km of a key site or "
+            f"{a['buffer_km']:g} km of a corridor stretch, listed by the place's incident "
+            "exposure (highest first). Imprecise locations are not placed "
+            f"({a['n_imprecise_left_out']:,} left out).",
+            s["lead"],
+        )
+    )
+    if is_shared(analysis):
+        out.append(_p("The list is left out of a shared copy (it names places).", s["note"]))
+        return out
+    if not len(table):
+        return out
+    rows: list[list[Any]] = [["Place", "Date", "Incident", "Killed", "Distance", "Nearest town"]]
+    for r in table.head(SINCE_ROWS_MAX).itertuples(index=False):
+        rows.append(
+            [
+                f"{r.place} ({r.place_kind})",
+                f"{pd.Timestamp(r.event_date):%Y-%m-%d}",
+                str(r.category),
+                _num(r.fatalities),
+                f"{_num(r.distance_km, 1)} km",
+                f"{r.nearest_town} ({_num(r.nearest_town_km)} km)",
+            ]
+        )
+    widths = [w * _FRAME_W for w in (0.34, 0.12, 0.17, 0.07, 0.1, 0.2)]
+    out.append(_table(rows, widths, s, numeric_cols=(3, 4)))
+    if len(table) > SINCE_ROWS_MAX:
+        more = len(table) - SINCE_ROWS_MAX
+        out.append(_p(f"{more:,} further rows are not printed here.", s["note"]))
+    return out
