@@ -8,10 +8,10 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
+from geo.palette import classify, format_number
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import classes_legend
 from layers.safe import safe_text
-from layers.style import classify, format_number
 
 __all__ = ["ADMIN_COLUMNS", "VALUE_COLUMNS", "build_admin", "change_text"]
 

@@ -18,10 +18,10 @@ from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
+from geo.palette import BASEMAP
 from layers._geojson import GeoJsonLayer, feature_collection, to_wgs84
 from layers.legend import add_css
 from layers.safe import safe_text
-from layers.style import BASEMAP
 
 __all__ = [
     "BASEMAP_KEYS",

@@ -8,10 +8,10 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
+from geo.palette import GISTAR_CLASSES, GISTAR_COLORS, GISTAR_LABELS
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
-from layers.style import GISTAR_CLASSES, GISTAR_COLORS, GISTAR_LABELS
 
 __all__ = ["GISTAR_COLUMNS", "ID_COLUMNS", "build_gistar"]
 
@@ -45,7 +45,7 @@ def build_gistar(
     ----------
     result : GeoDataFrame
         ``z``, ``p_adjusted``, ``gistar_class`` and the unit polygon, any CRS.
-        ``gistar_class`` takes values of :data:`layers.style.GISTAR_CLASSES`:
+        ``gistar_class`` takes values of :data:`geo.palette.GISTAR_CLASSES`:
         ``hot``/``cold``/``not_significant``, or with confidence
         (``hot_99``, ``hot_95``, ``hot_90``, ``cold_90``, ...).
     name : str

@@ -6,10 +6,10 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
+from geo.palette import classify, format_number
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import classes_legend
 from layers.safe import safe_text
-from layers.style import classify, format_number
 
 __all__ = ["HEX_COLUMNS", "build_hexes"]
 

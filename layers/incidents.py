@@ -32,12 +32,12 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from geo.errors import ParameterError
+from geo.palette import CATEGORY_COLORS
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
 from layers._geojson import js_literal, require_columns, to_wgs84
 from layers._render import render_layer_once
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
-from layers.style import CATEGORY_COLORS
 
 __all__ = [
     "INCIDENT_COLUMNS",

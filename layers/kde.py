@@ -9,9 +9,9 @@ import folium
 import numpy as np
 
 from geo.errors import ParameterError
+from geo.palette import DENSITY_RAMP, colorize_density, format_number
 from layers.legend import ramp_legend
 from layers.safe import safe_text
-from layers.style import DENSITY_RAMP, colorize_density, format_number
 
 __all__ = ["build_kde", "to_web_mercator_rows"]
 
@@ -96,7 +96,7 @@ def build_kde(
     ----------
     image : ndarray
         Either a 2-D density grid (north-up; coloured here with
-        :data:`layers.style.DENSITY_RAMP`, zero transparent) or an RGBA image,
+        :data:`geo.palette.DENSITY_RAMP`, zero transparent) or an RGBA image,
         shape (rows, cols, 4), uint8, already coloured with that ramp.
     bounds : sequence of 4 float
         (min lon, min lat, max lon, max lat) of the grid's outer edges, EPSG:4326.

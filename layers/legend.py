@@ -3,7 +3,7 @@
 A :class:`Legend` is added as a child of a layer's FeatureGroup; its script adds a
 Leaflet control to the map when that group is added and removes it when the group
 is switched off. All text goes through :func:`layers.safe.safe_text` and colours
-through :func:`layers.style.check_color`, so the HTML is built from inert pieces.
+through :func:`geo.palette.check_color`, so the HTML is built from inert pieces.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
+from geo.palette import BASEMAP, check_color, range_labels
 from layers.safe import safe_text
-from layers.style import BASEMAP, check_color, range_labels
 
 __all__ = [
     "LegendItem",
@@ -265,14 +265,14 @@ def classes_legend(
     note: str = "",
     position: str = "bottomright",
 ) -> Legend:
-    """Legend of the count/rate classes made by :func:`layers.style.classify`.
+    """Legend of the count/rate classes made by :func:`geo.palette.classify`.
 
     Parameters
     ----------
     values : array-like of float
         The classified values (whole numbers get integer ranges such as ``3–10``).
     breaks, palette : sequence
-        From :func:`layers.style.classify` (``palette[0]`` is the zero class).
+        From :func:`geo.palette.classify` (``palette[0]`` is the zero class).
     title, note, position :
         As for :func:`swatch_legend`.
 

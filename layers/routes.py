@@ -5,10 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
-from layers.legend import LegendItem, swatch_legend
-from layers.safe import safe_text
-from layers.style import (
+from geo.palette import (
     EXPOSURE_CLASSES,
     EXPOSURE_COLORS,
     EXPOSURE_WEIGHTS,
@@ -16,6 +13,9 @@ from layers.style import (
     exposure_index,
     format_number,
 )
+from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
+from layers.legend import LegendItem, swatch_legend
+from layers.safe import safe_text
 
 __all__ = [
     "SEGMENT_COLUMNS",

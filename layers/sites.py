@@ -6,16 +6,16 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
-from layers.legend import LegendItem, swatch_legend
-from layers.safe import safe_text
-from layers.style import (
+from geo.palette import (
     EXPOSURE_CLASSES,
     EXPOSURE_COLORS,
     UNCLASSED_COLOR,
     exposure_index,
     format_number,
 )
+from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
+from layers.legend import LegendItem, swatch_legend
+from layers.safe import safe_text
 
 __all__ = ["SITE_COLUMNS", "KEY_RADIUS_PX", "OTHER_RADIUS_PX", "build_sites"]
 

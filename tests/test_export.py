@@ -650,14 +650,6 @@ def test_png_options_are_checked(analysis, basemap, tmp_path, kwargs, match):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_png_colours_match_the_app_layers():
-    style = pytest.importorskip("layers.style")
-    assert ex_png._EXPOSURE_COLORS == style.EXPOSURE_COLORS
-    assert ex_png._CATEGORY_COLORS == style.CATEGORY_COLORS
-    assert ex_png._DENSITY_RAMP == style.DENSITY_RAMP
-    assert ex_png._BASE == style.BASEMAP
-
-
 # --------------------------------------------------------------------------- PDF
 
 

@@ -46,7 +46,6 @@ from layers.safe import safe_text
 REPO = Path(__file__).resolve().parent.parent
 MODULES = [
     "layers.safe",
-    "layers.style",
     "layers.legend",
     "layers.assets",
     "layers.map",
@@ -590,7 +589,7 @@ def test_payloads_inert_in_chromium_offline():
 
 
 def test_count_classes_never_repeat_a_label():
-    from layers.style import class_breaks, range_labels
+    from geo.palette import class_breaks, range_labels
 
     breaks = class_breaks([1, 1, 1, 2, 2, 3, 3, 3], n_classes=5)
     labels = range_labels(breaks, integer=True)

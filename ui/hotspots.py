@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from geo.admin import window_bounds
+from geo.palette import CATEGORY_COLORS
 from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
 from geo.schema import CATEGORIES, CATEGORY_LABELS
-from layers.style import CATEGORY_COLORS
 from ui import chrome, maps
 from ui.data import BUNDLED_KEY
 from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from layers.style import EXPOSURE_CLASSES, EXPOSURE_COLORS
+from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
 from ui import chrome, maps
 from ui.data import BUNDLED_KEY
 

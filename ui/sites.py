@@ -12,21 +12,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.palette import SITE_TYPE_LABELS
 from ui import chrome, maps
 from ui.data import BUNDLED_KEY
 
-__all__ = ["SITE_TYPE_LABELS", "view", "sites_table"]
-
-#: Site types as the page names them.
-SITE_TYPE_LABELS: dict[str, str] = {
-    "gold_mine": "Gold mine",
-    "other_mine": "Mine",
-    "factory": "Factory",
-    "power_plant": "Power plant",
-    "dam": "Dam",
-    "industrial": "Industrial area",
-    "other": "Other",
-}
+__all__ = ["view", "sites_table"]
 
 
 def view(analysis: Any, choices: Any, dataset: Any) -> None:

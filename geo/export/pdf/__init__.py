@@ -52,6 +52,7 @@ from geo.errors import ExportError
 from geo.export.atomic import write_atomic
 from geo.export.png import Basemap, _render_map_rgb, clean_handling, load_basemap
 from geo.export.share import is_shared, share_safe_analysis
+from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS, HANDLING_BANNER_COLOR, SITE_TYPE_LABELS
 from geo.provenance import build_provenance, format_period, format_time, provenance_lines
 from geo.settings import DEFAULTS
 
@@ -78,16 +79,11 @@ DATA_LIMITS: tuple[str, ...] = (
 
 _MARGIN = 15 * mm
 _FRAME_W = A4[0] - 2 * _MARGIN
-_BANNER = colors.HexColor("#9b1c1c")
+_BANNER = colors.HexColor(HANDLING_BANNER_COLOR)
 _GRID = colors.HexColor("#c8c8c8")
 _HEAD_BG = colors.HexColor("#eeeae3")
 _NOTE_BG = colors.HexColor("#f6f3ec")
-_EXPOSURE_BG = {
-    "low": colors.HexColor("#74add1"),
-    "medium": colors.HexColor("#fee090"),
-    "high": colors.HexColor("#f46d43"),
-    "critical": colors.HexColor("#a50026"),
-}
+_EXPOSURE_BG = {c: colors.HexColor(EXPOSURE_COLORS[c]) for c in EXPOSURE_CLASSES}
 _LEFT_OUT_WHY = (
     (
         "imprecise",
@@ -103,15 +99,6 @@ _LEFT_OUT_WHY = (
     ("duplicate", "same event reported twice; kept once"),
     ("future", "dated after the analysis date"),
 )
-_SITE_TYPE_LABELS = {
-    "gold_mine": "gold mine",
-    "other_mine": "mine",
-    "factory": "factory",
-    "power_plant": "power plant",
-    "dam": "dam",
-    "industrial": "industrial area",
-    "other": "other",
-}
 _FIGURES = (
     ("incidents", "Incidents"),
     ("fatalities", "Fatalities"),
@@ -947,7 +934,7 @@ def _sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[
                 r.get("name")
                 if pd.notna(r.get("name")) and str(r.get("name"))
                 else f"(unnamed {r.get('site_id', '')})",
-                _SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", ""))),
+                SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", ""))),
                 _class_para(r.get("exposure_class"), s),
                 _num(r.get("n_30d")),
                 _num(r.get("n_90d")),

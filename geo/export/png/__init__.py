@@ -9,7 +9,7 @@ figure is built on a :class:`matplotlib.figure.Figure` with an explicit
 pyplot state are involved, and text uses DejaVu Sans (shipped with matplotlib;
 it has every accent of Ségou or Kéniéba).
 
-Colours follow ``layers/style.py`` (ColorBrewer and Okabe-Ito, colour-blind
+Colours follow ``geo/palette.py`` (ColorBrewer and Okabe-Ito, colour-blind
 safe) so the snapshot matches the app, with one exception: the admin
 choropleth uses ColorBrewer *Purples* so that it stays distinct from the KDE
 surface (YlOrRd) when both are drawn.
@@ -45,7 +45,20 @@ from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ExportError, ParameterError
 from geo.export.atomic import write_atomic
 from geo.export.share import is_shared, share_safe_analysis
+from geo.palette import (
+    ADMIN_PRINT_PALETTE,
+    BASEMAP,
+    CATEGORY_COLORS,
+    DENSITY_RAMP,
+    EXPOSURE_CLASSES,
+    EXPOSURE_COLORS,
+    EXPOSURE_PRINT_WIDTH_PT,
+    HANDLING_BANNER_COLOR,
+    SITE_MARKER_GROUPS,
+    SITE_MARKERS,
+)
 from geo.provenance import build_provenance, format_period, format_time, provenance_lines
+from geo.schema import CATEGORY_LABELS
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
@@ -69,66 +82,8 @@ _MAX_WIDTH_PX = 8000
 _DPI = 200
 _FONT = "DejaVu Sans"
 
-# Same colours as layers/style.py (the app's map), see the module docstring.
-_CATEGORY_COLORS = {
-    "abduction": "#cc79a7",
-    "attack_on_convoy": "#d55e00",
-    "attack_on_site": "#e69f00",
-    "explosive": "#000000",
-    "armed_attack": "#0072b2",
-    "violence_against_civilians": "#009e73",
-    "unrest": "#56b4e9",
-    "other": "#8c8c8c",
-}
-_EXPOSURE_CLASSES = ("low", "medium", "high", "critical")
-_EXPOSURE_COLORS = {"low": "#74add1", "medium": "#fee090", "high": "#f46d43", "critical": "#a50026"}
-_EXPOSURE_WIDTH_PT = {"low": 1.2, "medium": 1.8, "high": 2.4, "critical": 3.0}
-_DENSITY_RAMP = (
-    (0.0, (255, 255, 178, 0)),
-    (0.15, (254, 217, 118, 140)),
-    (0.35, (254, 178, 76, 170)),
-    (0.55, (253, 141, 60, 190)),
-    (0.75, (240, 59, 32, 210)),
-    (1.0, (189, 0, 38, 230)),
-)
-_BASE = {
-    "background": "#cfe0ea",
-    "land": "#efece6",
-    "mali": "#faf8f3",
-    "country_border": "#8a8a8a",
-    "adm1": "#6b6b6b",
-    "adm2": "#b0aba3",
-    "river": "#6fa8d6",
-    "lake": "#a9cbe6",
-    "road_major": "#9b6b43",
-    "road_minor": "#b99b7e",
-    "town": "#404040",
-}
-#: ColorBrewer Purples, 5 classes (admin choropleth in static maps).
-_ADMIN_PALETTE = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
-_BANNER_COLOR = "#9b1c1c"
-_SITE_MARKERS = {"mine": "^", "plant": "s", "other": "o"}
-_SITE_GROUP = {
-    "gold_mine": "mine",
-    "other_mine": "mine",
-    "mine": "mine",
-    "factory": "plant",
-    "power_plant": "plant",
-    "plant": "plant",
-    "dam": "plant",
-}
-_CATEGORY_LABELS = {
-    "abduction": "Abduction / kidnapping",
-    "attack_on_convoy": "Attack on convoy or vehicles",
-    "attack_on_site": "Attack on mine, factory or worksite",
-    "explosive": "IED, landmine or shelling",
-    "armed_attack": "Armed attack or clash",
-    "violence_against_civilians": "Violence against civilians",
-    "unrest": "Protest or riot",
-    "other": "Other",
-}
 
-
+# Same colours as geo/palette.py (the app's map), see the module docstring.
 @dataclass(frozen=True)
 class Basemap:
     """The vector layers a snapshot is drawn on (all EPSG:4326).
@@ -421,10 +376,12 @@ def _draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) -
     values = pd.to_numeric(admin[column], errors="coerce").to_numpy(dtype=float)
     breaks = _admin_classes(values)
     if not breaks:
-        legend.append((heading, [("patch", _BASE["mali"], "No incidents in the window")]))
+        legend.append((heading, [("patch", BASEMAP["mali"], "No incidents in the window")]))
         return
     palette = (
-        _ADMIN_PALETTE[-len(breaks) :] if len(breaks) < 3 else _ADMIN_PALETTE[5 - len(breaks) :]
+        ADMIN_PRINT_PALETTE[-len(breaks) :]
+        if len(breaks) < 3
+        else ADMIN_PRINT_PALETTE[5 - len(breaks) :]
     )
     idx = np.searchsorted(np.asarray(breaks), values, side="left")
     colors = [
@@ -434,7 +391,7 @@ def _draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) -
     mask = np.array([c is not None for c in colors])
     if mask.any():
         _fill(ax, admin.geometry[mask], [c for c in colors if c is not None], alpha=0.85, zorder=2)
-    items = [("patch", _BASE["mali"], "0 (no incidents)")]
+    items = [("patch", BASEMAP["mali"], "0 (no incidents)")]
     lower = 0.0
     for b, color in zip(breaks, palette, strict=False):
         items.append(
@@ -449,8 +406,8 @@ def _ramp_rgba(arr: np.ndarray) -> np.ndarray:
     if top <= 0:
         return np.zeros((*arr.shape, 4), dtype=np.uint8)
     t = np.clip(np.nan_to_num(arr, nan=0.0) / top, 0.0, 1.0)
-    pos = np.array([p for p, _ in _DENSITY_RAMP])
-    rgba = np.array([c for _, c in _DENSITY_RAMP], dtype=float)
+    pos = np.array([p for p, _ in DENSITY_RAMP])
+    rgba = np.array([c for _, c in DENSITY_RAMP], dtype=float)
     out = np.stack([np.interp(t, pos, rgba[:, k]) for k in range(4)], axis=-1)
     return np.round(out).astype(np.uint8)
 
@@ -508,7 +465,7 @@ def _draw_kde(ax: Any, kde: Any, bandwidth_km: float, legend: list) -> None:
 
 def _exposure_class(value: object) -> str:
     text = str(value).lower() if value is not None else ""
-    return text if text in _EXPOSURE_CLASSES else "low"
+    return text if text in EXPOSURE_CLASSES else "low"
 
 
 def _draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
@@ -519,7 +476,7 @@ def _draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
         if "exposure_class" in segments
         else pd.Series("low", index=segments.index)
     )
-    for z, cls in enumerate(_EXPOSURE_CLASSES):
+    for z, cls in enumerate(EXPOSURE_CLASSES):
         sel = segments[classes == cls]
         lines = []
         for geom in sel.geometry:
@@ -527,7 +484,7 @@ def _draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
             lines.extend(np.asarray(p.coords)[:, :2] for p in parts if not p.is_empty)
         if not lines:
             continue
-        width = _EXPOSURE_WIDTH_PT[cls]
+        width = EXPOSURE_PRINT_WIDTH_PT[cls]
         ax.add_collection(
             LineCollection(
                 lines,
@@ -540,7 +497,7 @@ def _draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
         ax.add_collection(
             LineCollection(
                 lines,
-                colors=_EXPOSURE_COLORS[cls],
+                colors=EXPOSURE_COLORS[cls],
                 linewidths=width,
                 capstyle="round",
                 zorder=5.05 + z * 0.1,
@@ -552,7 +509,7 @@ def _draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
             "Route incident exposure (per km)",
             [
                 ("line", cls, cls.capitalize() + ("" if cls in present else " (none)"))
-                for cls in _EXPOSURE_CLASSES
+                for cls in EXPOSURE_CLASSES
             ],
         )
     )
@@ -566,7 +523,7 @@ def _draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list) -> None:
     if sites.empty:
         return
     groups = (
-        sites["site_type"].map(lambda t: _SITE_GROUP.get(str(t), "other"))
+        sites["site_type"].map(lambda t: SITE_MARKER_GROUPS.get(str(t), "other"))
         if "site_type" in sites
         else pd.Series("other", index=sites.index)
     )
@@ -575,7 +532,7 @@ def _draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list) -> None:
         if "exposure_class" in sites
         else pd.Series("low", index=sites.index)
     )
-    for group, marker in _SITE_MARKERS.items():
+    for group, marker in SITE_MARKERS.items():
         sel = groups == group
         if not sel.any():
             continue
@@ -585,16 +542,14 @@ def _draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list) -> None:
             pts.y,
             marker=marker,
             s=46 if marker != "^" else 58,
-            c=[_EXPOSURE_COLORS[c] for c in classes[sel]],
+            c=[EXPOSURE_COLORS[c] for c in classes[sel]],
             edgecolors="#1a1a1a",
             linewidths=0.8,
             zorder=7,
         )
     names = {"mine": "Mine", "plant": "Factory, plant or dam", "other": "Other key site"}
     items = [
-        ("marker", (m, "#ffffff"), names[g])
-        for g, m in _SITE_MARKERS.items()
-        if (groups == g).any()
+        ("marker", (m, "#ffffff"), names[g]) for g, m in SITE_MARKERS.items() if (groups == g).any()
     ]
     items.append(("text", None, "fill colour = exposure class"))
     legend.append((f"Key sites ({len(sites)})", items))
@@ -640,7 +595,7 @@ def _draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, share
         if "category" in incidents
         else pd.Series("other", index=incidents.index)
     )
-    colors = np.array([_CATEGORY_COLORS.get(c, _CATEGORY_COLORS["other"]) for c in cats])
+    colors = np.array([CATEGORY_COLORS.get(c, CATEGORY_COLORS["other"]) for c in cats])
     pts = incidents.geometry.representative_point()
     imp = ~precise.to_numpy()
     if imp.any():
@@ -663,9 +618,9 @@ def _draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, share
             linewidths=0.5,
             zorder=8.5,
         )
-    present = [c for c in _CATEGORY_COLORS if (cats == c).any()]
+    present = [c for c in CATEGORY_COLORS if (cats == c).any()]
     items: list[tuple] = [
-        ("marker", ("o", _CATEGORY_COLORS[c]), f"{_CATEGORY_LABELS[c]} ({int((cats == c).sum())})")
+        ("marker", ("o", CATEGORY_COLORS[c]), f"{CATEGORY_LABELS[c]} ({int((cats == c).sum())})")
         for c in present
     ]
     items.append(("marker", ("o", "#555555"), f"Precise location ({int((~imp).sum())})"))
@@ -677,29 +632,29 @@ def _draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, share
 
 
 def _draw_basemap(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
-    ax.set_facecolor(_BASE["background"])
+    ax.set_facecolor(BASEMAP["background"])
     countries = base["countries"]
     if countries is not None and not countries.empty:
-        _fill(ax, countries.geometry, _BASE["land"], zorder=0.5)
+        _fill(ax, countries.geometry, BASEMAP["land"], zorder=0.5)
         if "iso3" in countries:
             mali = countries[countries["iso3"] == "MLI"]
-            _fill(ax, mali.geometry, _BASE["mali"], zorder=0.6)
+            _fill(ax, mali.geometry, BASEMAP["mali"], zorder=0.6)
     lakes, rivers, roads = base["lakes"], base["rivers"], base["roads"]
     if lakes is not None and not lakes.empty:
-        _fill(ax, lakes.geometry, _BASE["lake"], zorder=1)
+        _fill(ax, lakes.geometry, BASEMAP["lake"], zorder=1)
     if rivers is not None and not rivers.empty:
-        _stroke(ax, rivers.geometry, color=_BASE["river"], linewidth=0.7, zorder=1.1)
+        _stroke(ax, rivers.geometry, color=BASEMAP["river"], linewidth=0.7, zorder=1.1)
     if roads is not None and not roads.empty:
         rank = pd.to_numeric(roads.get("class_rank", 4), errors="coerce").fillna(4)
         minor, major = roads.geometry[rank >= 3], roads.geometry[rank < 3]
-        _stroke(ax, minor, color=_BASE["road_minor"], linewidth=0.35, zorder=1.2)
-        _stroke(ax, major, color=_BASE["road_major"], linewidth=0.6, zorder=1.3)
+        _stroke(ax, minor, color=BASEMAP["road_minor"], linewidth=0.35, zorder=1.2)
+        _stroke(ax, major, color=BASEMAP["road_major"], linewidth=0.6, zorder=1.3)
 
 
 def _draw_boundaries(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
     for key, color, width, z in (
-        ("admin2", _BASE["adm2"], 0.3, 4.0),
-        ("admin1", _BASE["adm1"], 0.7, 4.1),
+        ("admin2", BASEMAP["adm2"], 0.3, 4.0),
+        ("admin1", BASEMAP["adm1"], 0.7, 4.1),
         ("countries", "#4d4d4d", 0.9, 4.2),
     ):
         if base[key] is not None and not base[key].empty:
@@ -760,7 +715,7 @@ def _label_towns(
                 va=va,
                 fontsize=7.2 if bold else 6.6,
                 fontweight="bold" if bold else "normal",
-                color=_BASE["town"],
+                color=BASEMAP["town"],
                 zorder=10,
                 path_effects=_halo(),
             )
@@ -1008,7 +963,7 @@ def _draw_legend(
                             [x, x + 0.24],
                             [ym, ym],
                             color="#2b2b2b",
-                            linewidth=_EXPOSURE_WIDTH_PT[style] + 1.1,
+                            linewidth=EXPOSURE_PRINT_WIDTH_PT[style] + 1.1,
                             solid_capstyle="round",
                         )
                     )
@@ -1016,8 +971,8 @@ def _draw_legend(
                         Line2D(
                             [x, x + 0.24],
                             [ym, ym],
-                            color=_EXPOSURE_COLORS[style],
-                            linewidth=_EXPOSURE_WIDTH_PT[style],
+                            color=EXPOSURE_COLORS[style],
+                            linewidth=EXPOSURE_PRINT_WIDTH_PT[style],
                             solid_capstyle="round",
                         )
                     )
@@ -1092,10 +1047,10 @@ def _basemap_legend() -> tuple[str, list]:
         "Basemap",
         [
             ("basemap", ("#4d4d4d", 0.9), "Country border"),
-            ("basemap", (_BASE["adm1"], 0.7), "Region (ADM1)"),
-            ("basemap", (_BASE["adm2"], 0.5), "Cercle (ADM2)"),
-            ("basemap", (_BASE["road_major"], 0.8), "Main road (OSM)"),
-            ("basemap", (_BASE["river"], 0.8), "River"),
+            ("basemap", (BASEMAP["adm1"], 0.7), "Region (ADM1)"),
+            ("basemap", (BASEMAP["adm2"], 0.5), "Cercle (ADM2)"),
+            ("basemap", (BASEMAP["road_major"], 0.8), "Main road (OSM)"),
+            ("basemap", (BASEMAP["river"], 0.8), "River"),
         ],
     )
 
@@ -1380,7 +1335,7 @@ def _draw_map(
                         1,
                         frac(banner_h),
                         transform=fig.transFigure,
-                        facecolor=_BANNER_COLOR,
+                        facecolor=HANDLING_BANNER_COLOR,
                         edgecolor="none",
                     )
                 )

@@ -1,4 +1,9 @@
-"""Colours, line widths and class breaks shared by every map layer (colour-blind-friendly).
+"""Colours, class breaks and labels of every map: the app's layers and the PNG/PDF exports.
+
+``layers/`` (Leaflet) and :mod:`geo.export.png` / :mod:`geo.export.pdf` import
+their colours, class breaks and site-type labels from here, so a colour changed
+here changes on the screen and on paper alike. Incident category labels are the
+schema's (:data:`geo.schema.CATEGORY_LABELS`).
 
 Palettes come from ColorBrewer (Brewer & Harrower, "ColorBrewer.org", 2003:
 YlOrRd, RdYlBu, RdBu, all marked colour-blind safe) and from Okabe & Ito (2008,
@@ -31,6 +36,12 @@ __all__ = [
     "ZERO_COLOR",
     "DENSITY_RAMP",
     "BASEMAP",
+    "ADMIN_PRINT_PALETTE",
+    "EXPOSURE_PRINT_WIDTH_PT",
+    "HANDLING_BANNER_COLOR",
+    "SITE_MARKER_GROUPS",
+    "SITE_MARKERS",
+    "SITE_TYPE_LABELS",
     "check_color",
     "class_breaks",
     "bin_values",
@@ -131,6 +142,41 @@ BASEMAP: dict[str, str] = {
     "road_major": "#9b6b43",
     "road_minor": "#b99b7e",
     "town": "#404040",
+}
+
+#: Line width (pt) of route segments by class on paper (PNG and PDF maps).
+EXPOSURE_PRINT_WIDTH_PT: dict[str, float] = {
+    "low": 1.2,
+    "medium": 1.8,
+    "high": 2.4,
+    "critical": 3.0,
+}
+#: ColorBrewer Purples, 5 classes: the admin choropleth of static maps, distinct from
+#: the KDE surface (YlOrRd) when both are drawn.
+ADMIN_PRINT_PALETTE: tuple[str, ...] = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+#: Background of the handling banner (RESTRICTED, SECRET ...) on PNG and PDF pages.
+HANDLING_BANNER_COLOR = "#9b1c1c"
+#: Site type -> marker group on static maps; unknown types are ``other``.
+SITE_MARKER_GROUPS: dict[str, str] = {
+    "gold_mine": "mine",
+    "other_mine": "mine",
+    "mine": "mine",
+    "factory": "plant",
+    "power_plant": "plant",
+    "plant": "plant",
+    "dam": "plant",
+}
+#: Marker group -> matplotlib marker (triangle, square, circle).
+SITE_MARKERS: dict[str, str] = {"mine": "^", "plant": "s", "other": "o"}
+#: Site types as the page, the PNG and the PDF name them (geo.bundled site_type values).
+SITE_TYPE_LABELS: dict[str, str] = {
+    "gold_mine": "Gold mine",
+    "other_mine": "Mine",
+    "factory": "Factory",
+    "power_plant": "Power plant",
+    "dam": "Dam",
+    "industrial": "Industrial area",
+    "other": "Other",
 }
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
@@ -403,7 +449,7 @@ def exposure_index(values: pd.Series, *, what: str) -> list[int]:
     Raises
     ------
     ParameterError
-        On a value outside :data:`layers.style.EXPOSURE_CLASSES`.
+        On a value outside :data:`EXPOSURE_CLASSES`.
     """
     cls = values.astype("object").where(values.notna(), None)
     bad = sorted({str(c) for c in cls.dropna().unique()} - set(EXPOSURE_CLASSES))
