@@ -389,9 +389,14 @@ def spacetime_gistar(
 
         z = (L − x̄ W) / (S · sqrt((m W − W²) / (m − 1)))
 
-    the same arithmetic as :func:`geo.gistar.gistar` with the space-time
-    weights. Bins of the first steps have fewer previous steps (smaller W).
-    Cost: one sparse product and one cumulative sum, O(bins + pairs × steps).
+    the arithmetic of :func:`geo.gistar.gistar` (``esda.G_Local(star=True)``,
+    binary weights) with the space-time weights; the tests check it equals
+    geo.gistar's z on the explicit graph of the bins. It is done here with one
+    sparse product and one cumulative sum, O(bins + pairs × steps), because the
+    explicit graph of a weekly hex cube over Mali (38,690 cells × 313 weeks ×
+    7 neighbours × 2 steps) would hold about 1.7 × 10⁸ edges. Bins of the first
+    steps have fewer previous steps (smaller W). p is the analytical inference
+    of :func:`geo.gistar.gistar`.
     """
     x = np.asarray(counts, dtype=float)
     units, steps = x.shape
