@@ -39,8 +39,8 @@ import shapely
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.admin import assign_admin, assign_units, prepare_units
-from geo.bundled import load_admin, load_countries
 from geo.crs import WGS84
+from geo.io.bundled import load_admin, load_countries
 
 SEED = 20251115
 

@@ -30,11 +30,11 @@ from distributed import Client, LocalCluster
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from benchmarks.bench_admin import best_of, points_inside
-from geo import bundled
 from geo.admin import assign_admin, prepare_units
 from geo.batch import assign_admin_batch, hex_counts_batch, kde_grid_batch, partition
 from geo.crs import WGS84, to_metric
 from geo.hotspots import hex_counts, kde_grid
+from geo.io import bundled
 
 SEED = 20261204
 

@@ -39,10 +39,10 @@ from scipy import ndimage
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio/rasterio load)
 from benchmarks.bench_admin import best_of, points_inside
-from geo.bundled import load_admin
 from geo.crs import METRIC_CRS, WGS84
 from geo.gistar import gistar, permutations_needed
 from geo.hotspots import hex_counts, kde_grid
+from geo.io.bundled import load_admin
 from geo.settings import DEFAULTS
 
 SEED = 20251115

@@ -30,9 +30,9 @@ import pandas as pd
 import shapely
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
-from geo.bundled import load_routes, load_towns
 from geo.crs import METRIC_CRS, to_metric
 from geo.exposure import segment_exposure
+from geo.io.bundled import load_routes, load_towns
 from geo.schema import CATEGORIES
 from geo.segments import segment_routes
 

@@ -1,10 +1,10 @@
 """Sahel Risk Map analysis package: pure geospatial logic, no UI imports.
 
 Importing :mod:`geo` first applies the GDAL/PROJ hardening of
-:mod:`geo._gdal_env` (driver allowlist, no network), before any GDAL loads.
+:mod:`geo.io._gdal_env` (driver allowlist, no network), before any GDAL loads.
 """
 
-from geo import _gdal_env
+from geo.io import _gdal_env
 
 _gdal_env.apply()
 

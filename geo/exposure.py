@@ -218,7 +218,7 @@ def select_incidents(
     if missing:
         raise InputFileError(
             f"incidents: missing column(s) {missing} (found {list(incidents.columns)}); "
-            "read the file with geo.readers.read_incidents(...) to get canonical incidents."
+            "read the file with geo.io.incidents.read_incidents(...) to get canonical incidents."
         )
     if incidents.crs is None:
         raise CRSError("incidents has no CRS; canonical incidents are EPSG:4326 (lon/lat).")

@@ -1,6 +1,6 @@
 """Find a town by name, with or without accents, case, punctuation or French spellings.
 
-The towns layer (:func:`geo.bundled.load_towns`, OSM ``name:latin``) has one
+The towns layer (:func:`geo.io.bundled.load_towns`, OSM ``name:latin``) has one
 name column and no alternate names, so matching works on keys derived from
 that name:
 
@@ -219,7 +219,7 @@ def build_gazetteer(towns: gpd.GeoDataFrame) -> Gazetteer:
     ----------
     towns : GeoDataFrame
         Points with ``name`` and ``country`` columns, EPSG:4326 (the layer of
-        :func:`geo.bundled.load_towns`). Not modified.
+        :func:`geo.io.bundled.load_towns`). Not modified.
 
     Returns
     -------

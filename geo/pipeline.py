@@ -14,12 +14,13 @@ from datetime import UTC, date, datetime
 import geopandas as gpd
 import pandas as pd
 
-from geo import __version__, bundled
+from geo import __version__
 from geo.admin import aggregate_admin, assign_admin, filter_mask, prepare_units, window_bounds
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import gistar
 from geo.hotspots import hex_counts, kde_grid
+from geo.io import bundled
 from geo.route_report import route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import segment_routes
@@ -172,7 +173,7 @@ class Context:
     Attributes
     ----------
     admin1, admin2, countries : GeoDataFrame
-        Regions, cercles and country outlines in EPSG:4326 (see :mod:`geo.bundled`).
+        Regions, cercles and country outlines in EPSG:4326 (see :mod:`geo.io.bundled`).
     routes, towns, sites : GeoDataFrame
         Corridor routes, town points and mine/industrial sites in EPSG:4326.
     """

@@ -134,7 +134,7 @@ def _validation_counts(report: object) -> dict[str, int | str]:
 
 
 def _attributions() -> list[dict[str, str]]:
-    from geo import bundled
+    from geo.io import bundled
 
     return [
         {k: str(getattr(r, k, "") or "") for k in ("dataset", "credit", "licence")}

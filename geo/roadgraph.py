@@ -1,7 +1,7 @@
 """A routable road graph: roads noded at their crossings, near-misses joined, towns as nodes.
 
 :func:`build_road_graph` turns a road layer (the bundled OSM main roads of
-:func:`geo.bundled.load_roads`, or a user's line layer) into a
+:func:`geo.io.bundled.load_roads`, or a user's line layer) into a
 :class:`RoadGraph`; :func:`road_graph` does the same through a small cache
 keyed on the *content* of the roads and towns (a SHA-256 of their geometry and
 attributes), so the app and a CLI run build it once per layer whatever object

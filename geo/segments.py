@@ -102,7 +102,7 @@ def segment_routes(
     Parameters
     ----------
     routes : GeoDataFrame
-        One row per route, any CRS (EPSG:4326 as :func:`geo.bundled.load_routes`
+        One row per route, any CRS (EPSG:4326 as :func:`geo.io.bundled.load_routes`
         gives them): ``route_id`` (unique) and a LineString oriented from the
         origin (a MultiLineString whose parts join end to end is merged).
     segment_km : float

@@ -85,7 +85,7 @@ def site_exposure(
     ----------
     sites : GeoDataFrame
         Site points (or polygons), any CRS (EPSG:4326 as
-        :func:`geo.bundled.load_sites` gives them); ``site_type`` is used for
+        :func:`geo.io.bundled.load_sites` gives them); ``site_type`` is used for
         ``is_key_site`` when present.
     incidents : GeoDataFrame
         Canonical incidents (:mod:`geo.schema`), any CRS.

@@ -5,7 +5,7 @@ Run by a developer after ``scripts/build_data.py``::
     python scripts/build_corridors.py
 
 Reads only ``data/shapefiles/roads.shp`` and ``data/shapefiles/towns.shp``
-(through :mod:`geo.bundled`) and writes ``data/routes/corridors.gpkg`` (layers
+(through :mod:`geo.io.bundled`) and writes ``data/routes/corridors.gpkg`` (layers
 ``routes`` and ``legs``), ``data/routes/routes.csv`` and the routes section of
 ``data/SOURCES.md``.
 
@@ -56,8 +56,8 @@ from scipy.sparse import coo_matrix  # noqa: E402
 from scipy.sparse.csgraph import connected_components, dijkstra  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
-from geo.bundled import load_roads, load_towns  # noqa: E402
 from geo.crs import METRIC_CRS, WGS84  # noqa: E402
+from geo.io.bundled import load_roads, load_towns  # noqa: E402
 from geo.settings import BUNDLED  # noqa: E402
 
 OUT_DIR = BUNDLED.root / "routes"

@@ -10,7 +10,7 @@ files and writes, inside ``data/``:
 - ``shapefiles/``: ESRI Shapefile sets (.shp/.shx/.dbf/.prj + a .cpg saying
   UTF-8) for Mali ADM0/ADM1/ADM2, West-African countries, OSM main roads and
   towns, Natural Earth rivers and lakes. Field names are at most 10 characters;
-  :mod:`geo.bundled` renames them back to long names.
+  :mod:`geo.io.bundled` renames them back to long names.
 - ``admin/mli_regions_2023.csv``: each old (geoBoundaries) cercle mapped to its
   region under the 2023 reorganisation, with the page that says so.
 - ``incidents/``: the UCDP GED extracts and the news log, copied byte for byte.
@@ -663,7 +663,7 @@ Coordinates are EPSG:4326 (lon/lat). The app and the tests read only these files
 - News log: facts (date, place, type, numbers) from the public reports cited row by row in
   `incidents/NEWS_SOURCES.md`; no text is copied.
 
-One-line footer (`geo.bundled.attribution_line()`): Boundaries: geoBoundaries (CC BY 4.0) ·
+One-line footer (`geo.io.bundled.attribution_line()`): Boundaries: geoBoundaries (CC BY 4.0) ·
 Roads, towns, sites: © OpenStreetMap contributors (ODbL) · Natural Earth · Incidents: UCDP
 GED 21.1 (CC BY 4.0), news log (cited reports).
 
@@ -676,7 +676,7 @@ ACLED export; the app reads it as downloaded.
 
 Each set has `.shp/.shx/.dbf/.prj` and a `.cpg` saying `UTF-8`; accented names (Ségou,
 Kéniéba, Diéma, Dioïla, Côte d'Ivoire) are checked to read back exactly. Field names are
-at most 10 characters; `geo.bundled` loaders rename them to the long names in brackets.
+at most 10 characters; `geo.io.bundled` loaders rename them to the long names in brackets.
 
 - `mli_adm0` (1 row): union of the geoBoundaries cercles (shared `base/mli_adm0.geojson`);
   CC BY 4.0. Fields: unit_id (`MLI`), name, area_km2.

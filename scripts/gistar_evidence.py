@@ -19,8 +19,8 @@ import numpy as np
 
 from geo.admin import aggregate_admin
 from geo.gistar import gistar
+from geo.io.incidents import load_bundled_incidents
 from geo.pipeline import load_context, prepare_incidents
-from geo.readers import load_bundled_incidents
 from geo.settings import DEFAULTS
 
 #: Windows with a clear central Mali cluster in the UCDP extract.

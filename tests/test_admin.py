@@ -309,7 +309,7 @@ def test_window_bounds_previous_window_has_equal_length():
     assert (ps, pe) == (pd.Timestamp("2023-12-31"), pd.Timestamp("2023-12-31"))
 
 
-# --- Real bundled data (runs once geo.bundled exists) -------------------------------------
+# --- Real bundled data (runs once geo.io.bundled exists) -------------------------------------
 
 TOWNS = [
     # town name in the bundled OSM towns layer, ADM1 name, ADM2 display name (ASCII-folded)
@@ -324,7 +324,8 @@ TOWNS = [
 
 @pytest.fixture(scope="module")
 def real_layers():
-    bundled = pytest.importorskip("geo.bundled")
+    from geo.io import bundled
+
     return {
         "admin1": bundled.load_admin(1),
         "admin2": bundled.load_admin(2),

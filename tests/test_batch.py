@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from geo import bundled
 from geo.admin import ASSIGNED_COLUMNS, assign_admin
 from geo.batch import assign_admin_batch, hex_counts_batch, kde_grid_batch, partition
 from geo.crs import to_metric
 from geo.errors import ParameterError
 from geo.hotspots import hex_counts, kde_grid
-from geo.readers import load_bundled_incidents
+from geo.io import bundled
+from geo.io.incidents import load_bundled_incidents
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import pytest
 from geo.briefing import SINCE_COLUMNS, default_since, format_since, since_incidents, what_changed
 from geo.cli import main
 from geo.errors import ParameterError
+from geo.io.incidents import load_bundled_incidents
 from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
-from geo.readers import load_bundled_incidents
 
 AS_OF = dt.date(2020, 12, 29)
 

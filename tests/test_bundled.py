@@ -1,4 +1,4 @@
-"""Tests for geo.bundled: the real bundled data loads, is EPSG:4326, keeps accents, and
+"""Tests for geo.io.bundled: the real bundled data loads, is EPSG:4326, keeps accents, and
 known places land in known units."""
 
 import dataclasses
@@ -10,8 +10,8 @@ import pyogrio
 import pytest
 import shapely
 
-from geo import bundled
 from geo.errors import ParameterError
+from geo.io import bundled
 from geo.settings import BUNDLED
 
 SHAPEFILES = ["mli_adm0", "mli_adm1", "mli_adm2", "countries", "roads", "towns", "rivers", "lakes"]

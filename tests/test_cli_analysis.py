@@ -15,9 +15,6 @@ import rasterio
 from geo.cli import main
 from tests import common
 
-pytest.importorskip("geo.bundled")
-pytest.importorskip("geo.readers")
-
 # SYNTHETIC incidents (not real events) at points of the test catalogue, which lie
 # inside Mali (lon -9..-7, lat 12..14); one carries spreadsheet formulas in its text.
 SYNTHETIC_CSV = (
@@ -63,7 +60,7 @@ def test_join_bundled_writes_one_row_per_incident(tmp_path, capsys):
     code, stdout, _ = _run(["join", "--out", str(out)], capsys)
     assert code == 0
     table = pd.read_csv(out, keep_default_na=False)
-    from geo.readers import load_bundled_incidents
+    from geo.io.incidents import load_bundled_incidents
 
     assert len(table) == len(load_bundled_incidents().incidents)
     for col in ("event_id", "event_date", "event_type", "category", "country", "admin1"):

@@ -1,5 +1,5 @@
 """Tests for the bundled corridor routes (data/routes, built by scripts/build_corridors.py)
-and their loaders geo.bundled.load_routes / load_route_legs."""
+and their loaders geo.io.bundled.load_routes / load_route_legs."""
 
 import unicodedata
 
@@ -10,8 +10,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo import bundled
 from geo.crs import METRIC_CRS
+from geo.io import bundled
 from geo.settings import BUNDLED
 
 GEOD = Geod(ellps="WGS84")

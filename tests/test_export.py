@@ -29,7 +29,7 @@ from affine import Affine
 from PIL import Image
 from shapely.geometry import Point
 
-from geo import bundled, provenance
+from geo import provenance
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ExportError, ParameterError
 from geo.export import atomic, raster, share, tabular, vector
@@ -37,6 +37,7 @@ from geo.export import html as ex_html
 from geo.export import pdf as ex_pdf
 from geo.export import png as ex_png
 from geo.hotspots import KDEResult
+from geo.io import bundled
 from geo.pipeline import Analysis, Filters, Params
 from geo.segments import segment_routes
 from geo.validate import RowIssue, ValidationReport

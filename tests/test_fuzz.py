@@ -5,9 +5,9 @@ GeoJSON, GeoPackage and zipped-shapefile files built here at the OSM town points
 of Bamako and Kayes. Hypothesis mutates their bytes (flips, cuts, splices,
 inserted tokens such as quotes, delimiters, NUL, BOMs, magic numbers) or, for
 GeoJSON, their structure (values replaced by odd JSON). CSV and GeoJSON run
-through :func:`geo.readers.read_incidents` in this process (their parsing is
+through :func:`geo.io.incidents.read_incidents` in this process (their parsing is
 Python's before GDAL sees a re-serialised file); every format runs, fewer
-times, through :func:`geo.ingest.ingest_upload`, whose worker may crash
+times, through :func:`geo.io.ingest.ingest_upload`, whose worker may crash
 without harming this process.
 
 Sizes: ``RISKMAP_FUZZ_EXAMPLES`` (default 200 per in-process format) and
@@ -36,8 +36,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.errors import InputFileError
-from geo.ingest import ingest_upload
-from geo.readers import read_incidents
+from geo.io.incidents import read_incidents
+from geo.io.ingest import ingest_upload
 from geo.schema import CANONICAL_COLUMNS
 
 FIX = Path(__file__).parent / "fixtures" / "incidents"

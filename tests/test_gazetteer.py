@@ -6,7 +6,6 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.bundled import load_towns
 from geo.errors import ParameterError
 from geo.gazetteer import (
     AmbiguousTownError,
@@ -17,6 +16,7 @@ from geo.gazetteer import (
     resolve_town,
     spelling_key,
 )
+from geo.io.bundled import load_towns
 
 
 @pytest.fixture(scope="module")

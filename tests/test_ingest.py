@@ -1,4 +1,4 @@
-"""geo.ingest: the sandboxed ingestion path gives the reader's answers, and only those.
+"""geo.io.ingest: the sandboxed ingestion path gives the reader's answers, and only those.
 
 Fixtures are the SYNTHETIC reader fixtures of ``tests/fixtures/incidents`` (see
 its README) and small vector files built here at Bamako and Kayes (OSM town
@@ -25,10 +25,11 @@ import pyogrio
 import pytest
 import shapely
 
-from geo import ingest
 from geo.errors import InputFileError, ParameterError
-from geo.ingest import DEFAULT_LIMITS, IngestLimits, decode_result, encode_result, ingest_upload
-from geo.readers import read_incidents
+from geo.io import containers, ingest
+from geo.io.containers import DEFAULT_LIMITS, IngestLimits
+from geo.io.incidents import read_incidents
+from geo.io.ingest import decode_result, encode_result, ingest_upload
 
 FIX = Path(__file__).parent / "fixtures" / "incidents"
 REPO = Path(__file__).resolve().parent.parent
@@ -126,18 +127,18 @@ def _zip64_tail(entries: int, *, record_at: int) -> bytes:
 
 
 def test_precheck_reads_zip64_member_counts():
-    assert ingest._zip_directory_size(_zip64_tail(70_000, record_at=0), "z.zip") == (70_000, 0)
+    assert containers.zip_directory_size(_zip64_tail(70_000, record_at=0), "z.zip") == (70_000, 0)
     data = b"PK\x03\x04" + _zip64_tail(70_000, record_at=4)
     with pytest.raises(InputFileError, match=r"z\.zip lists 70000 members"):
-        ingest.precheck(data, file="z.zip")
+        containers.precheck(data, file="z.zip")
 
 
 def test_precheck_passes_plain_files_and_sane_zips():
-    ingest.precheck(b"id,date\n", file="a.csv")
+    containers.precheck(b"id,date\n", file="a.csv")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.csv", "id,date\n")
-    ingest.precheck(buf.getvalue(), file="a.zip", limits=DEFAULT_LIMITS)
+    containers.precheck(buf.getvalue(), file="a.zip", limits=DEFAULT_LIMITS)
 
 
 def _encoded(name: str = "news_small.csv") -> dict:
@@ -224,7 +225,7 @@ def test_worker_refuses_a_malformed_request(tmp_path):
     env = {**ingest._worker_env(str(tmp_path))}
     for stdin in (b"", struct.pack(">I", 1 << 20), struct.pack(">I", 2) + b"{}"):
         done = subprocess.run(
-            [sys.executable, "-m", "geo._ingest_worker"],
+            [sys.executable, "-m", "geo.io._ingest_worker"],
             input=stdin,
             cwd=tmp_path,
             env=env,

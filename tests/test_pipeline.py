@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from geo.errors import ParameterError
+from geo.io.incidents import load_bundled_incidents
 from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
-from geo.readers import load_bundled_incidents
 
 
 @pytest.fixture(scope="module")

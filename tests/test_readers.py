@@ -1,4 +1,4 @@
-"""Tests of geo.readers on hand-checkable synthetic fixtures and on the bundled real files.
+"""Tests of geo.io.incidents on hand-checkable synthetic fixtures and the bundled real files.
 
 Fixture answers are listed in tests/fixtures/incidents/README.md. Vector fixtures are
 built here from small dictionaries (synthetic events at OSM town points).
@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-import geo.readers as readers
+import geo.io.tables as tables
 from geo.errors import InputFileError, ParameterError
-from geo.readers import (
+from geo.io.containers import IngestLimits
+from geo.io.incidents import (
     UCDP_URL,
     ReadResult,
     combine_results,
@@ -704,7 +705,7 @@ def test_geojson_crs_link_refused_before_gdal(monkeypatch):
     def no_gdal(*a, **k):
         raise AssertionError("GDAL must not see a GeoJSON with a crs member")
 
-    monkeypatch.setattr(readers.pyogrio.raw, "read", no_gdal)
+    monkeypatch.setattr(tables.pyogrio.raw, "read", no_gdal)
     link = {"type": "link", "properties": {"href": "http://127.0.0.1:9/crs.prj", "type": "proj4"}}
     with pytest.raises(InputFileError, match=r"has a 'crs' member .* RFC 7946"):
         read_bytes(fc(POINT, crs=link), "link.geojson")
@@ -989,11 +990,10 @@ def test_unsafe_or_unusable_zip_refused(data, message):
         read_bytes(data, "upload.zip")
 
 
-def test_zip_total_size_cap(monkeypatch):
-    monkeypatch.setattr(readers, "MAX_UNZIPPED_BYTES", 1000)
+def test_zip_total_size_cap():
     data = make_zip({"a.csv": bytes(range(256)) * 8})
     with pytest.raises(InputFileError, match=r"would unpack to 0 MiB; at most 0 MiB"):
-        read_bytes(data, "upload.zip")
+        read_bytes(data, "upload.zip", limits=IngestLimits(max_unzipped_bytes=1000))
 
 
 def test_zip_lying_header_stopped_by_streaming_cap():
@@ -1031,7 +1031,7 @@ VRT += b"</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"
     ],
 )
 def test_markup_refused_whatever_the_name(data, name, monkeypatch):
-    monkeypatch.setattr(readers.pyogrio.raw, "read", pytest.fail)
+    monkeypatch.setattr(tables.pyogrio.raw, "read", pytest.fail)
     with pytest.raises(InputFileError, match=r"looks like XML or a GDAL VRT"):
         read_bytes(data, name)
 
@@ -1056,7 +1056,7 @@ def test_unreadable_inputs_one_clear_error(data, name, message):
 
 def test_size_cap():
     with pytest.raises(InputFileError, match=r"files up to 0 MiB are accepted"):
-        read_bytes(b"id,date,lat,lon\n" * 10, "big.csv", max_bytes=20)
+        read_bytes(b"id,date,lat,lon\n" * 10, "big.csv", limits=IngestLimits(max_bytes=20))
 
 
 def test_hostile_name_is_only_a_label():

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point
 
-from geo.bundled import load_roads, load_towns
 from geo.crs import METRIC_CRS
 from geo.errors import CRSError, InputFileError, ParameterError
 from geo.gazetteer import build_gazetteer, resolve_town
+from geo.io.bundled import load_roads, load_towns
 from geo.roadgraph import (
     CONNECTOR,
     build_road_graph,

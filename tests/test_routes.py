@@ -638,17 +638,8 @@ def test_read_routes_geopackage(tmp_path):
 
 
 def _bundled():
-    """The bundled loaders, or skip while those modules are not written yet."""
-    try:
-        bundled = importlib.import_module("geo.bundled")
-        readers = importlib.import_module("geo.readers")
-    except ImportError:
-        pytest.skip("geo.bundled / geo.readers not available yet")
-    for mod, name in ((bundled, "load_routes"), (bundled, "load_towns"),
-                      (readers, "load_bundled_incidents")):  # fmt: skip
-        if not hasattr(mod, name):
-            pytest.skip(f"{mod.__name__}.{name} not available yet")
-    return bundled, readers
+    """The bundled loaders (an import error is a failure, never a skip)."""
+    return importlib.import_module("geo.io.bundled"), importlib.import_module("geo.io.incidents")
 
 
 def test_bundled_route_lengths_agree_with_geodesic():

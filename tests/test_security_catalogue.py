@@ -4,8 +4,8 @@ Each test shows, where it can be shown cheaply, that the stack's default goes
 wrong (``demo_default_*`` helpers run plain pyogrio/rasterio in a child process
 *without* geo's GDAL hardening, or call pandas/folium/shapely directly), and
 that our path gets it right. Hostile uploads go through
-:func:`geo.ingest.ingest_upload`, the app's and the CLI's only way in; the
-data-quality rules (E, S, C, G, T) run through :func:`geo.readers.read_incidents`
+:func:`geo.io.ingest.ingest_upload`, the app's and the CLI's only way in; the
+data-quality rules (E, S, C, G, T) run through :func:`geo.io.incidents.read_incidents`
 in this process, which is the code the worker runs (``tests/test_ingest.py``
 checks that both give identical results).
 
@@ -44,11 +44,12 @@ import pyogrio
 import pytest
 import shapely
 
-from geo import ingest as ingest_mod
-from geo import readers
 from geo.errors import InputFileError, ParameterError
-from geo.ingest import IngestLimits, ingest_upload
-from geo.readers import read_incidents
+from geo.io import containers
+from geo.io import ingest as ingest_mod
+from geo.io.containers import IngestLimits
+from geo.io.incidents import combine_results, read_incidents
+from geo.io.ingest import ingest_upload
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 1, 1)
@@ -377,7 +378,7 @@ def test_u08_ten_thousand_members_refused_from_the_end_record(monkeypatch):
     def no_zipfile(*args: object, **kwargs: object) -> None:
         raise AssertionError("ZipFile must not parse a 10,000-entry directory")
 
-    monkeypatch.setattr(ingest_mod.zipfile, "ZipFile", no_zipfile)
+    monkeypatch.setattr(containers.zipfile, "ZipFile", no_zipfile)
     with pytest.raises(InputFileError, match=r"lists 10000 members .* at most 200 members"):
         ingest(data, "many.zip")
 
@@ -444,8 +445,8 @@ def test_u13_same_file_twice_gives_the_same_rows_and_no_duplicates():
     pd.testing.assert_frame_equal(first.incidents, second.incidents)
     assert first.report == second.report
     with pytest.raises(ParameterError, match="same file name twice"):
-        readers.combine_results([first, second])
-    again = readers.combine_results([first, ingest(data, "copy.csv")])
+        combine_results([first, second])
+    again = combine_results([first, ingest(data, "copy.csv")])
     assert len(again.incidents) == 3 and again.report.n_rejected == 3  # the copy's rows
 
 
@@ -562,7 +563,7 @@ def test_f05_cli_refuses_urls_and_gdal_prefixes(capsys):
 def test_f06_driver_allowlist_holds_at_start_up(tmp_path):
     import rasterio
 
-    from geo import _gdal_env
+    from geo.io import _gdal_env
 
     _gdal_env.check_drivers()
     assert set(pyogrio.list_drivers()) <= _gdal_env.ALLOWED_VECTOR_DRIVERS

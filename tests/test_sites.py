@@ -246,13 +246,8 @@ def test_windows_nest_and_score_is_never_negative(rows, radius):
 
 
 def test_bundled_sites_rank_and_flag_key_sites():
-    try:
-        bundled = importlib.import_module("geo.bundled")
-        readers = importlib.import_module("geo.readers")
-    except ImportError:
-        pytest.skip("geo.bundled / geo.readers not available yet")
-    if not (hasattr(bundled, "load_sites") and hasattr(readers, "load_bundled_incidents")):
-        pytest.skip("bundled loaders not available yet")
+    bundled = importlib.import_module("geo.io.bundled")
+    readers = importlib.import_module("geo.io.incidents")
     sites = bundled.load_sites(kind="points")
     inc = readers.load_bundled_incidents().incidents
     out = site_exposure(sites, inc, category_radius_km={"abduction": 50})

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.bundled import ATTRIBUTIONS
+from geo.io.bundled import ATTRIBUTIONS
 from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
 from geo.settings import DEFAULTS
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from geo.bundled import attribution_line
+from geo.io.bundled import attribution_line
 from geo.schema import SOURCE_LABELS
 
 __all__ = [

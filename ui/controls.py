@@ -28,7 +28,7 @@ __all__ = [
     "choices_from_state",
 ]
 
-#: File types the uploader accepts (checked again by content in geo.readers).
+#: File types the uploader accepts (checked again by content in geo.io).
 UPLOAD_TYPES: tuple[str, ...] = ("csv", "geojson", "json", "gpkg", "zip")
 
 

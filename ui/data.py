@@ -25,7 +25,8 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import RiskMapError
-from geo.ingest import ingest_upload
+from geo.io.incidents import load_bundled_incidents
+from geo.io.ingest import ingest_upload
 from geo.pipeline import (
     Analysis,
     Context,
@@ -35,7 +36,6 @@ from geo.pipeline import (
     prepare_incidents,
     run_analysis,
 )
-from geo.readers import load_bundled_incidents
 from ui.controls import DataBounds
 
 __all__ = [
@@ -147,7 +147,7 @@ def uploaded_dataset(data: bytes, *, name: str) -> UploadOutcome:
 
     Notes
     -----
-    The bytes are parsed by :func:`geo.ingest.ingest_upload`: size and archive
+    The bytes are parsed by :func:`geo.io.ingest.ingest_upload`: size and archive
     limits first, then GDAL in a child process with memory, CPU and time
     limits and no network, so a hostile file cannot take the app down. Any
     other exception is a bug: it is logged with its traceback for the

@@ -32,8 +32,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import bundled
 from geo.hotspots import kde_overlay
+from geo.io import bundled
 from layers.admin import build_admin
 from layers.assets import inline_assets, use_local_assets
 from layers.basemap import build_basemap

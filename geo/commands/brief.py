@@ -129,8 +129,9 @@ def _output(text: str) -> Path:
 
 
 def _read(args: argparse.Namespace) -> Any:
-    from geo.ingest import ingest_upload
-    from geo.readers import load_bundled_incidents, read_file_bytes
+    from geo.io.containers import read_file_bytes
+    from geo.io.incidents import load_bundled_incidents
+    from geo.io.ingest import ingest_upload
 
     if args.incidents:
         path = local_path(args.incidents)
@@ -161,9 +162,9 @@ def _window(args: argparse.Namespace, dates: pd.Series) -> tuple[dt.date, dt.dat
 
 def _html_page(analysis: Any) -> str:
     """Render the offline map of ``analysis`` with the layers/ builders, assets inlined."""
-    from geo import bundled
     from geo.export.share import is_shared
     from geo.hotspots import kde_overlay
+    from geo.io import bundled
     from layers.admin import build_admin
     from layers.assets import DEFAULT_BASE_URL, inline_assets
     from layers.basemap import build_basemap

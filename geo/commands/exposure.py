@@ -2,7 +2,7 @@
 
 Also home of the input and output helpers that ``routes`` and ``sites`` share:
 ``--incidents``/``--routes`` files are read as bytes (never handed to GDAL by
-name; incident files are parsed in :mod:`geo.ingest`'s sandboxed worker),
+name; incident files are parsed in :mod:`geo.io.ingest`'s sandboxed worker),
 ``--from``/``--to``/``--as-of`` are checked dates, and ``--out`` is written
 atomically (a temporary file in the same folder, then ``os.replace``) in the
 format its suffix names.
@@ -17,8 +17,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.bundled import load_routes as load_bundled_routes
-from geo.bundled import load_towns
 from geo.checks import DISTANCE_DECAYS, check_positive, parse_date
 from geo.commands.validate import local_path
 from geo.crs import WGS84
@@ -26,8 +24,11 @@ from geo.errors import ExportError, InputFileError, ParameterError
 from geo.export.atomic import write_bytes_atomic
 from geo.export.tabular import write_table_atomic
 from geo.exposure import segment_exposure
-from geo.ingest import ingest_upload
-from geo.readers import load_bundled_incidents, read_file_bytes
+from geo.io.bundled import load_routes as load_bundled_routes
+from geo.io.bundled import load_towns
+from geo.io.containers import read_file_bytes
+from geo.io.incidents import load_bundled_incidents
+from geo.io.ingest import ingest_upload
 from geo.route_report import format_route_report, route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import read_routes, segment_routes
@@ -145,7 +146,7 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
         )
     if args.incidents:
         path = local_path(args.incidents)
-        # size and archive checks, then a sandboxed parse (geo.ingest; SECURITY.md 1.4-1.6)
+        # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
         result = ingest_upload(read_file_bytes(path), name=path.name)
     else:
         result = load_bundled_incidents()

@@ -68,7 +68,6 @@ JOIN_COLUMNS: list[str] = [
     "source_row",
 ]
 
-_ADMIN_MAX_BYTES = 50 * 2**20
 _ZIP_MAX_MEMBERS = 50
 _ZIP_MAX_BYTES = 300 * 2**20
 _ZIP_MAX_RATIO = 100
@@ -239,18 +238,20 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     ParameterError
         If ``--from`` is after ``--to``.
     """
-    from geo import bundled, readers
-    from geo.ingest import ingest_upload
+    from geo.io import bundled
+    from geo.io.containers import read_file_bytes
+    from geo.io.incidents import load_bundled_incidents
+    from geo.io.ingest import ingest_upload
 
     if args.start and args.end and args.start > args.end:
         raise ParameterError(f"--from {args.start} is after --to {args.end}; swap them or fix one.")
     if args.incidents:
         path = local_path(args.incidents)
-        # Parsed in geo.ingest's limited, network-less child process (SECURITY 1.4-1.6).
-        result = ingest_upload(readers.read_file_bytes(path), name=path.name)
+        # Parsed in geo.io.ingest's limited, network-less child process (SECURITY 1.4-1.6).
+        result = ingest_upload(read_file_bytes(path), name=path.name)
         source = path.name
     else:
-        result = readers.load_bundled_incidents()
+        result = load_bundled_incidents()
         source = "bundled UCDP GED 21.1 extracts + news log"
     incidents = result.incidents
     n_read = len(incidents)
@@ -444,10 +445,10 @@ def read_admin_layer(
         If the file is not one of the three formats, is unsafe or unreadable,
         has no CRS, a named column is missing, or a feature is not a polygon.
     """
-    from geo.readers import read_file_bytes
+    from geo.io.containers import read_file_bytes
 
     file = path.name
-    raw = read_file_bytes(path, max_bytes=_ADMIN_MAX_BYTES)
+    raw = read_file_bytes(path)
     layer = _read_admin_raw(raw, file)
     if layer.crs is None:
         raise InputFileError(f"{file} has no CRS; save it with one (EPSG:4326 preferred).")

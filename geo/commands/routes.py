@@ -18,7 +18,7 @@ def route_table(routes: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     routes : GeoDataFrame
-        Route lines in EPSG:4326 (:func:`geo.bundled.load_routes` or
+        Route lines in EPSG:4326 (:func:`geo.io.bundled.load_routes` or
         :func:`geo.segments.read_routes`).
 
     Returns

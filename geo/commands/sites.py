@@ -6,7 +6,6 @@ import argparse
 
 import geopandas as gpd
 
-from geo.bundled import load_sites
 from geo.checks import check_positive, parse_date
 from geo.commands.exposure import (
     add_incident_arguments,
@@ -15,6 +14,7 @@ from geo.commands.exposure import (
     write_frame,
 )
 from geo.errors import ParameterError
+from geo.io.bundled import load_sites
 from geo.schema import CATEGORIES
 from geo.settings import DEFAULTS
 from geo.sites import format_site_summary, site_exposure

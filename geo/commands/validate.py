@@ -1,6 +1,6 @@
 """``python -m geo validate FILE``: print what reading an incident file kept and rejected.
 
-The file is read as bytes here and parsed by :func:`geo.ingest.ingest_upload`
+The file is read as bytes here and parsed by :func:`geo.io.ingest.ingest_upload`
 (size and zip checks, then a child process with memory, CPU and time limits and
 no network), exactly as the app reads an upload. Exit status: 0 when usable
 rows remain, 2 when the file is unreadable or no usable row is left (the
@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 from geo.errors import InputFileError
-from geo.ingest import ingest_upload
-from geo.readers import FORMATS, read_file_bytes
+from geo.io.containers import read_file_bytes
+from geo.io.incidents import FORMATS
+from geo.io.ingest import ingest_upload
 
 __all__ = ["register", "run", "local_path"]
 
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         When the file cannot be read (printed as one line by the CLI, exit 2).
     """
     path = local_path(args.file)
-    # Parsed in geo.ingest's sandboxed child process (limits, no network), like uploads.
+    # Parsed in geo.io.ingest's sandboxed child process (limits, no network), like uploads.
     raw = read_file_bytes(path)
     report = ingest_upload(raw, name=path.name, fmt=args.fmt, layer=args.layer).report
     if args.json:

@@ -129,9 +129,10 @@ def _analysis(incidents: Path | None, start: str, end: str) -> Callable[[Path], 
     def run(folder: Path) -> dict[str, str]:
         import datetime as dt
 
-        from geo.ingest import ingest_upload
+        from geo.io.containers import read_file_bytes
+        from geo.io.incidents import load_bundled_incidents
+        from geo.io.ingest import ingest_upload
         from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
-        from geo.readers import load_bundled_incidents, read_file_bytes
 
         if incidents is None:
             result = load_bundled_incidents()

@@ -115,14 +115,14 @@ class Basemap:
 
 
 def load_basemap() -> Basemap:
-    """Load the bundled basemap layers (:mod:`geo.bundled`).
+    """Load the bundled basemap layers (:mod:`geo.io.bundled`).
 
     Returns
     -------
     Basemap
         Every layer in EPSG:4326, with the bundled attribution line.
     """
-    from geo import bundled
+    from geo.io import bundled
 
     return Basemap(
         countries=bundled.load_countries(),

@@ -3,9 +3,10 @@
 :func:`ingest_upload` first checks, in this process and without parsing, what
 can be checked from the bytes alone: the size, and for a zip archive its
 central directory (member count, unpacked size, compression ratio, member
-names; :mod:`geo.readers`' own zip policy is reused). Only then is the file
-handed to :func:`geo.readers.read_incidents`, which runs in a **child
-process** (``python -m geo._ingest_worker``) with
+names; :func:`geo.io.containers.precheck`, the same checks and
+:class:`~geo.io.containers.IngestLimits` the worker applies again). Only then is the file
+handed to :func:`geo.io.incidents.read_incidents`, which runs in a **child
+process** (``python -m geo.io._ingest_worker``) with
 
 * ``RLIMIT_AS`` (address space, 2 GiB), ``RLIMIT_CPU`` (60 s), ``RLIMIT_FSIZE``
   (largest file it may write), no core dumps, and a wall-clock timeout;
@@ -13,7 +14,7 @@ process** (``python -m geo._ingest_worker``) with
   removed afterwards;
 * a minimal environment (no inherited variables: a stray ``SHAPE_RESTORE_SHX``
   or proxy setting cannot reach GDAL) plus the GDAL hardening of
-  :mod:`geo._gdal_env`, applied again by the worker's ``import geo``;
+  :mod:`geo.io._gdal_env`, applied again by the worker's ``import geo``;
 * no network: the worker runs under ``unshare --net`` (a new network namespace
   whose only interface, loopback, is down), so even a GDAL bug or a content-driven
   fetch cannot reach another host or a service on 127.0.0.1. Where namespaces
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import json
 import logging
 import math
@@ -40,8 +40,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +49,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import _gdal_env, errors, readers
+from geo import errors
 from geo.crs import WGS84
 from geo.errors import InputFileError, ParameterError, RiskMapError
-from geo.readers import ReadResult
+from geo.io import _gdal_env
+from geo.io.containers import DEFAULT_LIMITS, IngestLimits, display_name, precheck
+from geo.io.incidents import FORMATS, ReadResult
 from geo.schema import CANONICAL_COLUMNS, empty_incidents
 from geo.validate import RowIssue, ValidationReport
 
-__all__ = ["IngestLimits", "DEFAULT_LIMITS", "MAX_WORKERS", "ingest_upload", "network_isolation"]
+__all__ = ["MAX_WORKERS", "decode_result", "encode_result", "ingest_upload", "network_isolation"]
 
 log = logging.getLogger(__name__)
 
@@ -73,61 +74,6 @@ _USER_ERRORS: dict[str, type[RiskMapError]] = {
 # Test hook (SECURITY.md P01-P04): forwarded to the worker only while pytest runs.
 _FAULT_VAR = "RISKMAP_INGEST_FAULT"
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """Resource limits of one ingestion.
-
-    Attributes
-    ----------
-    max_bytes : int
-        Largest upload (plain file or zip archive), in bytes (50 MiB).
-    max_zip_members : int
-        Most members a zip archive may list (200).
-    max_unzipped_bytes : int
-        Largest total unpacked size of a zip archive, in bytes (300 MiB).
-    max_zip_ratio : float
-        Largest compression ratio of the archive and of any member above 1 MiB (100).
-    memory_bytes : int
-        Address space of the parsing process (``RLIMIT_AS``), in bytes (2 GiB).
-    cpu_s : int
-        CPU time of the parsing process (``RLIMIT_CPU``), in seconds (60).
-    wall_s : float
-        Wall-clock time allowed for one parse, process start included, in
-        seconds (90); also the longest wait for a free parsing slot.
-    file_bytes : int
-        Largest file the parsing process may write (``RLIMIT_FSIZE``), in
-        bytes (512 MiB: an unpacked shapefile, or the result).
-    isolate_network : bool
-        Run the parser in a network namespace of its own (``unshare --net``)
-        when the system allows it (True).
-    """
-
-    max_bytes: int = readers.MAX_FILE_BYTES
-    max_zip_members: int = readers.MAX_ZIP_MEMBERS
-    max_unzipped_bytes: int = readers.MAX_UNZIPPED_BYTES
-    max_zip_ratio: float = readers.MAX_ZIP_RATIO
-    memory_bytes: int = 2 * 2**30
-    cpu_s: int = 60
-    wall_s: float = 90.0
-    file_bytes: int = 512 * 2**20
-    isolate_network: bool = True
-
-    def __post_init__(self) -> None:
-        bad = [
-            f"{name}={value!r}"
-            for name, value in asdict(self).items()
-            if name != "isolate_network" and not (isinstance(value, int | float) and value > 0)
-        ]
-        if bad:
-            raise ParameterError(
-                f"IngestLimits: {', '.join(bad)}; every limit must be a positive number."
-            )
-
-
-#: The limits used when none are given.
-DEFAULT_LIMITS = IngestLimits()
 
 
 def ingest_upload(
@@ -151,24 +97,24 @@ def ingest_upload(
     limits : IngestLimits
         Size, archive and process limits (:data:`DEFAULT_LIMITS`).
     fmt, layer, today
-        Passed to :func:`geo.readers.read_incidents`.
+        Passed to :func:`geo.io.incidents.read_incidents`.
 
     Returns
     -------
     ReadResult
         Canonical incidents (EPSG:4326) and the validation report, exactly as
-        :func:`geo.readers.read_incidents` returns them.
+        :func:`geo.io.incidents.read_incidents` returns them.
 
     Raises
     ------
     InputFileError
         Too large, unsafe archive, or anything the reader refuses (same
-        messages as :func:`geo.readers.read_incidents`); and, naming the file,
+        messages as :func:`geo.io.incidents.read_incidents`); and, naming the file,
         ``the file could not be parsed (...)`` when the parser crashed, ran out
         of memory or CPU, or timed out.
     ParameterError
         If ``data`` is not bytes, or ``fmt`` is not one of
-        :data:`geo.readers.FORMATS`.
+        :data:`geo.FORMATS`.
 
     Notes
     -----
@@ -192,10 +138,10 @@ def ingest_upload(
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ParameterError(f"data must be bytes, not {type(data).__name__}")
-    if fmt is not None and fmt not in readers.FORMATS:
-        raise ParameterError(f"fmt was {fmt!r} but is expected to be one of {readers.FORMATS}")
+    if fmt is not None and fmt not in FORMATS:
+        raise ParameterError(f"fmt was {fmt!r} but is expected to be one of {FORMATS}")
     raw = bytes(data)
-    file = readers._display_name(name)
+    file = display_name(name)
     precheck(raw, file=file, limits=limits)
     request = {
         "protocol": _PROTOCOL,
@@ -203,12 +149,7 @@ def ingest_upload(
         "fmt": fmt,
         "layer": layer,
         "today": (today or dt.date.today()).isoformat(),
-        "max_bytes": limits.max_bytes,
-        "limits": {
-            "memory_bytes": limits.memory_bytes,
-            "cpu_s": limits.cpu_s,
-            "file_bytes": limits.file_bytes,
-        },
+        "limits": asdict(limits),
     }
     if not _SLOTS.acquire(timeout=limits.wall_s):
         raise InputFileError(
@@ -219,97 +160,6 @@ def ingest_upload(
     finally:
         _SLOTS.release()
     return _unpack(payload, file=file)
-
-
-# --------------------------------------------------------------------------- pre-parse checks
-
-
-def precheck(raw: bytes, *, file: str, limits: IngestLimits = DEFAULT_LIMITS) -> None:
-    """Refuse, without parsing, an upload that is too large or an unsafe zip archive.
-
-    Parameters
-    ----------
-    raw : bytes
-        The upload.
-    file : str
-        Display name for messages.
-    limits : IngestLimits
-        Size and archive limits.
-
-    Raises
-    ------
-    InputFileError
-        Too large; a zip whose end record is missing, lists too many members,
-        would unpack too large or too far, or breaks :mod:`geo.readers`' member
-        policy (``..``, absolute paths, symlinks, nesting, encryption).
-
-    Notes
-    -----
-    The zip's end-of-central-directory record is read first with :mod:`struct`,
-    so an archive declaring a million members is refused before
-    :class:`zipfile.ZipFile` builds a million objects.
-    """
-    if len(raw) > limits.max_bytes:
-        raise InputFileError(
-            f"{file} is {len(raw) / 2**20:.1f} MiB; files up to "
-            f"{limits.max_bytes / 2**20:.0f} MiB are accepted. Filter the export to a smaller "
-            "area or period."
-        )
-    if raw[:4] not in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return
-    entries, directory_bytes = _zip_directory_size(raw, file)
-    if entries > limits.max_zip_members or directory_bytes > limits.max_zip_members * 1024:
-        raise InputFileError(
-            f"{file} lists {entries} members in a {directory_bytes:,}-byte directory; at most "
-            f"{limits.max_zip_members} members are accepted."
-        )
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        raise InputFileError(
-            f"{file} is an empty or corrupt zip archive (no central directory); "
-            "download or zip it again."
-        ) from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > limits.max_zip_members:
-            raise InputFileError(
-                f"{file} lists {len(infos)} members; at most {limits.max_zip_members} are accepted."
-            )
-        total = sum(i.file_size for i in infos)
-        packed = max(sum(i.compress_size for i in infos), 1)
-        if total > limits.max_unzipped_bytes:
-            raise InputFileError(
-                f"{file} would unpack to {total / 2**20:.0f} MiB; at most "
-                f"{limits.max_unzipped_bytes / 2**20:.0f} MiB are accepted."
-            )
-        if total > limits.max_zip_ratio * packed and total > 2**20:
-            raise InputFileError(
-                f"{file} unpacks {total / packed:.0f} times its size (a zip bomb?); "
-                f"at most {limits.max_zip_ratio:g}:1 is accepted."
-            )
-        readers._check_zip(zf, file)
-
-
-def _zip_directory_size(raw: bytes, file: str) -> tuple[int, int]:
-    """Return (entries, central directory bytes) from the end record, zip64 included."""
-    tail_start = max(0, len(raw) - (22 + 0xFFFF))
-    at = raw.rfind(b"PK\x05\x06", tail_start)
-    if at < 0 or len(raw) - at < 22:
-        raise InputFileError(
-            f"{file} is an empty or corrupt zip archive (no central directory); "
-            "download or zip it again."
-        )
-    _sig, _disk, _cd_disk, _n_here, entries, size, _offset, _comment = struct.unpack(
-        "<4s4H2LH", raw[at : at + 22]
-    )
-    locator = at - 20
-    if (entries == 0xFFFF or size == 0xFFFFFFFF) and raw[locator : locator + 4] == b"PK\x06\x07":
-        (record_at,) = struct.unpack("<Q", raw[locator + 8 : locator + 16])
-        record = raw[record_at : record_at + 56]
-        if len(record) == 56 and record[:4] == b"PK\x06\x06":
-            entries, size = struct.unpack("<QQ", record[32:48])
-    return int(entries), int(size)
 
 
 # --------------------------------------------------------------------------- the worker
@@ -355,7 +205,7 @@ def network_isolation() -> tuple[str, ...]:
 
 
 def _worker_env(tmp: str) -> dict[str, str]:
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -384,7 +234,7 @@ def _run_worker(
     header = json.dumps(request).encode("utf-8")
     message = struct.pack(">I", len(header)) + header + raw
     prefix = network_isolation() if limits.isolate_network else ()
-    cmd = [*prefix, sys.executable, "-s", "-m", "geo._ingest_worker"]
+    cmd = [*prefix, sys.executable, "-s", "-m", "geo.io._ingest_worker"]
     tmp = tempfile.mkdtemp(prefix="riskmap-ingest-")
     try:
         errors = Path(tmp) / ".stderr"

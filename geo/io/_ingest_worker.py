@@ -1,6 +1,6 @@
-"""Child-process entry of :mod:`geo.ingest`: limit itself, parse one file, write ``result.json``.
+"""Child-process entry of :mod:`geo.io.ingest`: limit itself, parse one file, write ``result.json``.
 
-Run as ``python -m geo._ingest_worker`` by :func:`geo.ingest.ingest_upload`, in
+Run as ``python -m geo.io._ingest_worker`` by :func:`geo.io.ingest.ingest_upload`, in
 an empty private folder (its working directory), with a minimal environment
 and usually no network. Protocol: stdin carries a 4-byte big-endian header
 length, a JSON header (name, options, limits) and the file's bytes; the worker
@@ -31,16 +31,17 @@ from typing import Any
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.errors import InputFileError, RiskMapError
-from geo.ingest import _FAULT_VAR, _HEADER_MAX, _PROTOCOL, encode_result
-from geo.readers import read_incidents
+from geo.io.containers import IngestLimits
+from geo.io.incidents import read_incidents
+from geo.io.ingest import _FAULT_VAR, _HEADER_MAX, _PROTOCOL, encode_result
 
 __all__ = ["main"]
 
 
-def _set_limits(limits: dict[str, Any]) -> None:
-    memory = int(limits["memory_bytes"])
-    cpu = int(limits["cpu_s"])
-    size = int(limits["file_bytes"])
+def _set_limits(limits: IngestLimits) -> None:
+    memory = int(limits.memory_bytes)
+    cpu = int(limits.cpu_s)
+    size = int(limits.file_bytes)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file of sensitive data
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU, then SIGKILL
@@ -54,7 +55,7 @@ def _read_exactly(stream: Any, n: int) -> bytes:
     return data
 
 
-def _fault(spec: str, limits: dict[str, Any]) -> None:
+def _fault(spec: str, limits: IngestLimits) -> None:
     """Misbehave on purpose (tests only: the parent forwards the variable under pytest)."""
     kind, _, arg = spec.partition(":")
     if kind == "segv":
@@ -65,7 +66,7 @@ def _fault(spec: str, limits: dict[str, Any]) -> None:
     elif kind == "sleep":
         time.sleep(float(arg or 3600))
     elif kind == "alloc":
-        blocks = [bytearray(2**26) for _ in range(int(limits["memory_bytes"]) // 2**26 + 2)]
+        blocks = [bytearray(2**26) for _ in range(int(limits.memory_bytes) // 2**26 + 2)]
         raise AssertionError(f"allocated {len(blocks)} blocks past RLIMIT_AS")
     elif kind == "connect":
         try:
@@ -90,7 +91,7 @@ def _answer(payload: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    """Read one request on stdin, parse it with :func:`geo.readers.read_incidents`, answer.
+    """Read one request on stdin, parse it with :func:`geo.io.incidents.read_incidents`, answer.
 
     Returns
     -------
@@ -105,16 +106,16 @@ def main() -> int:
         request = json.loads(_read_exactly(stdin, length).decode("utf-8"))
         if request.get("protocol") != _PROTOCOL:
             raise ValueError(f"protocol {request.get('protocol')!r}")
-        _set_limits(request["limits"])
-        max_bytes = int(request["max_bytes"])
-        data = stdin.read(max_bytes + 1)
-    except (EOFError, ValueError, KeyError, TypeError, OSError) as exc:
+        limits = IngestLimits(**request["limits"])
+        _set_limits(limits)
+        data = stdin.read(limits.max_bytes + 1)
+    except (EOFError, ValueError, KeyError, TypeError, OSError, RiskMapError) as exc:
         print(f"ingest worker: malformed request ({exc})", file=sys.stderr)
         return 3
     fault = os.environ.get(_FAULT_VAR)
     try:
         if fault:
-            _fault(fault, request["limits"])
+            _fault(fault, limits)
         today = request.get("today")
         result = read_incidents(
             data,
@@ -122,7 +123,7 @@ def main() -> int:
             fmt=request.get("fmt"),
             layer=request.get("layer"),
             today=dt.date.fromisoformat(today) if today else None,
-            max_bytes=max_bytes,
+            limits=limits,
         )
         payload: dict[str, Any] = {"ok": True, "result": encode_result(result)}
     except RiskMapError as exc:

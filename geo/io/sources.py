@@ -1,0 +1,307 @@
+"""Source column families: which columns an ACLED, UCDP, news-log or user file holds.
+
+The attribute columns say which source a file is: ``event_id_cnty`` or
+``event_id_no_cnty`` → ACLED export; ``type_of_violence`` with ``best`` or
+``best_death`` → UCDP GED; ``event_id``, ``location_precision`` and
+``source_url`` → the bundled news log; anything else → a user file read
+through :data:`COLUMN_ALIASES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from geo.errors import InputFileError
+from geo.io.fields import count_noun
+from geo.schema import categorise
+
+if TYPE_CHECKING:
+    from geo.io.tables import RawTable
+
+__all__ = [
+    "ACLED_COLUMNS",
+    "COLUMN_ALIASES",
+    "DATE_FORMATS",
+    "NEWS_COLUMNS",
+    "REQUIRED",
+    "UCDP_COLUMNS",
+    "UCDP_URL",
+    "UCDP_VIOLENCE",
+    "detect_family",
+    "map_columns",
+    "other_tables",
+    "require_columns",
+    "source_notes",
+]
+
+
+#: Where UCDP GED is published (UCDP rows have no per-event page).
+UCDP_URL = "https://ucdp.uu.se/downloads/"
+
+
+#: Column names accepted in user files (CSV and vector attributes), matched
+#: case-insensitively after trimming; shapefile-truncated names included. When
+#: several are present the first in this order wins, except for latitude and
+#: longitude, where two candidates are an error. Each mapping that renames a
+#: column is written to the report's notes.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "latitude": ("latitude", "lat", "y", "lat_dd", "latitude_dd", "decimal_latitude"),
+    "longitude": (
+        "longitude",
+        "lon",
+        "lng",
+        "long",
+        "x",
+        "lon_dd",
+        "longitude_dd",
+        "decimal_longitude",
+    ),
+    "event_id": ("event_id", "event_id_cnty", "event_id_c", "id", "eventid", "incident_id"),
+    "event_date": ("event_date", "date", "date_start", "incident_date"),
+    "date_precision": ("date_precision", "date_preci", "time_precision", "time_preci"),
+    "event_type": ("event_type", "type", "incident_type"),
+    "sub_event_type": ("sub_event_type", "sub_event_", "sub_event", "subtype", "sub_type"),
+    "actor1": ("actor1", "actor", "perpetrator", "side_a"),
+    "actor2": ("actor2", "target", "side_b"),
+    "fatalities": ("fatalities", "deaths", "killed", "best"),
+    "location": ("location", "place", "town", "place_name", "locality"),
+    "country": ("country",),
+    "admin1": ("admin1", "region", "adm1", "adm_1"),
+    "admin2": ("admin2", "cercle", "adm2", "adm_2"),
+    "geo_precision": (
+        "geo_precision",
+        "geo_precis",
+        "location_precision",
+        "location_p",
+        "precision",
+    ),
+    "notes": ("notes", "description", "summary", "comment", "comments"),
+    "source_url": ("source_url", "url", "link", "source_ur"),
+    "category": ("category",),
+}
+
+
+# Column of each source schema for each canonical field (None: the source has none).
+ACLED_COLUMNS: dict[str, str] = {
+    "event_id": "event_id_cnty",
+    "event_date": "event_date",
+    "date_precision": "time_precision",
+    "event_type": "event_type",
+    "sub_event_type": "sub_event_type",
+    "actor1": "actor1",
+    "actor2": "actor2",
+    "fatalities": "fatalities",
+    "location": "location",
+    "country": "country",
+    "admin1": "admin1",
+    "admin2": "admin2",
+    "geo_precision": "geo_precision",
+    "notes": "notes",
+    "source": "source",
+    "latitude": "latitude",
+    "longitude": "longitude",
+}
+
+
+UCDP_COLUMNS: dict[str, str] = {
+    "event_id": "id",
+    "event_date": "date_start",
+    "date_precision": "date_prec",
+    "event_type": "type_of_violence",
+    "actor1": "side_a",
+    "actor2": "side_b",
+    "fatalities": "best",
+    "location": "where_coordinates",
+    "country": "country",
+    "admin1": "adm_1",
+    "admin2": "adm_2",
+    "geo_precision": "where_prec",
+    "latitude": "latitude",
+    "longitude": "longitude",
+}
+
+
+NEWS_COLUMNS: dict[str, str] = {
+    "event_id": "event_id",
+    "event_date": "event_date",
+    "date_precision": "date_precision",
+    "event_type": "event_type",
+    "sub_event_type": "sub_event",
+    "actor1": "actor",
+    "actor2": "target",
+    "fatalities": "fatalities",
+    "location": "place",
+    "country": "country",
+    "admin1": "admin1",
+    "geo_precision": "location_precision",
+    "notes": "summary",
+    "source_url": "source_url",
+    "latitude": "latitude",
+    "longitude": "longitude",
+}
+
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "acled": ("event_id", "event_date", "event_type"),
+    "ucdp": ("event_id", "event_type", "fatalities"),
+    "news": ("event_id", "event_date", "event_type"),
+    "user": ("event_date",),
+}
+
+
+UCDP_VIOLENCE = {"1": "State-based violence", "2": "Non-state violence", "3": "One-sided violence"}
+
+
+# Date formats accepted per source family, by name; all are unambiguous.
+DATE_FORMATS: dict[str, tuple[str, ...]] = {
+    "acled": ("dd-mm-yyyy", "dd Month yyyy", "yyyy-mm-dd"),
+    "ucdp": ("yyyy-mm-dd",),
+    "news": ("yyyy-mm-dd",),
+    "user": ("yyyy-mm-dd", "dd-mm-yyyy", "dd Month yyyy"),
+}
+
+
+def detect_family(columns: Iterable[str]) -> str:
+    """Return ``acled``, ``ucdp``, ``news`` or ``user`` from a file's column names."""
+    cols = {c.lower() for c in columns}
+    if "event_id_cnty" in cols or "event_id_no_cnty" in cols:
+        return "acled"
+    if "type_of_violence" in cols and ({"best", "best_death"} & cols):
+        return "ucdp"
+    if {"event_id", "location_precision", "source_url"} <= cols:
+        return "news"
+    return "user"
+
+
+def map_columns(table: RawTable, family: str) -> dict[str, str]:
+    """Canonical field -> column name in the file (present columns only)."""
+    by_lower = {c.lower(): c for c in table.df.columns}
+    if family == "user":
+        mapping: dict[str, str] = {}
+        for target, aliases in COLUMN_ALIASES.items():
+            if target in ("latitude", "longitude") and table.lon is not None:
+                continue
+            hits = [c for c in table.df.columns if c.lower() in aliases]  # file order
+            if len(hits) > 1 and target not in ("latitude", "longitude"):
+                hits = [by_lower[next(a for a in aliases if a in by_lower)]]  # preferred alias
+            if len(hits) > 1:
+                raise InputFileError(
+                    f"{table.file}: columns {', '.join(map(repr, hits))} could all be the "
+                    f"{target}; keep one of them."
+                )
+            if hits:
+                mapping[target] = hits[0]
+                if hits[0] != target:
+                    table.notes.append(f"column {hits[0]!r} mapped to {target}")
+        return mapping
+    spec = {"acled": ACLED_COLUMNS, "ucdp": UCDP_COLUMNS, "news": NEWS_COLUMNS}[family]
+    mapping = {k: by_lower[v] for k, v in spec.items() if v in by_lower}
+    if family == "ucdp" and "fatalities" not in mapping and "best_death" in by_lower:
+        mapping["fatalities"] = by_lower["best_death"]
+    return mapping
+
+
+def require_columns(table: RawTable, family: str, mapping: dict[str, str]) -> None:
+    """Refuse a file without its family's required columns, listing what it has.
+
+    Raises
+    ------
+    InputFileError
+        Naming the missing fields, the columns found and the accepted names.
+    """
+    needed = list(REQUIRED[family])
+    if table.lon is None:
+        needed += ["latitude", "longitude"]
+    missing = [f for f in needed if f not in mapping]
+    if family == "ucdp" and "event_date" not in mapping:
+        cols = {c.lower() for c in table.df.columns}
+        if not {"year", "month", "day"} <= cols:
+            missing.append("event_date")
+    if not missing:
+        return
+    found = ", ".join(repr(c) for c in list(table.df.columns)[:30]) or "none"
+    if family == "user":
+        hints = "; ".join(f"{f}: {', '.join(COLUMN_ALIASES[f])}" for f in missing)
+        raise InputFileError(
+            f"{table.file}: no {' / '.join(missing)} column; found columns: {found}. "
+            f"Accepted names (any case): {hints}."
+        )
+    spec = {"acled": ACLED_COLUMNS, "ucdp": UCDP_COLUMNS, "news": NEWS_COLUMNS}[family]
+    names = ", ".join(repr(spec.get(f, f)) for f in missing)
+    raise InputFileError(
+        f"{table.file} looks like {'an' if family == 'acled' else 'a'} {family.upper()} file "
+        f"but has no {names} column; found columns: {found}."
+    )
+
+
+def other_tables(
+    categories: list[str],
+    rules: list[str],
+    event_type: pd.Series,
+    sub_event_type: pd.Series,
+    text: pd.Series,
+    notes: list[str],
+) -> tuple[list[str], list[str]]:
+    """For user rows the user table does not know, try the ACLED then the UCDP types."""
+    categories, rules = list(categories), list(rules)
+    for family in ("acled", "ucdp"):
+        todo = [k for k, r in enumerate(rules) if r == "default"]
+        if not todo:
+            break
+        cats, why = categorise(
+            family,
+            event_type.iloc[todo],
+            sub_event_type.iloc[todo],
+            text.iloc[todo],
+        )
+        hits = [(k, c, w) for k, c, w in zip(todo, cats, why, strict=True) if w != "default"]
+        for k, c, w in hits:
+            categories[k], rules[k] = c, w
+        if hits:
+            notes.append(
+                f"event types of {count_noun(len(hits), 'row')} matched with the "
+                f"{family.upper()} table"
+            )
+    return categories, rules
+
+
+def source_notes(
+    table: RawTable, family: str, mapping: dict[str, str], col: Callable[[str], pd.Series]
+) -> pd.Series:
+    """Return each row's notes text, with the family's extra columns (source, victims...)."""
+    by_lower = {c.lower(): c for c in table.df.columns}
+
+    def extra(name: str) -> pd.Series:
+        c = by_lower.get(name)
+        return table.df[c].astype(str) if c is not None else pd.Series([""] * len(table.df))
+
+    if family == "acled":
+        text = col("notes").astype(str)
+        src = col("source").astype(str)
+        return _join(text, src.where(src == "", "Source: " + src))
+    if family == "ucdp":
+        return _join(
+            extra("conflict_name"),
+            extra("where_description"),
+            extra("source_headline"),
+            sep="; ",
+        )
+    if family == "news":
+        victims = extra("victims_count")
+        nations = extra("nationalities")
+        return _join(
+            col("notes").astype(str),
+            victims.where(victims == "", "Victims: " + victims),
+            nations.where(nations == "", "Nationalities: " + nations),
+        )
+    return col("notes").astype(str)
+
+
+def _join(*parts: pd.Series, sep: str = " ") -> pd.Series:
+    """Join aligned text columns row by row, skipping blanks."""
+    columns = [p.astype(str).tolist() for p in parts]
+    joined = [sep.join(v for v in vals if v) for vals in zip(*columns, strict=True)]
+    return pd.Series(joined, dtype=object)
