@@ -1,0 +1,285 @@
+"""``python -m geo log add|list|edit|delete|history|import|export``: the incident log, headless.
+
+Every sub-command takes ``--log PATH_OR_URL`` (a GeoPackage file or a
+``postgresql://`` URL; ``$SAHEL_RISK_LOG`` or the user's data folder by default,
+see :func:`geo.log.default_log_target`). Every change records ``--author``
+(``$SAHEL_RISK_AUTHOR`` or the login name by default). ``import`` reads a file
+through the sandboxed reader (:func:`geo.ingest.ingest_upload`), prints its
+validation report on standard error and writes every kept row in one
+transaction: all of them or none. ``export`` writes the current records as
+GeoPackage or CSV atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from geo.commands.join import parse_day
+from geo.commands.validate import local_path
+from geo.errors import ParameterError
+from geo.log import ENV_VAR, open_log
+from geo.log.records import DATE_PRECISIONS, from_canonical
+from geo.schema import CATEGORIES
+
+__all__ = ["register", "run"]
+
+#: CLI option -> record field, for ``add`` and ``edit``.
+_FIELD_OPTIONS: dict[str, str] = {
+    "date": "event_date",
+    "date_precision": "date_precision",
+    "lat": "lat",
+    "lon": "lon",
+    "category": "category",
+    "event_type": "event_type",
+    "actor1": "actor1",
+    "actor2": "actor2",
+    "fatalities": "fatalities",
+    "victims": "victims",
+    "nationalities": "victim_nationalities",
+    "location": "location",
+    "geo_precision": "geo_precision",
+    "notes": "notes",
+    "source": "report_source",
+    "report_ref": "report_ref",
+    "source_url": "source_url",
+    "reliability": "grading",
+    "original_text": "original_text",
+}
+_LIST_COLUMNS = ("incident_id", "event_date", "category", "location", "fatalities", "author")
+
+
+def _add_log_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log",
+        metavar="PATH_OR_URL",
+        help=f"the incident log: a GeoPackage file or a postgresql:// URL (default ${ENV_VAR} "
+        "or ~/.local/share/sahel-risk-map/log.gpkg)",
+    )
+
+
+def _add_author_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--author",
+        default=os.environ.get("SAHEL_RISK_AUTHOR") or getpass.getuser(),
+        help="who makes this change (default $SAHEL_RISK_AUTHOR or your login name)",
+    )
+
+
+def _add_field_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", type=parse_day, metavar="YYYY-MM-DD", help="event date")
+    parser.add_argument("--date-precision", choices=DATE_PRECISIONS, help="day, week or month")
+    parser.add_argument("--lat", type=float, help="latitude (EPSG:4326)")
+    parser.add_argument("--lon", type=float, help="longitude (EPSG:4326)")
+    parser.add_argument(
+        "--place", metavar="TOWN", help="a bundled town instead of --lat/--lon (any spelling)"
+    )
+    parser.add_argument("--category", choices=CATEGORIES, help="harmonised category")
+    parser.add_argument("--event-type", help="the report's own type (the category by default)")
+    parser.add_argument("--actor1", help="perpetrator or first actor")
+    parser.add_argument("--actor2", help="target or second actor")
+    parser.add_argument("--fatalities", type=int, help="people killed")
+    parser.add_argument("--victims", type=int, help="people killed, wounded or abducted")
+    parser.add_argument("--nationalities", help="victims' nationalities, e.g. 'Chinese; Malian'")
+    parser.add_argument("--location", help="place name as reported")
+    parser.add_argument(
+        "--geo-precision", type=int, choices=(1, 2, 3), help="1 exact, 2 near a place, 3 area"
+    )
+    parser.add_argument("--notes", help="what happened")
+    parser.add_argument("--source", help="who reported it (guard, driver, partner...)")
+    parser.add_argument("--report-ref", help="the report's reference")
+    parser.add_argument("--source-url", help="where the event is documented")
+    parser.add_argument(
+        "--reliability", metavar="GRADING", help="source reliability A-F and credibility 1-6: B2"
+    )
+    parser.add_argument("--original-text", help="the report's text as received")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``log`` command and its sub-commands to the CLI.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command registry.
+    """
+    parser = subparsers.add_parser(
+        "log",
+        help="the team's incident log: add, list, edit, delete, history, import, export",
+        description="Record, correct and export the team's own incidents in a GeoPackage "
+        "file or a PostGIS database. Corrections and deletions are revisions: nothing is "
+        "overwritten.",
+    )
+    sub = parser.add_subparsers(dest="log_command", metavar="ACTION", required=True)
+
+    add = sub.add_parser("add", help="add one incident (--date, --lat/--lon or --place)")
+    _add_field_options(add)
+    _add_author_option(add)
+    _add_log_option(add)
+    add.set_defaults(func=_add)
+
+    lst = sub.add_parser("list", help="list the current incidents")
+    lst.add_argument("--json", action="store_true", help="a JSON array, one object per record")
+    _add_log_option(lst)
+    lst.set_defaults(func=_list)
+
+    edit = sub.add_parser("edit", help="correct an incident (a new revision)")
+    edit.add_argument("incident_id", type=int, metavar="ID")
+    _add_field_options(edit)
+    edit.add_argument("--reason", default="", help="why (shown in the history)")
+    _add_author_option(edit)
+    _add_log_option(edit)
+    edit.set_defaults(func=_edit)
+
+    delete = sub.add_parser("delete", help="delete an incident (a revision; history kept)")
+    delete.add_argument("incident_id", type=int, metavar="ID")
+    delete.add_argument("--reason", default="", help="why (shown in the history)")
+    _add_author_option(delete)
+    _add_log_option(delete)
+    delete.set_defaults(func=_delete)
+
+    history = sub.add_parser("history", help="every revision of one incident")
+    history.add_argument("incident_id", type=int, metavar="ID")
+    history.add_argument("--json", action="store_true", help="a JSON array, oldest first")
+    _add_log_option(history)
+    history.set_defaults(func=_history)
+
+    imp = sub.add_parser("import", help="import an ACLED, UCDP or CSV file (all rows or none)")
+    imp.add_argument("file", metavar="FILE")
+    _add_author_option(imp)
+    _add_log_option(imp)
+    imp.set_defaults(func=_import)
+
+    exp = sub.add_parser("export", help="write the current incidents as GeoPackage or CSV")
+    exp.add_argument("out", metavar="OUT", help="output file (.gpkg or .csv)")
+    _add_log_option(exp)
+    exp.set_defaults(func=_export)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen ``log`` sub-command (the parser sets it as ``func``)."""
+    return int(args.func(args) or 0)
+
+
+def _fields(args: argparse.Namespace) -> dict[str, Any]:
+    values = {
+        field: getattr(args, option)
+        for option, field in _FIELD_OPTIONS.items()
+        if getattr(args, option) is not None
+    }
+    if "event_date" in values:
+        values["event_date"] = values["event_date"].isoformat()
+    if args.place is not None:
+        if args.lat is not None or args.lon is not None:
+            raise ParameterError("give either --place or --lat/--lon, not both")
+        from geo.bundled import load_towns
+        from geo.gazetteer import build_gazetteer, resolve_town
+
+        town = resolve_town(build_gazetteer(load_towns()), args.place)
+        values.update(lon=town.lon, lat=town.lat)
+        values.setdefault("location", town.name)
+        values.setdefault("geo_precision", 2)
+    return values
+
+
+def _add(args: argparse.Namespace) -> int:
+    values = _fields(args)
+    missing = [
+        f"--{o}" for o, f in (("date", "event_date"), ("category", "category")) if f not in values
+    ]
+    if "lat" not in values or "lon" not in values:
+        missing.append("--lat/--lon or --place")
+    if missing:
+        raise ParameterError(f"log add needs {', '.join(missing)}")
+    log = open_log(args.log)
+    incident = log.add(values, author=args.author)
+    print(f"added incident {incident} to {log.name}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    rows = open_log(args.log).current()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print("\t".join(_LIST_COLUMNS))
+    for row in rows:
+        print("\t".join(str(row[c]) for c in _LIST_COLUMNS))
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    values = _fields(args)
+    log = open_log(args.log)
+    revision = log.edit(args.incident_id, values, author=args.author, reason=args.reason)
+    print(f"incident {args.incident_id}: revision {revision} written")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    log = open_log(args.log)
+    revision = log.delete(args.incident_id, author=args.author, reason=args.reason)
+    print(f"incident {args.incident_id} deleted (revision {revision}; its history is kept)")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    revisions = open_log(args.log).history(args.incident_id)
+    if args.json:
+        json.dump(revisions, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    for rev in revisions:
+        reason = f" ({rev['reason']})" if rev["reason"] else ""
+        print(
+            f"revision {rev['revision']}: {rev['action']} by {rev['author']} at "
+            f"{rev['entered_at']}{reason}: {rev['event_date']} {rev['category']} "
+            f"{rev['location'] or ''} lat {rev['lat']} lon {rev['lon']}, "
+            f"fatalities {rev['fatalities']}, grading {rev['reliability']}{rev['credibility']}"
+        )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from geo.ingest import ingest_upload
+    from geo.readers import read_file_bytes
+
+    path = local_path(args.file)
+    result = ingest_upload(read_file_bytes(path), name=path.name)
+    for line in result.report.to_lines(max_issues=20):
+        print(line, file=sys.stderr)
+    records = from_canonical(result.incidents)
+    if not records:
+        raise ParameterError(f"{path.name}: no row could be kept, nothing was imported")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\rimporting {done:,} of {total:,} rows", end="", file=sys.stderr, flush=True)
+
+    log = open_log(args.log)
+    ids = log.add_many(records, author=args.author, action="import", progress=progress)
+    if tty:
+        print(file=sys.stderr)
+    print(f"imported {len(ids):,} incidents from {path.name} into {log.name} (one transaction)")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.export.tabular import write_table_atomic
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".gpkg", ".csv"):
+        raise ParameterError(f"{out.name}: export the log as .gpkg or .csv")
+    frame = open_log(args.log).current_frame()
+    table = frame if out.suffix.lower() == ".gpkg" else frame.drop(columns="geometry")
+    write_table_atomic(table, out, layer="incident_log")
+    print(f"wrote {len(frame):,} incidents to {out.name}")
+    return 0
