@@ -27,7 +27,8 @@ Building (all in :data:`geo.crs.METRIC_CRS`)
    WGS84, as the corridors), ``road_class``, ``ref`` and ``name`` of the road
    it lies on. Between two nodes only the shortest piece is kept (a simple
    graph: the two carriageways of a dual road joined at the same nodes are one
-   edge); pieces that start and end at one node are dropped.
+   edge); pieces that start and end at one node are dropped, and the two ends
+   of a piece shorter than 1 m (a floating-point noding sliver) are one node.
 
 Why scipy and not networkx
 --------------------------
@@ -47,6 +48,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -70,6 +72,7 @@ __all__ = [
     "road_graph",
     "clear_graph_cache",
     "content_key",
+    "road_sequence",
     "shortest_path",
     "to_networkx",
 ]
@@ -77,8 +80,11 @@ __all__ = [
 #: ``road_class`` of the short links that join unnoded road ends.
 CONNECTOR = "connector"
 
+#: Runs of one road ref shorter than this (km) are junction overlaps, not roads taken.
+MIN_REF_RUN_KM = 2.0
 _TOUCH_M = 0.01  # a piece closer than 1 cm to a road end touches it
 _SNAP_END_M = 0.01  # a cut within 1 cm of a piece's end is that end
+_MERGE_M = 1.0  # the two ends of a piece shorter than this are one node
 _CACHE_SIZE = 4
 _GRAPH_CACHE: OrderedDict[str, RoadGraph] = OrderedDict()
 
@@ -292,7 +298,8 @@ def build_road_graph(
 
     s_xy, e_xy = _end_xy(edge_geoms)
     node_xy, inverse = np.unique(np.concatenate([s_xy, e_xy]), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    raw_xy = node_xy
+    inverse, node_xy, node_map = _merge_close_nodes(edge_geoms, inverse.ravel(), node_xy)
     n_edges = len(edge_geoms)
     edges = _edge_frame(edge_geoms, inverse[:n_edges], inverse[n_edges:], edge_road, attrs)
     _, component = connected_components(_unit_matrix(edges, len(node_xy)), directed=False)
@@ -303,7 +310,7 @@ def build_road_graph(
     if snapped.any():
         town_xy = cut_xy[n_tips:]
         rows = out_towns.index[snapped]
-        out_towns.loc[rows, "node"] = _NodeIndex(node_xy).lookup(town_xy)
+        out_towns.loc[rows, "node"] = node_map[_NodeIndex(raw_xy).lookup(town_xy)]
         out_towns.loc[rows, "snap_km"] = _geodesic_km(town_m[snapped], shapely.points(town_xy))
     out_towns["node"] = out_towns["node"].astype("int64")
     return RoadGraph(
@@ -347,6 +354,23 @@ class _NodeIndex:
 
     def lookup(self, xy: np.ndarray) -> np.ndarray:
         return np.array([self._map[(float(x), float(y))] for x, y in xy], dtype=np.int64)
+
+
+def _merge_close_nodes(
+    geoms: np.ndarray, inverse: np.ndarray, node_xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the two nodes of every piece shorter than 1 m (floating-point noding slivers).
+
+    Returns the edges' new end ids (starts then ends), the kept node
+    coordinates and the map from old to new node ids.
+    """
+    n = len(geoms)
+    short = shapely.length(geoms) < _MERGE_M
+    a, b = inverse[:n][short], inverse[n:][short]
+    matrix = csr_matrix((np.ones(len(a)), (a, b)), shape=(len(node_xy), len(node_xy)))
+    _, labels = connected_components(matrix, directed=False)
+    first = np.unique(labels, return_index=True)[1]
+    return labels[inverse], node_xy[first], labels
 
 
 def _end_xy(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -616,3 +640,44 @@ def to_networkx(graph: RoadGraph, cost: np.ndarray | None = None) -> nx.Graph:
         )
     )
     return out
+
+
+def road_sequence(refs: Sequence[str], km: Sequence[float]) -> str:
+    """Write the road refs along a path in order, as a reader would name the roads taken.
+
+    Parameters
+    ----------
+    refs : sequence of str
+        The OSM ``ref`` of each piece along the path (``""`` when untagged).
+    km : sequence of float
+        The length of each piece, km.
+
+    Returns
+    -------
+    str
+        Refs joined by " > ". Refs are written without spaces ("RN 24" and
+        "RN24" are one road; Senegal's "N 1" becomes "N1"); purely numeric
+        refs (motorway junction numbers) and runs shorter than
+        :data:`MIN_REF_RUN_KM` (overlaps at junctions) are left out unless
+        nothing else is left, then repeats are collapsed.
+
+    Examples
+    --------
+    >>> road_sequence(["N 1", "N1", "RN 3", "12", "RN3", "RN 3"], [50, 10, 0.5, 3, 1, 20])
+    'N1 > RN3'
+    """
+    runs: list[list] = []
+    for ref, length in zip(refs, km, strict=True):
+        ref = str(ref).replace(" ", "")
+        if not ref or ref.isdigit():
+            continue
+        if runs and runs[-1][0] == ref:
+            runs[-1][1] += float(length)
+        else:
+            runs.append([ref, float(length)])
+    kept = [ref for ref, length in runs if length >= MIN_REF_RUN_KM] or [r for r, _ in runs]
+    out: list[str] = []
+    for ref in kept:
+        if not out or out[-1] != ref:
+            out.append(ref)
+    return " > ".join(out)

@@ -144,6 +144,27 @@ class Settings:
     plan_dangle_m : float
         A dangling road end is joined to another road within this distance
         (200 m: scripts/build_corridors.py measured it on the bundled roads).
+    plan_lambda : float
+        Weight of incident exposure in the least-exposed route's cost
+        ``length_km · (1 + λ · exposure_per_km)``: one unit of trip exposure
+        is worth λ km of detour (4). One fresh convoy attack at the road adds
+        about 25 units over a trip (the linear kernel summed over the 50 km of
+        road within its 25 km buffer), so λ = 4 accepts about 100 km of detour
+        to pass none. Measured on the bundled news log, Sept–Oct 2025, as of
+        2025-10-31 (imprecise events at their towns): Diéma–Bamako, λ = 2 adds
+        12 km for 7 units avoided, λ = 4 adds 73 km for 23, λ = 10 adds 149 km
+        for 31.
+    plan_alternatives : int
+        Alternatives asked besides the shortest and the least-exposed route (2).
+    plan_overlap : float
+        An alternative sharing more than this share of its length with a route
+        already kept is a near-duplicate and dropped (0.8).
+    plan_penalty : float
+        Penalty method: the cost of a found route's edges is multiplied by
+        ``1 + plan_penalty`` before the next search (0.5).
+    plan_max_detour : float
+        An alternative more than this share longer than the shortest route is
+        dropped (0.5: Dakar–Bamako alternatives stay under 1,880 km).
     """
 
     window_days: int = 180
@@ -196,6 +217,11 @@ class Settings:
     playback_step: str = "week"
     plan_snap_km: float = 5.0
     plan_dangle_m: float = 200.0
+    plan_lambda: float = 4.0
+    plan_alternatives: int = 2
+    plan_overlap: float = 0.8
+    plan_penalty: float = 0.5
+    plan_max_detour: float = 0.5
 
 
 DEFAULTS = Settings()

@@ -58,6 +58,7 @@ from scipy.spatial import cKDTree  # noqa: E402
 
 from geo.crs import METRIC_CRS, WGS84  # noqa: E402
 from geo.io.bundled import load_roads, load_towns  # noqa: E402
+from geo.roadgraph import road_sequence  # noqa: E402
 from geo.settings import BUNDLED  # noqa: E402
 
 OUT_DIR = BUNDLED.root / "routes"
@@ -365,34 +366,6 @@ def path_coords(network: Network, path: list[int]) -> tuple[np.ndarray, list[int
     return network.node_xy[path], roads
 
 
-MIN_REF_RUN_KM = 2.0
-
-
-def _refs_sequence(refs: list[str], km: list[float]) -> str:
-    """Readable sequence of road refs along a path.
-
-    Refs are written without spaces ("RN 24" and "RN24" are one road; Senegal's
-    "N 1" becomes "N1"); purely numeric refs (motorway junction numbers) and
-    runs shorter than ``MIN_REF_RUN_KM`` (short overlaps at junctions) are left
-    out, then repeats are collapsed.
-    """
-    runs: list[list] = []
-    for ref, length in zip(refs, km, strict=True):
-        ref = ref.replace(" ", "")
-        if not ref or ref.isdigit():
-            continue
-        if runs and runs[-1][0] == ref:
-            runs[-1][1] += length
-        else:
-            runs.append([ref, length])
-    kept = [ref for ref, length in runs if length >= MIN_REF_RUN_KM] or [r for r, _ in runs]
-    out: list[str] = []
-    for ref in kept:
-        if not out or out[-1] != ref:
-            out.append(ref)
-    return " > ".join(out)
-
-
 def _to_wgs84_line(xy: np.ndarray) -> shapely.LineString:
     series = gpd.GeoSeries([shapely.LineString(xy)], crs=METRIC_CRS).to_crs(WGS84)
     return series.iloc[0]
@@ -445,7 +418,7 @@ def build_routes(
                     "to_country": end[0].country,
                     "length_km": round(_geodesic_km(line), 1),
                     "crow_km": round(crow, 1),
-                    "road_refs": _refs_sequence(refs, list(seg_km)),
+                    "road_refs": road_sequence(refs, list(seg_km)),
                     "km_by_class": json.dumps(
                         {k: round(v, 1) for k, v in sorted(by_class.items())}
                     ),
@@ -469,7 +442,7 @@ def build_routes(
                 "destination": spec.waypoints[-1].display,
                 "group": spec.group,
                 "waypoints": " – ".join(wp.display for wp in spec.waypoints),
-                "road_refs": _refs_sequence(route_refs, route_km),
+                "road_refs": road_sequence(route_refs, route_km),
                 "length_km": round(_geodesic_km(line), 1),
                 "published_km": published_km,
                 "published_source": published_source,
