@@ -119,7 +119,7 @@ def since_incidents(
         Corridor stretches (``route_id``, ``km_from``, ``km_to``, ``label``,
         ``peak_exposure_per_km``) from :func:`geo.route_report.worst_stretches`.
     towns : GeoDataFrame
-        Town points with ``name`` (:func:`geo.bundled.load_towns`).
+        Town points with ``name`` (:func:`geo.io.bundled.load_towns`).
     since, as_of : date-like
         Incidents dated after ``since`` and up to ``as_of`` (both days as
         dates; the default ``since`` of :func:`default_since` makes 7 days).

@@ -168,7 +168,7 @@ SITE_MARKER_GROUPS: dict[str, str] = {
 }
 #: Marker group -> matplotlib marker (triangle, square, circle).
 SITE_MARKERS: dict[str, str] = {"mine": "^", "plant": "s", "other": "o"}
-#: Site types as the page, the PNG and the PDF name them (geo.bundled site_type values).
+#: Site types as the page, the PNG and the PDF name them (geo.io.bundled site_type values).
 SITE_TYPE_LABELS: dict[str, str] = {
     "gold_mine": "Gold mine",
     "other_mine": "Mine",

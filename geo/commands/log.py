@@ -4,7 +4,7 @@ Every sub-command takes ``--log PATH_OR_URL`` (a GeoPackage file or a
 ``postgresql://`` URL; ``$SAHEL_RISK_LOG`` or the user's data folder by default,
 see :func:`geo.log.default_log_target`). Every change records ``--author``
 (``$SAHEL_RISK_AUTHOR`` or the login name by default). ``import`` reads a file
-through the sandboxed reader (:func:`geo.ingest.ingest_upload`), prints its
+through the sandboxed reader (:func:`geo.io.ingest.ingest_upload`), prints its
 validation report on standard error and writes every kept row in one
 transaction: all of them or none. ``export`` writes the current records as
 GeoPackage or CSV atomically.
@@ -176,7 +176,7 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     if args.place is not None:
         if args.lat is not None or args.lon is not None:
             raise ParameterError("give either --place or --lat/--lon, not both")
-        from geo.bundled import load_towns
+        from geo.io.bundled import load_towns
         from geo.gazetteer import build_gazetteer, resolve_town
 
         town = resolve_town(build_gazetteer(load_towns()), args.place)
@@ -246,8 +246,8 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.ingest import ingest_upload
-    from geo.readers import read_file_bytes
+    from geo.io.ingest import ingest_upload
+    from geo.io.containers import read_file_bytes
 
     path = local_path(args.file)
     result = ingest_upload(read_file_bytes(path), name=path.name)
