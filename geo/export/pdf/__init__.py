@@ -50,7 +50,7 @@ from reportlab.platypus import (
 
 from geo.errors import ExportError
 from geo.export.atomic import write_atomic
-from geo.export.png import Basemap, _render_map_rgb, clean_handling, load_basemap
+from geo.export.png import Basemap, clean_handling, load_basemap, render_map_rgb
 from geo.export.share import is_shared, share_safe_analysis
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS, HANDLING_BANNER_COLOR, SITE_TYPE_LABELS
 from geo.provenance import build_provenance, format_period, format_time, provenance_lines
@@ -463,7 +463,7 @@ def _render(
     extent: tuple[float, float, float, float] | None = None,
 ) -> Any:
     width_in = _FRAME_W / 72
-    picture, _ = _render_map_rgb(
+    picture, _ = render_map_rgb(
         analysis,
         extent=extent,
         layers=layers,

@@ -1,0 +1,463 @@
+"""The analysis layers of a PNG map: admin choropleth, KDE, routes, sites, incidents, basemap.
+
+Colours come from :mod:`geo.palette`, as the app's layers do, with one exception:
+the admin choropleth uses ColorBrewer *Purples* so that it stays distinct from the
+KDE surface (YlOrRd) when both are drawn. Each ``draw_*`` adds its legend section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.path import Path as MplPath
+
+from geo.crs import METRIC_CRS
+from geo.export.png.layout import metric
+from geo.export.share import is_shared
+from geo.palette import (
+    ADMIN_PRINT_PALETTE,
+    BASEMAP,
+    CATEGORY_COLORS,
+    DENSITY_RAMP,
+    EXPOSURE_CLASSES,
+    EXPOSURE_COLORS,
+    EXPOSURE_PRINT_WIDTH_PT,
+    SITE_MARKER_GROUPS,
+    SITE_MARKERS,
+)
+from geo.schema import CATEGORY_LABELS
+
+if TYPE_CHECKING:
+    from geo.pipeline import Analysis
+
+__all__ = [
+    "draw_admin",
+    "draw_basemap",
+    "draw_boundaries",
+    "draw_incidents",
+    "draw_kde",
+    "draw_layers",
+    "draw_routes",
+    "draw_sites",
+    "ramp_rgba",
+]
+
+
+def _fill(
+    ax: Any,
+    geoms: gpd.GeoSeries,
+    colors: Sequence[Any] | str,
+    *,
+    zorder: float,
+    edgecolor: str = "none",
+    linewidth: float = 0.0,
+    alpha: float | None = None,
+) -> None:
+    """Fill polygons with one colour each (or one for all) as a single collection.
+
+    Drawn with matplotlib paths rather than ``GeoSeries.plot``, which redraws
+    the whole figure after every call.
+    """
+    if geoms is None or len(geoms) == 0:
+        return
+    per_geom = [colors] * len(geoms) if isinstance(colors, str) else list(colors)
+    paths, facecolors = [], []
+    oriented = shapely.orient_polygons(np.asarray(geoms.values, dtype=object))
+    for geom, color in zip(oriented, per_geom, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.geom_type != "Polygon" or poly.is_empty:
+                continue
+            rings = [poly.exterior, *poly.interiors]
+            paths.append(
+                MplPath.make_compound_path(
+                    *(MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings)
+                )
+            )
+            facecolors.append(color)
+    if paths:
+        ax.add_collection(
+            PathCollection(
+                paths,
+                facecolors=facecolors,
+                edgecolors=edgecolor,
+                linewidths=linewidth,
+                alpha=alpha,
+                zorder=zorder,
+            )
+        )
+
+
+def _stroke(ax: Any, geoms: gpd.GeoSeries, *, color: str, linewidth: float, zorder: float) -> None:
+    """Draw lines (or polygon outlines) as one LineCollection."""
+    if geoms is None or len(geoms) == 0:
+        return
+    values = np.asarray(geoms.values, dtype=object)
+    values = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
+    if values.size == 0:
+        return
+    kinds = shapely.get_type_id(values)
+    polygonal = (kinds == 3) | (kinds == 6)
+    if polygonal.any():
+        values = np.concatenate([values[~polygonal], shapely.boundary(values[polygonal])])
+    parts = shapely.get_parts(values)
+    lines = [np.asarray(p.coords)[:, :2] for p in parts if not p.is_empty]
+    if lines:
+        ax.add_collection(
+            LineCollection(
+                lines, colors=color, linewidths=linewidth, capstyle="round", zorder=zorder
+            )
+        )
+
+
+def _admin_classes(values: np.ndarray) -> list[float]:
+    """Up to five upper bounds (quantiles of the positive values, 2 significant digits)."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size == 0:
+        return []
+    qs = np.quantile(v, [0.2, 0.4, 0.6, 0.8, 1.0])
+    out: list[float] = []
+    for q in qs[:-1]:
+        r = float(f"{q:.2g}")
+        if r > 0 and (not out or r > out[-1]) and r < qs[-1]:
+            out.append(r)
+    out.append(float(qs[-1]))
+    return out
+
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value:.2g}"
+
+
+def draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) -> None:
+    """Draw the admin choropleth of incidents per 1,000 km² and add its legend section."""
+    column = "incidents_per_1000km2"
+    units = {1: "regions", 2: "cercles"}.get(level, "admin units")
+    heading = f"Incidents per 1,000 km² ({units})"
+    if admin is None or admin.empty or column not in admin.columns:
+        return
+    values = pd.to_numeric(admin[column], errors="coerce").to_numpy(dtype=float)
+    breaks = _admin_classes(values)
+    if not breaks:
+        legend.append((heading, [("patch", BASEMAP["mali"], "No incidents in the window")]))
+        return
+    palette = (
+        ADMIN_PRINT_PALETTE[-len(breaks) :]
+        if len(breaks) < 3
+        else ADMIN_PRINT_PALETTE[5 - len(breaks) :]
+    )
+    idx = np.searchsorted(np.asarray(breaks), values, side="left")
+    colors = [
+        palette[min(int(i), len(palette) - 1)] if np.isfinite(v) and v > 0 else None
+        for i, v in zip(idx, values, strict=True)
+    ]
+    mask = np.array([c is not None for c in colors])
+    if mask.any():
+        _fill(ax, admin.geometry[mask], [c for c in colors if c is not None], alpha=0.85, zorder=2)
+    items = [("patch", BASEMAP["mali"], "0 (no incidents)")]
+    lower = 0.0
+    for b, color in zip(breaks, palette, strict=False):
+        items.append(
+            ("patch", color, f"{_fmt(lower)} – {_fmt(b)}" if lower else f"up to {_fmt(b)}")
+        )
+        lower = b
+    legend.append((heading, items))
+
+
+def ramp_rgba(arr: np.ndarray) -> np.ndarray:
+    """Return the density ramp colours of a KDE grid (transparent at zero)."""
+    top = float(np.nanmax(arr)) if np.isfinite(arr).any() else 0.0
+    if top <= 0:
+        return np.zeros((*arr.shape, 4), dtype=np.uint8)
+    t = np.clip(np.nan_to_num(arr, nan=0.0) / top, 0.0, 1.0)
+    pos = np.array([p for p, _ in DENSITY_RAMP])
+    rgba = np.array([c for _, c in DENSITY_RAMP], dtype=float)
+    out = np.stack([np.interp(t, pos, rgba[:, k]) for k in range(4)], axis=-1)
+    return np.round(out).astype(np.uint8)
+
+
+def _kde_in_metric(kde: Any) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Return the KDE grid in METRIC_CRS and its (left, right, bottom, top) extent."""
+    from rasterio.crs import CRS as RioCRS
+    from rasterio.transform import array_bounds
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    arr = np.asarray(kde.array, dtype="float32")
+    if arr.ndim == 3:
+        arr = arr[0]
+    # A density is never negative: anything below zero is a nodata marker.
+    arr = np.where(arr < 0, np.float32(np.nan), arr)
+    h, w = arr.shape
+    src_crs = RioCRS.from_user_input(kde.crs)
+    dst_crs = RioCRS.from_wkt(METRIC_CRS.to_wkt())
+    if src_crs == dst_crs:
+        west, south, east, north = array_bounds(h, w, kde.transform)
+        return arr, (west, east, south, north)
+    west, south, east, north = array_bounds(h, w, kde.transform)
+    transform, dw, dh = calculate_default_transform(
+        src_crs, dst_crs, w, h, west, south, east, north
+    )
+    out = np.full((dh, dw), np.nan, dtype="float32")
+    reproject(
+        arr,
+        out,
+        src_transform=kde.transform,
+        src_crs=src_crs,
+        dst_transform=transform,
+        dst_crs=dst_crs,
+        resampling=Resampling.bilinear,
+        dst_nodata=np.nan,
+    )
+    west, south, east, north = array_bounds(dh, dw, transform)
+    return out, (west, east, south, north)
+
+
+def draw_kde(ax: Any, kde: Any, bandwidth_km: float, legend: list) -> None:
+    """Draw the KDE surface (if computed) and add its legend section."""
+    if kde is None:
+        return
+    arr, extent = _kde_in_metric(kde)
+    if not np.isfinite(arr).any() or float(np.nanmax(arr)) <= 0:
+        return
+    ax.imshow(ramp_rgba(arr), extent=extent, origin="upper", interpolation="bilinear", zorder=3)
+    legend.append(
+        (
+            f"Incident density (KDE, {bandwidth_km:g} km bandwidth)",
+            [("gradient", None, "relative: low → high")],
+        )
+    )
+
+
+def _exposure_class(value: object) -> str:
+    text = str(value).lower() if value is not None else ""
+    return text if text in EXPOSURE_CLASSES else "low"
+
+
+def draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
+    """Draw route segments by exposure class (colour and width) and add their legend."""
+    if segments is None or segments.empty:
+        return
+    classes = (
+        segments["exposure_class"].map(_exposure_class)
+        if "exposure_class" in segments
+        else pd.Series("low", index=segments.index)
+    )
+    for z, cls in enumerate(EXPOSURE_CLASSES):
+        sel = segments[classes == cls]
+        lines = []
+        for geom in sel.geometry:
+            parts = getattr(geom, "geoms", [geom])
+            lines.extend(np.asarray(p.coords)[:, :2] for p in parts if not p.is_empty)
+        if not lines:
+            continue
+        width = EXPOSURE_PRINT_WIDTH_PT[cls]
+        ax.add_collection(
+            LineCollection(
+                lines,
+                colors="#2b2b2b",
+                linewidths=width + 1.1,
+                capstyle="round",
+                zorder=5 + z * 0.1,
+            )
+        )
+        ax.add_collection(
+            LineCollection(
+                lines,
+                colors=EXPOSURE_COLORS[cls],
+                linewidths=width,
+                capstyle="round",
+                zorder=5.05 + z * 0.1,
+            )
+        )
+    present = set(classes)
+    legend.append(
+        (
+            "Route incident exposure (per km)",
+            [
+                ("line", cls, cls.capitalize() + ("" if cls in present else " (none)"))
+                for cls in EXPOSURE_CLASSES
+            ],
+        )
+    )
+
+
+def draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list) -> None:
+    """Draw sites by exposure class with a marker per site group and add their legend."""
+    if sites is None or sites.empty:
+        return
+    if "is_key_site" in sites.columns:
+        sites = sites[sites["is_key_site"].astype(bool)]
+    if sites.empty:
+        return
+    groups = (
+        sites["site_type"].map(lambda t: SITE_MARKER_GROUPS.get(str(t), "other"))
+        if "site_type" in sites
+        else pd.Series("other", index=sites.index)
+    )
+    classes = (
+        sites["exposure_class"].map(_exposure_class)
+        if "exposure_class" in sites
+        else pd.Series("low", index=sites.index)
+    )
+    for group, marker in SITE_MARKERS.items():
+        sel = groups == group
+        if not sel.any():
+            continue
+        pts = sites[sel].geometry.representative_point()
+        ax.scatter(
+            pts.x,
+            pts.y,
+            marker=marker,
+            s=46 if marker != "^" else 58,
+            c=[EXPOSURE_COLORS[c] for c in classes[sel]],
+            edgecolors="#1a1a1a",
+            linewidths=0.8,
+            zorder=7,
+        )
+    names = {"mine": "Mine", "plant": "Factory, plant or dam", "other": "Other key site"}
+    items = [
+        ("marker", (m, "#ffffff"), names[g]) for g, m in SITE_MARKERS.items() if (groups == g).any()
+    ]
+    items.append(("text", None, "fill colour = exposure class"))
+    legend.append((f"Key sites ({len(sites)})", items))
+
+
+def draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, shared: bool) -> None:
+    """Draw incidents by category (precise as dots, approximate hollow) with their legend."""
+    if incidents is None:
+        return
+    n = len(incidents)
+    if n == 0:
+        legend.append(("Incidents", [("text", None, "No incidents in the window")]))
+        return
+    if shared:
+        cells = (
+            incidents.dissolve(by="h3_cell", aggfunc={"source": "count"})
+            if "h3_cell" in incidents
+            else incidents
+        )
+        counts = cells["source"].to_numpy(dtype=float) if "source" in cells else np.ones(len(cells))
+        alpha = 0.25 + 0.6 * (counts / max(counts.max(), 1.0))
+        _fill(
+            ax,
+            cells.geometry,
+            [(0.23, 0.23, 0.23, a) for a in alpha],
+            edgecolor="#111111",
+            linewidth=0.6,
+            zorder=8,
+        )
+        legend.append(
+            (
+                f"Incidents ({n:,})",
+                [("patch", "#6b6b6b", "Events per H3 cell (~250 km²); darker = more")],
+            )
+        )
+        return
+    precise = (
+        incidents["precise"].astype(bool)
+        if "precise" in incidents
+        else pd.Series(True, index=incidents.index)
+    )
+    cats = (
+        incidents["category"].astype(str)
+        if "category" in incidents
+        else pd.Series("other", index=incidents.index)
+    )
+    colors = np.array([CATEGORY_COLORS.get(c, CATEGORY_COLORS["other"]) for c in cats])
+    pts = incidents.geometry.representative_point()
+    imp = ~precise.to_numpy()
+    if imp.any():
+        ax.scatter(
+            pts.x[imp],
+            pts.y[imp],
+            s=70,
+            facecolors="none",
+            edgecolors=colors[imp],
+            linewidths=1.0,
+            zorder=8,
+        )
+    if (~imp).any():
+        ax.scatter(
+            pts.x[~imp],
+            pts.y[~imp],
+            s=16,
+            c=colors[~imp],
+            edgecolors="#ffffff",
+            linewidths=0.5,
+            zorder=8.5,
+        )
+    present = [c for c in CATEGORY_COLORS if (cats == c).any()]
+    items: list[tuple] = [
+        ("marker", ("o", CATEGORY_COLORS[c]), f"{CATEGORY_LABELS[c]} ({int((cats == c).sum())})")
+        for c in present
+    ]
+    items.append(("marker", ("o", "#555555"), f"Precise location ({int((~imp).sum())})"))
+    items.append(("hollow", None, f"Approximate location ({int(imp.sum())})"))
+    legend.append((f"Incidents in the window ({n:,})", items))
+
+
+def draw_basemap(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
+    """Draw sea, land, Mali, lakes, rivers and roads below the analysis layers."""
+    ax.set_facecolor(BASEMAP["background"])
+    countries = base["countries"]
+    if countries is not None and not countries.empty:
+        _fill(ax, countries.geometry, BASEMAP["land"], zorder=0.5)
+        if "iso3" in countries:
+            mali = countries[countries["iso3"] == "MLI"]
+            _fill(ax, mali.geometry, BASEMAP["mali"], zorder=0.6)
+    lakes, rivers, roads = base["lakes"], base["rivers"], base["roads"]
+    if lakes is not None and not lakes.empty:
+        _fill(ax, lakes.geometry, BASEMAP["lake"], zorder=1)
+    if rivers is not None and not rivers.empty:
+        _stroke(ax, rivers.geometry, color=BASEMAP["river"], linewidth=0.7, zorder=1.1)
+    if roads is not None and not roads.empty:
+        rank = pd.to_numeric(roads.get("class_rank", 4), errors="coerce").fillna(4)
+        minor, major = roads.geometry[rank >= 3], roads.geometry[rank < 3]
+        _stroke(ax, minor, color=BASEMAP["road_minor"], linewidth=0.35, zorder=1.2)
+        _stroke(ax, major, color=BASEMAP["road_major"], linewidth=0.6, zorder=1.3)
+
+
+def draw_boundaries(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
+    """Draw cercle, region and country borders above the area layers."""
+    for key, color, width, z in (
+        ("admin2", BASEMAP["adm2"], 0.3, 4.0),
+        ("admin1", BASEMAP["adm1"], 0.7, 4.1),
+        ("countries", "#4d4d4d", 0.9, 4.2),
+    ):
+        if base[key] is not None and not base[key].empty:
+            _stroke(ax, base[key].geometry, color=color, linewidth=width, zorder=z)
+
+
+def draw_layers(
+    ax: Any,
+    analysis: Analysis,
+    base: Mapping[str, gpd.GeoDataFrame | None],
+    layers: Sequence[str],
+) -> list[tuple[str, list]]:
+    """Draw the basemap and the chosen layers in their stacking order; return the legend."""
+    legend: list[tuple[str, list]] = []
+    draw_basemap(ax, base)
+    if "admin" in layers:
+        level = int(analysis.params.admin_level)
+        draw_admin(ax, metric(analysis.admin_stats), legend, level=level)
+    if "kde" in layers:
+        draw_kde(ax, analysis.kde, float(analysis.params.kde_bandwidth_km), legend)
+    draw_boundaries(ax, base)
+    if "routes" in layers:
+        draw_routes(ax, metric(analysis.segments), legend)
+    if "sites" in layers:
+        draw_sites(ax, metric(analysis.sites), legend)
+    if "incidents" in layers:
+        draw_incidents(ax, metric(analysis.incidents), legend, shared=is_shared(analysis))
+    return legend
