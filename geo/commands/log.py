@@ -176,8 +176,8 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     if args.place is not None:
         if args.lat is not None or args.lon is not None:
             raise ParameterError("give either --place or --lat/--lon, not both")
-        from geo.io.bundled import load_towns
         from geo.gazetteer import build_gazetteer, resolve_town
+        from geo.io.bundled import load_towns
 
         town = resolve_town(build_gazetteer(load_towns()), args.place)
         values.update(lon=town.lon, lat=town.lat)
@@ -246,8 +246,8 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.io.ingest import ingest_upload
     from geo.io.containers import read_file_bytes
+    from geo.io.ingest import ingest_upload
 
     path = local_path(args.file)
     result = ingest_upload(read_file_bytes(path), name=path.name)
