@@ -1,0 +1,90 @@
+"""``python -m geo plan`` on the bundled roads, towns and news log: outputs and one-line errors."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo.cli import main
+from geo.export.plan import ROUTE_COLUMNS, SEGMENT_COLUMNS
+
+TRIP = [
+    "--from-town",
+    "Kenieba",
+    "--to-town",
+    "Kayes",
+    "--from",
+    "2025-09-01",
+    "--to",
+    "2025-10-31",
+]
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_gpkg_has_routes_and_segments_layers(capsys, tmp_path):
+    out = tmp_path / "plan.gpkg"
+    code, text, _ = run(capsys, "plan", *TRIP, "--alternatives", "1", "--out", out)
+    assert code == 0
+    layers = dict(pyogrio.list_layers(out))
+    assert layers["routes"] == "LineString" and layers["segments"] == "LineString"
+    routes = gpd.read_file(out, layer="routes")
+    assert list(routes.columns) == [*ROUTE_COLUMNS, "geometry"]
+    assert routes["route_kind"].iloc[0] == "shortest"
+    assert set(routes["route_kind"]) <= {"shortest", "least_exposed", "alternative"}
+    assert routes.crs.to_epsg() == 4326
+    assert routes["towns"].iloc[0].startswith("Kéniéba – ") and routes["towns"].iloc[0].endswith(
+        "Kayes"
+    )
+    segments = gpd.read_file(out, layer="segments")
+    assert list(segments.columns) == [*SEGMENT_COLUMNS, "geometry"]
+    first = segments[segments["route_id"] == "shortest"]
+    assert first["km_to"].max() == pytest.approx(routes["length_km"].iloc[0], rel=1e-6)
+    assert "Wrote the plan" in text and "Trip: Kéniéba – Kayes." in text
+    assert "safe" not in text.lower().replace("unsafe", "")
+
+
+def test_csv_has_one_row_per_route(capsys, tmp_path):
+    out = tmp_path / "plan.csv"
+    code, _, _ = run(capsys, "plan", *TRIP, "--alternatives", "0", "--lambda", "0", "--out", out)
+    assert code == 0
+    table = pd.read_csv(out)
+    assert table["route_kind"].tolist() == ["shortest"]
+    assert bool(table["is_least_exposed"].iloc[0])
+    assert table["lambda"].iloc[0] == 0
+
+
+def test_pdf_is_written(capsys, tmp_path):
+    out = tmp_path / "plan.pdf"
+    code, _, _ = run(capsys, "plan", *TRIP, "--alternatives", "0", "--out", out)
+    assert code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+@pytest.mark.parametrize(
+    ("town", "message"),
+    [
+        pytest.param("Bamak", "Unknown town 'Bamak'; the closest names are: Bamako", id="unknown"),
+        pytest.param("Touba", "3 towns are called 'Touba'", id="ambiguous"),
+    ],
+)
+def test_bad_town_is_one_line_exit_2_no_file(capsys, tmp_path, town, message):
+    out = tmp_path / "plan.gpkg"
+    code, text, err = run(capsys, "plan", "--from-town", town, "--to-town", "Kayes", "--out", out)
+    assert code == 2
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+    assert text == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_suffix_is_refused_before_work(capsys, tmp_path):
+    code, _, err = run(capsys, "plan", *TRIP, "--out", tmp_path / "plan.xlsx")
+    assert code == 2 and "suffix '.xlsx'" in err
+    assert list(tmp_path.iterdir()) == []
