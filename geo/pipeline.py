@@ -21,6 +21,7 @@ from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import gistar
 from geo.hotspots import hex_counts, kde_grid
 from geo.io import bundled
+from geo.matching import merge_notes
 from geo.route_report import route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import segment_routes
@@ -402,7 +403,7 @@ def run_analysis(
         report=report,
         generated_at=datetime.now(UTC).replace(microsecond=0),
         app_version=__version__,
-        notes=_notes(window, routes.meta),
+        notes=[*merge_notes(report), *_notes(window, routes.meta)],
         kde_message=kde_message,
     )
 

@@ -99,6 +99,7 @@ SOURCE_LABELS: dict[str, str] = {
     "ucdp": "UCDP GED 21.1 (CC BY 4.0)",
     "news": "News-compiled log 2024-2025 (cited reports)",
     "user": "User file",
+    "log": "The team's incident log",
 }
 
 #: (source family, event_type, sub_event_type or "*") -> category.

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.commands.join import parse_day
+from geo.commands.join import add_log_argument, parse_day, with_log
 from geo.commands.validate import local_path
 from geo.errors import ExportError, InputFileError, ParameterError
 from geo.export.atomic import EXPORT_SUFFIXES
@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="incident file (ACLED/UCDP CSV export, CSV, GeoJSON, GeoPackage, zipped "
         "shapefile); the bundled UCDP extracts and news log by default",
     )
+    add_log_argument(parser)
     parser.add_argument(
         "--from", dest="start", type=parse_day, metavar="YYYY-MM-DD", help="first day (included)"
     )
@@ -145,7 +146,7 @@ def _read(args: argparse.Namespace) -> Any:
             f"{result.report.file}: no usable incident row ({result.report.summary()}); "
             "run `python -m geo validate FILE` for the reasons."
         )
-    return result
+    return with_log(result, args.log)[0]
 
 
 def _window(args: argparse.Namespace, dates: pd.Series) -> tuple[dt.date, dt.date, dt.date]:

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.checks import DISTANCE_DECAYS, check_positive, parse_date
+from geo.commands.join import add_log_argument, with_log
 from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import ExportError, InputFileError, ParameterError
@@ -83,6 +84,7 @@ def add_incident_arguments(parser: argparse.ArgumentParser) -> None:
         help="incident file (ACLED/UCDP CSV, news log, GeoJSON, GeoPackage, zipped "
         "shapefile); the bundled UCDP extracts and news log by default",
     )
+    add_log_argument(parser)
     parser.add_argument(
         "--from", dest="date_from", metavar="DATE", help="first day kept (YYYY-MM-DD)"
     )
@@ -150,6 +152,8 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
         result = ingest_upload(read_file_bytes(path), name=path.name)
     else:
         result = load_bundled_incidents()
+    read_notes = len(result.report.notes)
+    result, _ = with_log(result, args.log)
     report = result.report
     if not report.usable:
         raise InputFileError(
@@ -171,7 +175,7 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
             f"{start.date() if start is not None else 'any'} to "
             f"{end.date() if end is not None else 'any'} and set aside {dropped:,}"
         )
-    return incidents.loc[keep].copy(), note + "."
+    return incidents.loc[keep].copy(), " ".join([note + ".", *report.notes[read_notes:]])
 
 
 def load_routes(args: argparse.Namespace) -> gpd.GeoDataFrame:

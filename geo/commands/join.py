@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -35,11 +36,13 @@ __all__ = [
     "Inputs",
     "JOIN_COLUMNS",
     "add_input_arguments",
+    "add_log_argument",
     "load_inputs",
     "parse_day",
     "read_admin_layer",
     "register",
     "run",
+    "with_log",
 ]
 
 #: Columns of the ``join`` output, in order (plus the point geometry).
@@ -66,6 +69,7 @@ JOIN_COLUMNS: list[str] = [
     "source",
     "source_file",
     "source_row",
+    "duplicate_of",
 ]
 
 _ZIP_MAX_MEMBERS = 50
@@ -153,7 +157,57 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CATEGORY",
         help=f"keep only this category (repeatable): {', '.join(CATEGORIES)}",
     )
+    add_log_argument(parser)
     parser.add_argument("--out", required=True, metavar="FILE", help="output file")
+
+
+def add_log_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--log PATH_OR_URL`` to an analysis command: the log as one more source.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    """
+    parser.add_argument(
+        "--log",
+        metavar="PATH_OR_URL",
+        help="also count the team's incident log (a GeoPackage file or a postgresql:// URL); "
+        "events it shares with the other data are counted once (geo.matching)",
+    )
+
+
+def with_log(result: Any, target: str | None) -> tuple[Any, gpd.GeoDataFrame | None]:
+    """Merge the incident log at ``target`` into a read result, shared events counted once.
+
+    Parameters
+    ----------
+    result : geo.io.incidents.ReadResult
+        What the command read (bundled data or ``--incidents``).
+    target : str or None
+        ``--log``; None leaves ``result`` as it is.
+
+    Returns
+    -------
+    tuple
+        ``(ReadResult, duplicates)``: the events counted, with the report's
+        notes saying how many came from the log and how many were found in two
+        sources; the linked copies with ``duplicate_of`` (None without a log).
+    """
+    if not target:
+        return result, None
+    from geo.io.incidents import ReadResult
+    from geo.log import open_log
+    from geo.matching import merge_sources
+
+    log = open_log(target)
+    merged = merge_sources(
+        result.incidents,
+        log.incidents(),
+        result.report,
+        extra_label=f"the incident log {log.name}",
+    )
+    return ReadResult(merged.incidents, merged.report), merged.duplicates
 
 
 @dataclass
@@ -176,6 +230,9 @@ class Inputs:
         Bundled boundary layers.
     admin3 : GeoDataFrame or None
         The user's own units (``--admin``).
+    duplicates : GeoDataFrame or None
+        With ``--log``: the copies of events found in two sources, in the
+        window, with ``duplicate_of`` (not in :attr:`incidents`, not counted).
     """
 
     incidents: gpd.GeoDataFrame
@@ -188,6 +245,7 @@ class Inputs:
     admin2: gpd.GeoDataFrame
     countries: gpd.GeoDataFrame
     admin3: gpd.GeoDataFrame | None
+    duplicates: gpd.GeoDataFrame | None = None
 
     def assign(self, incidents: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
         """Return ``incidents`` (these inputs' by default) with their admin units.
@@ -253,16 +311,12 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     else:
         result = load_bundled_incidents()
         source = "bundled UCDP GED 21.1 extracts + news log"
+    result, duplicates = with_log(result, getattr(args, "log", None))
+    if duplicates is not None:
+        source += " + the incident log"
     incidents = result.incidents
     n_read = len(incidents)
-    dates = pd.to_datetime(incidents["event_date"]).dt.normalize()
-    keep = np.ones(n_read, dtype=bool)
-    if args.start:
-        keep &= (dates >= pd.Timestamp(args.start)).to_numpy()
-    if args.end:
-        keep &= (dates <= pd.Timestamp(args.end)).to_numpy()
-    if args.event_types:
-        keep &= incidents["category"].isin(args.event_types).to_numpy()
+    keep = _in_window(incidents, args)
     admin3 = None
     if args.admin:
         admin3 = read_admin_layer(
@@ -279,7 +333,23 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         admin2=bundled.load_admin(2),
         countries=bundled.load_countries(),
         admin3=admin3,
+        duplicates=None
+        if duplicates is None
+        else duplicates.loc[_in_window(duplicates, args)].reset_index(drop=True),
     )
+
+
+def _in_window(incidents: pd.DataFrame, args: argparse.Namespace) -> np.ndarray:
+    """Rows inside ``--from``/``--to`` and ``--event-type`` (a boolean mask)."""
+    dates = pd.to_datetime(incidents["event_date"]).dt.normalize()
+    keep = np.ones(len(incidents), dtype=bool)
+    if args.start:
+        keep &= (dates >= pd.Timestamp(args.start)).to_numpy()
+    if args.end:
+        keep &= (dates <= pd.Timestamp(args.end)).to_numpy()
+    if args.event_types:
+        keep &= incidents["category"].isin(args.event_types).to_numpy()
+    return keep
 
 
 # --------------------------------------------------------------------------- user boundaries
@@ -518,6 +588,9 @@ def _join_table(assigned: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "source": assigned["source"],
             "source_file": assigned["source_file"],
             "source_row": assigned["source_row"],
+            "duplicate_of": assigned["duplicate_of"]
+            if "duplicate_of" in assigned
+            else pd.Series("", index=assigned.index, dtype=object),
         }
     )
     return gpd.GeoDataFrame(table, geometry=assigned.geometry.values, crs=assigned.crs)
@@ -543,7 +616,14 @@ def run(args: argparse.Namespace) -> int:
             "choose one of those suffixes."
         )
     inputs = load_inputs(args)
-    assigned = inputs.assign()
+    rows = inputs.incidents
+    if inputs.duplicates is not None:
+        # Every row is written; the copies say which counted event they duplicate.
+        counted = inputs.incidents.assign(duplicate_of="")
+        rows = gpd.GeoDataFrame(
+            pd.concat([counted, inputs.duplicates], ignore_index=True), crs=counted.crs
+        )
+    assigned = inputs.assign(rows)
     path = write_table_atomic(_join_table(assigned), out, layer="incidents")
     info = assigned.attrs["assignment"]
     outside = ", ".join(f"{k} {v}" for k, v in sorted(info["outside_mali_by_country"].items()))
@@ -563,6 +643,11 @@ def run(args: argparse.Namespace) -> int:
         f"{info['no_country']:,}"
     )
     print(f"  border points: {info['tie_break']}")
+    if inputs.duplicates is not None:
+        print(
+            f"  {len(inputs.duplicates):,} rows are copies of an event of another source "
+            "(duplicate_of names the copy counted)"
+        )
     if info["overlapping_units"]:
         first = info["overlapping_units"][0]
         print(
