@@ -33,11 +33,12 @@ Building (all in :data:`geo.crs.METRIC_CRS`)
 Why scipy and not networkx
 --------------------------
 Routing runs on a symmetric ``scipy.sparse`` CSR matrix with
-:func:`scipy.sparse.csgraph.dijkstra`. On the bundled graph (about 10,000
-nodes), one shortest path takes about 4 ms with scipy against about 40 ms
-with ``networkx.dijkstra_path`` on the same graph (``benchmarks/
-bench_planner.py``), and a plan runs about twenty of them (shortest,
-least-exposed and the penalty alternatives of :mod:`geo.planner`). networkx's
+:func:`scipy.sparse.csgraph.dijkstra`. On the bundled graph (6,991 nodes,
+9,391 edges), one shortest path takes a median 10.7 ms with scipy against
+38.4 ms with ``networkx.dijkstra_path`` on the same graph, 3.6x
+(``benchmarks/bench_planner.py``, 50 seeded town pairs, a loaded machine),
+and a plan runs up to ten of them (shortest, least-exposed and the penalty
+alternatives of :mod:`geo.planner`, per leg). networkx's
 Yen (``shortest_simple_paths``) would run one Dijkstra per node of each path
 found, several hundred per alternative here, so the planner uses the penalty
 method instead (METHODS.md §6). :func:`to_networkx` gives the same graph to
@@ -261,9 +262,9 @@ def build_road_graph(
     -----
     One noding pass (``shapely.union_all``), a few STRtree queries and a
     Python loop over the pieces that are cut (about 2,000 on the bundled
-    roads); the bundled roads (4,017 lines, 33,000 km) give about 7,400 nodes
-    and 10,000 edges in about 2 s (``benchmarks/bench_planner.py``). Memory
-    grows with the vertices.
+    roads); the bundled roads (4,017 lines, 33,000 km) give 6,991 nodes and
+    9,391 edges in 2.3 s on a loaded machine (``benchmarks/bench_planner.py``).
+    Memory grows with the vertices.
     """
     snap_km = check_positive("snap_km", snap_km)
     dangle_m = check_positive("dangle_m", dangle_m)
