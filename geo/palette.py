@@ -24,6 +24,9 @@ from geo.errors import ParameterError
 
 __all__ = [
     "CATEGORY_COLORS",
+    "CATEGORY_SHAPES",
+    "MARKER_SHAPES",
+    "marker_svg",
     "EXPOSURE_CLASSES",
     "EXPOSURE_COLORS",
     "EXPOSURE_WEIGHTS",
@@ -64,14 +67,83 @@ CATEGORY_COLORS: dict[str, str] = {
     "other": "#8c8c8c",
 }
 
+#: Marker shape of each category, so categories differ by shape as well as by colour.
+CATEGORY_SHAPES: dict[str, str] = {
+    "abduction": "diamond",
+    "attack_on_convoy": "triangle",
+    "attack_on_site": "square",
+    "explosive": "star",
+    "armed_attack": "circle",
+    "violence_against_civilians": "triangle_down",
+    "unrest": "pentagon",
+    "other": "dot",
+}
+#: SVG outline of each marker shape in a 14 x 14 box.
+MARKER_SHAPES: dict[str, str] = {
+    "circle": '<circle cx="7" cy="7" r="5.6"/>',
+    "dot": '<circle cx="7" cy="7" r="4"/>',
+    "square": '<rect x="2" y="2" width="10" height="10"/>',
+    "triangle": '<polygon points="7,1 13.2,12.6 0.8,12.6"/>',
+    "triangle_down": '<polygon points="0.8,1.4 13.2,1.4 7,13"/>',
+    "diamond": '<polygon points="7,0.6 13.4,7 7,13.4 0.6,7"/>',
+    "star": '<polygon points="7,0.6 8.9,5 13.5,5.2 9.9,8.2 11.1,12.8 7,10.2 2.9,12.8 4.1,8.2 '
+    '0.5,5.2 5.1,5"/>',
+    "pentagon": '<polygon points="7,0.8 13.3,5.4 10.9,12.8 3.1,12.8 0.7,5.4"/>',
+}
+
+
+def marker_svg(shape: str, color: str, *, hollow: bool = False, size_px: int = 14) -> str:
+    """Inline SVG of one incident marker (map and legend draw the same markup).
+
+    Parameters
+    ----------
+    shape : str
+        A key of :data:`MARKER_SHAPES`.
+    color : str
+        ``#rrggbb`` fill (outline when ``hollow``).
+    hollow : bool
+        Dashed outline on a pale fill: the centre of an approximate location.
+    size_px : int
+        Width and height in pixels.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        On an unknown shape or a colour that is not ``#rrggbb``.
+
+    Examples
+    --------
+    >>> marker_svg("dot", "#000000")  # doctest: +ELLIPSIS
+    '<svg ... fill="#000000" stroke="#ffffff" stroke-width="1.2"><circle ... r="4"/></svg>'
+    """
+    if shape not in MARKER_SHAPES:
+        raise ParameterError(f"marker shape {shape!r} is not one of {list(MARKER_SHAPES)}.")
+    c = check_color(color)
+    paint = (
+        f'fill="#ffffff" fill-opacity="0.85" stroke="{c}" stroke-width="1.8" '
+        'stroke-dasharray="2.2 1.4"'
+        if hollow
+        else f'fill="{c}" stroke="#ffffff" stroke-width="1.2"'
+    )
+    return (
+        f'<svg width="{int(size_px)}" height="{int(size_px)}" '
+        f'viewBox="0 0 14 14" aria-hidden="true" {paint}>{MARKER_SHAPES[shape]}</svg>'
+    )
+
+
 #: Route and site exposure classes, lowest first.
 EXPOSURE_CLASSES: tuple[str, ...] = ("low", "medium", "high", "critical")
-#: RdYlBu (5-class, middle dropped): light blue to red.
+#: ColorBrewer PuRd (9-class: 3, 5, 7, 9), drawn over a dark casing: no basemap layer
+#: is pink or purple, so a "low" corridor never reads as a river (blue) or a road (brown).
 EXPOSURE_COLORS: dict[str, str] = {
-    "low": "#74add1",
-    "medium": "#fee090",
-    "high": "#f46d43",
-    "critical": "#a50026",
+    "low": "#d4b9da",
+    "medium": "#df65b0",
+    "high": "#ce1256",
+    "critical": "#67001f",
 }
 #: Colour of routes or sites without an exposure class.
 UNCLASSED_COLOR = "#969696"

@@ -27,6 +27,7 @@ from layers.safe import safe_properties, safe_text
 
 __all__ = [
     "COORD_DECIMALS",
+    "POPUP_OPTIONS",
     "to_wgs84",
     "require_columns",
     "js_literal",
@@ -36,6 +37,16 @@ __all__ = [
 
 #: Decimal places kept in coordinates on the page (1e-5 degree is about 1 m).
 COORD_DECIMALS = 5
+
+#: Leaflet popup options: wide enough for a label column, kept clear of the zoom buttons
+#: and the layer switcher, scrolling inside instead of pushing the map away.
+POPUP_OPTIONS: dict[str, object] = {
+    "minWidth": 240,
+    "maxWidth": 340,
+    "maxHeight": 300,
+    "autoPanPaddingTopLeft": [56, 64],
+    "autoPanPaddingBottomRight": [24, 24],
+}
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFrame:
@@ -180,6 +191,7 @@ class GeoJsonLayer(folium.map.Layer):
             var point = {{ this.js("point") }};
             var label = {{ this.js("label") }};
             var opts = {{ this.js("options") }};
+            var popOpts = {{ this.js("popup_options") }};
             function styleOf(f) {
                 var i = (f.properties && f.properties.s) || 0;
                 return styles[i] || styles[0];
@@ -188,7 +200,7 @@ class GeoJsonLayer(folium.map.Layer):
                 var rows = fields.map(function(kv) {
                     var v = f.properties[kv[0]];
                     if (v === null || v === undefined || v === "") { return ""; }
-                    return "<tr><th>" + kv[1] + "</th><td>" + v + "</td></tr>";
+                    return '<tr><th scope="row">' + kv[1] + "</th><td>" + v + "</td></tr>";
                 }).join("");
                 return '<table class="srm-popup">' + rows + "</table>";
             }
@@ -205,7 +217,7 @@ class GeoJsonLayer(folium.map.Layer):
                         l.bindTooltip(function() { return table(f, tip); }, {sticky: true});
                     }
                     if (pop) {
-                        l.bindPopup(function() { return table(f, pop); }, {maxWidth: 360});
+                        l.bindPopup(function() { return table(f, pop); }, popOpts);
                     }
                     if (label) {
                         l.bindTooltip(String(f.properties[label.key]), {
@@ -257,6 +269,7 @@ class GeoJsonLayer(folium.map.Layer):
         self.styles = [dict(s) for s in styles]
         self.tooltip_fields = [[k, safe_text(label)] for k, label in tooltip_fields] or None
         self.popup_fields = [[k, safe_text(label)] for k, label in popup_fields] or None
+        self.popup_options = POPUP_OPTIONS
         self.point = dict(point) if point else None
         self.label = dict(label) if label else None
         options: dict[str, Any] = {"interactive": bool(interactive), "highlight": bool(highlight)}

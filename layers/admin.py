@@ -130,7 +130,7 @@ def build_admin(
         "r": [format_number(v, digits=2) for v in gdf["incidents_per_1000km2"]],
         "c": [change_text(c, p) for c, p in zip(gdf["change"], gdf["change_pct"], strict=True)],
     }
-    fc = feature_collection(gdf, {"name": "n"}, extra=extra)
+    fc = feature_collection(gdf, {"unit_id": "id", "name": "n"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
         GeoJsonLayer(

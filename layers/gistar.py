@@ -100,8 +100,8 @@ def build_gistar(
         }
         for c in GISTAR_CLASSES
     ]
-    props = {id_column: "u"}
-    fields = [("u", "Unit" if id_column != "hex" else "H3 cell")]
+    props = {id_column: "id"}
+    fields = [("id", "Unit" if id_column != "hex" else "H3 cell")]
     if name_column:
         props[name_column] = "n"
         fields.append(("n", "Name"))

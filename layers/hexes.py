@@ -75,13 +75,13 @@ def build_hexes(
         "i": [format_number(v) for v in gdf["incidents"]],
         "f": [format_number(v) for v in gdf["fatalities"]],
     }
-    fc = feature_collection(gdf, {"hex": "h"}, extra=extra)
+    fc = feature_collection(gdf, {"hex": "id"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
         GeoJsonLayer(
             fc,
             styles=styles,
-            tooltip_fields=[("h", "H3 cell"), ("i", "Incidents"), ("f", "Fatalities")],
+            tooltip_fields=[("id", "H3 cell"), ("i", "Incidents"), ("f", "Fatalities")],
             highlight=True,
         ).add_to(group)
     if legend:

@@ -7,10 +7,14 @@ distinct values (dates, actors, places and sources repeat a lot). Popups are
 built in the browser only when opened. Every string is neutralised by
 :func:`layers.safe.safe_text` before it is embedded.
 
-Precise events (``precise`` True) are clustered with Leaflet.markercluster
-(vendored in ``static/``). Imprecise events are never drawn as pins: a dashed
-circle of :data:`APPROX_RADIUS_KM` by ``geo_precision`` (2: about 25 km, 3: a
-region-level location, 50 km) shows the area the event is known to within.
+Events are markers whose shape and colour both give the category
+(:data:`geo.palette.CATEGORY_SHAPES`), clustered with Leaflet.markercluster
+(vendored in ``static/``) under neutral dark cluster badges (the plugin's green
+and yellow would read as "fine" and "caution"). An imprecise event's marker is
+hollow and dashed, and a dashed circle of :data:`APPROX_RADIUS_KM` by
+``geo_precision`` (2: about 25 km, 3: a region-level location, 50 km) shows the
+area the event is known to within; that circle is not interactive, so it never
+takes a click from the unit, segment or site under it.
 
 The source URL is shown as text, not as a live link: a click from the map frame
 would open a page from the analyst's machine and tell that site who is looking;
@@ -19,6 +23,7 @@ the analyst can copy the address when they decide to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,9 +37,9 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from geo.errors import ParameterError
-from geo.palette import CATEGORY_COLORS
+from geo.palette import CATEGORY_COLORS, CATEGORY_SHAPES, marker_svg
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
-from layers._geojson import js_literal, require_columns, to_wgs84
+from layers._geojson import POPUP_OPTIONS, js_literal, require_columns, to_wgs84
 from layers._render import render_layer_once
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
@@ -43,6 +48,8 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "APPROX_RADIUS_KM",
     "POPUP_FIELDS",
+    "EVENT_TYPE_LABELS",
+    "human_code",
     "IncidentLayer",
     "build_incidents",
 ]
@@ -69,6 +76,7 @@ APPROX_RADIUS_KM: dict[int, float] = {2: 25.0, 3: 50.0}
 POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("date", "Date"),
     ("event_type", "Event type"),
+    ("what", "What happened"),
     ("actors", "Actors"),
     ("location", "Location"),
     ("source", "Source"),
@@ -76,6 +84,17 @@ POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("event_id", "Event id"),
     ("notes", "Notes"),
 )
+#: Words for the event-type codes of the news log and of common exports.
+EVENT_TYPE_LABELS: dict[str, str] = {
+    "armed_attack": "Armed attack",
+    "attack_on_site": "Attack on a site",
+    "convoy_attack": "Attack on a convoy",
+    "fuel_convoy": "Fuel convoy",
+    "ied": "Explosive device (IED)",
+    "kidnapping": "Kidnapping",
+    "other": "Other",
+}
+_CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+|[a-z]+")
 #: Decimal places of event coordinates on the page (about 1 m).
 _DECIMALS = 5
 
@@ -113,40 +132,55 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
             var nf = 4;
             function popup(r, km) {
                 var c = C[r[2]];
-                var h = '<div class="srm-popup"><div><b>' + c[0] + "</b></div><table>";
+                var h = '<div class="srm-popup"><div class="srm-popup-title">' + c[0]
+                    + "</div><table>";
                 for (var k = 0; k < F.length; k++) {
                     var v = T[k][r[nf + k]];
-                    if (v) { h += '<tr><th>' + F[k][0] + '</th><td class="' + F[k][1] + '">'
-                        + v + "</td></tr>"; }
+                    if (v) { h += '<tr><th scope="row">' + F[k][0] + '</th><td class="'
+                        + F[k][1] + '">' + v + "</td></tr>"; }
                 }
-                h += "<tr><th>" + O.fatalities + "</th><td>"
+                h += '<tr><th scope="row">' + O.fatalities + "</th><td>"
                     + (r[3] === null ? "–" : r[3]) + "</td></tr>";
-                if (km) { h += "<tr><th>" + O.precision + "</th><td>" + O.approx_text
-                    + " " + km + " km</td></tr>"; }
+                if (km) { h += '<tr><th scope="row">' + O.precision + "</th><td>"
+                    + O.approx_text + " " + km + " km</td></tr>"; }
                 return h + "</table></div>";
             }
+            function icon(svg) {
+                var z = O.size;
+                return L.divIcon({html: svg, className: "srm-incident", iconSize: [z, z],
+                    iconAnchor: [z / 2, z / 2], popupAnchor: [0, -z / 2]});
+            }
+            var icons = C.map(function(c) { return icon(c[2]); });
+            var hollow = C.map(function(c) { return icon(c[3]); });
+            var cluster = L.markerClusterGroup(Object.assign({}, O.cluster, {
+                iconCreateFunction: function(cl) {
+                    var n = cl.getChildCount();
+                    var size = n < 10 ? 28 : (n < 100 ? 34 : 42);
+                    return L.divIcon({html: "<span>" + n + "</span>", className: "srm-cluster",
+                        iconSize: [size, size]});
+                }
+            }));
             var group = L.featureGroup();
-            var cluster = L.markerClusterGroup(O.cluster);
             var markers = [];
-            P.forEach(function(r) {
-                var m = L.circleMarker([r[0], r[1]], {
-                    radius: O.radius, color: "#ffffff", weight: 1, fillColor: C[r[2]][1],
-                    fillOpacity: 0.95
-                });
-                m.bindPopup(function() { return popup(r, 0); }, {maxWidth: 340});
+            function marker(r, km) {
+                var m = L.marker([r[0], r[1]], {icon: km ? hollow[r[2]] : icons[r[2]],
+                    title: C[r[2]][0].replace(/&[^;]+;/g, "")});
+                m.bindPopup(function() { return popup(r, km); }, O.popup);
                 markers.push(m);
+            }
+            P.forEach(function(r) { marker(r, 0); });
+            A.forEach(function(r) {
+                var km = r[r.length - 1];
+                // The area only shows how far off the event may be: it never takes a
+                // click from the units, segments or sites under it.
+                group.addLayer(L.circle([r[0], r[1]], {
+                    radius: km * 1000, color: C[r[2]][1], weight: 1.5, dashArray: "6 5",
+                    fillColor: C[r[2]][1], fillOpacity: 0.05, interactive: false
+                }));
+                marker(r, km);
             });
             cluster.addLayers(markers);
             group.addLayer(cluster);
-            A.forEach(function(r) {
-                var km = r[r.length - 1];
-                var c = L.circle([r[0], r[1]], {
-                    radius: km * 1000, color: C[r[2]][1], weight: 1.5, dashArray: "6 5",
-                    fillColor: C[r[2]][1], fillOpacity: 0.06
-                });
-                c.bindPopup(function() { return popup(r, km); }, {maxWidth: 340});
-                group.addLayer(c);
-            });
             return group;
         })();
         {% endmacro %}
@@ -175,11 +209,12 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
         self.approx = approx
         self.bounds = bounds
         self.look = {
-            "radius": float(marker_radius_px),
+            "size": marker_size_px(marker_radius_px),
             "fatalities": safe_text("Fatalities"),
             "precision": safe_text("Location precision"),
             "approx_text": safe_text("approximate, within about"),
             "cluster": {"chunkedLoading": True, "maxClusterRadius": 45},
+            "popup": POPUP_OPTIONS,
         }
 
     def js(self, attr: str) -> str:
@@ -188,6 +223,27 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return self.bounds
+
+
+def marker_size_px(radius_px: float) -> int:
+    """Width of an incident marker's icon for a dot of ``radius_px`` (outline included)."""
+    return int(round(2 * float(radius_px) + 2))
+
+
+def human_code(value: object) -> str:
+    """Words for a snake_case code (``convoy_attack`` -> ``Attack on a convoy``); text unchanged.
+
+    Examples
+    --------
+    >>> human_code("convoy_attack"), human_code("foreign_workers"), human_code("JNIM")
+    ('Attack on a convoy', 'Foreign workers', 'JNIM')
+    >>> human_code("State-based violence"), human_code("mine")
+    ('State-based violence', 'Mine')
+    """
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if not _CODE.fullmatch(text):
+        return text
+    return EVENT_TYPE_LABELS.get(text, text.replace("_", " ").capitalize())
 
 
 def _encode(values: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -208,8 +264,8 @@ def _date_text(gdf: gpd.GeoDataFrame) -> pd.Series:
 
 
 def _actors(gdf: gpd.GeoDataFrame) -> pd.Series:
-    a1 = gdf["actor1"].astype("object").where(gdf["actor1"].notna(), "").astype(str)
-    a2 = gdf["actor2"].astype("object").where(gdf["actor2"].notna(), "").astype(str)
+    a1 = gdf["actor1"].astype("object").map(human_code)
+    a2 = gdf["actor2"].astype("object").map(human_code)
     both = (a1.str.len() > 0) & (a2.str.len() > 0)
     return (a1 + np.where(both, " vs ", "") + a2).str.strip()
 
@@ -225,6 +281,7 @@ def build_incidents(
     marker_radius_px: float = 6.0,
     note: str = "",
     legend: bool = True,
+    legend_open: bool = True,
 ) -> folium.FeatureGroup:
     """Draw incidents: precise ones clustered, imprecise ones as approximate dashed circles.
 
@@ -248,12 +305,14 @@ def build_incidents(
         Circle radius by ``geo_precision`` for imprecise events; precisions not
         listed use the largest radius.
     marker_radius_px : float
-        Radius of a precise event's dot.
+        Half the width of an event's marker, px.
     note : str
         Extra small print for the legend (window, source); the counts drawn and
         left out are added automatically.
     legend : bool
         Add the legend control.
+    legend_open : bool
+        The legend starts open (False: only its title shows until clicked).
 
     Returns
     -------
@@ -296,7 +355,12 @@ def build_incidents(
     source = gdf["source"].astype("object").map(lambda s: SOURCE_LABELS.get(s, s))
     columns = {
         "date": _date_text(gdf),
-        "event_type": gdf["event_type"],
+        "event_type": gdf["event_type"].astype("object").map(human_code),
+        "what": (
+            gdf["sub_event_type"].astype("object").map(human_code)
+            if "sub_event_type" in gdf.columns
+            else pd.Series("", index=gdf.index)
+        ),
         "actors": _actors(gdf),
         "location": gdf["location"],
         "source": source,
@@ -341,10 +405,19 @@ def build_incidents(
         if len(gdf)
         else [[None, None], [None, None]]
     )
+    size = marker_size_px(marker_radius_px)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     IncidentLayer(
         tables=tables,
-        categories=[[safe_text(CATEGORY_LABELS[c]), CATEGORY_COLORS[c]] for c in CATEGORIES],
+        categories=[
+            [
+                safe_text(CATEGORY_LABELS[c]),
+                CATEGORY_COLORS[c],
+                marker_svg(CATEGORY_SHAPES[c], CATEGORY_COLORS[c], size_px=size),
+                marker_svg(CATEGORY_SHAPES[c], CATEGORY_COLORS[c], hollow=True, size_px=size),
+            ]
+            for c in CATEGORIES
+        ],
         precise=rows_p,
         approx=rows_a,
         bounds=bounds,
@@ -352,12 +425,17 @@ def build_incidents(
     ).add_to(group)
     if legend:
         present = [c for c in CATEGORIES if c in set(cats)]
-        items = [LegendItem(CATEGORY_LABELS[c], CATEGORY_COLORS[c], "circle") for c in present]
+        items = [
+            LegendItem(CATEGORY_LABELS[c], CATEGORY_COLORS[c], f"marker_{CATEGORY_SHAPES[c]}")
+            for c in present
+        ]
         if rows_a:
-            items.append(LegendItem("Approximate location (area)", "#555555", "dashed_circle"))
+            items.append(
+                LegendItem("Approximate location (centre and area)", "#555555", "dashed_circle")
+            )
         counts = f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas"
         if n_left_out:
             counts += f"; {n_left_out:,} without coordinates not drawn"
         small = f"{counts}. {note}".strip() if note else counts + "."
-        swatch_legend(items, title=name, note=small).add_to(group)
+        swatch_legend(items, title=name, note=small, expanded=legend_open).add_to(group)
     return group

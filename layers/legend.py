@@ -18,7 +18,7 @@ from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
-from geo.palette import BASEMAP, check_color, range_labels
+from geo.palette import BASEMAP, MARKER_SHAPES, check_color, marker_svg, range_labels
 from layers.safe import safe_text
 
 __all__ = [
@@ -31,7 +31,15 @@ __all__ = [
     "add_css",
 ]
 
-SHAPES = ("box", "line", "dashed_line", "circle", "dashed_circle", "ring")
+SHAPES = (
+    "box",
+    "line",
+    "dashed_line",
+    "circle",
+    "dashed_circle",
+    "ring",
+    *(f"marker_{m}" for m in MARKER_SHAPES),
+)
 POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
 #: CSS shared by the legend boxes and the basemap town labels (added once per page).
@@ -42,9 +50,15 @@ html .leaflet-container { background: BACKGROUND; }
 .srm-legend { background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
   color: #222; max-width: 270px; }
-.srm-legend .srm-title { font-weight: bold; margin-bottom: 3px; }
+.srm-legend .srm-legend-toggle { all: unset; cursor: pointer; font-weight: bold;
+  display: block; max-width: 250px; }
+.srm-legend .srm-legend-toggle::after { content: " \\25BE"; color: #555; }
+.srm-legend .srm-legend-toggle[aria-expanded="false"]::after { content: " \\25B8"; }
+.srm-legend .srm-legend-toggle:focus-visible { outline: 2px solid #1a1a1a; outline-offset: 2px; }
+.srm-legend .srm-legend-body { margin-top: 3px; max-height: 260px; overflow-y: auto; }
 .srm-legend .srm-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .srm-legend .srm-key { flex: 0 0 18px; height: 12px; border: 1px solid #555; }
+.srm-legend .srm-key.marker { flex-basis: 14px; height: 14px; border: 0; }
 .srm-legend .srm-key.line { height: 0; border: 0; border-top-style: solid; }
 .srm-legend .srm-key.dashed_line { height: 0; border: 0; border-top-style: dashed; }
 .srm-legend .srm-key.circle { flex-basis: 12px; height: 12px; border-radius: 50%; }
@@ -64,10 +78,18 @@ html .leaflet-container { background: BACKGROUND; }
 .leaflet-container:not(.srm-show-city) .srm-rank-city,
 .leaflet-container:not(.srm-show-town) .srm-rank-town,
 .leaflet-container:not(.srm-show-village) .srm-rank-village { display: none; }
-.srm-popup td, .srm-popup th { padding: 1px 4px; vertical-align: top; text-align: left;
-  overflow-wrap: anywhere; }
-.srm-popup { font: 12px/1.35 Arial, sans-serif; max-width: 320px; }
+.srm-popup { font: 12px/1.35 Arial, sans-serif; min-width: 200px; max-width: 320px; }
+.srm-popup table { border-collapse: collapse; width: 100%; }
+.srm-popup th { padding: 1px 8px 1px 0; vertical-align: top; text-align: left;
+  white-space: nowrap; color: #555; font-weight: normal; width: 1%; }
+.srm-popup td { padding: 1px 0; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+.srm-popup .srm-popup-title { font-weight: bold; margin: 0 16px 4px 0; }
 .srm-popup .srm-url { word-break: break-all; color: #555; }
+.srm-incident { background: transparent; border: 0; }
+.srm-incident svg { display: block; }
+.srm-cluster { background: rgba(40,40,40,0.85); color: #fff; border: 2px solid #fff;
+  border-radius: 50%; box-shadow: 0 0 0 1px rgba(0,0,0,0.5); display: flex;
+  align-items: center; justify-content: center; font: bold 12px Arial, sans-serif; }
 </style>
 """
 ).replace("BACKGROUND", BASEMAP["background"])
@@ -91,7 +113,8 @@ class LegendItem:
     color : str
         ``#rrggbb`` key colour.
     shape : str
-        One of ``box``, ``line``, ``dashed_line``, ``circle``, ``dashed_circle``, ``ring``.
+        One of ``box``, ``line``, ``dashed_line``, ``circle``, ``dashed_circle``, ``ring``,
+        or ``marker_<shape>`` for an incident marker (:data:`geo.palette.MARKER_SHAPES`).
     size_px : float
         Line width or border width of the key.
     """
@@ -107,6 +130,12 @@ class LegendItem:
             raise ParameterError(f"legend shape {self.shape!r} is not one of {SHAPES}.")
         color = check_color(self.color)
         size = float(self.size_px)
+        if self.shape.startswith("marker_"):
+            svg = marker_svg(self.shape.removeprefix("marker_"), color)
+            return (
+                f'<div class="srm-row"><span class="srm-key marker">{svg}</span>'
+                f"<span>{safe_text(self.label)}</span></div>"
+            )
         if self.shape in ("line", "dashed_line"):
             key = f"border-top-color:{color};border-top-width:{size:.1f}px"
         elif self.shape in ("dashed_circle", "ring"):
@@ -120,10 +149,12 @@ class LegendItem:
 
 
 class Legend(MacroElement):
-    """A Leaflet control holding pre-built, neutralised legend HTML.
+    """A collapsible Leaflet control holding pre-built, neutralised legend HTML.
 
     Add it to a layer (FeatureGroup) to follow that layer's visibility, or to the
     map to stay on. Build it with :func:`swatch_legend` or :func:`ramp_legend`.
+    Its title is a button with ``aria-expanded`` that shows or hides the rest,
+    so a legend never has to stay over the data; ``expanded`` is its first state.
     """
 
     _template = Template(
@@ -134,7 +165,24 @@ class Legend(MacroElement):
             var ctl = L.control({position: {{ this.position|tojson }}});
             ctl.onAdd = function() {
                 var div = L.DomUtil.create("div", "srm-legend leaflet-control");
-                div.innerHTML = {{ this.body|tojson }};
+                var id = "srm-legend-" + L.Util.stamp(ctl);
+                var open = {{ this.expanded|tojson }};
+                var btn = L.DomUtil.create("button", "srm-legend-toggle", div);
+                btn.type = "button";
+                btn.setAttribute("aria-controls", id);
+                btn.innerHTML = {{ this.title|tojson }};
+                var body = L.DomUtil.create("div", "srm-legend-body", div);
+                body.id = id;
+                body.innerHTML = {{ this.body|tojson }};
+                function show(yes) {
+                    btn.setAttribute("aria-expanded", yes ? "true" : "false");
+                    btn.title = yes ? "Hide this legend" : "Show this legend";
+                    body.hidden = !yes;
+                }
+                btn.addEventListener("click", function() {
+                    show(btn.getAttribute("aria-expanded") !== "true");
+                });
+                show(open);
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -152,13 +200,17 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, body: str, *, position: str = "bottomright"):
+    def __init__(
+        self, body: str, *, title: str = "", position: str = "bottomright", expanded: bool = True
+    ):
         super().__init__()
         if position not in POSITIONS:
             raise ParameterError(f"legend position {position!r} is not one of {POSITIONS}.")
         self._name = "Legend"
+        self.title = safe_text(title) if title else "Legend"
         self.body = body
         self.position = position
+        self.expanded = bool(expanded)
 
     def map_name(self) -> str:
         """JavaScript name of the map this legend is drawn on."""
@@ -176,10 +228,9 @@ class Legend(MacroElement):
         super().render(**kwargs)
 
 
-def _frame(title: str, rows: str, note: str) -> str:
-    head = f'<div class="srm-title">{safe_text(title)}</div>' if title else ""
+def _frame(rows: str, note: str) -> str:
     foot = f'<div class="srm-note">{safe_text(note)}</div>' if note else ""
-    return head + rows + foot
+    return rows + foot
 
 
 def swatch_legend(
@@ -188,6 +239,7 @@ def swatch_legend(
     title: str,
     note: str = "",
     position: str = "bottomright",
+    expanded: bool = True,
 ) -> Legend:
     """Legend with one coloured key per class.
 
@@ -201,6 +253,8 @@ def swatch_legend(
         Small print under the rows: source, window, what was left out.
     position : str
         Map corner: ``topleft``, ``topright``, ``bottomleft`` or ``bottomright``.
+    expanded : bool
+        Open when drawn (False: only its title button shows until clicked).
 
     Returns
     -------
@@ -212,7 +266,7 @@ def swatch_legend(
         On an unknown shape, a colour that is not ``#rrggbb`` or a bad position.
     """
     rows = "".join(item.html() for item in items)
-    return Legend(_frame(title, rows, note), position=position)
+    return Legend(_frame(rows, note), title=title, position=position, expanded=expanded)
 
 
 def ramp_legend(
@@ -223,6 +277,7 @@ def ramp_legend(
     high_label: str,
     note: str = "",
     position: str = "bottomright",
+    expanded: bool = True,
 ) -> Legend:
     """Legend with a continuous colour ramp and its two end labels.
 
@@ -234,6 +289,8 @@ def ramp_legend(
         Text (neutralised).
     position : str
         Map corner.
+    expanded : bool
+        Open when drawn.
 
     Returns
     -------
@@ -253,7 +310,7 @@ def ramp_legend(
         f'<div class="srm-ends"><span>{safe_text(low_label)}</span>'
         f"<span>{safe_text(high_label)}</span></div>"
     )
-    return Legend(_frame(title, ramp, note), position=position)
+    return Legend(_frame(ramp, note), title=title, position=position, expanded=expanded)
 
 
 def classes_legend(
@@ -264,6 +321,7 @@ def classes_legend(
     title: str,
     note: str = "",
     position: str = "bottomright",
+    expanded: bool = True,
 ) -> Legend:
     """Legend of the count/rate classes made by :func:`geo.palette.classify`.
 
@@ -273,7 +331,7 @@ def classes_legend(
         The classified values (whole numbers get integer ranges such as ``3–10``).
     breaks, palette : sequence
         From :func:`geo.palette.classify` (``palette[0]`` is the zero class).
-    title, note, position :
+    title, note, position, expanded :
         As for :func:`swatch_legend`.
 
     Returns
@@ -286,4 +344,4 @@ def classes_legend(
     items = [LegendItem("0", palette[0])] + [
         LegendItem(label, color) for label, color in zip(labels, palette[1:], strict=True)
     ]
-    return swatch_legend(items, title=title, note=note, position=position)
+    return swatch_legend(items, title=title, note=note, position=position, expanded=expanded)

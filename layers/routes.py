@@ -20,7 +20,10 @@ from layers.safe import safe_text
 __all__ = [
     "SEGMENT_COLUMNS",
     "ATTRIBUTION",
+    "CASING_COLOR",
     "build_routes",
+    "casing_styles",
+    "segment_ids",
     "exposure_styles",
 ]
 
@@ -36,8 +39,30 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     "exposure_per_km",
     "exposure_class",
 )
+#: Colour of the casing drawn under corridor lines.
+CASING_COLOR = "#262626"
 #: Credit of the corridor geometry (routed over OSM roads).
 ATTRIBUTION = "Corridors: routed over © OpenStreetMap contributors roads (ODbL)"
+
+
+def segment_ids(segments: gpd.GeoDataFrame) -> list[str]:
+    """Return each segment's id on the page and in the selection: ``<route_id>:<segment>``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> segment_ids(pd.DataFrame({"route_id": ["dakar_north"], "segment": [3]}))
+    ['dakar_north:3']
+    """
+    return [f"{r}:{int(s)}" for r, s in zip(segments["route_id"], segments["segment"], strict=True)]
+
+
+def casing_styles() -> list[dict]:
+    """Casing under each class's line: 2 px wider each side, near-black."""
+    return [
+        {"color": CASING_COLOR, "weight": w + 3.0, "opacity": 0.9, "lineCap": "butt"}
+        for w in (*(EXPOSURE_WEIGHTS[c] for c in EXPOSURE_CLASSES), 2.0)
+    ]
 
 
 def exposure_styles(*, line: bool) -> list[dict]:
@@ -99,6 +124,7 @@ def build_routes(
     labels = route_labels or {}
     extra = {
         "s": index,
+        "id": segment_ids(gdf),
         "r": [labels.get(r, r) for r in gdf["route_id"]],
         "k": [
             f"{format_number(a)}–{format_number(b)} km"
@@ -114,6 +140,12 @@ def build_routes(
     fc = feature_collection(gdf, {"nearest_town": "t"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
+        # A dark casing under every segment keeps the lightest class readable on the basemap.
+        GeoJsonLayer(
+            feature_collection(gdf, {}, extra={"s": index}),
+            styles=casing_styles(),
+            interactive=False,
+        ).add_to(group)
         GeoJsonLayer(
             fc,
             styles=exposure_styles(line=True),

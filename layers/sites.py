@@ -120,7 +120,7 @@ def build_sites(
         "d": [format_number(v, digits=1) for v in gdf["nearest_km"]],
         "k": ["yes" if k else "" for k in key],
     }
-    fc = feature_collection(gdf, {"name": "n", "site_type": "t"}, extra=extra)
+    fc = feature_collection(gdf, {"site_id": "id", "name": "n", "site_type": "t"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
         GeoJsonLayer(

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import pytest
 from browser_util import (
     REPO,
-    click_map_at,
     map_frame,
     offline_browser,
     open_tab,
@@ -27,9 +26,6 @@ from browser_util import (
 )
 
 ARTIFACTS = REPO / "test-artifacts"
-#: A point inside Bafoulabé cercle, away from its towns and from the bundled incidents
-#: (an incident marker or a town label there would take the click).
-BAFOULABE = (14.2, -10.2)
 EXPORT_NAME = re.compile(r"^sahel-risk-[a-z]+_\d{4}-\d\d-\d\d_\d{4}-\d\d-\d\d_[0-9a-f]{6}\.[a-z]+$")
 
 
@@ -58,21 +54,6 @@ def test_hotspots_map_draws_offline_with_legend(browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=False)
     assert blocked.urls == [], f"requests left the machine: {blocked.urls[:5]}"
-
-
-def test_clicking_a_cercle_shows_its_figures_beside_the_map(browser):
-    page, blocked = browser
-    wait_for_map(page)
-    placeholder = page.get_by_text("Click a unit, hexagon or incident to see its figures here.")
-    assert placeholder.count() == 1
-    tables = page.locator('[data-testid="stDataFrame"]')
-    before = tables.count()
-    click_map_at(page, *BAFOULABE)
-    # The placeholder gave way to a table of the clicked unit's labelled figures (its
-    # content is drawn on a canvas; ui.maps.properties_table is checked by doctest).
-    assert placeholder.count() == 0
-    assert tables.count() == before + 1
-    assert blocked.urls == []
 
 
 def test_routes_map_draws_corridors_offline(browser):

@@ -1410,6 +1410,8 @@ _REVIEWED_MARKDOWN_ARGS = {
     "what": "ui/chrome.py: our own wording of what failed",
     "label": "widget labels from fixed tables (LAYERS, FORMATS)",
     "reason": "ui/exports.py: our own reason text",
+    "hint": "ui/selection.py: the views' own fixed hint text",
+    "placeholder": "ui/selection.py: the views' own fixed placeholder text",
     "SHARE_NOTE": "geo.export constant",
     "HOTSPOT_METHODS[method]": "fixed labels",
     "level": "fixed admin level labels",

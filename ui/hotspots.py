@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.admin import window_bounds
-from geo.palette import CATEGORY_COLORS
+from geo.palette import CATEGORY_COLORS, GISTAR_LABELS
 from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
 from geo.schema import CATEGORIES, CATEGORY_LABELS
-from ui import chrome, maps
+from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
 from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS
 
@@ -33,6 +33,8 @@ __all__ = [
     "weekly_counts",
     "surge_table",
     "units_table",
+    "selected_shape",
+    "selected_rows",
 ]
 
 #: Key figures shown above the map: Analysis.key_figures name -> label.
@@ -87,6 +89,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             analysis.kde_message or "",
         )
 
+    selection.take_map_click(st.session_state, "hotspots", "map.hotspots")
+    picked = selection.selected(st.session_state, "hotspots")
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
@@ -96,16 +100,23 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             layers=choices.layers,
             online_basemap=choices.online_basemap,
             credit=maps.incident_credit(analysis),
+            selected=selected_shape(analysis, picked),
         )
-        props = maps.show_map(view, key="map.hotspots")
+        maps.show_map(view, key="map.hotspots")
     with right:
         st.markdown("**Selected on the map**")
-        if props:
-            st.dataframe(
-                maps.properties_table(props, view.fields), hide_index=True, width="stretch"
-            )
-        else:
-            st.caption("Click a unit, hexagon or incident to see its figures here.")
+        units = analysis.admin_stats.sort_values("name")
+        picked = selection.choose(
+            "hotspots",
+            dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True)),
+            label=f"Select a unit ({level.split(' (')[0].lower()})",
+            placeholder="Choose a unit, or click one on the map",
+        )
+        selection.show_details(
+            lambda: selected_rows(analysis, picked, method=method),
+            hint="Click a unit or hexagon on the map, or choose a unit above, to see its "
+            "figures here. Click an incident to open its details on the map.",
+        )
         st.markdown("**Surge flags**")
         surges = surge_table(analysis.surge, analysis.admin_stats)
         if surges.empty:
@@ -141,6 +152,80 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         "Admin totals count every event in the window, imprecise locations included. "
         f"Previous window: {prev_start.date()} to {prev_end.date()}."
     )
+
+
+def _selected_frame(analysis: Any, picked: str | None) -> tuple[str, Any] | None:
+    """Return the kind and analysis row of the selected unit or H3 cell, if on screen."""
+    if picked is None:
+        return None
+    units = analysis.admin_stats
+    row = units[units["unit_id"].astype(str) == picked]
+    if len(row):
+        return "unit", row
+    for kind, table in (("hex", analysis.hexes), ("gistar", analysis.gistar)):
+        if table is not None and "hex" in getattr(table, "columns", ()):
+            row = table[table["hex"].astype(str) == picked]
+            if len(row):
+                return kind, row
+    return None
+
+
+def selected_shape(analysis: Any, picked: str | None) -> Any:
+    """Geometry of the selected unit or H3 cell (a one-row GeoDataFrame), or None."""
+    found = _selected_frame(analysis, picked)
+    return None if found is None else found[1][["geometry"]]
+
+
+def selected_rows(
+    analysis: Any, picked: str | None, *, method: str
+) -> list[tuple[str, object]] | None:
+    """Figures of the selected unit or H3 cell over the window on screen, or None.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen.
+    picked : str or None
+        Selected ``unit_id`` or H3 cell.
+    method : str
+        Hotspot method on the map (its Gi* class is shown with ``gistar``).
+
+    Returns
+    -------
+    list of (str, object) or None
+        Label -> value rows for the selection panel.
+    """
+    found = _selected_frame(analysis, picked)
+    if found is None:
+        return None
+    kind, frame = found
+    r = frame.iloc[0]
+    if kind == "unit":
+        level = {1: "Region", 2: "Cercle"}.get(analysis.params.admin_level, "Region (2023)")
+        rows: list[tuple[str, object]] = [
+            (level, r["name"]),
+            ("Region", r.get("adm1_name") if analysis.params.admin_level != 1 else None),
+            ("Incidents", f"{int(r['incidents']):,}"),
+            ("Fatalities", f"{int(r['fatalities']):,}"),
+            ("Incidents per 1,000 km²", f"{float(r['incidents_per_1000km2']):.2f}"),
+            ("Previous window", f"{int(r['prev_incidents']):,}" if "prev_incidents" in r else None),
+            ("Change", r.get("change_label")),
+            ("Area (km²)", f"{float(r['area_km2']):,.0f}" if "area_km2" in r else None),
+        ]
+        gistar_shown = method == "gistar" and analysis.params.gistar_on == "admin"
+        if gistar_shown and analysis.gistar is not None and "unit_id" in analysis.gistar.columns:
+            g = analysis.gistar[analysis.gistar["unit_id"].astype(str) == picked]
+            if len(g):
+                rows.append(("Gi* class", GISTAR_LABELS.get(str(g.iloc[0]["gistar_class"]))))
+        return rows
+    rows = [("H3 cell", picked)]
+    if kind == "hex":
+        rows += [("Incidents", f"{int(r['incidents']):,}")]
+        rows += [("Fatalities", f"{int(r['fatalities']):,}")]
+    else:
+        rows += [("Gi* class", GISTAR_LABELS.get(str(r["gistar_class"])))]
+        rows += [("Gi* z-score", f"{float(r['z']):+.2f}")]
+    return rows
 
 
 def _key_figures(analysis: Any, *, prev: tuple[Any, Any]) -> None:

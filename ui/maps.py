@@ -14,21 +14,19 @@ Both are cached (:func:`cached_layers`): a rerun gets a fresh, unpickled copy,
 because ``st_folium`` renames the elements of whatever it draws.
 
 ``st_folium`` returns only the two objects the page reads, so panning and
-zooming never rerun the script. The clicked feature's properties were written
-by the layer builders through ``layers.safe`` (HTML entities); they are decoded
-here and shown beside the map as a plain table, never as HTML.
+zooming never rerun the script; :mod:`ui.selection` reads the clicked
+feature's ``id`` from them and the views show that feature's figures from the
+analysis, as a plain table, never as HTML.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -43,6 +41,7 @@ from layers.incidents import build_incidents
 from layers.kde import build_kde
 from layers.map import add_attribution, add_layer_control, new_map
 from layers.routes import build_routes
+from layers.selection import build_selection
 from layers.sites import build_sites
 
 __all__ = [
@@ -54,15 +53,12 @@ __all__ = [
     "basemap_group",
     "base_map",
     "cached_layers",
-    "field_labels",
     "incident_credit",
     "hotspot_layers",
     "routes_layers",
     "sites_layers",
     "standalone_html",
     "show_map",
-    "clicked_properties",
-    "properties_table",
 ]
 
 #: Where Streamlit serves ``static/`` (``[server] enableStaticServing``); absolute,
@@ -79,7 +75,6 @@ class ViewMap:
 
     base: Any
     groups: list[Any]
-    fields: list[list[tuple[str, str]]]
 
 
 def view_map(
@@ -91,6 +86,7 @@ def view_map(
     online_basemap: bool,
     credit: str,
     bounds: tuple[float, float, float, float] | None = None,
+    selected: gpd.GeoDataFrame | None = None,
 ) -> ViewMap:
     """Put together a view's map from the cached base map and cached analysis layers.
 
@@ -104,18 +100,23 @@ def view_map(
         The layers show an upload: cache them for this session only.
     layers, online_basemap, credit, bounds
         As for :func:`base_map`.
+    selected : GeoDataFrame, optional
+        The selected feature, outlined over the analysis layers (not cached:
+        one small shape).
 
     Returns
     -------
     ViewMap
     """
-    groups, fields = cached_layers(key, build_layers, private=private)
+    groups = cached_layers(key, build_layers, private=private)
+    if selected is not None and len(selected):
+        groups = [*groups, build_selection(selected, name="Selection")]
     base = base_map(layers=layers, online_basemap=online_basemap, credit=credit, bounds=bounds)
-    return ViewMap(base=base, groups=groups, fields=fields)
+    return ViewMap(base=base, groups=groups)
 
 
-def show_map(view: ViewMap, *, key: str, height: int = 600) -> dict[str, Any] | None:
-    """Draw a view's map with streamlit-folium; return the properties of the clicked feature.
+def show_map(view: ViewMap, *, key: str, height: int = 600) -> None:
+    """Draw a view's map with streamlit-folium (its clicks are read by :mod:`ui.selection`).
 
     Parameters
     ----------
@@ -125,15 +126,10 @@ def show_map(view: ViewMap, *, key: str, height: int = 600) -> dict[str, Any] | 
         Widget key (one per view, so each view keeps its own map state).
     height : int
         Height of the map in pixels.
-
-    Returns
-    -------
-    dict or None
-        Decoded properties of the last clicked feature, or None.
     """
     # render=False: st_folium renders the map itself once more right after; the
     # extra whole-page render it would do first costs about 0.3 s with the basemap.
-    state = st_folium(
+    st_folium(
         view.base,
         key=key,
         height=height,
@@ -142,82 +138,6 @@ def show_map(view: ViewMap, *, key: str, height: int = 600) -> dict[str, Any] | 
         feature_group_to_add=view.groups or None,
         layer_control=folium.LayerControl(collapsed=True),
         render=False,
-    )
-    return clicked_properties(state)
-
-
-def clicked_properties(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Return the decoded properties of ``last_active_drawing``, if any.
-
-    Parameters
-    ----------
-    state : Mapping or None
-        What ``st_folium`` returned.
-
-    Returns
-    -------
-    dict or None
-        Property name -> value, with the HTML entities of ``layers.safe``
-        turned back into characters (for display as plain text).
-
-    Examples
-    --------
-    >>> clicked_properties({"last_active_drawing": {"properties": {"name": "K&#233;ni&#233;ba"}}})
-    {'name': 'Kéniéba'}
-    >>> clicked_properties({"last_active_drawing": None}) is None
-    True
-    """
-    if not state:
-        return None
-    drawing = state.get("last_active_drawing")
-    if not isinstance(drawing, Mapping):
-        return None
-    props = drawing.get("properties")
-    if not isinstance(props, Mapping) or not props:
-        return None
-    return {
-        html.unescape(str(k)): html.unescape(v) if isinstance(v, str) else v
-        for k, v in props.items()
-    }
-
-
-def properties_table(
-    props: Mapping[str, Any], fields: list[list[tuple[str, str]]] | None = None
-) -> pd.DataFrame:
-    """Turn clicked properties into a two-column table for ``st.dataframe``.
-
-    Parameters
-    ----------
-    props : Mapping
-        Output of :func:`clicked_properties`.
-    fields : list of list of (str, str), optional
-        Field labels of the map's layers (:func:`field_labels`). The layer
-        whose keys best match ``props`` names the rows, in its tooltip order;
-        keys it does not label (style indices) are left out.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``field`` and ``value`` (values as text).
-
-    Examples
-    --------
-    >>> properties_table({"n": 3, "name": "Kayes"}).to_dict("list")
-    {'field': ['n', 'name'], 'value': ['3', 'Kayes']}
-    >>> labels = [[("h", "H3 cell")], [("n", "Cercle"), ("i", "Incidents")]]
-    >>> properties_table({"n": "Kayes", "s": 2, "i": 4}, labels).to_dict("list")
-    {'field': ['Cercle', 'Incidents'], 'value': ['Kayes', '4']}
-    """
-    best = max(fields or [], key=lambda pairs: sum(k in props for k, _ in pairs), default=None)
-    if best and any(k in props for k, _ in best):
-        rows = [(label, props[k]) for k, label in best if k in props]
-    else:
-        rows = list(props.items())
-    return pd.DataFrame(
-        {
-            "field": [str(k) for k, _ in rows],
-            "value": ["" if v is None else str(v) for _, v in rows],
-        }
     )
 
 
@@ -258,10 +178,8 @@ def _base(layers: Mapping[str, bool]) -> dict[str, gpd.GeoDataFrame]:
     return {k: base[k] for k in base if k in keys}
 
 
-def cached_layers(
-    key: Hashable, build: Callable[[], list[Any]], *, private: bool
-) -> tuple[list[Any], list[list[tuple[str, str]]]]:
-    """Return fresh copies of a view's analysis layers and their field labels, built once per key.
+def cached_layers(key: Hashable, build: Callable[[], list[Any]], *, private: bool) -> list[Any]:
+    """Return fresh copies of a view's analysis layers, built once per key.
 
     ``st_folium`` renames the elements it draws, and a layer drawn twice gains
     stale JavaScript, so each rerun needs objects nobody drew before.
@@ -282,59 +200,29 @@ def cached_layers(
     -------
     list of folium.FeatureGroup
         Copies nobody else holds, their asset links pointed at ``static/``.
-    list of list of (str, str)
-        For each clickable layer, its ``(property key, label)`` pairs as its
-        tooltip shows them (see :func:`properties_table`).
     """
     if private:
         return _layers_private(key, build)
     return _layers_public(key, build)
 
 
-def _localised(build: Callable[[], list[Any]]) -> tuple[list[Any], list]:
+def _localised(build: Callable[[], list[Any]]) -> list[Any]:
     groups = build()
     # st_folium collects these layers' script links itself, after the base map's own
     # links were localised: point plugin links (markercluster) at static/ here.
     for group in groups:
         use_local_assets(group, base_url=ASSET_BASE_URL)
-    return groups, [pairs for g in groups for pairs in field_labels(g)]
+    return groups
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def _layers_public(key: Hashable, _build: Callable[[], list[Any]]) -> tuple[list[Any], list]:
+def _layers_public(key: Hashable, _build: Callable[[], list[Any]]) -> list[Any]:
     return _localised(_build)
 
 
 @st.cache_data(show_spinner=False, scope="session", max_entries=6)
-def _layers_private(key: Hashable, _build: Callable[[], list[Any]]) -> tuple[list[Any], list]:
+def _layers_private(key: Hashable, _build: Callable[[], list[Any]]) -> list[Any]:
     return _localised(_build)
-
-
-def field_labels(element: Any) -> list[list[tuple[str, str]]]:
-    """Collect the ``(key, label)`` pairs of every layer's tooltip and popup in a map.
-
-    Parameters
-    ----------
-    element : branca Element
-        A map (or any element); its children are walked.
-
-    Returns
-    -------
-    list of list of (str, str)
-        One list per layer that declares ``tooltip_fields`` or ``popup_fields``
-        (the layers of :mod:`layers` do); labels decoded from HTML entities.
-    """
-    found: list[list[tuple[str, str]]] = []
-    pairs = [
-        (str(k), html.unescape(str(label)))
-        for attr in ("tooltip_fields", "popup_fields")
-        for k, label in (getattr(element, attr, None) or ())
-    ]
-    if pairs:
-        found.append(list(dict.fromkeys(pairs)))
-    for child in getattr(element, "_children", {}).values():
-        found.extend(field_labels(child))
-    return found
 
 
 def incident_credit(analysis: Any) -> str:
@@ -419,8 +307,13 @@ def _base_copy(
 
 
 def _incidents_layer(analysis: Any, *, show: bool, legend: bool = True) -> Any:
+    # Its legend starts folded: the hotspot legend is the one a reader needs first.
     return build_incidents(
-        analysis.incidents, name="Incidents in the window", show=show, legend=legend
+        analysis.incidents,
+        name="Incidents in the window",
+        show=show,
+        legend=legend,
+        legend_open=False,
     )
 
 

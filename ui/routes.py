@@ -16,7 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
-from ui import chrome, maps
+from layers.routes import segment_ids
+from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "profile_frame",
     "town_marks",
     "stretches_table",
+    "segment_options",
+    "segment_rows",
 ]
 
 #: Corridor groups compared side by side.
@@ -61,6 +64,9 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         "locations)."
     )
 
+    selection.take_map_click(st.session_state, "routes", "map.routes")
+    picked = selection.selected(st.session_state, "routes")
+    segments = analysis.segments.assign(seg_id=segment_ids(analysis.segments))
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
@@ -71,16 +77,22 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             online_basemap=choices.online_basemap,
             credit=maps.incident_credit(analysis),
             bounds=tuple(float(b) for b in analysis.segments.total_bounds),
+            selected=segments.loc[segments["seg_id"] == picked, ["geometry"]],
         )
-        props = maps.show_map(view, key="map.routes")
+        maps.show_map(view, key="map.routes")
     with right:
         st.markdown("**Selected on the map**")
-        if props:
-            st.dataframe(
-                maps.properties_table(props, view.fields), hide_index=True, width="stretch"
-            )
-        else:
-            st.caption("Click a segment to see its km, nearest town and exposure here.")
+        picked = selection.choose(
+            "routes",
+            segment_options(segments, labels),
+            label="Select a segment",
+            placeholder="Choose a stretch, or click one on the map",
+        )
+        selection.show_details(
+            lambda: segment_rows(segments, labels, picked),
+            hint="Click a segment on the map, or choose one above, to see its km, nearest "
+            "town and exposure here.",
+        )
         st.markdown("**Exposure classes**")
         st.caption(
             "Classes of incident exposure per km (thresholds in geo.exposure): low, medium, "
@@ -109,8 +121,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         top = max(float(profile["exposure_per_km"].max()), 0.1) * 1.05
         st.caption(
             "Same vertical scale on every route. Dotted lines: towns within 3 km of the "
-            "road. Bar colours: exposure classes as on the map (blue low, yellow medium, "
-            "orange high, dark red critical)."
+            "road. Bar colours: exposure classes as on the map (pale mauve low, pink "
+            "medium, crimson high, dark wine critical)."
         )
         for route_id, label in labels.items():
             one = profile[profile["route_id"] == route_id]
@@ -130,6 +142,47 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         st.caption("No stretch stands out: no incident near any corridor in this window.")
     else:
         st.dataframe(stretches, hide_index=True, width="stretch")
+
+
+def segment_options(segments: pd.DataFrame, labels: dict[str, str]) -> dict[str, str]:
+    """Every segment as the selection list names it, route by route from the origin.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"seg_id": ["r:0"], "route_id": ["r"], "km_from": [0.0],
+    ...     "km_to": [5.0], "nearest_town": ["Kati"]})
+    >>> segment_options(s, {"r": "Dakar-Bamako"})
+    {'r:0': 'Dakar-Bamako, km 0–5 (near Kati)'}
+    """
+    return {
+        sid: f"{labels.get(r, r)}, km {a:,.0f}–{b:,.0f} (near {t})"
+        for sid, r, a, b, t in zip(
+            segments["seg_id"],
+            segments["route_id"],
+            segments["km_from"],
+            segments["km_to"],
+            segments["nearest_town"],
+            strict=True,
+        )
+    }
+
+
+def segment_rows(
+    segments: pd.DataFrame, labels: dict[str, str], picked: str | None
+) -> list[tuple[str, object]] | None:
+    """Figures of the selected segment for the selection panel, or None."""
+    row = segments[segments["seg_id"] == picked]
+    if picked is None or row.empty:
+        return None
+    r = row.iloc[0]
+    return [
+        ("Route", labels.get(r["route_id"], r["route_id"])),
+        ("Stretch", f"km {r['km_from']:,.0f}–{r['km_to']:,.0f}"),
+        ("Nearest town", f"{r['nearest_town']} ({r['nearest_town_km']:,.1f} km)"),
+        ("Incidents nearby", f"{int(r['n_incidents']):,}"),
+        ("Incident exposure per km", f"{r['exposure_per_km']:.3f}"),
+        ("Exposure class", str(r["exposure_class"])),
+    ]
 
 
 def _route_card(row: pd.Series) -> None:

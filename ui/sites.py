@@ -13,10 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.palette import SITE_TYPE_LABELS
-from ui import chrome, maps
+from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
 
-__all__ = ["view", "sites_table"]
+__all__ = ["view", "sites_table", "site_rows"]
 
 
 def view(analysis: Any, choices: Any, dataset: Any) -> None:
@@ -43,6 +43,9 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     show_generic = st.toggle(
         "Also show generic industrial areas (mostly around Bamako)", key="sites.show_generic"
     )
+    selection.take_map_click(st.session_state, "sites", "map.sites")
+    picked = selection.selected(st.session_state, "sites")
+    shown = analysis.sites if show_generic else analysis.sites[analysis.sites["is_key_site"]]
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
@@ -52,16 +55,23 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             layers=choices.layers,
             online_basemap=choices.online_basemap,
             credit=maps.incident_credit(analysis),
+            selected=shown.loc[shown["site_id"].astype(str) == picked, ["geometry"]],
         )
-        props = maps.show_map(view, key="map.sites")
+        maps.show_map(view, key="map.sites")
     with right:
         st.markdown("**Selected on the map**")
-        if props:
-            st.dataframe(
-                maps.properties_table(props, view.fields), hide_index=True, width="stretch"
-            )
-        else:
-            st.caption("Click a site to see its counts and nearest incident here.")
+        ordered = shown.sort_values("name")
+        picked = selection.choose(
+            "sites",
+            dict(zip(ordered["site_id"].astype(str), ordered["name"].astype(str), strict=True)),
+            label="Select a site",
+            placeholder="Choose a site, or click one on the map",
+        )
+        selection.show_details(
+            lambda: site_rows(shown, picked),
+            hint="Click a site on the map, or choose one above, to see its counts and "
+            "nearest incident here.",
+        )
 
     st.subheader("Sites ranked by exposure")
     table = sites_table(analysis.sites, show_generic=show_generic)
@@ -78,6 +88,31 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     n_generic = int((~analysis.sites["is_key_site"].astype(bool)).sum())
     if not show_generic and n_generic:
         st.caption(f"{n_generic:,} generic industrial areas hidden; switch them on above.")
+
+
+def site_rows(sites: pd.DataFrame, picked: str | None) -> list[tuple[str, object]] | None:
+    """Figures of the selected site for the selection panel, or None."""
+    row = sites[sites["site_id"].astype(str) == picked]
+    if picked is None or row.empty:
+        return None
+    r = row.iloc[0]
+    nearest = pd.to_datetime(r.get("nearest_date"))
+    return [
+        ("Site", r["name"]),
+        ("Type", SITE_TYPE_LABELS.get(r["site_type"], str(r["site_type"]))),
+        ("Operator", r.get("operator") or None),
+        ("Exposure class", r.get("exposure_class") or "not classed"),
+        ("Incidents, last 30 days", f"{int(r['n_30d']):,}"),
+        ("Incidents, last 90 days", f"{int(r['n_90d']):,}"),
+        ("Incidents, last 365 days", f"{int(r['n_365d']):,}"),
+        (
+            "Nearest incident",
+            None
+            if pd.isna(r["nearest_km"])
+            else f"{r['nearest_km']:,.1f} km on {nearest.date() if pd.notna(nearest) else '?'}",
+        ),
+        ("Trend", r.get("trend_text") or None),
+    ]
 
 
 def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:

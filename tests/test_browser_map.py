@@ -1,0 +1,124 @@
+"""The map as users work it, in the real app and headless Chromium, offline (issue 12).
+
+One ``streamlit run`` and one page for the module (each start costs tens of
+seconds on a small machine); tests run in file order and each leaves the page
+on the Hotspots tab unless it says otherwise. Every request to a host other
+than loopback is aborted and counted, and each test checks the count is 0.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import (
+    click_map_at,
+    map_frame,
+    offline_browser,
+    open_tab,
+    rerun_and_wait,
+    running_app,
+    wait_for_app,
+    wait_for_map,
+)
+
+#: A point inside Bafoulabé cercle, away from its towns and the bundled precise events.
+BAFOULABE = (14.2, -10.2)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with running_app() as url, offline_browser(viewport=(1366, 1300)) as (context, blocked):
+        page = context.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        wait_for_app(page)
+        wait_for_map(page)
+        page.wait_for_timeout(2_000)  # let Leaflet finish adding the layers
+        yield page, blocked
+
+
+def _panel_text(page, expect: str) -> str:
+    """Text of the selection panel once it shows ``expect`` (a rerun may still be drawing)."""
+    page.locator('[data-testid="stTable"]').filter(has_text=expect).first.wait_for(timeout=30_000)
+    return " ".join(page.locator('[data-testid="stTable"]').all_inner_texts())
+
+
+def test_a_click_on_a_cercle_fills_the_selection_panel_and_outlines_it(browser):
+    page, blocked = browser
+    click_map_at(page, *BAFOULABE)
+    assert "Bafoulabé" in _panel_text(page, "Bafoulabé")
+    # The list shows the same unit, and the map outlines it (the selection layer).
+    listed = page.locator('[data-testid="stSelectbox"]').filter(has_text="Select a unit")
+    shown = listed.inner_text() + " ".join(i.input_value() for i in listed.locator("input").all())
+    assert "Bafoulabé" in shown, shown
+    wait_for_map(page)
+    assert map_frame(page).locator("path[stroke='#111111']").count() >= 1
+    assert blocked.urls == []
+
+
+def test_an_incident_popup_is_wide_enough_and_uses_words_not_codes(browser):
+    page, blocked = browser
+    frame = next(f for f in page.frames if "st_folium" in (f.url or ""))
+    # Bring one clustered event into view like a user zooming in, then click it.
+    frame.evaluate(
+        """() => new Promise(done => {
+            const groups = Object.values(window.map._layers).filter(l => l.zoomToShowLayer);
+            const g = groups[0];
+            const m = g.getLayers().find(x => x.options.title === "Attack on convoy or vehicles")
+                || g.getLayers()[0];
+            g.zoomToShowLayer(m, () => { m._icon.setAttribute("data-srm-test", "incident");
+                                         done(); });
+        })"""
+    )
+    marker = map_frame(page).locator("[data-srm-test=incident]")
+    rerun_and_wait(page, marker.click)
+    content = map_frame(page).locator(".leaflet-popup-content").first
+    content.wait_for()
+    box = content.bounding_box()
+    assert box is not None and box["width"] >= 180, box
+    text = content.inner_text()
+    assert "Event type" in text and "Date" in text
+    for code in ("attack_on_site", "convoy_attack", "fuel_convoy", "armed_attack"):
+        assert code not in text, text
+    # A label is on one line: its cell is at least as wide as the word "Location".
+    th = map_frame(page).locator(".leaflet-popup-content th").first.bounding_box()
+    assert th is not None and th["width"] >= 40, th
+    assert blocked.urls == []
+
+
+def test_legends_collapse_and_open_again(browser):
+    page, blocked = browser
+    toggle = map_frame(page).locator(".srm-legend-toggle").first
+    assert toggle.get_attribute("aria-expanded") in ("true", "false")
+    before = toggle.get_attribute("aria-expanded")
+    toggle.click()
+    after = toggle.get_attribute("aria-expanded")
+    assert after != before
+    body = map_frame(page).locator(".srm-legend-body").first
+    assert body.is_visible() == (after == "true")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == before
+    assert blocked.urls == []
+
+
+def test_routes_click_on_a_segment_selects_it(browser):
+    page, blocked = browser
+    open_tab(page, "Routes")
+    wait_for_map(page)
+    frame = next(f for f in page.frames if "st_folium" in (f.url or "") and not f.is_detached())
+    # The midpoint of one drawn segment (a real corridor vertex), as a user would aim.
+    lat, lon = frame.evaluate(
+        """() => {
+            const ls = Object.values(window.map._layers).filter(
+                l => l.feature && l.feature.properties && l.feature.properties.id
+                     && l.getLatLngs);
+            const l = ls[Math.floor(ls.length / 3)];
+            const pts = l.getLatLngs().flat();
+            const p = pts[Math.floor(pts.length / 2)];
+            return [p.lat, p.lng];
+        }"""
+    )
+    frame.evaluate(f"() => window.map.setView([{lat}, {lon}], 10)")
+    page.wait_for_timeout(800)
+    click_map_at(page, lat, lon)
+    assert "Incident exposure per km" in _panel_text(page, "Stretch")
+    open_tab(page, "Hotspots")
+    assert blocked.urls == []
