@@ -84,17 +84,20 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
         Heading, emerging map and sentences, and the since-list (left out of a
         shared copy, which carries no place names).
     """
-    from geo.export.pdf import _FRAME_W, _map_image, _num, _p, _pm, _table
+    from geo.export.pdf.document import map_image
+    from geo.export.pdf.styles import FRAME_W, data_table, fmt_num, markup_para, text_para
     from geo.export.share import is_shared
 
     changes = analysis.what_changed
-    out: list[Flowable] = [CondPageBreak(90), _pm("What changed", s["h1"])]
+    out: list[Flowable] = [CondPageBreak(90), markup_para("What changed", s["h1"])]
     if changes.emerging is None:
-        out.append(_p(f"No emerging hot spot analysis: {changes.emerging_message}", s["body"]))
+        out.append(
+            text_para(f"No emerging hot spot analysis: {changes.emerging_message}", s["body"])
+        )
     else:
         st = changes.emerging.settings
         out.append(
-            _p(
+            text_para(
                 f"Emerging hot spot analysis of the window ({st['steps']} {changes.step} steps "
                 f"from {st['start']} to {st['end']}): Gi* on each unit and step with its "
                 f"neighbours and the previous {st['time_lag_steps']} step(s), alpha "
@@ -104,17 +107,21 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
                 s["lead"],
             )
         )
-        out.append(_map_image(categories_picture(changes.emerging.units), _FRAME_W * 0.75))
+        out.append(map_image(categories_picture(changes.emerging.units), FRAME_W * 0.75))
         if changes.became_hot:
-            out.append(_pm("Units that became new, consecutive or intensifying hot spots", s["h2"]))
-            out.extend(_p(sentence, s["body"]) for sentence in changes.became_hot)
+            out.append(
+                markup_para("Units that became new, consecutive or intensifying hot spots", s["h2"])
+            )
+            out.extend(text_para(sentence, s["body"]) for sentence in changes.became_hot)
         else:
-            out.append(_p("No unit is a new, consecutive or intensifying hot spot.", s["body"]))
+            out.append(
+                text_para("No unit is a new, consecutive or intensifying hot spot.", s["body"])
+            )
     table = changes.since
     a = table.attrs
-    out.append(_pm(f"New since {a['since']}", s["h2"]))
+    out.append(markup_para(f"New since {a['since']}", s["h2"]))
     out.append(
-        _p(
+        text_para(
             f"{a['n_since']:,} incident(s) dated after {a['since']} up to {a['as_of']}; "
             f"{a['n_listed']:,} of them within {a['site_radius_km']:g} km of a key site or "
             f"{a['buffer_km']:g} km of a corridor stretch, listed by the place's incident "
@@ -124,7 +131,7 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
         )
     )
     if is_shared(analysis):
-        out.append(_p("The list is left out of a shared copy (it names places).", s["note"]))
+        out.append(text_para("The list is left out of a shared copy (it names places).", s["note"]))
         return out
     if not len(table):
         return out
@@ -135,14 +142,14 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
                 f"{r.place} ({r.place_kind})",
                 f"{pd.Timestamp(r.event_date):%Y-%m-%d}",
                 str(r.category),
-                _num(r.fatalities),
-                f"{_num(r.distance_km, 1)} km",
-                f"{r.nearest_town} ({_num(r.nearest_town_km)} km)",
+                fmt_num(r.fatalities),
+                f"{fmt_num(r.distance_km, 1)} km",
+                f"{r.nearest_town} ({fmt_num(r.nearest_town_km)} km)",
             ]
         )
-    widths = [w * _FRAME_W for w in (0.34, 0.12, 0.17, 0.07, 0.1, 0.2)]
-    out.append(_table(rows, widths, s, numeric_cols=(3, 4)))
+    widths = [w * FRAME_W for w in (0.34, 0.12, 0.17, 0.07, 0.1, 0.2)]
+    out.append(data_table(rows, widths, s, numeric_cols=(3, 4)))
     if len(table) > SINCE_ROWS_MAX:
         more = len(table) - SINCE_ROWS_MAX
-        out.append(_p(f"{more:,} further rows are not printed here.", s["note"]))
+        out.append(text_para(f"{more:,} further rows are not printed here.", s["note"]))
     return out

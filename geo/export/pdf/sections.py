@@ -1,0 +1,726 @@
+"""The sections of the PDF briefing: key figures, headlines, hotspots, routes, sites, method.
+
+Each function returns the flowables of one section from the analysis and the
+paragraph styles of :mod:`geo.export.pdf.styles`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Spacer,
+)
+
+from geo.export.pdf.styles import (
+    FRAME_W,
+    bullet,
+    change_text,
+    class_colours,
+    class_para,
+    data_table,
+    esc,
+    fmt_num,
+    markup_para,
+    previous_figure,
+    signed,
+    text_para,
+)
+from geo.palette import SITE_TYPE_LABELS
+from geo.provenance import format_period, provenance_lines
+from geo.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from geo.pipeline import Analysis
+
+__all__ = [
+    "DATA_LIMITS",
+    "admin_section",
+    "gistar_text",
+    "headlines",
+    "key_figures",
+    "method_section",
+    "read_with_care",
+    "routes_section",
+    "sites_section",
+    "sources_section",
+    "surge_flowables",
+]
+
+
+#: What every briefing says about the data, whatever the analysis.
+DATA_LIMITS: tuple[str, ...] = (
+    "Locations are mostly town-level: an event is placed at the town or site the report "
+    "names, not where it happened on the road.",
+    "No time of day: events are dated to the day (some to the week or month), so "
+    "exposure cannot be split into day and night travel.",
+    "Reported incidents only: news-based logs are incomplete and lean towards events "
+    "that reach the international press (foreign workers, mines, convoys); UCDP GED "
+    "keeps only events with at least one death.",
+    "The bundled data has no incidents for 2021-2023 (UCDP GED 21.1 ends in 2020, the "
+    "news log starts in February 2024); bring an ACLED export for those years.",
+    "Scores are incident exposure over the stated window and sources, not a "
+    "prediction: a stretch or site with no reported incident can still be attacked.",
+    "Boundaries are the old scheme (8 regions, 49 cercles and Bamako), not the 2023 regions.",
+)
+
+
+_LEFT_OUT_WHY = (
+    (
+        "imprecise",
+        "location is an area or centroid (ACLED geo_precision 3, UCDP where_prec > 2); "
+        "counted in admin totals, left out of KDE, hexagons, Gi*, route and site exposure",
+    ),
+    ("outside", "event date outside the analysis window"),
+    ("window", "event date outside the analysis window"),
+    ("categor", "category not selected in the filters"),
+    ("source", "source not selected in the filters"),
+    ("actor", "actor not selected in the filters"),
+    ("geometry", "no usable coordinates"),
+    ("duplicate", "same event reported twice; kept once"),
+    ("future", "dated after the analysis date"),
+)
+
+
+_FIGURES = (
+    ("incidents", "Incidents"),
+    ("fatalities", "Fatalities"),
+    ("abductions", "Abductions / kidnappings"),
+    ("convoy_attacks", "Attacks on convoys or vehicles"),
+    ("site_attacks", "Attacks on mines, factories or worksites"),
+)
+
+
+def key_figures(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Return the key figures table: this window against the previous one of equal length."""
+    f = analysis.filters
+    start, end = pd.Timestamp(f.start).date(), pd.Timestamp(f.end).date()
+    days = (end - start).days + 1
+    prev_end = start - timedelta(days=1)
+    prev_start = prev_end - timedelta(days=days - 1)
+    head = [
+        "",
+        "This period",
+        f"Previous period ({prev_start:%d %b %Y} – {prev_end:%d %b %Y})",
+        "Change",
+    ]
+    rows: list[list[Any]] = [head]
+    kf = dict(analysis.key_figures)
+    for key, label in _FIGURES:
+        if key not in kf:
+            continue
+        before = previous_figure(kf, key)
+        rows.append(
+            [
+                label,
+                fmt_num(kf[key]),
+                fmt_num(before) if before is not None else "–",
+                change_text(kf[key], before),
+            ]
+        )
+    widths = (0.36 * FRAME_W, 0.14 * FRAME_W, 0.28 * FRAME_W, 0.22 * FRAME_W)
+    return [
+        markup_para("Key figures", s["h2"]),
+        data_table(rows, widths, s, numeric_cols=(1, 2, 3)),
+    ]
+
+
+def _unit_names(analysis: Analysis) -> dict[str, str]:
+    admin = analysis.admin_stats
+    if admin is None or admin.empty or "unit_id" not in admin or "name" not in admin:
+        return {}
+    return dict(zip(admin["unit_id"].astype(str), admin["name"].astype(str), strict=False))
+
+
+def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str]:
+    """Short, data-derived statements (markup with escaped data)."""
+    out: list[str] = []
+    admin = analysis.admin_stats
+    if admin is not None and not admin.empty and "incidents" in admin:
+        top = (
+            admin[admin["incidents"] > 0]
+            .sort_values(["incidents", "fatalities"], ascending=False)
+            .head(3)
+        )
+        if len(top):
+            parts = [f"{esc(r['name'])} ({fmt_num(r['incidents'])})" for _, r in top.iterrows()]
+            out.append("Most incidents in the window: " + ", ".join(parts) + ".")
+    ws = _worst(analysis)
+    if ws is not None and len(ws):
+        top = ws.sort_values("peak", ascending=False).iloc[0]
+        out.append(
+            f"Highest route incident exposure: {esc(_route_label(analysis, top['route_id']))}, "
+            f"<b>{_stretch_towns(top['town_from'], top['town_to'])}</b> "
+            f"(km {fmt_num(top['km_from'])}–{fmt_num(top['km_to'])}), "
+            f"{fmt_num(top['peak'], 2)} per km"
+            + (f", {esc(top['exposure_class'])}" if top.get("exposure_class") else "")
+            + "."
+        )
+    if alternatives is not None and len(alternatives):
+        for group, g in alternatives.groupby("group", sort=True):
+            g = g.sort_values("rank_in_group")
+            if len(g) < 2:
+                continue
+            best, other = g.iloc[0], g.iloc[-1]
+            if float(other["exposure_total"]) == float(best["exposure_total"]):
+                out.append(
+                    f"{esc(str(group).capitalize())} alternatives: equal incident exposure over "
+                    "the trip "
+                    f"({fmt_num(best['exposure_total'], 1)})."
+                )
+            else:
+                out.append(
+                    f"{esc(str(group).capitalize())} alternatives: {esc(best['label'])} "
+                    "accumulates less incident "
+                    f"exposure over the trip ({fmt_num(best['exposure_total'], 1)}) than "
+                    f"{esc(other['label'])} "
+                    f"({fmt_num(other['exposure_total'], 1)})."
+                )
+    sites = analysis.sites
+    if sites is not None and not sites.empty and "exposure_class" in sites:
+        key = sites[sites.get("is_key_site", pd.Series(True, index=sites.index)).astype(bool)]
+        hot = key[key["exposure_class"].astype(str).isin(["high", "critical"])]
+        if len(hot):
+            names = ", ".join(
+                esc(n) for n in hot.sort_values("exposure_class")["name"].astype(str).head(5)
+            )
+            out.append(
+                f"Key sites in the high or critical class: {len(hot)} "
+                f"({names}{', …' if len(hot) > 5 else ''})."
+            )
+        else:
+            out.append("No key site (mine, factory, plant, dam) is in the high or critical class.")
+    imprecise = sum(int(v) for k, v in analysis.left_out.items() if "imprecise" in str(k).lower())
+    if imprecise:
+        out.append(
+            f"{fmt_num(imprecise)} events with approximate locations are counted in admin "
+            "totals but "
+            "left "
+            "out of the density, hexagon, route and site figures."
+        )
+    return out
+
+
+def read_with_care(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> Flowable:
+    """Return the boxed note on what the figures are and are not."""
+    left = "; ".join(f"{fmt_num(n)} {esc(k)}" for k, n in analysis.left_out.items()) or "none"
+    lines = [
+        "<b>Read with care.</b> " + esc(DATA_LIMITS[0]) + " " + esc(DATA_LIMITS[1]),
+        esc(DATA_LIMITS[2]) + " " + esc(DATA_LIMITS[4]),
+        f"<b>Left out:</b> {left}. Sources, licences, validation counts, method and all limits "
+        "are on the "
+        "last pages.",
+    ]
+    return markup_para("<br/>".join(lines), s["note"])
+
+
+def _stretch_towns(town_from: object, town_to: object) -> str:
+    """Return ``A – B``, or ``near A`` when both ends have the same nearest town (escaped)."""
+    a, b = str(town_from or ""), str(town_to or "")
+    return f"near {esc(a)}" if a == b or not b else f"{esc(a)} – {esc(b)}"
+
+
+def _worst(analysis: Analysis) -> pd.DataFrame | None:
+    ws = analysis.worst_stretches
+    if ws is None or ws.empty:
+        return None
+    frame = pd.DataFrame(ws).copy()
+    renames = {"from_town": "town_from", "to_town": "town_to"}
+    frame = frame.rename(
+        columns={k: v for k, v in renames.items() if k in frame and v not in frame}
+    )
+    for col in ("town_from", "town_to", "exposure_class"):
+        if col not in frame:
+            frame[col] = ""
+    peak = next((c for c in ("peak_exposure_per_km", "exposure_per_km") if c in frame), None)
+    frame["peak"] = pd.to_numeric(frame[peak], errors="coerce") if peak else np.nan
+    return frame
+
+
+def _route_label(analysis: Analysis, route_id: object) -> str:
+    rs = analysis.route_summary
+    if rs is not None and not rs.empty and "label" in rs and "route_id" in rs:
+        hit = rs[rs["route_id"].astype(str) == str(route_id)]
+        if len(hit):
+            return str(hit["label"].iloc[0])
+    return str(route_id)
+
+
+def admin_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Return the top admin units by incidents, with change against the previous window."""
+    out: list[Flowable] = []
+    admin = analysis.admin_stats
+    level = int(getattr(analysis.params, "admin_level", 2))
+    unit = {1: "Region", 2: "Cercle"}.get(level, "Unit")
+    out.append(markup_para(f"Top {unit.lower()}s by incidents", s["h2"]))
+    if admin is None or admin.empty or "incidents" not in admin:
+        out.append(text_para("No admin statistics in this analysis.", s["body"]))
+        return out
+    frame = pd.DataFrame(admin.drop(columns="geometry", errors="ignore"))
+    prev = (
+        frame["prev_incidents"]
+        if "prev_incidents" in frame
+        else pd.Series(np.nan, index=frame.index)
+    )
+    frame = frame[(frame["incidents"] > 0) | (prev.fillna(0) > 0)]
+    frame = frame.sort_values(
+        ["incidents", "fatalities" if "fatalities" in frame else "incidents"], ascending=False
+    ).head(10)
+    if frame.empty:
+        out.append(
+            text_para("No incidents in any unit in this window or the previous one.", s["body"])
+        )
+        return out
+    has_region = level == 2 and "adm1_name" in frame
+    head = [
+        "#",
+        unit,
+        *(["Region"] if has_region else []),
+        "Incidents",
+        "Fatalities",
+        "per 1,000 km²",
+        "Previous",
+        "Change",
+    ]
+    rows: list[list[Any]] = [head]
+    for i, (_, r) in enumerate(frame.iterrows(), start=1):
+        before = r.get("prev_incidents")
+        rows.append(
+            [
+                str(i),
+                r.get("name", r.get("unit_id")),
+                *([r["adm1_name"]] if has_region else []),
+                fmt_num(r["incidents"]),
+                fmt_num(r.get("fatalities")),
+                fmt_num(r.get("incidents_per_1000km2"), 2),
+                fmt_num(before),
+                change_text(r["incidents"], None if before is None or pd.isna(before) else before),
+            ]
+        )
+    base = [0.05, 0.2, *([0.17] if has_region else []), 0.11, 0.11, 0.13, 0.1]
+    base.append(1 - sum(base))
+    numeric = tuple(range(len(head) - 5, len(head)))
+    table = data_table(rows, [b * FRAME_W for b in base], s, numeric_cols=numeric)
+    return [KeepTogether([*out, table])]
+
+
+def gistar_text(analysis: Analysis) -> str:
+    """Return the Gi* sentence: hot and cold units found, or why there is no Gi*."""
+    if analysis.gistar_message:
+        return esc(analysis.gistar_message)
+    g = analysis.gistar
+    if g is None or g.empty:
+        return "Gi* was not computed for this analysis."
+    col = next((c for c in ("gistar_class", "hotspot_class") if c in g), None)
+    if col is None:
+        return "Gi* results have no class column."
+    counts = g[col].astype(str).value_counts()
+    p = analysis.params
+    fdr = (
+        "with Benjamini-Hochberg correction"
+        if getattr(p, "gistar_fdr", True)
+        else "without correction"
+    )
+    return (
+        f"Getis-Ord Gi* on {len(g):,} "
+        f"{('hexagons' if getattr(p, 'gistar_on', 'hex') == 'hex' else 'admin units')}: "
+        f"{int(counts.get('hot', 0))} hot spot(s), {int(counts.get('cold', 0))} cold spot(s) at "
+        f"alpha {getattr(p, 'gistar_alpha', 0.05):g} {fdr}."
+    )
+
+
+def surge_flowables(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Return the surge flags (units whose latest week exceeds the surge rule)."""
+    surge = analysis.surge
+    if surge is None or surge.empty or not {"week_flag", "month_flag"} <= set(surge.columns):
+        return [text_para("Surge flags: none computed for this window.", s["body"])]
+    frame = surge.reset_index() if "unit_id" not in surge.columns else surge.copy()
+    flagged = frame[frame["week_flag"].astype(bool) | frame["month_flag"].astype(bool)]
+    if flagged.empty:
+        return [
+            text_para(
+                "Surge flags: no unit's latest week or month is double its recent average.",
+                s["body"],
+            )
+        ]
+    names = _unit_names(analysis)
+    rows: list[list[Any]] = [
+        [
+            "Unit",
+            "Latest week",
+            "Average week before",
+            "Latest 4 weeks",
+            "Average 4 weeks before",
+            "Flag",
+        ]
+    ]
+    for _, r in flagged.iterrows():
+        flags = [n for n, c in (("week", "week_flag"), ("month", "month_flag")) if bool(r[c])]
+        rows.append(
+            [
+                names.get(str(r.get("unit_id")), str(r.get("unit_id"))),
+                fmt_num(r.get("latest_week")),
+                fmt_num(r.get("avg_week_prev_4"), 1),
+                fmt_num(r.get("latest_month")),
+                fmt_num(r.get("avg_month_prev_12"), 1),
+                " + ".join(flags),
+            ]
+        )
+    widths = [w * FRAME_W for w in (0.26, 0.13, 0.16, 0.14, 0.17, 0.14)]
+    return [
+        markup_para(
+            "Surge flags (ACLED rule: latest period at least double the recent average)", s["h2"]
+        ),
+        data_table(rows, widths, s, numeric_cols=(1, 2, 3, 4)),
+    ]
+
+
+def routes_section(
+    analysis: Analysis, s: Mapping[str, ParagraphStyle], alternatives: pd.DataFrame | None
+) -> list[Flowable]:
+    """Return the route summary, the alternatives side by side and the worst stretches."""
+    out: list[Flowable] = []
+    rs = analysis.route_summary
+    if rs is None or rs.empty:
+        out.append(text_para("No route exposure in this analysis.", s["body"]))
+        return out
+    out.append(markup_para("Route summary", s["h2"]))
+    rows: list[list[Any]] = [
+        [
+            "Route",
+            "Length km",
+            "km low",
+            "km medium",
+            "km high",
+            "km critical",
+            "Mean / km",
+            "Max / km",
+        ]
+    ]
+    for _, r in rs.iterrows():
+        rows.append(
+            [
+                r.get("label", r.get("route_id")),
+                fmt_num(r.get("length_km")),
+                fmt_num(r.get("km_low")),
+                fmt_num(r.get("km_medium")),
+                fmt_num(r.get("km_high")),
+                fmt_num(r.get("km_critical")),
+                fmt_num(r.get("mean_exposure_per_km"), 3),
+                fmt_num(r.get("max_exposure_per_km"), 2),
+            ]
+        )
+    widths = [w * FRAME_W for w in (0.34, 0.09, 0.08, 0.09, 0.08, 0.09, 0.11, 0.12)]
+    out.append(data_table(rows, widths, s, numeric_cols=tuple(range(1, 8))))
+    out.extend(_route_changes(rs, s))
+    if alternatives is not None and len(alternatives):
+        out.append(markup_para("Alternatives compared (same origin, same destination)", s["h2"]))
+        for group, g in alternatives.groupby("group", sort=True):
+            g = g.sort_values("rank_in_group")
+            head: list[Any] = [""] + [text_para(lbl, s["cellb"]) for lbl in g["label"]]
+            measures = (
+                ("Length km", "length_km", 0),
+                ("km high or critical", "km_high_or_critical", 0),
+                ("Incident exposure over the trip", "exposure_total", 1),
+                ("Mean per km", "mean_exposure_per_km", 3),
+                ("Peak per km", "max_exposure_per_km", 2),
+                ("Incidents within the buffer", "n_incidents", 0),
+                ("Rank (1 = least exposure)", "rank_in_group", 0),
+            )
+            rows = [head]
+            for label, col, digits in measures:
+                if col in g:
+                    rows.append([label, *(fmt_num(v, digits) for v in g[col])])
+            n = len(g)
+            first = 0.3
+            widths = [first * FRAME_W] + [(1 - first) / n * FRAME_W] * n
+            out.append(
+                KeepTogether(
+                    [
+                        markup_para(f"{esc(str(group).capitalize())} to Bamako", s["body"]),
+                        data_table(rows, widths, s, numeric_cols=tuple(range(1, n + 1))),
+                        Spacer(1, 5),
+                    ]
+                )
+            )
+    ws = _worst(analysis)
+    out.append(markup_para("Worst stretches (nearest towns at both ends)", s["h2"]))
+    if ws is None or ws.empty:
+        out.append(text_para("No stretch has any incident exposure in this window.", s["body"]))
+        return out
+    rows: list[list[Any]] = [["Route", "#", "From", "To", "km", "Peak / km", "Class"]]
+    last = None
+    for _, r in ws.sort_values(["route_id", "rank"]).iterrows():
+        rows.append(
+            [
+                _route_label(analysis, r["route_id"]) if r["route_id"] != last else "",
+                fmt_num(r.get("rank")),
+                r["town_from"],
+                r["town_to"],
+                f"{fmt_num(r['km_from'])}–{fmt_num(r['km_to'])}",
+                fmt_num(r["peak"], 2),
+                class_para(r.get("exposure_class"), s),
+            ]
+        )
+        last = r["route_id"]
+    widths = [w * FRAME_W for w in (0.33, 0.04, 0.15, 0.15, 0.12, 0.1, 0.11)]
+    out.append(data_table(rows, widths, s, numeric_cols=(1, 4, 5), extra=class_colours(rows, 6)))
+    return out
+
+
+def _route_changes(rs: pd.DataFrame, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Route figures now against the same figures at the earlier analysis date."""
+    need = {"exposure_total_before", "exposure_total_change"}
+    if not need <= set(rs.columns):
+        return []
+    before = rs["as_of_before"].dropna().astype(str).iloc[0] if "as_of_before" in rs else ""
+    when = f" ({esc(before[:10])})" if before else ""
+    rows: list[list[Any]] = [
+        ["Route", "Exposure over the trip", "Before", "Change", "km high or critical, change",
+         "Incidents within the buffer, change"]
+    ]  # fmt: skip
+    for _, r in rs.iterrows():
+        hc = [r.get(c) for c in ("km_high_change", "km_critical_change")]
+        km = (
+            sum(float(v) for v in hc if v is not None and pd.notna(v))
+            if any(v is not None and pd.notna(v) for v in hc)
+            else float("nan")
+        )
+        rows.append(
+            [
+                r.get("label", r.get("route_id")),
+                fmt_num(r.get("exposure_total"), 1),
+                fmt_num(r.get("exposure_total_before"), 1),
+                signed(r.get("exposure_total_change"), 1),
+                signed(km, 0),
+                signed(r.get("n_incidents_change"), 0),
+            ]
+        )
+    widths = [w * FRAME_W for w in (0.34, 0.13, 0.1, 0.1, 0.16, 0.17)]
+    return [
+        markup_para(f"Change against 30 days before{when}", s["h2"]),
+        data_table(rows, widths, s, numeric_cols=(1, 2, 3, 4, 5)),
+    ]
+
+
+def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Return the site exposure table, key sites first."""
+    sites = analysis.sites
+    out: list[Flowable] = []
+    if sites is None or sites.empty:
+        out.append(text_para("No sites in this analysis.", s["body"]))
+        return out
+    frame = pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).copy()
+    key = (
+        frame["is_key_site"].astype(bool)
+        if "is_key_site" in frame
+        else pd.Series(True, index=frame.index)
+    )
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    frame["_cls"] = (
+        frame.get("exposure_class", pd.Series("low", index=frame.index))
+        .astype(str)
+        .map(order)
+        .fillna(4)
+    )
+    frame["_key"] = (~key).astype(int)
+    sort = (
+        ["_key", "_cls"]
+        + [c for c in ("rank",) if c in frame]
+        + [c for c in ("n_90d", "n_365d") if c in frame]
+    )
+    asc = (
+        [True, True]
+        + [True] * ("rank" in frame)
+        + [False] * len([c for c in ("n_90d", "n_365d") if c in frame])
+    )
+    frame = frame.sort_values(sort, ascending=asc)
+    shown_key = frame[key[frame.index]]
+    other = frame[~key[frame.index] & (frame["_cls"] <= 2)]
+    shown = pd.concat([shown_key.head(30), other.head(10)])
+    rows: list[list[Any]] = [
+        ["Site", "Type", "Class", "30 d", "90 d", "365 d", "Nearest incident", "Trend"]
+    ]
+    for _, r in shown.iterrows():
+        near = ""
+        if pd.notna(r.get("nearest_km")):
+            when = r.get("nearest_date")
+            near = f"{fmt_num(r['nearest_km'])} km" + (
+                f", {pd.Timestamp(when):%Y-%m-%d}" if pd.notna(when) else ""
+            )
+        rows.append(
+            [
+                r.get("name")
+                if pd.notna(r.get("name")) and str(r.get("name"))
+                else f"(unnamed {r.get('site_id', '')})",
+                SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", ""))),
+                class_para(r.get("exposure_class"), s),
+                fmt_num(r.get("n_30d")),
+                fmt_num(r.get("n_90d")),
+                fmt_num(r.get("n_365d")),
+                near,
+                str(r.get("trend", "") or ""),
+            ]
+        )
+    widths = [w * FRAME_W for w in (0.27, 0.12, 0.09, 0.06, 0.06, 0.07, 0.23, 0.1)]
+    left = len(frame) - len(shown)
+    radius = getattr(analysis.params, "site_radius_km", DEFAULTS.site_radius_km)
+    out.append(
+        text_para(
+            "Key sites (mines, factories, plants, dams) first, most exposed first; other sites "
+            "are listed only in the "
+            f"medium class or above ({left:,} further site(s) not listed). Counts are incidents "
+            f"within {radius:g} km "
+            "in the 30, 90 and 365 days up to the analysis date; the nearest incident is the "
+            "nearest of the last year.",
+            s["lead"],
+        )
+    )
+    out.append(data_table(rows, widths, s, numeric_cols=(3, 4, 5), extra=class_colours(rows, 2)))
+    return out
+
+
+def method_section(
+    analysis: Analysis, prov: Mapping[str, Any], s: Mapping[str, ParagraphStyle]
+) -> list[Flowable]:
+    """Return the method page: parameters as run, formulas and their references."""
+    from geo.checks import DISTANCE_DECAYS
+    from geo.exposure import EXPOSURE_CLASS_BREAKS
+
+    p = analysis.params
+    f = analysis.filters
+    lo, mid, hi = EXPOSURE_CLASS_BREAKS
+    weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in DEFAULTS.type_weights.items())
+    decay = DISTANCE_DECAYS.get(DEFAULTS.distance_decay, DEFAULTS.distance_decay)
+    items = [
+        (
+            "Window",
+            f"{format_period(f.start, f.end)}; previous period of equal length for changes; "
+            f"analysis date {prov['as_of']}.",
+        ),
+        (
+            "Admin rates",
+            f"Incidents and fatalities per unit (level {getattr(p, 'admin_level', 2)}) and per "
+            "1,000 km²; "
+            "a point on a shared border counts once (documented tie-break); imprecise events "
+            "count here.",
+        ),
+        (
+            "KDE hotspots",
+            f"Gaussian kernel, bandwidth {getattr(p, 'kde_bandwidth_km', 15):g} km, "
+            f"cells of {getattr(p, 'kde_cell_m', 1000):g} m, computed in an equal-area "
+            "projection; precise events only.",
+        ),
+        (
+            "Hexagons and Gi*",
+            f"H3 resolution {getattr(p, 'hex_resolution', 6)} counts; Getis-Ord Gi* with "
+            f"alpha {getattr(p, 'gistar_alpha', 0.05):g}, false-discovery-rate correction "
+            f"{'on' if getattr(p, 'gistar_fdr', True) else 'off'}; too few events give a message, "
+            "not a map.",
+        ),
+        (
+            "Surge flags",
+            "ACLED rule below ADMIN1: latest week at least double the average of the 4 weeks "
+            "before, or latest "
+            "4 weeks at least double the average of the 12 before; units with under one event per "
+            "4 weeks ignored.",
+        ),
+        (
+            "Route incident exposure",
+            f"Routes cut into {getattr(p, 'segment_km', 5):g} km segments. For each segment, the "
+            "sum over "
+            f"incidents within {getattr(p, 'buffer_km', 25):g} km of type weight × distance decay "
+            "× 0.5^(age / "
+            f"{getattr(p, 'half_life_days', 90):g} days), divided by the segment length. Distance "
+            f"decay: {decay}. "
+            f"Type weights: {weights}.",
+        ),
+        (
+            "Classes",
+            f"Exposure per km: low below {lo:g}, medium {lo:g}–{mid:g}, high {mid:g}–{hi:g}, "
+            f"critical {hi:g} or more. "
+            "One unit is one convoy attack or abduction on the road on the analysis day. Fixed "
+            "breaks: a class means the "
+            "same on every route and date.",
+        ),
+        (
+            "Site exposure",
+            f"Incidents within {getattr(p, 'site_radius_km', 30):g} km of each site in the last "
+            "30, 90 and 365 "
+            "days; nearest incident of the last year; trend of the last 90 days against the 90 "
+            "before; score as for "
+            "routes, classed with the same breaks.",
+        ),
+    ]
+    rows = [["Step", "What was computed"], *items]
+    out: list[Flowable] = [
+        markup_para("Method", s["h1"]),
+        data_table(rows, (0.2 * FRAME_W, 0.8 * FRAME_W), s),
+    ]
+    notes = [n for n in (getattr(analysis, "notes", None) or [])]
+    if notes:
+        out.append(markup_para("Notes from this run", s["h2"]))
+        out.extend(bullet(esc(n), s) for n in notes)
+    return out
+
+
+def sources_section(
+    analysis: Analysis, prov: Mapping[str, Any], s: Mapping[str, ParagraphStyle]
+) -> list[Flowable]:
+    """Return data sources and licences, validation counts, what was left out and why."""
+    out: list[Flowable] = [
+        markup_para("Data, sources and limits", s["h1"]),
+        markup_para("Data sources and licences", s["h2"]),
+    ]
+    rows: list[list[Any]] = [["Dataset", "Credit", "Licence"]]
+    rows.extend([a["dataset"], a["credit"], a["licence"]] for a in prov["attributions"])
+    out.append(data_table(rows, [w * FRAME_W for w in (0.3, 0.48, 0.22)], s))
+    used = prov["data_sources"]
+    out.append(
+        markup_para(
+            "<b>Incident sources in this analysis:</b> "
+            + (esc("; ".join(used)) if used else "none"),
+            s["body"],
+        )
+    )
+    out.append(markup_para("Input validation", s["h2"]))
+    v = prov["validation"]
+    if v:
+        out.append(
+            markup_para(
+                f"Rows read <b>{fmt_num(v.get('rows_in'))}</b>, "
+                f"kept <b>{fmt_num(v.get('kept'))}</b> "
+                f"(repaired <b>{fmt_num(v.get('repaired'))}</b>), rejected "
+                f"<b>{fmt_num(v.get('rejected'))}</b>.",
+                s["body"],
+            )
+        )
+    report = analysis.report
+    to_lines: Callable[..., list[str]] | None = getattr(report, "to_lines", None)
+    if to_lines is not None:
+        try:
+            lines = to_lines(max_issues=12)
+        except TypeError:
+            lines = to_lines()[:14]
+        out.extend(text_para(line, s["mono"]) for line in lines[:16])
+    out.append(markup_para("Left out, and why", s["h2"]))
+    if analysis.left_out:
+        rows = [["Reason", "Events", "What it means"]]
+        for reason, n in analysis.left_out.items():
+            why = next((w for k, w in _LEFT_OUT_WHY if k in str(reason).lower()), "")
+            rows.append([reason, fmt_num(n), why])
+        out.append(data_table(rows, [w * FRAME_W for w in (0.25, 0.1, 0.65)], s, numeric_cols=(1,)))
+    else:
+        out.append(text_para("Nothing was left out.", s["body"]))
+    out.append(markup_para("Limits of the data", s["h2"]))
+    out.extend(bullet(esc(t), s) for t in DATA_LIMITS)
+    out.append(markup_para("Provenance", s["h2"]))
+    out.extend(text_para(line, s["mono"]) for line in provenance_lines(prov))
+    return out
