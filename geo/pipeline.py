@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo import __version__
@@ -19,7 +20,7 @@ from geo.admin import aggregate_admin, assign_admin, filter_mask, prepare_units,
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import gistar
-from geo.hotspots import hex_counts, kde_grid
+from geo.hotspots import KDEResult, hex_counts, kde_grid
 from geo.io import bundled
 from geo.matching import merge_notes
 from geo.route_report import route_report
@@ -38,6 +39,13 @@ __all__ = [
     "prepare_incidents",
     "run_analysis",
     "KEY_FIGURES",
+    "Selection",
+    "select_incidents",
+    "admin_table",
+    "kde_surface",
+    "hex_table",
+    "gistar_table",
+    "surge_table",
 ]
 
 #: Key figure name -> the categories it counts (None: every incident).
@@ -47,7 +55,7 @@ KEY_FIGURES: dict[str, tuple[str, ...] | None] = {
     "convoy_attacks": ("attack_on_convoy",),
     "site_attacks": ("attack_on_site",),
 }
-_LEVELS = {1: "adm1_id", 2: "adm2_id", "region_2023": "region_2023"}
+_LEVELS = {1: "adm1_id", 2: "adm2_id", 3: "adm3_id", "region_2023": "region_2023"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,13 @@ class Params:
     ----------
     as_of : datetime.date
         Analysis date: ages for route exposure and site windows count from here.
-    admin_level : int
-        1 (regions) or 2 (cercles).
+    admin_level : int or str
+        1 (regions), 2 (cercles), 3 (the user's own units, ``Context.admin3``)
+        or ``"region_2023"``.
     kde_bandwidth_km, kde_cell_m : float
         Gaussian KDE bandwidth (km) and cell size (m).
+    kde_weight : str or None
+        Column to weight the KDE by (``fatalities``), None for counts.
     hex_resolution : int
         H3 resolution.
     gistar_alpha : float
@@ -102,6 +113,8 @@ class Params:
         ``counts`` or ``rate`` (incidents per km²).
     gistar_permutations : int
         Permutations asked for with ``permutation`` (raised to what BH needs).
+    gistar_min_events : int
+        Fewer events give a message instead of a Gi* map.
     gistar_on : str
         ``admin`` (the units of ``admin_level``), ``hex`` (H3 cells within
         ``gistar_hex_reach_km`` of an event of the window) or ``none``.
@@ -120,14 +133,16 @@ class Params:
     admin_level: int = 2
     kde_bandwidth_km: float = DEFAULTS.kde_bandwidth_km
     kde_cell_m: float = DEFAULTS.kde_cell_m
+    kde_weight: str | None = None
     hex_resolution: int = DEFAULTS.hex_resolution
     gistar_alpha: float = DEFAULTS.gistar_alpha
     gistar_fdr: bool = DEFAULTS.gistar_fdr
     gistar_inference: str = DEFAULTS.gistar_inference
     gistar_value: str = DEFAULTS.gistar_value
     gistar_permutations: int = DEFAULTS.gistar_permutations
+    gistar_min_events: int = DEFAULTS.gistar_min_events
     gistar_on: str = "admin"
-    gistar_hex_reach_km: float = 50.0
+    gistar_hex_reach_km: float = DEFAULTS.gistar_hex_reach_km
     buffer_km: float = DEFAULTS.buffer_km
     half_life_days: float = DEFAULTS.half_life_days
     segment_km: float = DEFAULTS.segment_km
@@ -177,6 +192,8 @@ class Context:
         Regions, cercles and country outlines in EPSG:4326 (see :mod:`geo.io.bundled`).
     routes, towns, sites : GeoDataFrame
         Corridor routes, town points and mine/industrial sites in EPSG:4326.
+    admin3 : GeoDataFrame or None
+        The user's own finest units (e.g. communes), ``admin_level`` 3.
     """
 
     admin1: gpd.GeoDataFrame
@@ -185,6 +202,7 @@ class Context:
     routes: gpd.GeoDataFrame
     towns: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame
+    admin3: gpd.GeoDataFrame | None = None
 
     @functools.cached_property
     def mali(self) -> object:
@@ -248,7 +266,11 @@ def prepare_incidents(incidents: gpd.GeoDataFrame, context: Context) -> gpd.GeoD
         A copy with :data:`geo.admin.ASSIGNED_COLUMNS` added.
     """
     return assign_admin(
-        incidents, admin1=context.admin1, admin2=context.admin2, countries=context.countries
+        incidents,
+        admin1=context.admin1,
+        admin2=context.admin2,
+        countries=context.countries,
+        admin3=context.admin3,
     )
 
 
@@ -264,6 +286,10 @@ def _units(context: Context, level: object) -> gpd.GeoDataFrame:
         return context.admin1
     if level in (2, "region_2023"):
         return context.admin2
+    if level == 3 and context.admin3 is not None:
+        return context.admin3
+    if level == 3:
+        raise ParameterError("`admin_level` 3 needs your own units (Context.admin3, --admin FILE).")
     raise ParameterError(f"`admin_level` was {level!r} but is expected to be in {list(_LEVELS)}")
 
 
@@ -301,63 +327,23 @@ def run_analysis(
     ParameterError
         If the window or a parameter is invalid.
     """
-    start, end, prev_start, prev_end = window_bounds(filters.start, filters.end)
-    as_of = pd.Timestamp(params.as_of)
-    if params.admin_level not in _LEVELS:
-        raise ParameterError(
-            f"`admin_level` was {params.admin_level!r} but is expected to be in {list(_LEVELS)}"
-        )
-    chosen = filter_mask(
-        assigned,
-        event_types=None,
-        categories=filters.categories,
-        actors=filters.actors,
-        sources=filters.sources,
-    )
-    dates = assigned["event_date"]
-    in_window = chosen & ((dates >= start) & (dates <= end)).to_numpy()
-    in_prev = chosen & ((dates >= prev_start) & (dates <= prev_end)).to_numpy()
-    window = assigned[in_window]
-    upto_as_of = assigned[chosen & (dates <= as_of).to_numpy()]
+    sel = select_incidents(assigned, filters, params)
+    as_of, window, upto_as_of = sel.as_of, sel.window, sel.upto_as_of
 
     n_imprecise = int((~window["precise"].astype(bool)).sum())
     left_out = {
-        "outside the window": int((chosen & ~in_window).sum()),
-        "filtered out (category, source or actor)": int((~chosen).sum()),
+        "outside the window": int((sel.chosen & ~sel.in_window).sum()),
+        "filtered out (category, source or actor)": int((~sel.chosen).sum()),
         "imprecise location (left out of KDE, hexes, Gi*, route and site exposure)": (
             0 if filters.include_imprecise else n_imprecise
         ),
     }
 
-    admin_stats = aggregate_admin(
-        assigned,
-        _units(context, params.admin_level),
-        level=params.admin_level,
-        start=start,
-        end=end,
-        categories=filters.categories,
-        actors=filters.actors,
-        sources=filters.sources,
-    ).to_crs(4326)
-
-    kde, kde_message = None, "No incident in this window and these filters."
-    if len(window):
-        try:
-            kde = kde_grid(
-                to_metric(window, what="incidents"),
-                bandwidth_km=params.kde_bandwidth_km,
-                cell_m=params.kde_cell_m,
-                include_imprecise=filters.include_imprecise,
-            )
-            kde_message = None
-        except InsufficientDataError as exc:
-            kde_message = str(exc)
-    hexes = hex_counts(
-        window, resolution=params.hex_resolution, include_imprecise=filters.include_imprecise
-    )
-    gistar_result, gistar_message = _gistar(window, admin_stats, params, filters)
-    level_col = _LEVELS[params.admin_level]
-    surge = surge_flags(assigned[chosen], unit_col=level_col, as_of=as_of)
+    admin_stats = admin_table(assigned, filters, params, context=context)
+    kde, kde_message = kde_surface(sel, filters, params)
+    hexes = hex_table(sel, filters, params)
+    gistar_result, gistar_message = gistar_table(assigned, sel, filters, params, context=context)
+    surge = surge_table(assigned, sel, params, context=context)
 
     segments = context.segments(params.segment_km)
     routes = route_report(
@@ -378,7 +364,7 @@ def run_analysis(
         half_life_days=params.half_life_days,
     )
     figures = _key_figures(window)
-    previous = _key_figures(assigned[in_prev])
+    previous = _key_figures(assigned[sel.in_prev])
     figures.update({f"prev_{k}": v for k, v in previous.items()})
     used_sources = sorted(set(window["source"].astype(str))) or sorted(
         set(assigned["source"].astype(str))
@@ -417,9 +403,226 @@ def _hex_study_area(window: gpd.GeoDataFrame, reach_km: float) -> object:
     return gpd.GeoSeries([area], crs=metric.crs).to_crs(4326).iloc[0]
 
 
-def _gistar(
-    window: gpd.GeoDataFrame, admin_stats: gpd.GeoDataFrame, params: Params, filters: Filters
+def _check_level(params: Params) -> None:
+    if params.admin_level not in _LEVELS:
+        raise ParameterError(
+            f"`admin_level` was {params.admin_level!r} but is expected to be in {list(_LEVELS)}"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """The incidents one analysis counts: the filters' mask, the window and the window before.
+
+    Attributes
+    ----------
+    chosen, in_window, in_prev : ndarray of bool
+        Masks over the assigned incidents: passing the category, source and
+        actor filters; and within the window, or the previous window of equal
+        length (:func:`geo.admin.window_bounds`).
+    window, upto_as_of : GeoDataFrame
+        The chosen incidents in the window, and those dated up to ``as_of``.
+    start, end, prev_start, prev_end, as_of : Timestamp
+        The windows' first and last days and the analysis date.
+    """
+
+    chosen: np.ndarray
+    in_window: np.ndarray
+    in_prev: np.ndarray
+    window: gpd.GeoDataFrame
+    upto_as_of: gpd.GeoDataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    prev_start: pd.Timestamp
+    prev_end: pd.Timestamp
+    as_of: pd.Timestamp
+
+
+def select_incidents(assigned: gpd.GeoDataFrame, filters: Filters, params: Params) -> Selection:
+    """Apply the filters and the window once, for every figure of a run.
+
+    Parameters
+    ----------
+    assigned : GeoDataFrame
+        Incidents from :func:`prepare_incidents`, all dates (the previous
+        window and the surge baseline need the dates before the window).
+    filters : Filters
+        Window and filters.
+    params : Params
+        ``as_of`` and ``admin_level``.
+
+    Returns
+    -------
+    Selection
+        Masks, the window's incidents and the dates.
+
+    Raises
+    ------
+    ParameterError
+        If the window or ``admin_level`` is invalid.
+    """
+    start, end, prev_start, prev_end = window_bounds(filters.start, filters.end)
+    _check_level(params)
+    chosen = filter_mask(
+        assigned,
+        event_types=None,
+        categories=filters.categories,
+        actors=filters.actors,
+        sources=filters.sources,
+    )
+    dates = assigned["event_date"]
+    as_of = pd.Timestamp(params.as_of)
+    in_window = chosen & ((dates >= start) & (dates <= end)).to_numpy()
+    in_prev = chosen & ((dates >= prev_start) & (dates <= prev_end)).to_numpy()
+    return Selection(
+        chosen=chosen,
+        in_window=in_window,
+        in_prev=in_prev,
+        window=assigned[in_window],
+        upto_as_of=assigned[chosen & (dates <= as_of).to_numpy()],
+        start=start,
+        end=end,
+        prev_start=prev_start,
+        prev_end=prev_end,
+        as_of=as_of,
+    )
+
+
+def admin_table(
+    assigned: gpd.GeoDataFrame,
+    filters: Filters,
+    params: Params,
+    *,
+    context: Context,
+    precise_only: bool = False,
+) -> gpd.GeoDataFrame:
+    """Count incidents per unit of ``params.admin_level`` in the window and the window before.
+
+    Parameters
+    ----------
+    assigned : GeoDataFrame
+        Incidents from :func:`prepare_incidents`, all dates.
+    filters, params : Filters, Params
+        Window, filters and level.
+    context : Context
+        Reference layers.
+    precise_only : bool
+        Count only events with ``precise`` True (Gi*'s units); admin totals
+        count every event.
+
+    Returns
+    -------
+    GeoDataFrame
+        :func:`geo.admin.aggregate_admin` in EPSG:4326.
+    """
+    _check_level(params)
+    events = assigned
+    if precise_only:
+        events = assigned[assigned["precise"].fillna(False).astype(bool).to_numpy()]
+    start, end, _, _ = window_bounds(filters.start, filters.end)
+    return aggregate_admin(
+        events,
+        _units(context, params.admin_level),
+        level=params.admin_level,
+        start=start,
+        end=end,
+        categories=filters.categories,
+        actors=filters.actors,
+        sources=filters.sources,
+    ).to_crs(4326)
+
+
+def kde_surface(
+    selection: Selection, filters: Filters, params: Params
+) -> tuple[KDEResult | None, str | None]:
+    """Estimate the window's kernel density, or return None and the reason.
+
+    Parameters
+    ----------
+    selection : Selection
+        From :func:`select_incidents`.
+    filters, params : Filters, Params
+        ``include_imprecise``; bandwidth, cell and weight.
+
+    Returns
+    -------
+    kde : KDEResult or None
+        :func:`geo.hotspots.kde_grid` on the window (metric CRS).
+    message : str or None
+        Why there is no surface.
+    """
+    if not len(selection.window):
+        return None, "No incident in this window and these filters."
+    try:
+        kde = kde_grid(
+            to_metric(selection.window, what="incidents"),
+            bandwidth_km=params.kde_bandwidth_km,
+            cell_m=params.kde_cell_m,
+            weight=params.kde_weight,
+            include_imprecise=filters.include_imprecise,
+        )
+    except InsufficientDataError as exc:
+        return None, str(exc)
+    return kde, None
+
+
+def hex_table(selection: Selection, filters: Filters, params: Params) -> gpd.GeoDataFrame:
+    """Count incidents and fatalities per H3 cell in the window.
+
+    Parameters
+    ----------
+    selection : Selection
+        From :func:`select_incidents`.
+    filters, params : Filters, Params
+        ``include_imprecise``; ``hex_resolution``.
+
+    Returns
+    -------
+    GeoDataFrame
+        :func:`geo.hotspots.hex_counts` on the window (EPSG:4326).
+    """
+    return hex_counts(
+        selection.window,
+        resolution=params.hex_resolution,
+        include_imprecise=filters.include_imprecise,
+    )
+
+
+def gistar_table(
+    assigned: gpd.GeoDataFrame,
+    selection: Selection,
+    filters: Filters,
+    params: Params,
+    *,
+    context: Context,
 ) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    """Run Gi* on the units of ``params.gistar_on``, or None and the reason.
+
+    Parameters
+    ----------
+    assigned : GeoDataFrame
+        Incidents from :func:`prepare_incidents`, all dates.
+    selection : Selection
+        From :func:`select_incidents`.
+    filters, params : Filters, Params
+        Window, filters, ``include_imprecise`` and the ``gistar_*`` parameters.
+    context : Context
+        Reference layers.
+
+    Returns
+    -------
+    result : GeoDataFrame or None
+        :func:`geo.gistar.gistar` on admin units (the admin table of the
+        precise events, previous window included) or on the H3 cells within
+        ``gistar_hex_reach_km`` of the window's events.
+    message : str or None
+        Why there is no result (too few events, not requested).
+
+    Raises
+    ------
+    ParameterError
+        If ``gistar_on`` or a Gi* parameter is invalid.
+    """
     if params.gistar_on not in ("admin", "hex", "none"):
         raise ParameterError(
             f"`gistar_on` was {params.gistar_on!r} but is expected to be in "
@@ -427,16 +630,22 @@ def _gistar(
         )
     if params.gistar_on == "none":
         return None, "Gi* was not requested."
+    if params.gistar_on == "hex":
+        units = hex_counts(
+            selection.window,
+            resolution=params.hex_resolution,
+            include_imprecise=filters.include_imprecise,
+            study_area=_hex_study_area(selection.window, params.gistar_hex_reach_km),
+        )
+    else:
+        units = admin_table(
+            assigned,
+            filters,
+            params,
+            context=context,
+            precise_only=not filters.include_imprecise,
+        )
     try:
-        if params.gistar_on == "hex":
-            units = hex_counts(
-                window,
-                resolution=params.hex_resolution,
-                include_imprecise=filters.include_imprecise,
-                study_area=_hex_study_area(window, params.gistar_hex_reach_km),
-            )
-        else:
-            units = admin_stats
         result = gistar(
             units,
             value_col="incidents",
@@ -446,11 +655,41 @@ def _gistar(
             value=params.gistar_value,
             permutations=params.gistar_permutations,
             seed=params.seed,
-            min_events=DEFAULTS.gistar_min_events,
+            min_events=params.gistar_min_events,
         )
     except InsufficientDataError as exc:
         return None, str(exc)
     return result, None
+
+
+def surge_table(
+    assigned: gpd.GeoDataFrame, selection: Selection, params: Params, *, context: Context
+) -> pd.DataFrame:
+    """Flag surges per unit of ``params.admin_level`` as of ``params.as_of``.
+
+    Parameters
+    ----------
+    assigned : GeoDataFrame
+        Incidents from :func:`prepare_incidents`, all dates (the baseline is
+        the year before ``as_of``, not the window).
+    selection : Selection
+        From :func:`select_incidents` (its filter mask).
+    params : Params
+        ``as_of`` and ``admin_level``.
+    context : Context
+        Reference layers (every unit of the level is listed).
+
+    Returns
+    -------
+    DataFrame
+        :func:`geo.surge.surge_flags`, one row per unit.
+    """
+    level = params.admin_level
+    units = _units(context, level)
+    ids = None if level == "region_2023" else units["unit_id"].astype(str)
+    return surge_flags(
+        assigned[selection.chosen], unit_col=_LEVELS[level], as_of=selection.as_of, unit_ids=ids
+    )
 
 
 def _notes(window: pd.DataFrame, route_meta: dict) -> list[str]:

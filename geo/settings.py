@@ -82,6 +82,9 @@ class Settings:
         Upper bound on permutations (99,999: about 10 s for 1,000 hexes).
     gistar_seed : int
         Seed of the Gi* permutations (0).
+    gistar_hex_reach_km : float
+        Gi* on hexes: the study area reaches this far from the window's events
+        (50 km): Gi* needs the empty cells around a cluster, not all of Mali.
     gistar_min_events : int
         Fewer events than this give a clear message instead of a Gi* map.
     buffer_km : float
@@ -197,6 +200,7 @@ class Settings:
     gistar_permutation_factor: float = 10.0
     gistar_max_permutations: int = 99_999
     gistar_seed: int = 0
+    gistar_hex_reach_km: float = 50.0
     gistar_min_events: int = 30
     buffer_km: float = 25.0
     half_life_days: float = 90.0

@@ -253,7 +253,21 @@ def test_hotspots_gistar_on_regions(tmp_path, capsys):
     result = gpd.read_file(out)
     assert len(result) == 9
     assert set(result["gistar_class"]) <= {"hot", "cold", "not_significant", "excluded"}
-    assert "FDR on" in stdout
+    assert set(result["gistar_inference"]) == {"analytical"}
+    assert set(result["gistar_value"]) == {"counts"}
+    assert "analytical normal p-values" in stdout and "Benjamini-Hochberg FDR at 0.05" in stdout
+
+
+def test_hotspots_gistar_permutation_rate_is_said(tmp_path, capsys):
+    out = tmp_path / "gistar.gpkg"
+    argv = ["hotspots", "--method", "gistar", "--inference", "permutation", "--value", "rate"]
+    code, stdout, _ = _run([*argv, "--out", str(out)], capsys)
+    assert code == 0
+    result = gpd.read_file(out)
+    assert set(result["gistar_inference"]) == {"permutation"}
+    assert set(result["gistar_value"]) == {"rate"}
+    assert "incidents per km² of each unit; conditional-permutation p-values" in stdout
+    assert "9,999 permutations" in stdout
 
 
 def test_hotspots_gistar_with_too_few_events_says_so(tmp_path, capsys):

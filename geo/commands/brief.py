@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from geo.commands._options import read_incidents
 from geo.commands.join import add_log_argument, parse_day, with_log
 from geo.commands.validate import local_path
-from geo.errors import ExportError, InputFileError, ParameterError
+from geo.errors import ExportError, ParameterError
 from geo.export.atomic import EXPORT_SUFFIXES
 from geo.export.html import export_html
 from geo.export.raster import export_kde_geotiff
@@ -129,26 +130,6 @@ def _output(text: str) -> Path:
     return out
 
 
-def _read(args: argparse.Namespace) -> Any:
-    from geo.io.containers import read_file_bytes
-    from geo.io.incidents import load_bundled_incidents
-    from geo.io.ingest import ingest_upload
-
-    if args.incidents:
-        path = local_path(args.incidents)
-        if not path.is_file():
-            raise InputFileError(f"--incidents {args.incidents!r}: no such file.")
-        result = ingest_upload(read_file_bytes(path), name=path.name)
-    else:
-        result = load_bundled_incidents()
-    if not result.report.usable:
-        raise InputFileError(
-            f"{result.report.file}: no usable incident row ({result.report.summary()}); "
-            "run `python -m geo validate FILE` for the reasons."
-        )
-    return with_log(result, args.log)[0]
-
-
 def _window(args: argparse.Namespace, dates: pd.Series) -> tuple[dt.date, dt.date, dt.date]:
     latest = pd.to_datetime(dates).max() if len(dates) else pd.NaT
     end = args.end or args.as_of or (latest.date() if pd.notna(latest) else dt.date.today())
@@ -238,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = _output(args.out)
     handling = clean_handling(args.handling)
-    result = _read(args)
+    result = with_log(read_incidents(args.incidents), args.log)[0]
     context = load_context()
     assigned = prepare_incidents(result.incidents, context)
     start, end, as_of = _window(args, assigned["event_date"])

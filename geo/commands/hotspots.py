@@ -1,17 +1,29 @@
-"""``python -m geo hotspots``: kernel density, hex counts, Gi* or surge flags, headless."""
+"""``python -m geo hotspots``: kernel density, hex counts, Gi* or surge flags, headless.
+
+kde, hex, gistar and surge compute through :mod:`geo.pipeline` (the functions
+:func:`geo.pipeline.run_analysis` calls, with the same Filters and Params), on
+every incident read: the window before ``--from`` counts as it does in the app.
+"""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.admin import aggregate_admin
-from geo.commands.join import Inputs, add_input_arguments, load_inputs, parse_day
+from geo.commands._options import analysis_window, read_incidents
+from geo.commands.join import (
+    Inputs,
+    add_input_arguments,
+    load_inputs,
+    parse_day,
+    read_admin_layer,
+    with_log,
+)
 from geo.commands.validate import local_path
-from geo.crs import to_metric
 from geo.emerging import (
     CATEGORY_LABELS,
     OUTPUT_COLUMNS,
@@ -19,12 +31,24 @@ from geo.emerging import (
     emerging_for_incidents,
     event_hexes,
 )
-from geo.errors import ParameterError
+from geo.errors import InsufficientDataError, ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
-from geo.gistar import gistar
-from geo.hotspots import hex_counts, kde_grid, write_kde_geotiff
+from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
+from geo.hotspots import hex_counts, write_kde_geotiff
+from geo.pipeline import (
+    Context,
+    Filters,
+    Params,
+    Selection,
+    gistar_table,
+    hex_table,
+    kde_surface,
+    load_context,
+    prepare_incidents,
+    select_incidents,
+    surge_table,
+)
 from geo.settings import DEFAULTS
-from geo.surge import surge_flags
 
 __all__ = ["METHODS", "register", "run"]
 
@@ -43,8 +67,9 @@ _NUMBER_OPTIONS: list[tuple[str, type, float | int, str]] = [
     ("--cell-m", float, DEFAULTS.kde_cell_m, "KDE cell size, m"),
     ("--resolution", int, DEFAULTS.hex_resolution, "H3 resolution (hex; gistar --units hex)"),
     ("--alpha", float, DEFAULTS.gistar_alpha, "Gi* significance level"),
-    ("--permutations", int, DEFAULTS.gistar_permutations, "Gi* permutations"),
-    ("--seed", int, 0, "Gi* permutation seed"),
+    ("--permutations", int, DEFAULTS.gistar_permutations, "Gi* permutations (permutation)"),
+    ("--seed", int, DEFAULTS.gistar_seed, "Gi* permutation seed"),
+    ("--hex-reach-km", float, DEFAULTS.gistar_hex_reach_km, "gistar --units hex study area"),
     ("--min-events", int, DEFAULTS.gistar_min_events, "fewest events for Gi*"),
 ]
 
@@ -80,7 +105,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--unit",
         choices=["admin", "hex"],
         default="admin",
-        help="units for gistar (default %(default)s; hex runs over Mali's cells)",
+        help="units for gistar (default %(default)s; hex: the cells within --hex-reach-km "
+        "of the window's events)",
     )
     parser.add_argument(
         "--level",
@@ -88,6 +114,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=[1, 2, 3],
         help="admin level for gistar and surge: 1 regions, 2 cercles (default), "
         "3 the units of --admin (default when --admin is given)",
+    )
+    parser.add_argument(
+        "--inference",
+        choices=list(GISTAR_INFERENCES),
+        default=DEFAULTS.gistar_inference,
+        help="Gi* p-values: analytical (normal, from the z-score, as ArcGIS) or permutation "
+        "(conditional, raised to what the FDR correction needs) (default %(default)s)",
+    )
+    parser.add_argument(
+        "--value",
+        choices=list(GISTAR_VALUES),
+        default=DEFAULTS.gistar_value,
+        help="Gi* on incident counts or on incidents per km² (default %(default)s)",
     )
     parser.add_argument(
         "--no-fdr",
@@ -159,14 +198,62 @@ def _precise_only(
     return incidents.loc[precise.to_numpy()], int((~precise).sum())
 
 
-def _run_kde(args: argparse.Namespace, inputs: Inputs, out: Path) -> str:
-    result = kde_grid(
-        to_metric(inputs.incidents, what="incidents"),
-        bandwidth_km=args.bandwidth_km,
-        cell_m=args.cell_m,
-        weight=None if args.weight == "none" else args.weight,
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """What every pipeline method reads: incidents (all dates), filters, parameters, layers."""
+
+    assigned: gpd.GeoDataFrame
+    filters: Filters
+    params: Params
+    context: Context
+    selection: Selection
+    source: str
+
+
+def _pipeline_run(args: argparse.Namespace) -> _Run:
+    """Read every incident, assign units, and build the Filters and Params of the options."""
+    level = _level(args)
+    result = with_log(read_incidents(args.incidents), getattr(args, "log", None))[0]
+    context = load_context()
+    if args.admin:
+        own = read_admin_layer(
+            local_path(args.admin), id_col=args.admin_id_col, name_col=args.admin_name_col
+        )
+        context = replace(context, admin3=own)
+    assigned = prepare_incidents(result.incidents, context)
+    start, end = analysis_window(args.start, args.end, assigned["event_date"])
+    filters = Filters(
+        start=start,
+        end=end,
+        categories=tuple(args.event_types) if args.event_types else None,
         include_imprecise=args.include_imprecise,
     )
+    params = Params(
+        as_of=args.as_of or end,
+        admin_level=level,
+        kde_bandwidth_km=args.bandwidth_km,
+        kde_cell_m=args.cell_m,
+        kde_weight=None if args.weight == "none" else args.weight,
+        hex_resolution=args.resolution,
+        gistar_alpha=args.alpha,
+        gistar_fdr=args.fdr,
+        gistar_inference=args.inference,
+        gistar_value=args.value,
+        gistar_permutations=args.permutations,
+        gistar_min_events=args.min_events,
+        gistar_on=args.units,
+        gistar_hex_reach_km=args.hex_reach_km,
+        seed=args.seed,
+    )
+    selection = select_incidents(assigned, filters, params)
+    source = Path(args.incidents).name if args.incidents else "bundled incidents"
+    return _Run(assigned, filters, params, context, selection, source)
+
+
+def _run_kde(run: _Run, out: Path) -> str:
+    result, message = kde_surface(run.selection, run.filters, run.params)
+    if result is None:
+        raise InsufficientDataError(f"kde: {message}")
     write_kde_geotiff(result, out)
     rows, cols = result.array.shape
     return (
@@ -177,94 +264,60 @@ def _run_kde(args: argparse.Namespace, inputs: Inputs, out: Path) -> str:
     )
 
 
-def _mali_outline(inputs: Inputs) -> gpd.GeoDataFrame:
-    return inputs.admin1[["geometry"]]
-
-
-def _run_hex(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFrame, str]:
-    hexes = hex_counts(
-        inputs.incidents,
-        resolution=args.resolution,
-        include_imprecise=args.include_imprecise,
-    )
+def _run_hex(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
+    hexes = hex_table(run.selection, run.filters, run.params)
     a = hexes.attrs
     return hexes, (
-        f"hex: {a['n_used']:,} events in {len(hexes):,} cells (resolution {args.resolution}), "
-        f"{_left_out_text(a['n_left_out'], a['left_out_reason'])}"
+        f"hex: {a['n_used']:,} events in {len(hexes):,} cells (resolution "
+        f"{run.params.hex_resolution}), {_left_out_text(a['n_left_out'], a['left_out_reason'])}"
     )
 
 
-def _run_gistar(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFrame, str]:
-    if args.units == "hex":
-        units = hex_counts(
-            inputs.incidents,
-            resolution=args.resolution,
-            include_imprecise=args.include_imprecise,
-            study_area=_mali_outline(inputs),
-        )
-        n_used, left = units.attrs["n_used"], units.attrs["n_left_out"]
-        reasons = units.attrs["left_out_reason"]
-        what = f"{len(units):,} H3 cells (resolution {args.resolution}) over Mali"
+def _run_gistar(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
+    result, message = gistar_table(
+        run.assigned, run.selection, run.filters, run.params, context=run.context
+    )
+    if result is None:
+        raise InsufficientDataError(message)
+    if run.params.gistar_on == "hex":
+        units = f"H3 cells (resolution {run.params.hex_resolution}, within "
+        units += f"{run.params.gistar_hex_reach_km:g} km of the events)"
+        used = f"{result.attrs['n_used']:,} events"
     else:
-        level = _level(args)
-        events, n_imprecise = _precise_only(
-            inputs.incidents, include_imprecise=args.include_imprecise
+        units = f"admin units (level {run.params.admin_level})"
+        w = result.attrs["window"]
+        used = (
+            f"{w['events'] - w['unassigned']:,} events in the units ({w['unassigned']:,} "
+            f"outside them); previous window {w['prev_start']}..{w['prev_end']}: "
+            f"{w['prev_events'] - w['prev_unassigned']:,} events"
         )
-        assigned = inputs.assign(events)
-        dates = pd.to_datetime(inputs.incidents["event_date"])
-        units = aggregate_admin(
-            assigned,
-            _units(inputs, level),
-            level=level,
-            start=inputs.start or dates.min(),
-            end=inputs.end or dates.max(),
-        )
-        window = units.attrs["window"]
-        n_used = window["events"] - window["unassigned"]
-        reasons = {}
-        if n_imprecise:
-            reasons["imprecise location (centroid or area)"] = n_imprecise
-        if window["unassigned"]:
-            reasons["outside the admin units"] = window["unassigned"]
-        left = sum(reasons.values())
-        what = f"{len(units):,} admin units (level {level})"
-    result = gistar(
-        units,
-        value_col="incidents",
-        alpha=args.alpha,
-        fdr=args.fdr,
-        permutations=args.permutations,
-        seed=args.seed,
-        min_events=args.min_events,
-    )
-    info = result.attrs["gistar"]
-    classes = ", ".join(f"{k} {v:,}" for k, v in info["classes"].items())
-    note = f"\n  note: {info['note']}" if info["note"] else ""
-    return result, (
-        f"gistar: {n_used:,} events on {what}, {_left_out_text(left, reasons)}; "
-        f"alpha {args.alpha:g}, FDR {'on' if args.fdr else 'off'}, {args.permutations} "
-        f"permutations, seed {args.seed}: {classes}{note}"
-    )
+    n_imprecise = int((~run.selection.window["precise"].astype(bool)).sum())
+    if n_imprecise and not run.filters.include_imprecise:
+        used += f"; {n_imprecise:,} imprecise locations left out"
+    return result, f"gistar: {used}. {gistar_sentence(result, units=units)}"
 
 
-def _run_surge(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFrame, str]:
-    level = _level(args)
-    assigned = inputs.assign()
-    dates = pd.to_datetime(assigned["event_date"])
-    as_of = args.as_of or inputs.end or (dates.max().date() if dates.notna().any() else None)
-    if as_of is None:
-        raise ParameterError("surge needs a date: no event is dated; give --as-of YYYY-MM-DD.")
-    units = _units(inputs, level)
-    flags = surge_flags(assigned, unit_col=f"adm{level}_id", as_of=as_of, unit_ids=units["unit_id"])
+def _run_surge(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
+    flags = surge_table(run.assigned, run.selection, run.params, context=run.context)
+    units = _admin_units(run.context, run.params.admin_level)
     table = units[["unit_id", "name", units.geometry.name]].merge(
         flags, left_on="unit_id", right_index=True, how="left"
     )
     s = flags.attrs["surge"]
     return table, (
         f"surge: as of {s['as_of']}, {s['events_counted']:,} events in {len(units):,} units "
-        f"(level {level}); week flags {int(flags['week_flag'].sum())}, month flags "
-        f"{int(flags['month_flag'].sum())}, ignored as too quiet {int(flags['ignored'].sum())}"
+        f"(level {run.params.admin_level}); week flags {int(flags['week_flag'].sum())}, month "
+        f"flags {int(flags['month_flag'].sum())}, ignored as too quiet "
+        f"{int(flags['ignored'].sum())}"
     )
+
+
+def _admin_units(context: Context, level: int) -> gpd.GeoDataFrame:
+    return {1: context.admin1, 2: context.admin2, 3: context.admin3}[level]
+
+
+def _mali_outline(inputs: Inputs) -> gpd.GeoDataFrame:
+    return inputs.admin1[["geometry"]]
 
 
 def _run_emerging(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoDataFrame, str]:
@@ -329,21 +382,28 @@ def run(args: argparse.Namespace) -> int:
     """
     out = local_path(args.out)
     _check_out(args.method, out)
-    inputs = load_inputs(args)
+    if args.method == "emerging":
+        inputs = load_inputs(args)
+        print(
+            f"hotspots: {len(inputs.incidents):,} incidents from {inputs.source}, window "
+            f"{inputs.window_text()} ({inputs.n_rejected:,} rows rejected by the reader)"
+        )
+        table, summary = _run_emerging(args, inputs)
+        write_table_atomic(table, out, layer=args.method)
+        print("  " + summary)
+        print(f"  wrote {out.expanduser().absolute()}")
+        return 0
+    run = _pipeline_run(args)
+    sel = run.selection
     print(
-        f"hotspots: {len(inputs.incidents):,} incidents from {inputs.source}, window "
-        f"{inputs.window_text()} ({inputs.n_rejected:,} rows rejected by the reader)"
+        f"hotspots: {int(sel.in_window.sum()):,} incidents from {run.source} in the window "
+        f"{sel.start.date()}..{sel.end.date()} ({len(run.assigned):,} read)"
     )
     if args.method == "kde":
-        print("  " + _run_kde(args, inputs, out))
+        print("  " + _run_kde(run, out))
     else:
-        runner = {
-            "hex": _run_hex,
-            "gistar": _run_gistar,
-            "surge": _run_surge,
-            "emerging": _run_emerging,
-        }[args.method]
-        table, summary = runner(args, inputs)
+        runner = {"hex": _run_hex, "gistar": _run_gistar, "surge": _run_surge}[args.method]
+        table, summary = runner(run)
         write_table_atomic(table, out, layer=args.method)
         print("  " + summary)
     print(f"  wrote {out.expanduser().absolute()}")
