@@ -494,7 +494,6 @@ def admin_table(
     params: Params,
     *,
     context: Context,
-    precise_only: bool = False,
 ) -> gpd.GeoDataFrame:
     """Count incidents per unit of ``params.admin_level`` in the window and the window before.
 
@@ -506,9 +505,6 @@ def admin_table(
         Window, filters and level.
     context : Context
         Reference layers.
-    precise_only : bool
-        Count only events with ``precise`` True (Gi*'s units); admin totals
-        count every event.
 
     Returns
     -------
@@ -516,12 +512,9 @@ def admin_table(
         :func:`geo.admin.aggregate_admin` in EPSG:4326.
     """
     _check_level(params)
-    events = assigned
-    if precise_only:
-        events = assigned[assigned["precise"].fillna(False).astype(bool).to_numpy()]
     start, end, _, _ = window_bounds(filters.start, filters.end)
     return aggregate_admin(
-        events,
+        assigned,
         _units(context, params.admin_level),
         level=params.admin_level,
         start=start,
@@ -612,9 +605,11 @@ def gistar_table(
     Returns
     -------
     result : GeoDataFrame or None
-        :func:`geo.gistar.gistar` on admin units (the admin table of the
-        precise events, previous window included) or on the H3 cells within
-        ``gistar_hex_reach_km`` of the window's events.
+        :func:`geo.gistar.gistar` on admin units (the admin table,
+        previous window included; every event counts in its unit, as in the
+        admin totals, since an event coded to its unit's centre still belongs
+        to it) or on the H3 cells within ``gistar_hex_reach_km`` of the
+        window's events (precise events only unless ``include_imprecise``).
     message : str or None
         Why there is no result (too few events, not requested).
 
@@ -638,13 +633,7 @@ def gistar_table(
             study_area=_hex_study_area(selection.window, params.gistar_hex_reach_km),
         )
     else:
-        units = admin_table(
-            assigned,
-            filters,
-            params,
-            context=context,
-            precise_only=not filters.include_imprecise,
-        )
+        units = admin_table(assigned, filters, params, context=context)
     try:
         result = gistar(
             units,

@@ -291,9 +291,9 @@ def _run_gistar(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
             f"outside them); previous window {w['prev_start']}..{w['prev_end']}: "
             f"{w['prev_events'] - w['prev_unassigned']:,} events"
         )
-    n_imprecise = int((~run.selection.window["precise"].astype(bool)).sum())
-    if n_imprecise and not run.filters.include_imprecise:
-        used += f"; {n_imprecise:,} imprecise locations left out"
+    left = result.attrs.get("left_out_reason", {})
+    if left:
+        used += "; left out: " + "; ".join(f"{k} {v:,}" for k, v in left.items())
     return result, f"gistar: {used}. {gistar_sentence(result, units=units)}"
 
 
