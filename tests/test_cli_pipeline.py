@@ -20,8 +20,8 @@ import rasterio
 from geo.cli import main
 from geo.export.tabular import write_table_atomic
 from geo.export.vector import export_gpkg
+from geo.io.incidents import load_bundled_incidents
 from geo.pipeline import Filters, Params, load_context, prepare_incidents, run_analysis
-from geo.readers import load_bundled_incidents
 
 START, END = dt.date(2019, 1, 1), dt.date(2019, 12, 31)
 WINDOW = ["--from", START.isoformat(), "--to", END.isoformat()]

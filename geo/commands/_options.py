@@ -35,8 +35,9 @@ def read_incidents(path_text: str | None) -> object:
     InputFileError
         If the file is missing, unreadable or has no usable row.
     """
-    from geo.ingest import ingest_upload
-    from geo.readers import load_bundled_incidents, read_file_bytes
+    from geo.io.containers import read_file_bytes
+    from geo.io.incidents import load_bundled_incidents
+    from geo.io.ingest import ingest_upload
 
     if path_text:
         path = local_path(path_text)
