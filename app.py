@@ -1,7 +1,7 @@
 """Sahel Risk Map: the Streamlit page, top to bottom as the user sees it.
 
 Sidebar (data source, then every filter and parameter), a header stating the
-window and sources, then five views as tabs: Hotspots, Routes, Sites, Export,
+window and sources, then six views as tabs: Hotspots, Routes, Plan, Sites, Export,
 About / Data. Every control reaches the map and the tables through one call of
 :func:`geo.pipeline.run_analysis`; analyses live in :mod:`geo`, map layers in
 :mod:`layers`, widgets, caching and layout helpers in :mod:`ui`.
@@ -13,7 +13,7 @@ import streamlit as st
 
 from geo.errors import RiskMapError
 from geo.settings import DEFAULTS
-from ui import about, access, chrome, controls, data, exports, hotspots, routes, sites, state
+from ui import about, access, chrome, controls, data, exports, hotspots, plan, routes, sites, state
 
 st.set_page_config(layout="wide", page_title="Sahel Risk Map")
 access.require_access()  # before any state or data: a denied visitor stops here
@@ -93,7 +93,7 @@ tabs = st.tabs(
     on_change=state.remember_widget,
     args=(st.session_state, "view.tab"),
 )
-views = (hotspots.view, routes.view, sites.view, exports.view, about.view)
+views = (hotspots.view, routes.view, plan.view, sites.view, exports.view, about.view)
 for tab, show, label in zip(tabs, views, state.TABS, strict=True):
     if tab.open is False:
         continue

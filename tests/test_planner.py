@@ -272,3 +272,20 @@ def test_unreachable_town_is_refused(bundled):
     town = resolve_town(gaz, graph.towns.loc[far, "label"])
     with pytest.raises(ParameterError, match="farther than 5 km from the road network"):
         plan_trip(graph, window, origin=town, destination=resolve_town(gaz, "Bamako"))
+
+
+def test_plan_wording_never_says_safe(bundled):
+    gaz, graph, window = bundled
+    plan = plan_trip(
+        graph,
+        window,
+        origin=resolve_town(gaz, "Kayes"),
+        destination=resolve_town(gaz, "Bamako"),
+        as_of="2025-10-31",
+        lambda_=50.0,
+        k=2,
+        exposure_options={"include_imprecise": True},
+    )
+    text = " ".join([*plan.notes, *plan.routes["label"]]).lower()
+    assert "safe" not in text
+    assert "least incident exposure on the reported data over" in text

@@ -131,7 +131,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             st.text(label)
             if not (one["exposure_per_km"] > 0).any():
                 st.caption("No incident within the buffer of this route in the window.")
-            st.altair_chart(_profile_chart(one, y_max=top), width="stretch")
+            st.altair_chart(profile_chart(one, y_max=top), width="stretch")
 
     st.subheader("Route summary")
     st.dataframe(summary_table(summary), hide_index=True, width="stretch")
@@ -324,7 +324,7 @@ def town_marks(profile: pd.DataFrame, *, within_km: float = 3.0, min_gap_km: flo
     return pd.DataFrame({"km": kept_km, "town": kept_town})
 
 
-def _profile_chart(profile: pd.DataFrame, *, y_max: float) -> alt.LayerChart:
+def profile_chart(profile: pd.DataFrame, *, y_max: float) -> alt.LayerChart:
     classes = list(EXPOSURE_CLASSES)
     colors = [EXPOSURE_COLORS[c] for c in classes]
     bars = (

@@ -1,0 +1,123 @@
+"""The routes of a trip plan, each kind in its own style, with a legend."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from geo.palette import format_number
+from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
+from layers.legend import LegendItem, swatch_legend
+from layers.safe import safe_text
+
+__all__ = ["PLAN_COLUMNS", "ROUTE_STYLES", "ATTRIBUTION", "build_plan"]
+
+#: Input contract (geo.planner.Plan.routes).
+PLAN_COLUMNS: tuple[str, ...] = (
+    "route_id",
+    "route_kind",
+    "label",
+    "length_km",
+    "exposure",
+    "exposure_per_km",
+    "km_high_or_critical",
+    "km_added",
+    "roads",
+)
+
+#: Leaflet style and legend label of each route kind, in drawing order.
+ROUTE_STYLES: dict[str, tuple[dict, str]] = {
+    "alternative": (
+        {"color": "#6a3d9a", "weight": 3.5, "opacity": 0.85, "dashArray": "8 6"},
+        "Alternative",
+    ),
+    "shortest": ({"color": "#222222", "weight": 5.0, "opacity": 0.9}, "Shortest route"),
+    "least_exposed": (
+        {"color": "#1b9e77", "weight": 6.0, "opacity": 0.95},
+        "Least incident exposure (reported data, stated window)",
+    ),
+}
+#: Credit of the routed geometry.
+ATTRIBUTION = "Routes: planned over © OpenStreetMap contributors roads (ODbL)"
+
+_LEGEND_SHAPES = {"alternative": "dashed_line", "shortest": "line", "least_exposed": "line"}
+
+
+def build_plan(
+    routes: gpd.GeoDataFrame,
+    *,
+    name: str,
+    show: bool = True,
+    note: str = "",
+    legend: bool = True,
+) -> folium.FeatureGroup:
+    """Draw the routes of a plan: shortest black, least exposed green, alternatives dashed.
+
+    Parameters
+    ----------
+    routes : GeoDataFrame
+        :data:`PLAN_COLUMNS` and LineString geometry, any CRS.
+    name : str
+        Layer name and legend title.
+    show : bool
+        Shown when the map opens.
+    note : str
+        Small print: window, λ, what exposure means.
+    legend : bool
+        Add the legend control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        The routes (alternatives drawn first, the least-exposed route on top),
+        with tooltips: route, km, km added, incident exposure, km high or
+        critical, roads.
+
+    Raises
+    ------
+    ParameterError
+        On a missing column.
+    CRSError
+        If ``routes`` has no CRS.
+    """
+    require_columns(routes, PLAN_COLUMNS, what="build_plan")
+    gdf = to_wgs84(routes, what="build_plan")
+    kinds = list(ROUTE_STYLES)
+    order = gdf["route_kind"].map({k: i for i, k in enumerate(kinds)}).fillna(0).astype(int)
+    gdf = gdf.assign(_order=order.to_numpy()).sort_values("_order", kind="stable")
+    extra = {
+        "s": gdf["_order"].tolist(),
+        "k": [f"{format_number(v)} km" for v in gdf["length_km"]],
+        "a": [f"{v:+,.0f} km" for v in gdf["km_added"]],
+        "e": [
+            f"{format_number(e, digits=2)} ({format_number(p, digits=3)} per km)"
+            for e, p in zip(gdf["exposure"], gdf["exposure_per_km"], strict=True)
+        ],
+        "h": [f"{format_number(v)} km" for v in gdf["km_high_or_critical"]],
+    }
+    fc = feature_collection(gdf, {"label": "r", "roads": "d"}, extra=extra)
+    group = folium.FeatureGroup(name=safe_text(name), show=show)
+    if fc["features"]:
+        GeoJsonLayer(
+            fc,
+            styles=[ROUTE_STYLES[k][0] for k in kinds],
+            tooltip_fields=[
+                ("r", "Route"),
+                ("k", "Length"),
+                ("a", "Against the shortest"),
+                ("e", "Incident exposure over the trip"),
+                ("h", "High or critical"),
+                ("d", "Roads"),
+            ],
+            highlight=True,
+            attribution=ATTRIBUTION,
+        ).add_to(group)
+    if legend:
+        present = set(gdf["route_kind"])
+        items = [
+            LegendItem(label, style["color"], _LEGEND_SHAPES[kind], style["weight"])
+            for kind, (style, label) in reversed(ROUTE_STYLES.items())
+            if kind in present
+        ]
+        swatch_legend(items, title=name, note=note).add_to(group)
+    return group
