@@ -13,19 +13,18 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, SimpleDocTemplate
 
-from geo.export.pdf import (
-    _FRAME_W,
-    _MARGIN,
-    DATA_LIMITS,
-    _binary_streams,
-    _bullet,
-    _canvas_maker,
-    _esc,
-    _num,
-    _p,
-    _register_fonts,
-    _styles,
-    _table,
+from geo.export.pdf.document import binary_streams, canvas_maker
+from geo.export.pdf.sections import DATA_LIMITS
+from geo.export.pdf.styles import (
+    FRAME_W,
+    MARGIN,
+    bullet,
+    data_table,
+    esc,
+    fmt_num,
+    paragraph_styles,
+    register_fonts,
+    text_para,
 )
 from geo.export.png import clean_handling
 from geo.planner import Plan
@@ -60,11 +59,11 @@ def render_plan_pdf(
     """
     handling = clean_handling(handling)
     when = when or datetime.now(UTC)
-    font = _register_fonts()
-    s = _styles(font)
+    font = register_fonts()
+    s = paragraph_styles(font)
     record = plan.record
     trip = f"{record.get('origin', '')} – {record.get('destination', '')}"
-    maker, _ = _canvas_maker(
+    maker, _ = canvas_maker(
         handling=handling,
         running="Sahel Risk Map · trip plan",
         footer=f"As of {record.get('as_of') or 'n/a'}",
@@ -75,8 +74,8 @@ def render_plan_pdf(
     doc = SimpleDocTemplate(
         buf,
         pagesize=A4,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
         topMargin=20 * mm,
         bottomMargin=17 * mm,
         title=f"Trip plan, {trip}",
@@ -85,7 +84,7 @@ def render_plan_pdf(
         producer="Sahel Risk Map (reportlab)",
         lang="en",
     )
-    with _binary_streams():
+    with binary_streams():
         doc.build(_story(plan, s, trip), canvasmaker=maker)
     return buf.getvalue()
 
@@ -94,19 +93,19 @@ def _story(plan: Plan, s: dict, trip: str) -> list[Flowable]:
     record = plan.record
     via = record.get("via") or []
     story: list[Flowable] = [
-        _p(f"Trip plan: {trip}", s["title"]),
-        _p(
+        text_para(f"Trip plan: {trip}", s["title"]),
+        text_para(
             f"Via {', '.join(via)}." if via else "No via town.",
             s["subtitle"],
         ),
-        _p(
+        text_para(
             f"Incident exposure on the reported data over {record.get('window', 'n/a')}, as of "
             f"{record.get('as_of') or 'n/a'}; λ = {record.get('lambda', 0):g} (km of detour one "
             "unit of exposure is worth). The least-exposed route is the one with the least "
             "incident exposure on the reported data over that window, not a safe route.",
             s["note"],
         ),
-        _p("Routes compared", s["h1"]),
+        text_para("Routes compared", s["h1"]),
     ]
     rows = [
         [
@@ -129,21 +128,21 @@ def _story(plan: Plan, s: dict, trip: str) -> list[Flowable]:
                     if route["route_kind"] == "shortest" and route["is_least_exposed"]
                     else ""
                 ),
-                _num(route["length_km"]),
-                _num(route["exposure"], 2),
-                _num(route["exposure_per_km"], 3),
-                _num(route["km_high_or_critical"]),
-                _num(route["km_added"]),
-                _num(route["km_per_exposure_avoided"], 1),
+                fmt_num(route["length_km"]),
+                fmt_num(route["exposure"], 2),
+                fmt_num(route["exposure_per_km"], 3),
+                fmt_num(route["km_high_or_critical"]),
+                fmt_num(route["km_added"]),
+                fmt_num(route["km_per_exposure_avoided"], 1),
                 route["roads"],
             ]
         )
     widths = [30 * mm, 12 * mm, 18 * mm, 14 * mm, 17 * mm, 14 * mm, 18 * mm]
-    widths.append(_FRAME_W - sum(widths))
-    story.append(_table(rows, widths, s, numeric_cols=(1, 2, 3, 4, 5, 6)))
-    story.append(_p("What the plan says", s["h1"]))
-    story += [_bullet(_esc(note), s) for note in plan.notes]
-    story.append(_p("Worst stretches", s["h1"]))
+    widths.append(FRAME_W - sum(widths))
+    story.append(data_table(rows, widths, s, numeric_cols=(1, 2, 3, 4, 5, 6)))
+    story.append(text_para("What the plan says", s["h1"]))
+    story += [bullet(esc(note), s) for note in plan.notes]
+    story.append(text_para("Worst stretches", s["h1"]))
     rows = [["Route", "Stretch", "Peak per km", "Class"]]
     top = plan.stretches[plan.stretches["rank"] <= 3]
     for _, st in top.iterrows():
@@ -151,17 +150,17 @@ def _story(plan: Plan, s: dict, trip: str) -> list[Flowable]:
             [
                 str(st["route_id"]).replace("_", " "),
                 st["label"],
-                _num(st["peak_exposure_per_km"], 3),
+                fmt_num(st["peak_exposure_per_km"], 3),
                 st["exposure_class"],
             ]
         )
-    widths = [30 * mm, _FRAME_W - 30 * mm - 44 * mm, 22 * mm, 22 * mm]
-    story.append(_table(rows, widths, s, numeric_cols=(2,)))
-    story.append(_p("Towns passed", s["h1"]))
+    widths = [30 * mm, FRAME_W - 30 * mm - 44 * mm, 22 * mm, 22 * mm]
+    story.append(data_table(rows, widths, s, numeric_cols=(2,)))
+    story.append(text_para("Towns passed", s["h1"]))
     for _, route in plan.routes.iterrows():
         story.append(
-            _p(f"{str(route['route_id']).replace('_', ' ')}: {route['towns']}", s["small"])
+            text_para(f"{str(route['route_id']).replace('_', ' ')}: {route['towns']}", s["small"])
         )
-    story.append(_p("Read with care", s["h1"]))
-    story += [_bullet(_esc(line), s) for line in DATA_LIMITS]
+    story.append(text_para("Read with care", s["h1"]))
+    story += [bullet(esc(line), s) for line in DATA_LIMITS]
     return story
