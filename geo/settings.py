@@ -85,6 +85,17 @@ class Settings:
     gistar_hex_reach_km : float
         Gi* on hexes: the study area reaches this far from the window's events
         (50 km): Gi* needs the empty cells around a cluster, not all of Mali.
+    evaluate_horizon_days, evaluate_step_days : int
+        Backtest (:mod:`geo.evaluate`): test window after each origin and days
+        between origins (30 and 30: monthly).
+    evaluate_coverages_pct : tuple of float
+        Shares of the area flagged as hotspot when scoring (1, 5, 10 %;
+        METHODS.md §3).
+    evaluate_resolution : int
+        H3 resolution of the backtest's common grid (6, about 36 km² a cell).
+    evaluate_kde_cell_m : float
+        KDE cell size in the backtest (2,000 m: finer than the 6 km between
+        grid cell centres, 4× fewer cells than the map's 1,000 m).
     gistar_min_events : int
         Fewer events than this give a clear message instead of a Gi* map.
     buffer_km : float
@@ -201,6 +212,11 @@ class Settings:
     gistar_max_permutations: int = 99_999
     gistar_seed: int = 0
     gistar_hex_reach_km: float = 50.0
+    evaluate_horizon_days: int = 30
+    evaluate_step_days: int = 30
+    evaluate_coverages_pct: tuple[float, ...] = (1.0, 5.0, 10.0)
+    evaluate_resolution: int = 6
+    evaluate_kde_cell_m: float = 2000.0
     gistar_min_events: int = 30
     buffer_km: float = 25.0
     half_life_days: float = 90.0
