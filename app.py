@@ -13,7 +13,20 @@ import streamlit as st
 
 from geo.errors import RiskMapError
 from geo.settings import DEFAULTS
-from ui import about, access, chrome, controls, data, exports, hotspots, plan, routes, sites, state
+from ui import (
+    about,
+    access,
+    changes,
+    chrome,
+    controls,
+    data,
+    exports,
+    hotspots,
+    plan,
+    routes,
+    sites,
+    state,
+)
 
 st.set_page_config(layout="wide", page_title="Sahel Risk Map")
 access.require_access()  # before any state or data: a denied visitor stops here
@@ -93,7 +106,7 @@ tabs = st.tabs(
     on_change=state.remember_widget,
     args=(st.session_state, "view.tab"),
 )
-views = (hotspots.view, routes.view, plan.view, sites.view, exports.view, about.view)
+views = (hotspots.view, routes.view, plan.view, sites.view, changes.view, exports.view, about.view)
 for tab, show, label in zip(tabs, views, state.TABS, strict=True):
     if tab.open is False:
         continue

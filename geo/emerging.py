@@ -90,7 +90,6 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
     "BECAME_HOT",
-    "CATEGORY_COLOURS",
     "EmergingResult",
     "mann_kendall",
     "space_time_cube",
@@ -131,28 +130,6 @@ CATEGORY_LABELS: dict[str, str] = {
     **{f"{p}_hot": f"{p.capitalize()} hot spot" for p in _PATTERNS},
     **{f"{p}_cold": f"{p.capitalize()} cold spot" for p in _PATTERNS},
     "no_pattern": "No pattern detected",
-}
-
-#: Category code -> fill colour (reds for hot, blues for cold, darker for the stronger
-#: patterns; ArcGIS Pro's scheme in spirit), shared by the map layer and the PDF.
-CATEGORY_COLOURS: dict[str, str] = {
-    "new_hot": "#fcae91",
-    "consecutive_hot": "#fb6a4a",
-    "intensifying_hot": "#a50f15",
-    "persistent_hot": "#de2d26",
-    "diminishing_hot": "#f08a6c",
-    "sporadic_hot": "#fee5d9",
-    "oscillating_hot": "#c994c7",
-    "historical_hot": "#bdb3ad",
-    "new_cold": "#bdd7e7",
-    "consecutive_cold": "#6baed6",
-    "intensifying_cold": "#08519c",
-    "persistent_cold": "#3182bd",
-    "diminishing_cold": "#9ecae1",
-    "sporadic_cold": "#eff3ff",
-    "oscillating_cold": "#a6bddb",
-    "historical_cold": "#b4bcc4",
-    "no_pattern": "#f2f0eb",
 }
 
 #: Categories the "What changed" section lists: units that became or grow as hot spots.

@@ -27,6 +27,7 @@ __all__ = [
     "CATEGORY_SHAPES",
     "MARKER_SHAPES",
     "marker_svg",
+    "EMERGING_COLORS",
     "EXPOSURE_CLASSES",
     "EXPOSURE_COLORS",
     "EXPOSURE_WEIGHTS",
@@ -134,6 +135,29 @@ def marker_svg(shape: str, color: str, *, hollow: bool = False, size_px: int = 1
         f'viewBox="0 0 14 14" aria-hidden="true" {paint}>{MARKER_SHAPES[shape]}</svg>'
     )
 
+
+#: Emerging hot spot category (geo.emerging.CATEGORIES) -> fill colour: Reds for hot,
+#: Blues for cold (ColorBrewer), darker for the stronger patterns, purple-grey for
+#: oscillating and historical; the map layer and the PDF share it.
+EMERGING_COLORS: dict[str, str] = {
+    "new_hot": "#fcae91",
+    "consecutive_hot": "#fb6a4a",
+    "intensifying_hot": "#a50f15",
+    "persistent_hot": "#de2d26",
+    "diminishing_hot": "#f08a6c",
+    "sporadic_hot": "#fee5d9",
+    "oscillating_hot": "#c994c7",
+    "historical_hot": "#bdb3ad",
+    "new_cold": "#bdd7e7",
+    "consecutive_cold": "#6baed6",
+    "intensifying_cold": "#08519c",
+    "persistent_cold": "#3182bd",
+    "diminishing_cold": "#9ecae1",
+    "sporadic_cold": "#eff3ff",
+    "oscillating_cold": "#a6bddb",
+    "historical_cold": "#b4bcc4",
+    "no_pattern": "#f2f0eb",
+}
 
 #: Route and site exposure classes, lowest first.
 EXPOSURE_CLASSES: tuple[str, ...] = ("low", "medium", "high", "critical")

@@ -169,6 +169,11 @@ class Settings:
     match_source_priority : tuple of str
         Which copy of a matched event is kept and counted: the first source in
         this order (acled, ucdp, news, user, log), the others linked to it.
+    playback_interval_ms : int
+        Time each step stays on screen while playing (400 ms: a year of weeks in
+        about 21 s).
+    playback_trail_steps : int
+        Previous steps still drawn, faded, behind the current one (3).
     plan_snap_km : float
         A town farther than this from the road network cannot be planned from
         or to (5 km, the corridor build's snap limit; the 596 bundled towns within
@@ -262,6 +267,8 @@ class Settings:
         default_factory=lambda: MappingProxyType({1: 0.0, 2: 5.0, 3: 25.0})
     )
     match_source_priority: tuple[str, ...] = ("acled", "ucdp", "news", "user", "log")
+    playback_interval_ms: int = 400
+    playback_trail_steps: int = 3
     plan_snap_km: float = 5.0
     plan_dangle_m: float = 200.0
     plan_lambda: float = 4.0

@@ -62,7 +62,15 @@ LAYERS: Mapping[str, str] = {
 LAYERS_ON: frozenset[str] = frozenset({"hotspots", "incidents", "admin", "basemap"})
 
 #: Tab labels, in page order.
-TABS: tuple[str, ...] = ("Hotspots", "Routes", "Plan", "Sites", "Export", "About / Data")
+TABS: tuple[str, ...] = (
+    "Hotspots",
+    "Routes",
+    "Plan",
+    "Sites",
+    "What is changing",
+    "Export",
+    "About / Data",
+)
 
 
 def static_defaults(settings: Settings) -> dict[str, Any]:

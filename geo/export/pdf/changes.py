@@ -15,7 +15,8 @@ import pandas as pd
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable
 
-from geo.emerging import CATEGORY_COLOURS, CATEGORY_LABELS
+from geo.emerging import CATEGORY_LABELS
+from geo.palette import EMERGING_COLORS
 
 __all__ = ["categories_picture", "what_changed_section"]
 
@@ -49,14 +50,14 @@ def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
     fig, ax = plt.subplots(figsize=(width_px / 300, width_px / 300 * 0.62), dpi=300)
     frame.plot(
         ax=ax,
-        color=[CATEGORY_COLOURS[c] for c in frame["category"]],
+        color=[EMERGING_COLORS[c] for c in frame["category"]],
         edgecolor="#7a7368",
         linewidth=0.3,
     )
     ax.set_axis_off()
     present = [c for c in CATEGORY_LABELS if c in set(frame["category"])]
     handles = [
-        Patch(facecolor=CATEGORY_COLOURS[c], edgecolor="#7a7368", label=CATEGORY_LABELS[c])
+        Patch(facecolor=EMERGING_COLORS[c], edgecolor="#7a7368", label=CATEGORY_LABELS[c])
         for c in present
     ]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=4.5)
