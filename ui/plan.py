@@ -4,7 +4,7 @@ Origin, destination and via towns are chosen from the gazetteer (the select
 boxes search as you type, accents optional); a departure date and a "shorter ↔
 less exposed" slider (λ) set the plan. The routes are drawn in distinct styles
 with a legend; below, the routes side by side, an exposure profile per route,
-the plan's sentences and a GeoPackage download. The plan uses the incidents of
+the plan's sentences, and the plan as a GeoPackage or a PDF briefing. The plan uses the incidents of
 the sidebar window and the route parameters of the analysis on screen.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.export.pdf.plan import render_plan_pdf
 from geo.export.plan import plan_gpkg_bytes
 from geo.gazetteer import Gazetteer, build_gazetteer, resolve_town
 from geo.io.bundled import load_roads, load_towns
@@ -117,13 +118,28 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         one = profile[profile["route_id"] == route_id]
         st.text(label)
         st.altair_chart(profile_chart(one, y_max=top), width="stretch")
-    st.download_button(
-        "Download the plan (GeoPackage)",
-        data=plan_gpkg_bytes(plan),
-        file_name="plan.gpkg",
-        mime="application/geopackage+sqlite3",
-        key="plan.download",
+    files = session_memo(
+        "plan.files",
+        key,
+        lambda: (plan_gpkg_bytes(plan), render_plan_pdf(plan, when=analysis.generated_at)),
     )
+    gpkg, pdf = st.columns(2)
+    with gpkg:
+        st.download_button(
+            "Download the plan (GeoPackage)",
+            data=files[0],
+            file_name="plan.gpkg",
+            mime="application/geopackage+sqlite3",
+            key="plan.download",
+        )
+    with pdf:
+        st.download_button(
+            "Download the plan briefing (PDF)",
+            data=files[1],
+            file_name="plan.pdf",
+            mime="application/pdf",
+            key="plan.download_pdf",
+        )
 
 
 def _controls(gaz: Gazetteer, analysis: Any) -> PlanInputs:
