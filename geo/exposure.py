@@ -27,6 +27,7 @@ from pyproj import Transformer
 from geo.checks import check_distance_decay, check_exposure_options, check_positive, parse_date
 from geo.crs import require_metric
 from geo.errors import CRSError, InputFileError, ParameterError
+from geo.provenance import LEFT_OUT_REASONS, left_out_sentence
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -255,22 +256,18 @@ def select_incidents(
 
 
 def left_out_text(meta: Mapping[str, Any]) -> str:
-    """One sentence saying how many events were left out and why (``"Left out: none."``)."""
-    parts = []
-    if meta.get("n_left_out_imprecise"):
-        parts.append(
-            f"{meta['n_left_out_imprecise']:,} with imprecise locations (area centroids or "
-            "approximate places; point analyses use precise locations unless asked)"
-        )
-    if meta.get("n_after_as_of"):
-        parts.append(f"{meta['n_after_as_of']:,} dated after the analysis date")
-    if meta.get("n_left_out_no_date"):
-        parts.append(f"{meta['n_left_out_no_date']:,} without a date")
-    if meta.get("n_left_out_no_location"):
-        parts.append(f"{meta['n_left_out_no_location']:,} without a location")
-    if not parts:
-        return "Left out: none."
-    return "Left out: " + "; ".join(parts) + "."
+    """One sentence saying how many events were left out and why (``"Left out: none."``).
+
+    The words are :func:`geo.provenance.left_out_sentence`'s, as in every output.
+    """
+    return left_out_sentence(
+        {
+            LEFT_OUT_REASONS["imprecise"]: meta.get("n_left_out_imprecise", 0),
+            LEFT_OUT_REASONS["after_as_of"]: meta.get("n_after_as_of", 0),
+            LEFT_OUT_REASONS["no_date"]: meta.get("n_left_out_no_date", 0),
+            LEFT_OUT_REASONS["no_location"]: meta.get("n_left_out_no_location", 0),
+        }
+    )
 
 
 def json_meta(meta: Mapping[str, Any]) -> dict[str, Any]:

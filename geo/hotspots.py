@@ -32,6 +32,7 @@ from scipy import ndimage
 from geo.crs import WGS84, require_metric, require_wgs84
 from geo.errors import ExportError, InsufficientDataError, ParameterError
 from geo.export.atomic import write_bytes_atomic
+from geo.provenance import LEFT_OUT_REASONS
 
 __all__ = [
     "KDEResult",
@@ -49,7 +50,7 @@ KDE_NODATA: float = -9999.0
 #: Largest KDE raster allowed (cells); about 160 MB of float32.
 MAX_KDE_CELLS: int = 40_000_000
 
-_REASON_IMPRECISE = "imprecise location (centroid or area)"
+_REASON_IMPRECISE = LEFT_OUT_REASONS["imprecise"]
 _REASON_NO_GEOMETRY = "missing or empty geometry"
 _REASON_NOT_FINITE = "coordinates not finite"
 

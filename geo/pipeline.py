@@ -23,6 +23,7 @@ from geo.gistar import gistar
 from geo.hotspots import KDEResult, hex_counts, kde_grid
 from geo.io import bundled
 from geo.matching import merge_notes
+from geo.provenance import LEFT_OUT_REASONS
 from geo.route_report import route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import segment_routes
@@ -332,11 +333,9 @@ def run_analysis(
 
     n_imprecise = int((~window["precise"].astype(bool)).sum())
     left_out = {
-        "outside the window": int((sel.chosen & ~sel.in_window).sum()),
-        "filtered out (category, source or actor)": int((~sel.chosen).sum()),
-        "imprecise location (left out of KDE, hexes, Gi*, route and site exposure)": (
-            0 if filters.include_imprecise else n_imprecise
-        ),
+        LEFT_OUT_REASONS["outside_window"]: int((sel.chosen & ~sel.in_window).sum()),
+        LEFT_OUT_REASONS["filtered"]: int((~sel.chosen).sum()),
+        LEFT_OUT_REASONS["imprecise"]: 0 if filters.include_imprecise else n_imprecise,
     }
 
     admin_stats = admin_table(assigned, filters, params, context=context)

@@ -24,8 +24,65 @@ from geo.export.share import SHARE_NOTE, is_shared
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
 
+#: Why events are left out of a result: key -> the words every output uses after a
+#: count ("3 outside the window"). Results key their left-out counts by these words.
+LEFT_OUT_REASONS: dict[str, str] = {
+    "outside_window": "outside the window",
+    "filtered": "filtered out (category, source or actor)",
+    "imprecise": (
+        "with imprecise locations (area centroids or approximate places; point analyses "
+        "use precise locations unless asked)"
+    ),
+    "after_as_of": "dated after the analysis date",
+    "no_date": "without a date",
+    "no_location": "without a location",
+    "outside_units": "outside the admin units",
+}
+#: What each reason means, for the tables that explain it (PDF method pages).
+LEFT_OUT_WHY: dict[str, str] = {
+    LEFT_OUT_REASONS["outside_window"]: "event date outside the analysis window",
+    LEFT_OUT_REASONS["filtered"]: "category, source or actor not selected in the filters",
+    LEFT_OUT_REASONS["imprecise"]: (
+        "location is an area or centroid (ACLED geo_precision 3, UCDP where_prec > 2); "
+        "counted in admin totals, left out of KDE, hexagons, Gi*, route and site exposure"
+    ),
+    LEFT_OUT_REASONS["after_as_of"]: "dated after the analysis date",
+    LEFT_OUT_REASONS["no_date"]: "no usable date",
+    LEFT_OUT_REASONS["no_location"]: "no usable coordinates",
+    LEFT_OUT_REASONS["outside_units"]: "located outside every admin unit analysed",
+}
+
+
+def left_out_sentence(left_out: Mapping[str, int]) -> str:
+    """Return the one sentence every output uses for what it left out and why.
+
+    Parameters
+    ----------
+    left_out : mapping of str to int
+        Reason (a :data:`LEFT_OUT_REASONS` value, or other words) -> events.
+        Reasons with no event are not named.
+
+    Returns
+    -------
+    str
+        ``Left out: <n> <reason>; ...`` or ``Left out: none.``
+
+    Examples
+    --------
+    >>> left_out_sentence({LEFT_OUT_REASONS["outside_window"]: 1200, "other": 0})
+    'Left out: 1,200 outside the window.'
+    >>> left_out_sentence({})
+    'Left out: none.'
+    """
+    parts = [f"{int(n):,} {reason}" for reason, n in left_out.items() if n]
+    return "Left out: " + "; ".join(parts) + "." if parts else "Left out: none."
+
+
 __all__ = [
+    "LEFT_OUT_REASONS",
+    "LEFT_OUT_WHY",
     "build_provenance",
+    "left_out_sentence",
     "format_period",
     "format_time",
     "jsonable",
@@ -81,6 +138,7 @@ def format_time(value: datetime) -> str:
 
     Examples
     --------
+    >>> from datetime import UTC
     >>> format_time(datetime(2025, 11, 21, 10, 32, 5, tzinfo=UTC))
     '2025-11-21 10:32 UTC'
     """
@@ -261,11 +319,7 @@ def provenance_lines(prov: Mapping[str, Any]) -> list[str]:
             "Input rows: "
             + ", ".join(f"{_fmt_num(v[k])} {k.replace('_', ' ')}" for k in v if k != "files")
         )
-    left = prov["left_out"]
-    lines.append(
-        "Left out: "
-        + ("; ".join(f"{_fmt_num(n)} {reason}" for reason, n in left.items()) if left else "none")
-    )
+    lines.append(left_out_sentence(prov["left_out"]))
     if prov["data_sources"]:
         lines.append("Incident sources: " + "; ".join(prov["data_sources"]))
     lines.append(

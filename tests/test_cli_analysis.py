@@ -222,7 +222,7 @@ def test_hotspots_kde_writes_a_geotiff(tmp_path, capsys):
     with rasterio.open(out) as src:
         assert src.crs.is_projected and src.res == (5000.0, 5000.0)
         assert src.read(1).max() > 0
-    assert "events used" in stdout and "left out" in stdout
+    assert "events used" in stdout and "Left out:" in stdout
 
 
 def test_hotspots_hex_counts_match_events_used(tmp_path, capsys):

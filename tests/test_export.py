@@ -431,7 +431,7 @@ def test_provenance_record(analysis):
     assert prov["shared"] is False and prov["share_note"] is None
     json.dumps(prov)  # JSON-ready
     lines = provenance.provenance_lines(prov)
-    assert any("Left out: 7 outside the window; 1 imprecise location" in line for line in lines)
+    assert any("Left out: 7 outside the window; 1 imprecise location." in line for line in lines)
 
 
 def test_incidents_digest_changes_with_the_events(analysis):

@@ -21,6 +21,7 @@ from geo.hotspots import (
     kde_overlay,
     write_kde_geotiff,
 )
+from geo.provenance import LEFT_OUT_REASONS
 from tests import common
 
 # --- KDE ------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def test_imprecise_events_are_left_out_by_default_and_counted():
     )
     r = kde_grid(inc, cell_m=2000)
     assert (r.n_used, r.n_left_out) == (1, 2)
-    assert r.left_out_reason == {"imprecise location (centroid or area)": 2}
+    assert r.left_out_reason == {LEFT_OUT_REASONS["imprecise"]: 2}
     r_all = kde_grid(inc, cell_m=2000, include_imprecise=True)
     assert (r_all.n_used, r_all.n_left_out) == (3, 0)
     assert float(r_all.array.sum(dtype=np.float64)) * 4.0 == pytest.approx(3.0, rel=0.01)
@@ -185,7 +186,7 @@ def test_hexes_leave_out_imprecise_and_missing_points():
     hexes = hex_counts(inc)
     assert hexes["incidents"].tolist() == [1]
     assert hexes.attrs["left_out_reason"] == {
-        "imprecise location (centroid or area)": 1,
+        LEFT_OUT_REASONS["imprecise"]: 1,
         "missing or empty geometry": 2,
         "coordinates not finite": 1,
     }

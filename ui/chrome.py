@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from geo.io.bundled import attribution_line
+from geo.provenance import left_out_sentence
 from geo.schema import SOURCE_LABELS
 
 __all__ = [
@@ -27,12 +28,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_LEFT_OUT_REASONS: Mapping[str, str] = {
-    "imprecise": "imprecise locations (region or cercle centroid), left out of point analyses",
-    "outside_window": "outside the window",
-    "filtered": "removed by the category, source or actor filters",
-}
 
 
 def provenance_text(
@@ -69,11 +64,10 @@ def provenance_text(
     >>> from datetime import date
     >>> provenance_text(start=date(2025, 6, 4), end=date(2025, 11, 30),
     ...                 sources=["News-compiled log 2024-2025 (cited reports)"],
-    ...                 n_events=12, left_out={"imprecise": 3})
+    ...                 n_events=12, left_out={"outside the window": 3})
     ... # doctest: +NORMALIZE_WHITESPACE
     'Window 2025-06-04 to 2025-11-30 · sources: News-compiled log 2024-2025 (cited reports)
-    · 12 events. Left out: 3 imprecise locations (region or cercle centroid), left out of
-    point analyses.'
+    · 12 events. Left out: 3 outside the window.'
     """
     # Only our own labels: this text is shown with st.caption, which renders markdown.
     known = set(SOURCE_LABELS.values())
@@ -81,13 +75,7 @@ def provenance_text(
     text = f"Window {start} to {end} · sources: {names} · {n_events:,} events"
     if as_of is not None and str(as_of) != str(end):
         text += f" · exposure ages counted from {as_of}"
-    parts = [
-        f"{n:,} {_LEFT_OUT_REASONS.get(reason, reason.replace('_', ' '))}"
-        for reason, n in left_out.items()
-        if n
-    ]
-    text += ". Left out: " + "; ".join(parts) + "." if parts else ". Nothing left out."
-    return text
+    return f"{text}. {left_out_sentence(left_out)}"
 
 
 def provenance(analysis: object) -> None:

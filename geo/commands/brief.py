@@ -27,7 +27,7 @@ from geo.export.raster import export_kde_geotiff
 from geo.export.share import share_safe_analysis
 from geo.export.tabular import export_csv_tables
 from geo.export.vector import export_gpkg
-from geo.provenance import build_provenance, format_period
+from geo.provenance import build_provenance, format_period, left_out_sentence
 from geo.settings import DEFAULTS
 
 __all__ = ["BRIEF_FORMATS", "register", "run"]
@@ -250,10 +250,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         shown = share_safe_analysis(analysis) if share else analysis
         written = export_html(_html_page(shown), out, provenance=build_provenance(shown))
-    left = "; ".join(f"{n:,} {k}" for k, n in analysis.left_out.items() if n) or "none"
     print(
         f"wrote {written} ({BRIEF_FORMATS[suffix]}, {written.stat().st_size:,} bytes): "
-        f"{len(analysis.incidents):,} incidents, {format_period(start, end)}; left out: {left}."
+        f"{len(analysis.incidents):,} incidents, {format_period(start, end)}. "
+        f"{left_out_sentence(analysis.left_out)}"
     )
     print(format_since(analysis.what_changed.since))
     return 0

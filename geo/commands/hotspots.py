@@ -48,6 +48,7 @@ from geo.pipeline import (
     select_incidents,
     surge_table,
 )
+from geo.provenance import left_out_sentence
 from geo.settings import DEFAULTS
 
 __all__ = ["METHODS", "register", "run"]
@@ -172,12 +173,6 @@ def _check_out(method: str, out: Path) -> None:
         )
 
 
-def _left_out_text(n_left_out: int, reasons: dict[str, int]) -> str:
-    if not n_left_out:
-        return "none left out"
-    return f"{n_left_out:,} left out (" + "; ".join(f"{k}: {v:,}" for k, v in reasons.items()) + ")"
-
-
 def _level(args: argparse.Namespace) -> int:
     level = args.level or (3 if args.admin else 2)
     if level == 3 and not args.admin:
@@ -257,10 +252,10 @@ def _run_kde(run: _Run, out: Path) -> str:
     write_kde_geotiff(result, out)
     rows, cols = result.array.shape
     return (
-        f"kde: {result.n_used:,} events used, "
-        f"{_left_out_text(result.n_left_out, result.left_out_reason)}; "
+        f"kde: {result.n_used:,} events used; "
         f"{cols}×{rows} cells of {result.cell_m:g} m, bandwidth {result.bandwidth_km:g} km, "
-        f"peak {float(result.array.max()):.4g} {result.unit}"
+        f"peak {float(result.array.max()):.4g} {result.unit}\n"
+        f"  {left_out_sentence(result.left_out_reason)}"
     )
 
 
@@ -269,7 +264,7 @@ def _run_hex(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
     a = hexes.attrs
     return hexes, (
         f"hex: {a['n_used']:,} events in {len(hexes):,} cells (resolution "
-        f"{run.params.hex_resolution}), {_left_out_text(a['n_left_out'], a['left_out_reason'])}"
+        f"{run.params.hex_resolution})\n  {left_out_sentence(a['left_out_reason'])}"
     )
 
 
@@ -291,10 +286,8 @@ def _run_gistar(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
             f"outside them); previous window {w['prev_start']}..{w['prev_end']}: "
             f"{w['prev_events'] - w['prev_unassigned']:,} events"
         )
-    left = result.attrs.get("left_out_reason", {})
-    if left:
-        used += "; left out: " + "; ".join(f"{k} {v:,}" for k, v in left.items())
-    return result, f"gistar: {used}. {gistar_sentence(result, units=units)}"
+    left = left_out_sentence(result.attrs.get("left_out_reason", {}))
+    return result, f"gistar: {used}. {left} {gistar_sentence(result, units=units)}"
 
 
 def _run_surge(run: _Run) -> tuple[gpd.GeoDataFrame, str]:

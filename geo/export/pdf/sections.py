@@ -34,7 +34,7 @@ from geo.export.pdf.styles import (
     text_para,
 )
 from geo.palette import SITE_TYPE_LABELS
-from geo.provenance import format_period, provenance_lines
+from geo.provenance import LEFT_OUT_WHY, format_period, provenance_lines
 from geo.settings import DEFAULTS
 
 if TYPE_CHECKING:
@@ -69,23 +69,6 @@ DATA_LIMITS: tuple[str, ...] = (
     "Scores are incident exposure over the stated window and sources, not a "
     "prediction: a stretch or site with no reported incident can still be attacked.",
     "Boundaries are the old scheme (8 regions, 49 cercles and Bamako), not the 2023 regions.",
-)
-
-
-_LEFT_OUT_WHY = (
-    (
-        "imprecise",
-        "location is an area or centroid (ACLED geo_precision 3, UCDP where_prec > 2); "
-        "counted in admin totals, left out of KDE, hexagons, Gi*, route and site exposure",
-    ),
-    ("outside", "event date outside the analysis window"),
-    ("window", "event date outside the analysis window"),
-    ("categor", "category not selected in the filters"),
-    ("source", "source not selected in the filters"),
-    ("actor", "actor not selected in the filters"),
-    ("geometry", "no usable coordinates"),
-    ("duplicate", "same event reported twice; kept once"),
-    ("future", "dated after the analysis date"),
 )
 
 
@@ -714,7 +697,7 @@ def sources_section(
     if analysis.left_out:
         rows = [["Reason", "Events", "What it means"]]
         for reason, n in analysis.left_out.items():
-            why = next((w for k, w in _LEFT_OUT_WHY if k in str(reason).lower()), "")
+            why = LEFT_OUT_WHY.get(str(reason), "")
             rows.append([reason, fmt_num(n), why])
         out.append(data_table(rows, [w * FRAME_W for w in (0.25, 0.1, 0.65)], s, numeric_cols=(1,)))
     else:

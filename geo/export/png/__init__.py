@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,13 @@ from geo.export.png.layout import (
 )
 from geo.export.png.legend import basemap_legend, draw_legend, legend_block_height
 from geo.export.share import is_shared, share_safe_analysis
-from geo.provenance import build_provenance, format_period, format_time, provenance_lines
+from geo.provenance import (
+    build_provenance,
+    format_period,
+    format_time,
+    left_out_sentence,
+    provenance_lines,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -231,7 +237,7 @@ def _footer_lines(
     """Return the sources, what was left out and the provenance, wrapped to the map width."""
     texts = [
         f"Sources: {basemap.attribution}",
-        _left_out_text(analysis.left_out)
+        left_out_sentence(analysis.left_out)
         + " Scores are incident exposure over the stated window and sources; absence of "
         "reported incidents is not absence of risk.",
         "Provenance: " + " | ".join(provenance_lines(prov)[:5]),
@@ -282,12 +288,6 @@ def _metadata(
     if handling:
         metadata["Warning"] = handling
     return metadata
-
-
-def _left_out_text(left_out: Mapping[str, int]) -> str:
-    if not left_out:
-        return "Left out: none."
-    return "Left out: " + "; ".join(f"{int(n):,} {reason}" for reason, n in left_out.items()) + "."
 
 
 def _verify_png(tmp: Path, *, width_px: int) -> None:
