@@ -316,7 +316,7 @@ def gistar(
     if total < min_events:
         raise InsufficientDataError(
             f"Gi* needs at least {min_events} events but the {len(counts)} units hold "
-            f"{total:g}; widen the window or the filters (or lower min_events) rather than "
+            f"{total:g}; widen the window or the filters rather than "
             "map noise."
         )
     values = counts if value == "counts" else _per_km2(units_gdf, counts)

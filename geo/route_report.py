@@ -30,7 +30,7 @@ from geo.exposure import (
 )
 from geo.schema import SOURCE_LABELS
 from geo.segments import ROUTE_INFO_COLUMNS
-from geo.settings import DEFAULTS
+from geo.settings import DEFAULTS, Settings
 
 __all__ = [
     "SUMMARY_FIGURES",
@@ -39,6 +39,7 @@ __all__ = [
     "format_route_report",
     "route_report",
     "route_summary",
+    "tie_rule_text",
     "what_changed",
     "worst_stretches",
 ]
@@ -269,13 +270,41 @@ def route_summary(
     return summary
 
 
-def compare_alternatives(summary: pd.DataFrame) -> pd.DataFrame:
+def tie_rule_text(settings: Settings = DEFAULTS) -> str:
+    """Say the rule under which alternatives show no meaningful difference, in one sentence.
+
+    Examples
+    --------
+    >>> tie_rule_text()  # doctest: +NORMALIZE_WHITESPACE
+    'the trip exposures differ by less than 10 % of the larger or by less than the
+    exposure of one fresh full-weight incident at the road.'
+    """
+    n = settings.route_tie_incidents
+    what = "one fresh full-weight incident" if n == 1 else f"{n:g} fresh full-weight incidents"
+    return (
+        f"the trip exposures differ by less than {settings.route_tie_share * 100:.0f} % of "
+        f"the larger or by less than the exposure of {what} at the road."
+    )
+
+
+def compare_alternatives(
+    summary: pd.DataFrame,
+    *,
+    tie_share: float = DEFAULTS.route_tie_share,
+    tie_units: float = DEFAULTS.route_tie_incidents * DEFAULTS.buffer_km,
+) -> pd.DataFrame:
     """Side by side, the alternative routes of each ``group`` (same origin, same destination).
 
     Parameters
     ----------
     summary : DataFrame
         Output of :func:`route_summary`.
+    tie_share : float
+        A trip exposure within this share of the group's lowest is no meaningful
+        difference (``Settings.route_tie_share``).
+    tie_units : float
+        ... nor one less than this many units above it (``route_tie_incidents``
+        fresh incidents at the road, ``buffer_km`` units each).
 
     Returns
     -------
@@ -284,8 +313,11 @@ def compare_alternatives(summary: pd.DataFrame) -> pd.DataFrame:
         group then ``rank_in_group``: ``group``, ``origin``, ``route_id``,
         ``label``, ``length_km``, ``km_high_or_critical``, ``exposure_total``,
         ``mean_exposure_per_km``, ``max_exposure_per_km``, ``n_incidents``,
-        ``rank_in_group`` (1 = least incident exposure over the whole trip) and
-        ``exposure_vs_lowest`` (exposure_total minus the group's lowest).
+        ``rank_in_group`` (1 = least incident exposure over the whole trip),
+        ``exposure_vs_lowest`` (exposure_total minus the group's lowest) and
+        ``meaningful_difference`` (False for every route of a group whose trip
+        exposures all lie within the tie rule of its lowest: the ranking then
+        says nothing the data can tell).
 
     Notes
     -----
@@ -305,10 +337,14 @@ def compare_alternatives(summary: pd.DataFrame) -> pd.DataFrame:
     frame["exposure_vs_lowest"] = frame["exposure_total"] - frame.groupby("group")[
         "exposure_total"
     ].transform("min")
+    clear = (frame["exposure_vs_lowest"] >= tie_units) & (
+        frame["exposure_vs_lowest"] >= tie_share * frame["exposure_total"]
+    )
+    frame["meaningful_difference"] = clear.groupby(frame["group"]).transform("any")
     cols = [
         "group", "origin", "route_id", "label", "length_km", "km_high_or_critical",
         "exposure_total", "mean_exposure_per_km", "max_exposure_per_km", "n_incidents",
-        "rank_in_group", "exposure_vs_lowest",
+        "rank_in_group", "exposure_vs_lowest", "meaningful_difference",
     ]  # fmt: skip
     out = frame[cols].reset_index(drop=True)
     out.attrs = dict(summary.attrs)
@@ -384,6 +420,7 @@ class RouteReport:
         -------
         DataFrame
             Flat table for CSV: the summary columns, ``rank_in_group``,
+            ``meaningful_difference`` (see :func:`compare_alternatives`),
             ``<figure>_before`` and ``<figure>_change`` for each of
             :data:`SUMMARY_FIGURES`, and the record (``as_of``, ``as_of_before``,
             ``window``, ``sources``, left-out counts, ``limits``).
@@ -391,6 +428,8 @@ class RouteReport:
         out = self.summary.copy()
         ranks = self.comparison.set_index("route_id")["rank_in_group"]
         out["rank_in_group"] = out["route_id"].map(ranks).astype("Int64")
+        clear = self.comparison.set_index("route_id")["meaningful_difference"]
+        out["meaningful_difference"] = out["route_id"].map(clear).astype("boolean")
         wide = self.changes.pivot(index="route_id", columns="figure", values="before")
         for fig in SUMMARY_FIGURES:
             out[f"{fig}_before"] = out["route_id"].map(wide[fig])
@@ -499,7 +538,9 @@ def route_report(
         exposure=now,
         summary=summary,
         stretches=worst_stretches(now, n=n_stretches),
-        comparison=compare_alternatives(summary),
+        comparison=compare_alternatives(
+            summary, tie_units=DEFAULTS.route_tie_incidents * float(buffer_km)
+        ),
         changes=what_changed(summary, before),
         meta=meta,
     )
@@ -579,6 +620,8 @@ def format_route_report(report: RouteReport) -> str:
                 f"{_fmt_km(a.km_high_or_critical)} km high or critical"
                 for a in alts.itertuples(index=False)
             )
+            if not bool(alts["meaningful_difference"].iloc[0]):
+                lines.append(f"    No meaningful difference: {tie_rule_text()}")
     if m.get("as_of_before"):
         lines += [
             "",

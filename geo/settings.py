@@ -196,6 +196,14 @@ class Settings:
     plan_overlap : float
         An alternative sharing more than this share of its length with a route
         already kept is a near-duplicate and dropped (0.8).
+    route_tie_share : float
+        Two alternatives' trip exposures that differ by less than this share of
+        the larger one are "no meaningful difference", not a ranking (0.10).
+    route_tie_incidents : float
+        ... nor when they differ by less than this many fresh full-weight incidents
+        at the road, each worth ``buffer_km`` units of trip exposure under the
+        linear kernel (1.0: one such incident; the ACLED Jan-Jul 2020 example of
+        issue 12, 64.01 against 64.26 units, is 0.4 % and 0.01 of one).
     plan_penalty : float
         Penalty method: the cost of a found route's edges is multiplied by
         ``1 + plan_penalty`` before the next search (0.5).
@@ -205,6 +213,8 @@ class Settings:
     """
 
     window_days: int = 180
+    route_tie_share: float = 0.10
+    route_tie_incidents: float = 1.0
     kde_bandwidth_km: float = 15.0
     kde_cell_m: float = 1000.0
     hex_resolution: int = 6

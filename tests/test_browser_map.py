@@ -8,6 +8,8 @@ than loopback is aborted and counted, and each test checks the count is 0.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_util import (
     click_map_at,
@@ -120,5 +122,45 @@ def test_routes_click_on_a_segment_selects_it(browser):
     page.wait_for_timeout(800)
     click_map_at(page, lat, lon)
     assert "Incident exposure per km" in _panel_text(page, "Stretch")
+    open_tab(page, "Hotspots")
+    assert blocked.urls == []
+
+
+def _date_range_text(page) -> str:
+    box = page.locator('[data-testid="stDateInput"]').first
+    return " ".join(i.input_value() for i in box.locator("input").all()).replace("/", "-")
+
+
+def test_date_presets_change_the_window(browser):
+    page, blocked = browser
+    before = _date_range_text(page)
+    pill = page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="30 days")
+    rerun_and_wait(page, pill.click)
+    after = _date_range_text(page)
+    assert after != before
+    # The bundled data end on 2025-11-15: 30 days, both ends included.
+    assert "2025-10-17" in after and "2025-11-15" in after, after
+    all_data = page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="All data")
+    rerun_and_wait(page, all_data.click)
+    assert _date_range_text(page) not in (before, after)
+    back = page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="180 days")
+    rerun_and_wait(page, back.click)
+    assert _date_range_text(page) == before
+    assert blocked.urls == []
+
+
+def test_route_cards_rank_by_the_figure_they_lead_with(browser):
+    page, blocked = browser
+    open_tab(page, "Routes")
+    # One card per bundled corridor (four, in two groups of alternatives): each leads
+    # with the trip figure, shows the per-km figure, and ranks by the trip figure
+    # or says the difference is too small to rank.
+    labels = page.locator('[data-testid="stMetricLabel"]')
+    assert labels.filter(has_text="Exposure over the trip").count() == 4
+    assert labels.filter(has_text="Per km").count() == 4
+    ranks = page.locator('[data-testid="stCaptionContainer"]').filter(
+        has_text=re.compile("by exposure over the trip|No meaningful difference")
+    )
+    assert ranks.count() == 4
     open_tab(page, "Hotspots")
     assert blocked.urls == []

@@ -1411,6 +1411,14 @@ _REVIEWED_MARKDOWN_ARGS = {
     "label": "widget labels from fixed tables (LAYERS, FORMATS)",
     "reason": "ui/exports.py: our own reason text",
     "hint": "ui/selection.py: the views' own fixed hint text",
+    "'Every category is already chosen.' if every else 'Choose every category again.'": (
+        "ui/controls.py: fixed text"
+    ),
+    "HOTSPOT_HELP": "ui/state.py constant",
+    "b[0]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
+    "b[1]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
+    "b[2]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
+    "rank_text(row, n_routes)": "ui/routes.py: a rank and our own tie-rule sentence",
     "placeholder": "ui/selection.py: the views' own fixed placeholder text",
     "SHARE_NOTE": "geo.export constant",
     "HOTSPOT_METHODS[method]": "fixed labels",

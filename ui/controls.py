@@ -10,23 +10,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import streamlit as st
 
 from geo.pipeline import Filters, Params
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
-from ui.state import ADMIN_LEVELS, GISTAR_UNITS, HOTSPOT_METHODS, LAYERS
+from ui.state import ADMIN_LEVELS, GISTAR_UNITS, HOTSPOT_HELP, HOTSPOT_METHODS, LAYERS
 
 __all__ = [
     "DataBounds",
     "Choices",
     "UPLOAD_TYPES",
+    "DATE_PRESETS",
+    "preset_range",
+    "matching_preset",
     "data_source_controls",
     "analysis_controls",
     "choices_from_state",
 ]
+
+#: Quick windows beside the date range: value -> label (days up to the data's newest date).
+DATE_PRESETS: dict[str, str] = {
+    "7": "7 days",
+    "30": "30 days",
+    "90": "90 days",
+    "180": "180 days",
+    "365": "365 days",
+    "all": "All data",
+}
 
 #: File types the uploader accepts (checked again by content in geo.io).
 UPLOAD_TYPES: tuple[str, ...] = ("csv", "geojson", "json", "gpkg", "zip")
@@ -103,6 +116,19 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         "date. Changes against the previous period compare with the window of equal "
         "length just before this one.",
     )
+    st.session_state["filters.preset"] = matching_preset(
+        st.session_state["filters.date_range"], oldest=bounds.oldest, newest=bounds.newest
+    )
+    st.pills(
+        "Quick window",
+        options=list(DATE_PRESETS),
+        format_func=DATE_PRESETS.get,
+        key="filters.preset",
+        on_change=_apply_preset,
+        args=(st.session_state, bounds.oldest, bounds.newest),
+        help=f"The last days up to the data's newest date ({bounds.newest}), not up to "
+        "today: a file that ends earlier keeps its own end.",
+    )
     st.multiselect(
         "Categories",
         options=list(CATEGORIES),
@@ -110,6 +136,16 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         key="filters.categories",
         help="Harmonised event classes (see About / Data for the mapping).",
     )
+    every = len(st.session_state["filters.categories"]) == len(CATEGORIES)
+    st.button(
+        "All categories",
+        on_click=_all_categories,
+        args=(st.session_state,),
+        disabled=every,
+        help="Every category is already chosen." if every else "Choose every category again.",
+    )
+    if not st.session_state["filters.categories"]:
+        st.warning("No category is chosen, so no incident is shown. Click All categories.")
     st.multiselect(
         "Sources",
         options=list(bounds.sources),
@@ -140,6 +176,7 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         options=list(HOTSPOT_METHODS),
         format_func=HOTSPOT_METHODS.get,
         key="hotspots.method",
+        help=HOTSPOT_HELP,
     )
     st.selectbox(
         "Admin level",
@@ -150,16 +187,27 @@ def analysis_controls(bounds: DataBounds) -> Choices:
     # Every widget is drawn on every run (some inside a closed expander): Streamlit
     # forgets the value of a keyed widget that is skipped for one run.
     with st.expander("Method parameters"):
-        st.slider("KDE bandwidth (km)", 2.0, 60.0, step=1.0, key="params.kde_bandwidth_km")
+        st.slider(
+            "Density smoothing distance (km)",
+            2.0,
+            60.0,
+            step=1.0,
+            key="params.kde_bandwidth_km",
+            help="The KDE bandwidth: the spread of each incident's bump on the density "
+            "surface. Larger values give smoother, wider hot areas.",
+        )
         st.select_slider(
-            "KDE cell (m)", options=[500.0, 1000.0, 2000.0, 5000.0], key="params.kde_cell_m"
+            "Density grid cell (m)",
+            options=[500.0, 1000.0, 2000.0, 5000.0],
+            key="params.kde_cell_m",
+            help="Cell size of the KDE raster; smaller cells are finer and slower.",
         )
         st.slider(
-            "H3 resolution",
+            "Hexagon size (H3 resolution)",
             4,
             7,
             key="params.hex_resolution",
-            help="5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per cell.",
+            help="H3 resolution: 4 ≈ 1,770 km², 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per cell.",
         )
         st.selectbox(
             "Gi* on",
@@ -185,18 +233,38 @@ def analysis_controls(bounds: DataBounds) -> Choices:
 
     st.subheader("Route and site exposure")
     with st.expander("Exposure parameters", expanded=True):
-        st.slider("Buffer around routes (km)", 5.0, 100.0, step=5.0, key="params.buffer_km")
         st.slider(
-            "Half-life of an incident's weight (days)",
+            "Distance from the road that counts (km)",
+            5.0,
+            100.0,
+            step=5.0,
+            key="params.buffer_km",
+            help="The buffer: incidents within this distance of a route segment count "
+            "towards its exposure, weighted less the farther they are.",
+        )
+        st.slider(
+            "Days until an incident counts half (half-life)",
             15.0,
             365.0,
             step=15.0,
             key="params.half_life_days",
+            help="An incident this many days old counts half as much as one on the "
+            "analysis date, one twice as old a quarter: recent events weigh more.",
         )
         st.select_slider(
-            "Segment length (km)", options=[1.0, 2.0, 5.0, 10.0, 20.0], key="params.segment_km"
+            "Segment length (km)",
+            options=[1.0, 2.0, 5.0, 10.0, 20.0],
+            key="params.segment_km",
+            help="Routes are cut into pieces of this length; each piece gets its own figure.",
         )
-        st.slider("Site radius (km)", 5.0, 100.0, step=5.0, key="params.site_radius_km")
+        st.slider(
+            "Distance around a site that counts (km)",
+            5.0,
+            100.0,
+            step=5.0,
+            key="params.site_radius_km",
+            help="The site radius: incidents within it count for the site.",
+        )
         follows = st.checkbox(
             "Analysis date = end of window",
             key="params.as_of_follows_window",
@@ -218,6 +286,51 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         "tile servers learn which area you are looking at.",
     )
     return choices_from_state(st.session_state)
+
+
+def preset_range(preset: str, *, oldest: date, newest: date) -> tuple[date, date]:
+    """Return the date range of a quick-window choice, ending on the data's newest date.
+
+    Examples
+    --------
+    >>> preset_range("7", oldest=date(2025, 1, 1), newest=date(2025, 11, 15))
+    (datetime.date(2025, 11, 9), datetime.date(2025, 11, 15))
+    >>> preset_range("all", oldest=date(2025, 1, 1), newest=date(2025, 11, 15))
+    (datetime.date(2025, 1, 1), datetime.date(2025, 11, 15))
+    """
+    if preset == "all":
+        return oldest, newest
+    return max(oldest, newest - timedelta(days=int(preset) - 1)), newest
+
+
+def matching_preset(value: Any, *, oldest: date, newest: date) -> str | None:
+    """Return the quick-window choice that gives exactly the range on screen, if one does.
+
+    Examples
+    --------
+    >>> matching_preset((date(2025, 11, 9), date(2025, 11, 15)), oldest=date(2025, 1, 1),
+    ...                 newest=date(2025, 11, 15))
+    '7'
+    >>> matching_preset((date(2025, 11, 1), date(2025, 11, 15)), oldest=date(2025, 1, 1),
+    ...                 newest=date(2025, 11, 15)) is None
+    True
+    """
+    if isinstance(value, date) or len(tuple(value)) != 2:
+        return None
+    for preset in DATE_PRESETS:
+        if tuple(value) == preset_range(preset, oldest=oldest, newest=newest):
+            return preset
+    return None
+
+
+def _apply_preset(state: MutableMapping[str, Any], oldest: date, newest: date) -> None:
+    preset = state.get("filters.preset")
+    if preset:
+        state["filters.date_range"] = preset_range(preset, oldest=oldest, newest=newest)
+
+
+def _all_categories(state: MutableMapping[str, Any]) -> None:
+    state["filters.categories"] = list(CATEGORIES)
 
 
 def _window(value: Sequence[date] | date, fallback: tuple[date, date]) -> tuple[date, date]:

@@ -310,10 +310,17 @@ def hex_summary(hexes: pd.DataFrame, resolution: int) -> str:
     >>> hex_summary(pd.DataFrame({"incidents": [0, 2, 1]}), 6)  # doctest: +NORMALIZE_WHITESPACE
     '2 H3 cells (resolution 6, about 36 km² each) hold at least one incident;
     zoom in to see small cells.'
+    >>> hex_summary(pd.DataFrame({"incidents": [1]}), 6)  # doctest: +ELLIPSIS
+    '1 H3 cell (resolution 6, about 36 km² each) holds at least one incident; ...'
     """
     n = int((hexes["incidents"] > 0).sum()) if len(hexes) else 0
     area = H3_CELL_KM2.get(int(resolution))
     size = f", about {area:,.0f} km² each" if area else ""
+    if n == 1:
+        return (
+            f"1 H3 cell (resolution {resolution}{size}) holds at least one incident; "
+            "zoom in to see small cells."
+        )
     return (
         f"{n:,} H3 cells (resolution {resolution}{size}) hold at least one incident; "
         "zoom in to see small cells."
@@ -342,7 +349,7 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
     >>> r = pd.DataFrame({"gistar_class": ["hot_95", "not_significant", "cold"]})
     >>> p = SimpleNamespace(gistar_on="hex", gistar_alpha=0.05, gistar_fdr=False)
     >>> gistar_summary(r, p)  # doctest: +NORMALIZE_WHITESPACE
-    'Gi* on 3 H3 hexagons at α = 0.05 without correction: 1 hot spots, 1 cold spots,
+    'Gi* on 3 H3 hexagons at α = 0.05 without correction: 1 hot spot, 1 cold spot,
     1 not significant.'
     """
     classes = result["gistar_class"].astype(str)
@@ -350,9 +357,11 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
     cold = int(classes.str.startswith("cold").sum())
     units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
     test = "with the false-discovery-rate correction" if params.gistar_fdr else "without correction"
+    hot_text = "1 hot spot" if hot == 1 else f"{hot:,} hot spots"
+    cold_text = "1 cold spot" if cold == 1 else f"{cold:,} cold spots"
     return (
         f"Gi* on {len(classes):,} {units} at α = {params.gistar_alpha:g} {test}: "
-        f"{hot:,} hot spots, {cold:,} cold spots, {len(classes) - hot - cold:,} not significant."
+        f"{hot_text}, {cold_text}, {len(classes) - hot - cold:,} not significant."
     )
 
 

@@ -15,7 +15,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from geo.exposure import EXPOSURE_CLASS_BREAKS
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
+from geo.route_report import tie_rule_text
 from layers.routes import segment_ids
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
@@ -29,6 +31,7 @@ __all__ = [
     "stretches_table",
     "segment_options",
     "segment_rows",
+    "rank_text",
 ]
 
 #: Corridor groups compared side by side.
@@ -94,9 +97,12 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
             "town and exposure here.",
         )
         st.markdown("**Exposure classes**")
+        b = EXPOSURE_CLASS_BREAKS
         st.caption(
-            "Classes of incident exposure per km (thresholds in geo.exposure): low, medium, "
-            "high, critical. The Route summary below gives the km of each route in each class."
+            f"Fixed classes of incident exposure per km: low under {b[0]:g}, medium "
+            f"{b[0]:g} to {b[1]:g}, high {b[1]:g} to {b[2]:g}, critical {b[2]:g} or more. "
+            "One unit is one attack on a convoy or one abduction on the road itself on the "
+            "analysis date. The Route summary below gives the km of each route in each class."
         )
 
     st.subheader("Alternatives side by side")
@@ -107,10 +113,11 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         if rows.empty:
             continue
         st.markdown(f"**{title}**")
+        rows = rows.sort_values("rank_in_group", kind="stable")
         cols = st.columns(len(rows))
         for col, (_, row) in zip(cols, rows.iterrows(), strict=True):
             with col:
-                _route_card(row)
+                _route_card(row, len(rows))
 
     st.subheader("Exposure per km along each route")
     profile = profile_frame(analysis.segments, labels)
@@ -185,22 +192,54 @@ def segment_rows(
     ]
 
 
-def _route_card(row: pd.Series) -> None:
+def rank_text(row: pd.Series, n_routes: int) -> str:
+    """Say where a route stands among its alternatives, by the figure the card leads with.
+
+    Examples
+    --------
+    >>> rank_text(pd.Series({"rank_in_group": 1, "meaningful_difference": True}), 2)
+    'Rank 1 of 2 by exposure over the trip (1 = least exposed).'
+    >>> rank_text(pd.Series({"rank_in_group": 1, "meaningful_difference": False}), 2)
+    ... # doctest: +ELLIPSIS
+    'No meaningful difference between these 2 routes: the trip exposures differ by less...'
+    """
+    if pd.isna(row.get("rank_in_group")):
+        return "No alternative to compare with."
+    if not bool(row.get("meaningful_difference", True)):
+        return f"No meaningful difference between these {n_routes} routes: {tie_rule_text()}"
+    return (
+        f"Rank {int(row['rank_in_group'])} of {n_routes} by exposure over the trip "
+        "(1 = least exposed)."
+    )
+
+
+def _route_card(row: pd.Series, n_routes: int) -> None:
     with st.container(border=True):
         st.text(str(row["label"]))
-        a, b, c = st.columns(3)
+        a, b = st.columns(2)
         with a:
             chrome.change_metric(
-                "Exposure per km",
+                "Exposure over the trip",
+                f"{row['exposure_total']:,.1f}",
+                _rounded(row["exposure_total_change"], 1),
+                change_text=f"{row['exposure_total_change']:+,.1f}",
+                description="",
+                help="Incident exposure a vehicle accumulates over the whole route: the sum "
+                "of every segment's exposure. The rank below uses this figure.",
+            )
+        with b:
+            chrome.change_metric(
+                "Per km",
                 f"{row['mean_exposure_per_km']:.3f}",
                 _rounded(row["mean_exposure_per_km_change"], 3),
                 change_text=f"{row['mean_exposure_per_km_change']:+.3f}",
                 description="",
-                help="Mean incident exposure per km over the whole route.",
+                help="Exposure over the trip divided by the route's length.",
             )
         high = row["km_high"] + row["km_critical"]
         high_change = row["km_high_change"] + row["km_critical_change"]
-        with b:
+        c, d = st.columns(2)
+        with c:
             chrome.change_metric(
                 "Km high or critical",
                 f"{high:,.0f}",
@@ -208,7 +247,7 @@ def _route_card(row: pd.Series) -> None:
                 change_text=f"{high_change:+,.0f} km",
                 description="",
             )
-        with c:
+        with d:
             chrome.change_metric(
                 "Incidents in buffer",
                 f"{int(row['n_incidents']):,}",
@@ -216,10 +255,7 @@ def _route_card(row: pd.Series) -> None:
                 change_text=f"{int(row['n_incidents_change']):+,}",
                 description="",
             )
-        st.caption(
-            f"{row['length_km']:,.0f} km · rank {int(row['rank_in_group'])} of its group "
-            "(1 = least exposed)"
-        )
+        st.caption(f"{row['length_km']:,.0f} km. {rank_text(row, n_routes)}")
 
 
 def _rounded(value: float, digits: int) -> float | None:

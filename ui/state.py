@@ -18,6 +18,7 @@ from geo.settings import Settings
 
 __all__ = [
     "HOTSPOT_METHODS",
+    "HOTSPOT_HELP",
     "ADMIN_LEVELS",
     "GISTAR_UNITS",
     "LAYERS",
@@ -33,11 +34,19 @@ __all__ = [
 
 #: Hotspot methods offered on the Hotspots tab: state value -> label.
 HOTSPOT_METHODS: Mapping[str, str] = {
-    "admin": "Admin units (choropleth)",
-    "kde": "Kernel density (KDE)",
-    "hex": "H3 hexagons (counts)",
-    "gistar": "Getis-Ord Gi* (statistical hotspots)",
+    "admin": "Incidents per region or cercle (choropleth)",
+    "kde": "Density surface (KDE)",
+    "hex": "Counts on a hexagon grid (H3)",
+    "gistar": "Statistical hot spots (Getis-Ord Gi*)",
 }
+#: What each method shows, in plain words (the Method list's help).
+HOTSPOT_HELP = (
+    "Choropleth: each region or cercle coloured by its incidents. Density (kernel density "
+    "estimate, KDE): a smooth surface of where incidents cluster, independent of borders. "
+    "Hexagon grid (H3): incidents counted in equal-area hexagons. Statistical hot spots "
+    "(Getis-Ord Gi*): units whose neighbourhood holds significantly more incidents than "
+    "the study area on average, at the significance level chosen below."
+)
 
 #: Admin levels: state value -> label (values are ``Params.admin_level``).
 ADMIN_LEVELS: Mapping[int | str, str] = {
