@@ -36,6 +36,7 @@ __all__ = [
     "backtest",
     "pai_plot_png",
     "score_ranking",
+    "summary_frame",
 ]
 
 #: Method -> what its map is, in words.
@@ -434,6 +435,34 @@ def _sentence(periods: pd.DataFrame, pooled: pd.DataFrame, settings: dict) -> st
         f"incidents; {int(at.loc[best, 'n_test']):,} test incidents over "
         f"{settings['origins']} origins from {settings['start']}."
     )
+
+
+def summary_frame(result: Backtest) -> pd.DataFrame:
+    """Return the pooled scores as one row per method: PAI and hit rate at each coverage.
+
+    Parameters
+    ----------
+    result : Backtest
+        From :func:`backtest`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``method``, ``what``, then ``PAI at c %`` and ``hit rate at c %``
+        for each coverage c, and ``test incidents``; methods best first (PAI at
+        the middle coverage). Used by the app's About view and the PDF.
+    """
+    pooled = result.pooled
+    wide = pooled.pivot(index="method", columns="coverage_pct", values=["pai", "hit_rate"])
+    out = pd.DataFrame({"method": wide.index, "what": [BACKTEST_METHODS[m] for m in wide.index]})
+    for cov in result.settings["coverages_pct"]:
+        out[f"PAI at {cov:g} %"] = wide[("pai", cov)].round(2).to_numpy()
+    for cov in result.settings["coverages_pct"]:
+        out[f"hit rate at {cov:g} %"] = (100 * wide[("hit_rate", cov)]).round(1).to_numpy()
+    n = pooled.groupby("method")["n_test"].first()
+    out["test incidents"] = n.reindex(wide.index).to_numpy()
+    middle = result.settings["coverages_pct"][len(result.settings["coverages_pct"]) // 2]
+    return out.sort_values(f"PAI at {middle:g} %", ascending=False).reset_index(drop=True)
 
 
 def pai_plot_png(result: Backtest, *, coverage_pct: float | None = None) -> bytes:

@@ -156,7 +156,9 @@ class Analysis:
     """Everything one run computed, in EPSG:4326 where it has geometry.
 
     ``what_changed`` (:class:`geo.briefing.WhatChanged`) is filled by the callers
-    that brief changes (``brief --since``, the app's "What is changing" view).
+    that brief changes (``brief --since``, the app's "What is changing" view);
+    ``backtest`` (:class:`geo.evaluate.Backtest`) by those that ran one (``brief
+    --backtest``, the app's About / Method view).
     """
 
     filters: Filters
@@ -181,6 +183,7 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     kde_message: str | None = None
     what_changed: object | None = None
+    backtest: object | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,5 +1,9 @@
 """The About / Data tab: sources, licences, data limits, what was left out, the validation report.
 
+It also runs, on request, the backtest of every hotspot map over the window on
+screen (:mod:`geo.evaluate`) and keeps its summary for the PDF
+(:func:`with_backtest`).
+
 The validation report is also shown on its own (:func:`validation_report`)
 right after an upload. File names, values and reasons in it come from the
 user's file, so they are shown only through ``st.dataframe`` and ``st.text``.
@@ -7,11 +11,14 @@ user's file, so they are shown only through ``st.dataframe`` and ``st.text``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from geo.errors import ParameterError
+from geo.evaluate import backtest, summary_frame
 from geo.io.bundled import ATTRIBUTIONS
 from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
 from geo.settings import DEFAULTS
@@ -22,7 +29,11 @@ __all__ = [
     "issues_frame",
     "validation_report",
     "left_out_frame",
+    "backtest_panel",
+    "with_backtest",
 ]
+
+_BACKTEST_KEY = "about.backtest"
 
 _LIMITS = (
     "Reported incidents only: what the sources did not record is not on the map, and a "
@@ -81,9 +92,81 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         "downloaded. A database published from the OpenStreetMap layers is ODbL too."
     )
 
+    backtest_panel(analysis, dataset)
+
     st.subheader("How events are classed and weighted")
     st.dataframe(_category_frame(), hide_index=True, width="stretch")
     st.dataframe(_keyword_frame(), hide_index=True, width="stretch")
+
+
+def _backtest_id(analysis: Any, dataset: Any) -> str:
+    f = analysis.filters
+    return f"{dataset.key}|{f.start}|{f.end}"
+
+
+def with_backtest(analysis: Any, dataset: Any) -> Any:
+    """Return ``analysis`` carrying the backtest run for this data and window, if any.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen (not modified).
+    dataset : ui.data.Dataset
+        The data on screen.
+
+    Returns
+    -------
+    geo.pipeline.Analysis
+        A copy with ``backtest`` set when one was run here for the same data
+        and window, else ``analysis`` itself.
+    """
+    stored = st.session_state.get(_BACKTEST_KEY)
+    if stored is None or stored[0] != _backtest_id(analysis, dataset):
+        return analysis
+    return dataclasses.replace(analysis, backtest=stored[1])
+
+
+def backtest_panel(analysis: Any, dataset: Any) -> None:
+    """Offer the backtest of every map over the window; show its table and sentence.
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The run on screen (its window).
+    dataset : ui.data.Dataset
+        The data on screen (all dates: each map is built from what came before).
+    """
+    from ui.data import context
+
+    st.subheader("How far to trust the maps (backtest)")
+    st.caption(
+        "Every 30 days from the window's first day, each map is built from the "
+        f"{DEFAULTS.window_days} days before, and scored on the next 30 days: the share of "
+        "incidents inside its top 1, 5 and 10 % of the area (hit rate), and PAI, that share "
+        "divided by the area share (1 is no better than a uniform map; Chainey et al. 2008)."
+    )
+    if st.button("Run the backtest on this window", key="about.backtest.run"):
+        bar = st.progress(0.0, text="Backtest: starting.")
+
+        def progress(i: int, n: int, origin: Any) -> None:
+            bar.progress(i / n, text=f"Backtest: origin {i} of {n} ({origin.date()}).")
+
+        f = analysis.filters
+        try:
+            result = backtest(
+                dataset.incidents, context().admin2, start=f.start, end=f.end, progress=progress
+            )
+        except ParameterError as exc:
+            bar.empty()
+            st.info(str(exc))
+            return
+        bar.empty()
+        st.session_state[_BACKTEST_KEY] = (_backtest_id(analysis, dataset), result)
+    shown = with_backtest(analysis, dataset).backtest
+    if shown is not None:
+        st.dataframe(summary_frame(shown), hide_index=True, width="stretch")
+        st.write(shown.sentence)
+        st.caption("The PDF export of this window includes this summary.")
 
 
 def left_out_frame(left_out: dict[str, int]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from geo.export.share import SHARE_NOTE, share_safe_analysis
 from geo.export.tabular import export_csv_tables
 from geo.export.vector import export_gpkg
 from geo.provenance import build_provenance
-from ui import chrome, maps
+from ui import about, chrome, maps
 
 __all__ = ["FORMATS", "MAX_BANNER_CHARS", "view", "export_bytes", "html_export_text"]
 
@@ -61,6 +61,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         The data on screen.
     """
     st.subheader("Export this analysis")
+    analysis = about.with_backtest(analysis, dataset)
     chrome.provenance(analysis)
     banner = st.text_input(
         "Handling banner (printed at the top and bottom of the PDF and PNG)",

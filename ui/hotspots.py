@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.admin import window_bounds
+from geo.gistar import gistar_sentence
 from geo.palette import CATEGORY_COLORS, GISTAR_LABELS
 from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
 from geo.schema import CATEGORIES, CATEGORY_LABELS
@@ -340,8 +341,10 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
     Returns
     -------
     str
-        E.g. ``"Gi* on 50 admin units at α = 0.05 with the false-discovery-rate
-        correction: 2 hot spots, 0 cold spots, 48 not significant."``
+        :func:`geo.gistar.gistar_sentence` (units, inference, value, test and
+        classes) for a Gi* result; for other tables, e.g. ``"Gi* on 50 admin
+        units at α = 0.05 with the false-discovery-rate correction: 2 hot
+        spots, 0 cold spots, 48 not significant."``
 
     Examples
     --------
@@ -352,10 +355,12 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
     'Gi* on 3 H3 hexagons at α = 0.05 without correction: 1 hot spot, 1 cold spot,
     1 not significant.'
     """
+    units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
+    if "gistar" in result.attrs:
+        return gistar_sentence(result, units=units)
     classes = result["gistar_class"].astype(str)
     hot = int(classes.str.startswith("hot").sum())
     cold = int(classes.str.startswith("cold").sum())
-    units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
     test = "with the false-discovery-rate correction" if params.gistar_fdr else "without correction"
     hot_text = "1 hot spot" if hot == 1 else f"{hot:,} hot spots"
     cold_text = "1 cold spot" if cold == 1 else f"{cold:,} cold spots"

@@ -87,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "analysis date)",
     )
     parser.add_argument(
+        "--backtest",
+        action="store_true",
+        help="also backtest every hotspot map over the window (monthly origins, as "
+        "`python -m geo evaluate`) and add the summary to the PDF",
+    )
+    parser.add_argument(
         "--admin-level",
         type=int,
         choices=[1, 2],
@@ -231,6 +237,10 @@ def run(args: argparse.Namespace) -> int:
         context=context,
     )
     analysis.what_changed = what_changed(analysis, towns=context.towns, since=args.since)
+    if args.backtest:
+        from geo.evaluate import backtest
+
+        analysis.backtest = backtest(assigned, context.admin2, start=start, end=end)
     suffix = out.suffix.lower()
     share = bool(args.share_safe)
     if suffix == ".pdf":
@@ -256,4 +266,6 @@ def run(args: argparse.Namespace) -> int:
         f"{left_out_sentence(analysis.left_out)}"
     )
     print(format_since(analysis.what_changed.since))
+    if analysis.backtest is not None:
+        print(analysis.backtest.sentence)
     return 0

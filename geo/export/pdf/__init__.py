@@ -50,6 +50,7 @@ from geo.export.pdf.document import (
 from geo.export.pdf.sections import (
     DATA_LIMITS,
     admin_section,
+    backtest_section,
     gistar_text,
     headlines,
     key_figures,
@@ -103,6 +104,7 @@ def _story(
         story.extend(what_changed_section(analysis, s))
     story.append(PageBreak())
     story.extend(method_section(analysis, prov, s))
+    story.extend(backtest_section(analysis, s))
     story.extend(sources_section(analysis, prov, s))
     return story
 

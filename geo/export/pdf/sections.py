@@ -33,6 +33,7 @@ from geo.export.pdf.styles import (
     signed,
     text_para,
 )
+from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
 from geo.palette import SITE_TYPE_LABELS
 from geo.provenance import LEFT_OUT_WHY, format_period, provenance_lines
 from geo.settings import DEFAULTS
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from geo.pipeline import Analysis
 
 __all__ = [
+    "backtest_section",
     "DATA_LIMITS",
     "admin_section",
     "gistar_text",
@@ -301,6 +303,9 @@ def gistar_text(analysis: Analysis) -> str:
     g = analysis.gistar
     if g is None or g.empty:
         return "Gi* was not computed for this analysis."
+    if "gistar" in g.attrs:
+        units = "hexagons" if getattr(analysis.params, "gistar_on", "hex") == "hex" else None
+        return esc(gistar_sentence(g, units=units or "admin units"))
     col = next((c for c in ("gistar_class", "hotspot_class") if c in g), None)
     if col is None:
         return "Gi* results have no class column."
@@ -603,7 +608,10 @@ def method_section(
         ),
         (
             "Hexagons and Gi*",
-            f"H3 resolution {getattr(p, 'hex_resolution', 6)} counts; Getis-Ord Gi* with "
+            f"H3 resolution {getattr(p, 'hex_resolution', 6)} counts; Getis-Ord Gi* on "
+            f"{GISTAR_VALUES.get(getattr(p, 'gistar_value', ''), 'incident counts per unit')} "
+            "with "
+            f"{GISTAR_INFERENCES.get(getattr(p, 'gistar_inference', ''), 'p-values')}, "
             f"alpha {getattr(p, 'gistar_alpha', 0.05):g}, false-discovery-rate correction "
             f"{'on' if getattr(p, 'gistar_fdr', True) else 'off'}; too few events give a message, "
             "not a map.",
@@ -652,6 +660,42 @@ def method_section(
         out.append(markup_para("Notes from this run", s["h2"]))
         out.extend(bullet(esc(n), s) for n in notes)
     return out
+
+
+def backtest_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+    """Return the backtest summary (pooled PAI per method and the sentence), if one was run."""
+    from geo.evaluate import summary_frame
+
+    result = getattr(analysis, "backtest", None)
+    if result is None:
+        return []
+    table = summary_frame(result)
+    pai_cols = [c for c in table.columns if c.startswith("PAI at")]
+    rows = [["Map", *pai_cols, "Test incidents"]]
+    rows += [
+        [
+            r["method"].replace("_", " "),
+            *[f"{r[c]:.1f}" for c in pai_cols],
+            f"{r['test incidents']:,}",
+        ]
+        for _, r in table.iterrows()
+    ]
+    w = (0.3 * FRAME_W, *(0.5 * FRAME_W / len(pai_cols),) * len(pai_cols), 0.2 * FRAME_W)
+    st = result.settings
+    return [
+        markup_para("How far to trust the maps (backtest)", s["h2"]),
+        markup_para(
+            esc(
+                f"Each map built from the {st['train_days']} days before each of "
+                f"{st['origins']} origins from {st['start']} (every {st['step_days']} days), "
+                f"scored on the next {st['horizon_days']} days; PAI = hit rate / area share "
+                "(1 = a uniform map; Chainey et al. 2008)."
+            ),
+            s["body"],
+        ),
+        data_table(rows, w, s, numeric_cols=range(1, len(pai_cols) + 2)),
+        markup_para(esc(result.sentence), s["body"]),
+    ]
 
 
 def sources_section(
