@@ -274,8 +274,9 @@ def plan_trip(
     Raises
     ------
     ParameterError
-        If a town has no node (too far from the roads), a parameter is out of
-        range, or no road joins two consecutive stops.
+        If a town has no node (too far from the roads), every stop is the same
+        town, a parameter is out of range, or no road joins two consecutive
+        stops.
     """
     lambda_ = check_positive("lambda", lambda_, minimum=-1e-12)
     overlap = _check_share("overlap", overlap)
@@ -284,6 +285,11 @@ def plan_trip(
     if isinstance(k, bool) or int(k) != k or k < 0:
         raise ParameterError(f"`alternatives` was {k!r}; give a whole number of 0 or more.")
     stops = [origin, *via, destination]
+    if len({town.label for town in stops}) == 1:
+        raise ParameterError(
+            f"the trip starts and ends in {origin.label} with no other town; choose two "
+            "different towns."
+        )
     nodes = [_node_of(graph, town) for town in stops]
     length = graph.edges["length_km"].to_numpy()
     exposure, record = edge_exposure(

@@ -157,6 +157,8 @@ def test_bad_parameters_are_refused():
         plan_trip(graph, incidents, **trip, overlap=1.5)
     with pytest.raises(ParameterError, match="lambda"):
         plan_trip(graph, incidents, **trip, lambda_=-1.0)
+    with pytest.raises(ParameterError, match="starts and ends in SW"):
+        plan_trip(graph, incidents, origin=trip["origin"], destination=trip["origin"])
 
 
 # ----------------------------------------------------------------------------- bundled data

@@ -79,7 +79,13 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     gaz = _gazetteer()
     st.subheader("Plan a trip: the shortest and the least-exposed road")
     chrome.provenance(analysis)
-    inputs = _controls(gaz, analysis)
+    graph = road_graph(load_roads(), gaz.towns)
+    reachable = graph.towns.loc[graph.towns["node"] >= 0, "label"]
+    inputs = _controls([lab for lab in gaz.labels if lab in set(reachable)], analysis)
+    st.caption(
+        f"{len(reachable)} of the {len(gaz.towns)} towns lie within {graph.snap_km:g} km of "
+        "the bundled main roads and can be planned from or to."
+    )
     if inputs.origin == inputs.destination and not inputs.via:
         st.info("Choose two different towns.")
         return
@@ -142,8 +148,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         )
 
 
-def _controls(gaz: Gazetteer, analysis: Any) -> PlanInputs:
-    labels = gaz.labels
+def _controls(labels: list[str], analysis: Any) -> PlanInputs:
     a, b, c = st.columns([2, 2, 3])
     with a:
         origin = st.selectbox("From", labels, index=_index(labels, "Dakar"), key="plan.origin")
