@@ -65,6 +65,21 @@ cold bins but neither at the final step has no pattern. The thresholds are
 :class:`geo.settings.Settings` fields (``emerging_*``) because implementations
 differ (sfdep 0.01 for both tests; xarray-spatial 0.05 for Mann-Kendall and
 ``int(0.9 · n)`` steps).
+
+Measured on the bundled UCDP GED 21.1 Mali events, 2015-2020, monthly on the 50
+cercles (674 events in 72 steps, ``python -m geo hotspots --method emerging
+--incidents data/incidents/ucdp_ged_mali.csv --from 2015-01-01 --to
+2020-12-31``): with the defaults (ArcGIS Pro's lag 1, alpha 0.05 with FDR,
+trend alpha 0.05, ceil of 90 %) 21 cercles are sporadic hot spots and 29 have
+no pattern; the eight Mopti cercles are all sporadic hot spots, hot in 30
+(Koro), 25 (Bandiagara), 23 (Douentza), 18 (Bankass), 16 (Mopti), 7 (Djenné),
+6 (Ténenkou) and 3 (Youwarou) of 72 months, each with a significant upward
+trend (tau 0.17 to 0.61). The categories do not move with the choices the
+implementations differ on: lag 0 or 2, FDR off, trend alpha 0.01 or the
+``int`` rule leave every Mopti cercle a sporadic hot spot (hot months 20-32 for
+Koro). Quarterly, Koro and Bandiagara become consecutive hot spots (the last 12
+of 24 quarters hot). GED's 674 events are sparse for monthly bins (0.19 per
+bin); no ACLED export was on the machine to run the denser case.
 """
 
 from __future__ import annotations

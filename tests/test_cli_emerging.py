@@ -60,3 +60,16 @@ def test_unknown_step_is_a_usage_error(argv_tail, message, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["hotspots", "--method", "emerging", "--out", str(tmp_path / "x.csv"), *argv_tail])
     assert message in capsys.readouterr().err
+
+
+def test_hexes_over_mali_one_row_per_cell(tmp_path, capsys):
+    out = tmp_path / "emerging_hex.csv"
+    argv = ["hotspots", "--method", "emerging", "--unit", "hex", "--resolution", "4"]
+    argv += ["--step", "quarter", "--from", "2015-01-01", "--to", "2020-12-31", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert table["hex"].is_unique and len(table) > 500
+    assert set(table["category"]) <= set(CATEGORIES) and (table["n_steps"] == 24).all()
+    assert table["category"].str.endswith("_hot").any()
+    assert "H3 cells (resolution 4)" in printed
