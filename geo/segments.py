@@ -2,16 +2,11 @@
 
 :func:`segment_routes` places kilometre marks by geodesic distance on the WGS84
 ellipsoid and returns segment geometry in :data:`geo.crs.METRIC_CRS`;
-:func:`read_routes` reads a user's route layer (GeoPackage or GeoJSON bytes) and
-validates it the same way.
+:func:`route_lines` validates a route layer (also for
+:func:`geo.io.routes.read_routes`, which reads a user's file through the sandbox).
 """
 
 from __future__ import annotations
-
-import json
-import sqlite3
-import tempfile
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -23,16 +18,34 @@ from geo.crs import GEOD, METRIC_CRS, WGS84
 from geo.errors import CRSError, InputFileError
 from geo.settings import DEFAULTS
 
-__all__ = ["ROUTE_INFO_COLUMNS", "read_routes", "segment_routes"]
-
-_GPKG_APPLICATION_IDS = {0x47504B47, 0x47503130, 0x47503131}  # 'GPKG', 'GP10', 'GP11'
+__all__ = ["ROUTE_INFO_COLUMNS", "route_lines", "segment_routes"]
 
 #: Optional descriptive columns of a route layer, kept where present.
 ROUTE_INFO_COLUMNS: tuple[str, ...] = ("label", "group", "origin", "destination", "published_km")
 
 
-def _route_lines(routes: gpd.GeoDataFrame) -> tuple[np.ndarray, list[str]]:
-    """Validate the route layer; return LineStrings in EPSG:4326 and the route ids."""
+def route_lines(routes: gpd.GeoDataFrame) -> tuple[np.ndarray, list[str]]:
+    """Validate the route layer; return LineStrings in EPSG:4326 and the route ids.
+
+    Parameters
+    ----------
+    routes : GeoDataFrame
+        Route lines with a unique, non-empty ``route_id``, any CRS.
+
+    Returns
+    -------
+    tuple of (ndarray, list of str)
+        One LineString per route (a MultiLineString whose parts join end to
+        end is merged) and the ids as text.
+
+    Raises
+    ------
+    InputFileError
+        No ``route_id`` column, empty or repeated ids, a route that is not one
+        continuous line, or an empty geometry.
+    CRSError
+        If the layer has no CRS.
+    """
     problems = []
     if "route_id" not in routes.columns:
         raise InputFileError(
@@ -153,7 +166,7 @@ def segment_routes(
     [[0.0, 0.0, 5.0], [1.0, 5.0, 10.0], [2.0, 10.0, 10.89]]
     """
     step_km = check_positive("segment_km", segment_km, minimum=0.05)
-    lines, ids = _route_lines(routes)
+    lines, ids = route_lines(routes)
     lonlat, vid = shapely.get_coordinates(lines, return_index=True)
     n_routes = len(lines)
     to_metric = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
@@ -253,121 +266,3 @@ def _nearest_towns(
         GEOD.inv(lonlat[pts, 0], lonlat[pts, 1], town_ll[hit, 0], town_ll[hit, 1])[2] / 1000.0
     )
     return names, dist
-
-
-def read_routes(data: bytes, *, name: str) -> gpd.GeoDataFrame:
-    """Read a user's route layer (GeoPackage or GeoJSON lines with ``route_id``) from bytes.
-
-    Parameters
-    ----------
-    data : bytes
-        File content; never a path (nothing reaches GDAL as a file name).
-    name : str
-        File name for messages.
-
-    Returns
-    -------
-    GeoDataFrame
-        EPSG:4326, one LineString per route, columns ``route_id`` and whichever
-        of ``label``, ``group``, ``origin``, ``destination``, ``published_km``
-        the file has (``label`` defaults to ``route_id``).
-
-    Raises
-    ------
-    InputFileError
-        If the content is not a GeoPackage or GeoJSON, a GeoJSON has a ``crs``
-        member, the GeoPackage has several line layers, or the routes are not
-        valid (see :func:`segment_routes`).
-    """
-    head = data[:16]
-    if head.startswith(b"SQLite format 3\x00"):
-        gdf = _read_gpkg_lines(data, name=name)
-    elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        gdf = _read_geojson_lines(data, name=name)
-    else:
-        raise InputFileError(
-            f"{name}: not a GeoPackage or GeoJSON file; give a .gpkg or .geojson line layer "
-            "with a route_id column."
-        )
-    if gdf.crs is None:
-        raise InputFileError(f"{name}: the layer has no CRS; save it with EPSG:4326.")
-    gdf = gdf.to_crs(WGS84)
-    if "route_id" in gdf.columns:
-        gdf["route_id"] = gdf["route_id"].astype("string").str.strip().astype(object)
-    try:
-        lines, _ = _route_lines(gdf)
-    except (InputFileError, CRSError) as exc:
-        raise InputFileError(f"{name}: {exc}") from None
-    minx, miny, maxx, maxy = shapely.total_bounds(lines)
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InputFileError(
-            f"{name}: coordinates fall outside lon -180..180, lat -90..90; "
-            "check the layer's CRS (lon/lat order)."
-        )
-    keep = ["route_id"] + [c for c in ROUTE_INFO_COLUMNS if c in gdf.columns]
-    out = gpd.GeoDataFrame(gdf[keep].copy(), geometry=gpd.GeoSeries(lines, crs=WGS84), crs=WGS84)
-    if "label" not in out.columns:
-        out["label"] = out["route_id"]
-    return out.reset_index(drop=True)
-
-
-def _read_geojson_lines(data: bytes, *, name: str) -> gpd.GeoDataFrame:
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputFileError(
-            f"{name}: not valid GeoJSON ({exc.__class__.__name__}: {exc})."
-        ) from None
-    if not isinstance(doc, dict):
-        raise InputFileError(f"{name}: GeoJSON must be a FeatureCollection or a Feature.")
-    if "crs" in doc:
-        raise InputFileError(
-            f"{name}: GeoJSON 'crs' members are not accepted (RFC 7946 §4); remove it and "
-            "store lon/lat WGS84 coordinates."
-        )
-    features = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
-    if doc.get("type") not in ("FeatureCollection", "Feature") or not isinstance(features, list):
-        raise InputFileError(f"{name}: GeoJSON must be a FeatureCollection or a Feature.")
-    try:
-        return gpd.GeoDataFrame.from_features(features, crs=WGS84)
-    except (TypeError, ValueError, KeyError, AttributeError, shapely.errors.ShapelyError) as exc:
-        raise InputFileError(f"{name}: a feature could not be read ({exc}).") from None
-
-
-def _read_gpkg_lines(data: bytes, *, name: str) -> gpd.GeoDataFrame:
-    import pyogrio  # geo is imported first, so the driver allowlist is in place
-
-    with tempfile.TemporaryDirectory(prefix="riskmap-routes-") as tmp:
-        path = Path(tmp) / "routes.gpkg"  # our own file name: the user's never reaches GDAL
-        path.write_bytes(data)
-        try:
-            con = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
-            try:
-                (app_id,) = con.execute("PRAGMA application_id").fetchone()
-                rows = con.execute(
-                    "SELECT c.table_name, m.type FROM gpkg_contents c LEFT JOIN sqlite_master m "
-                    "ON m.name = c.table_name WHERE c.data_type = 'features'"
-                ).fetchall()
-            finally:
-                con.close()
-        except sqlite3.Error as exc:
-            raise InputFileError(f"{name}: not a readable GeoPackage ({exc}).") from None
-        if app_id not in _GPKG_APPLICATION_IDS or any(kind != "table" for _, kind in rows):
-            raise InputFileError(
-                f"{name}: not a plain GeoPackage (SQL views or another SQLite database are "
-                "refused); export the routes as a GeoPackage table."
-            )
-        try:
-            layers = [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
-            lines = [n for n, g in layers if "LineString" in g and n in {r for r, _ in rows}]
-            if len(lines) != 1:
-                raise InputFileError(
-                    f"{name}: expected one line layer, found {len(lines)} "
-                    f"({[n for n, _ in layers]}); keep only the route layer."
-                )
-            return pyogrio.read_dataframe(path, layer=lines[0])
-        except InputFileError:
-            raise
-        except Exception as exc:  # GDAL raises its own error types for broken files
-            msg = str(exc).replace(str(path), "<file>")[:160]
-            raise InputFileError(f"{name}: the GeoPackage could not be read ({msg}).") from None

@@ -147,7 +147,7 @@ def test_output_replaces_an_existing_file_atomically(capsys, files):
                      id="missing file"),
         pytest.param(["--routes", "/vsicurl/http://example.org/r.gpkg"], "not a local file path",
                      id="GDAL prefix refused"),
-        pytest.param(["--routes", "{tmp}/events.csv"], "not a GeoPackage or GeoJSON",
+        pytest.param(["--routes", "{tmp}/events.csv"], "is CSV text; a route layer must be",
                      id="routes not a line layer"),
         pytest.param(["--route", "nowhere"], "unknown route\\(s\\) \\['nowhere'\\]",
                      id="unknown route"),
@@ -185,7 +185,7 @@ def test_routes_file_with_a_crs_member_is_refused(capsys, files):
     bad.write_text(json.dumps(doc), encoding="utf-8")
     code, _, err = run(capsys, "exposure", "--routes", bad, "--summary")
     assert code == 2
-    assert "'crs' members are not accepted" in err
+    assert "has a 'crs' member" in err and "RFC 7946 removed" in err
 
 
 def test_sites_ranks_the_bundled_sites_and_writes_them(capsys, files):

@@ -27,6 +27,7 @@ from geo.exposure import (
     exposure_contributions,
     segment_exposure,
 )
+from geo.io.routes import read_routes
 from geo.route_report import (
     compare_alternatives,
     format_route_report,
@@ -36,7 +37,7 @@ from geo.route_report import (
     worst_stretches,
 )
 from geo.schema import CATEGORIES
-from geo.segments import read_routes, segment_routes
+from geo.segments import segment_routes
 from tests.common import make_incidents
 
 GEOD = Geod(ellps="WGS84")
@@ -606,19 +607,20 @@ def test_read_routes_geojson_round_trip():
 @pytest.mark.parametrize(
     ("data", "match"),
     [
-        pytest.param(b"route_id,wkt\nx,LINESTRING(0 0,1 1)\n", "not a GeoPackage or GeoJSON",
+        pytest.param(b"route_id,wkt\nx,LINESTRING(0 0,1 1)\n",
+                     "is CSV text; a route layer must be a GeoPackage, GeoJSON or zipped shapefile",
                      id="CSV refused"),
         pytest.param(
             b'{"type":"FeatureCollection","crs":{"type":"link","properties":{"href":"http://x"}},'
             b'"features":[]}',
-            "'crs' members are not accepted",
+            "has a 'crs' member .* which RFC 7946 removed",
             id="crs member refused",
         ),
         pytest.param(b'{"type":"FeatureCollection","features":[{"type":"Feature",'
                      b'"properties":{"name":"x"},"geometry":{"type":"LineString",'
                      b'"coordinates":[[-8,12],[-8,13]]}}]}', "no 'route_id' column",
                      id="route_id missing"),
-        pytest.param(b"{not json", "not valid GeoJSON", id="broken JSON"),
+        pytest.param(b"{not json", "is not valid JSON", id="broken JSON"),
     ],
 )  # fmt: skip
 def test_read_routes_refuses_with_one_clear_line(data, match):

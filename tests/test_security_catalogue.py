@@ -1839,18 +1839,7 @@ def test_k10_secrets_not_in_git_not_served_not_logged():
 # --------------------------------------------------------------------------- the one way in
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "ui/data.py",
-        "geo/commands/brief.py",
-        *(f"geo/commands/{name}.py" for name in ("validate", "exposure", "join")),
-    ],
-)
-def test_user_incident_files_are_read_through_ingest(path):
-    text = (REPO / path).read_text(encoding="utf-8")
-    assert "ingest_upload" in text
-    assert "read_incidents(" not in text
+# Every user file goes through the worker: tests/test_io_layers.py (by behaviour).
 
 
 def test_k06_app_calls_the_access_gate_before_any_data():

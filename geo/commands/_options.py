@@ -43,7 +43,7 @@ def read_incidents(path_text: str | None) -> object:
         path = local_path(path_text)
         if not path.is_file():
             raise InputFileError(f"--incidents {path_text!r}: no such file.")
-        # size and archive checks, then a sandboxed parse (geo.ingest; SECURITY.md 1.4-1.6)
+        # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
         result = ingest_upload(read_file_bytes(path), name=path.name)
     else:
         result = load_bundled_incidents()

@@ -30,9 +30,10 @@ from geo.io.bundled import load_towns
 from geo.io.containers import read_file_bytes
 from geo.io.incidents import load_bundled_incidents
 from geo.io.ingest import ingest_upload
+from geo.io.routes import read_routes
 from geo.route_report import format_route_report, route_report
 from geo.schema import SOURCE_LABELS
-from geo.segments import read_routes, segment_routes
+from geo.segments import segment_routes
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -198,7 +199,7 @@ def load_routes(args: argparse.Namespace) -> gpd.GeoDataFrame:
     """
     if args.routes:
         path = local_path(args.routes)
-        return read_routes(read_file_bytes(path), name=path.name)
+        return read_routes(path)
     return load_bundled_routes()
 
 

@@ -33,7 +33,8 @@ import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.errors import InputFileError, RiskMapError
 from geo.io.containers import IngestLimits
 from geo.io.incidents import read_incidents
-from geo.io.ingest import _FAULT_VAR, _HEADER_MAX, _PROTOCOL, encode_result
+from geo.io.ingest import _FAULT_VAR, _HEADER_MAX, _PROTOCOL, encode_layer, encode_result
+from geo.io.layers import read_layer
 
 __all__ = ["main"]
 
@@ -91,7 +92,7 @@ def _answer(payload: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    """Read one request on stdin, parse it with :func:`geo.io.incidents.read_incidents`, answer.
+    """Read one request on stdin, parse it (incidents or a layer), answer.
 
     Returns
     -------
@@ -116,16 +117,29 @@ def main() -> int:
     try:
         if fault:
             _fault(fault, limits)
-        today = request.get("today")
-        result = read_incidents(
-            data,
-            name=str(request["name"]),
-            fmt=request.get("fmt"),
-            layer=request.get("layer"),
-            today=dt.date.fromisoformat(today) if today else None,
-            limits=limits,
-        )
-        payload: dict[str, Any] = {"ok": True, "result": encode_result(result)}
+        kind = request.get("kind", "incidents")
+        if kind == "incidents":
+            today = request.get("today")
+            result = read_incidents(
+                data,
+                name=str(request["name"]),
+                fmt=request.get("fmt"),
+                layer=request.get("layer"),
+                today=dt.date.fromisoformat(today) if today else None,
+                limits=limits,
+            )
+            answer = encode_result(result)
+        else:
+            answer = encode_layer(
+                read_layer(
+                    data,
+                    name=str(request["name"]),
+                    kind=str(kind),
+                    layer=request.get("layer"),
+                    limits=limits,
+                )
+            )
+        payload: dict[str, Any] = {"ok": True, "result": answer}
     except RiskMapError as exc:
         payload = {"ok": False, "kind": type(exc).__name__, "message": str(exc)}
     except MemoryError:

@@ -41,6 +41,7 @@ __all__ = [
     "precheck",
     "read_file_bytes",
     "sniff",
+    "unpack_shapefile",
     "zip_directory_size",
 ]
 
@@ -620,3 +621,73 @@ def gdal_message(exc: Exception) -> str:
     """
     msg = re.sub(r"\S*riskmap-read-\S*", "<file>", str(exc))
     return " ".join(msg.split())[:160]  # one line: messages are shown as one line
+
+
+def unpack_shapefile(
+    zf: zipfile.ZipFile,
+    shp: zipfile.ZipInfo,
+    members: list[zipfile.ZipInfo],
+    file: str,
+    folder: Path,
+    *,
+    limits: IngestLimits,
+) -> tuple[Path, str | None, list[str]]:
+    """Extract one zipped shapefile's parts under generated names into a private folder.
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+        The open archive (checked by :func:`check_zip`).
+    shp : zipfile.ZipInfo
+        The ``.shp`` member (:func:`choose_shapefile`).
+    members : list of zipfile.ZipInfo
+        The archive's data members.
+    file : str
+        Display name for messages.
+    folder : pathlib.Path
+        A private temporary folder; the parts become ``data.shp``, ``data.shx``...
+    limits : IngestLimits
+        Caps on the bytes unpacked.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, str or None, list of str)
+        The ``.shp`` path, the DBF encoding to pass to GDAL (None: GDAL decides)
+        and notes. ``data.prj`` exists only when the archive had one.
+
+    Raises
+    ------
+    InputFileError
+        If the ``.shx`` or ``.dbf`` part is missing, a ``.prj`` is not WKT, or
+        a part cannot be unpacked within the limits.
+    """
+    stem = shp.filename[:-4]
+    sidecars = {
+        i.filename[len(stem) :].lower(): i
+        for i in members
+        if i.filename[: len(stem)] == stem and "/" not in i.filename[len(stem) :]
+    }
+    base = PurePosixPath(stem).name
+    missing = [
+        f"{base}{ext} ({what})"
+        for ext, what in ((".shx", "the index"), (".dbf", "the attributes"))
+        if ext not in sidecars
+    ]
+    if missing:
+        raise InputFileError(
+            f"{file}: shapefile {shp.filename!r} has no {' and no '.join(missing)}; "
+            "add the missing file(s) to the zip."
+        )
+    notes: list[str] = [f"shapefile {shp.filename!r} read"]
+    for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        if ext in sidecars:
+            content = extract_member(zf, sidecars[ext], file, limits=limits)
+            if ext == ".prj":
+                check_prj(content, file, sidecars[ext].filename)
+            (folder / f"data{ext}").write_bytes(content)
+    encoding = None
+    if ".cpg" not in sidecars:
+        encoding, note = dbf_encoding((folder / "data.dbf").read_bytes())
+        if note:
+            notes.append(note)
+    return folder / "data.shp", encoding, notes

@@ -27,6 +27,7 @@ See SECURITY.md 1.4-1.6 and cases U06-U08, F01-F10, P01-P05.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import json
@@ -53,12 +54,28 @@ from geo import errors
 from geo.crs import WGS84
 from geo.errors import InputFileError, ParameterError, RiskMapError
 from geo.io import _gdal_env
-from geo.io.containers import DEFAULT_LIMITS, IngestLimits, display_name, precheck
+from geo.io.containers import (
+    DEFAULT_LIMITS,
+    IngestLimits,
+    display_name,
+    precheck,
+    read_file_bytes,
+)
 from geo.io.incidents import FORMATS, ReadResult
+from geo.io.layers import LAYER_GEOMETRIES, LAYER_KINDS, Layer
 from geo.schema import CANONICAL_COLUMNS, empty_incidents
 from geo.validate import RowIssue, ValidationReport
 
-__all__ = ["MAX_WORKERS", "decode_result", "encode_result", "ingest_upload", "network_isolation"]
+__all__ = [
+    "MAX_WORKERS",
+    "decode_layer",
+    "decode_result",
+    "encode_layer",
+    "encode_result",
+    "ingest_layer",
+    "ingest_upload",
+    "network_isolation",
+]
 
 log = logging.getLogger(__name__)
 
@@ -140,17 +157,88 @@ def ingest_upload(
         raise ParameterError(f"data must be bytes, not {type(data).__name__}")
     if fmt is not None and fmt not in FORMATS:
         raise ParameterError(f"fmt was {fmt!r} but is expected to be one of {FORMATS}")
-    raw = bytes(data)
-    file = display_name(name)
-    precheck(raw, file=file, limits=limits)
     request = {
-        "protocol": _PROTOCOL,
-        "name": str(name),
+        "kind": "incidents",
         "fmt": fmt,
         "layer": layer,
         "today": (today or dt.date.today()).isoformat(),
-        "limits": asdict(limits),
     }
+    payload, file = _ingest(bytes(data), name=name, request=request, limits=limits)
+    try:
+        return decode_result(payload["result"])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        log.warning("ingestion worker result for %s failed its checks: %s", file, exc)
+        raise InputFileError(
+            f"{file}: the file could not be parsed (the reader returned an inconsistent result)."
+        ) from None
+
+
+def ingest_layer(
+    data: bytes | Path,
+    *,
+    name: str | None,
+    kind: str,
+    layer: str | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
+) -> Layer:
+    """Read an untrusted boundary, route or site file the way incidents are read.
+
+    The same pre-parse checks (:func:`geo.io.containers.precheck`), the same
+    sandboxed worker and the same limits as :func:`ingest_upload`; inside the
+    worker :func:`geo.io.layers.read_layer` does the parsing.
+
+    Parameters
+    ----------
+    data : bytes or pathlib.Path
+        The file's content, or a local path read as bytes here
+        (:func:`geo.io.containers.read_file_bytes`).
+    name : str, optional
+        The client's file name, for messages only (a path's own name, or the
+        kind, when None).
+    kind : {"boundaries", "routes", "sites"}
+        What the file is read as (:data:`geo.io.layers.LAYER_KINDS`).
+    layer : str, optional
+        GeoPackage layer or shapefile stem.
+    limits : IngestLimits
+        Size, archive and process limits.
+
+    Returns
+    -------
+    Layer
+        EPSG:4326 geometries of the kind's family, attributes and notes.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`ingest_upload`, and when the layer does not fit the kind.
+    ParameterError
+        If ``data`` is not bytes or ``kind`` is unknown.
+    """
+    if isinstance(data, Path):
+        name = name or data.name
+        data = read_file_bytes(data, limits=limits)
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParameterError(f"data must be bytes or a pathlib.Path, not {type(data).__name__}")
+    if kind not in LAYER_KINDS:
+        raise ParameterError(f"kind was {kind!r} but is expected to be one of {LAYER_KINDS}")
+    request = {"kind": kind, "layer": layer}
+    payload, file = _ingest(bytes(data), name=name or kind, request=request, limits=limits)
+    try:
+        return decode_layer(payload["result"], kind=kind)
+    except (KeyError, TypeError, ValueError, OverflowError, shapely.errors.GEOSException) as exc:
+        log.warning("ingestion worker result for %s failed its checks: %s", file, exc)
+        raise InputFileError(
+            f"{file}: the file could not be parsed (the reader returned an inconsistent result)."
+        ) from None
+
+
+def _ingest(
+    raw: bytes, *, name: str, request: dict[str, Any], limits: IngestLimits
+) -> tuple[dict[str, Any], str]:
+    """Pre-check, then parse in the worker; return its successful payload and the display name."""
+    file = display_name(name)
+    precheck(raw, file=file, limits=limits)
+    request = {"protocol": _PROTOCOL, "name": str(name), "limits": asdict(limits), **request}
     if not _SLOTS.acquire(timeout=limits.wall_s):
         raise InputFileError(
             f"{file}: the server is busy reading other files; try again in a minute."
@@ -159,7 +247,8 @@ def ingest_upload(
         payload = _run_worker(request, raw, file=file, limits=limits)
     finally:
         _SLOTS.release()
-    return _unpack(payload, file=file)
+    _raise_failure(payload, file=file)
+    return payload, file
 
 
 # --------------------------------------------------------------------------- the worker
@@ -390,7 +479,7 @@ def encode_result(result: ReadResult) -> dict[str, Any]:
     }
 
 
-def _unpack(payload: dict[str, Any], *, file: str) -> ReadResult:
+def _raise_failure(payload: dict[str, Any], *, file: str) -> None:
     if not payload.get("ok"):
         kind, message = payload.get("kind"), payload.get("message")
         message = message if isinstance(message, str) else ""
@@ -410,13 +499,6 @@ def _unpack(payload: dict[str, Any], *, file: str) -> ReadResult:
             f"{file}: the file could not be parsed (unexpected reader error {str(kind)[:40]}; "
             "it has been logged for the operator)."
         )
-    try:
-        return decode_result(payload["result"])
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
-        log.warning("ingestion worker result for %s failed its checks: %s", file, exc)
-        raise InputFileError(
-            f"{file}: the file could not be parsed (the reader returned an inconsistent result)."
-        ) from None
 
 
 def _check_values(name: str, values: list[Any], kind: str, n: int) -> None:
@@ -512,6 +594,84 @@ def decode_result(data: dict[str, Any]) -> ReadResult:
     if report.rows_kept != n:
         raise ValueError(f"the report keeps {report.rows_kept} rows but {n} came back")
     return ReadResult(gdf, report)
+
+
+def encode_layer(layer: Layer) -> dict[str, Any]:
+    """Return a layer as JSON-ready data (the worker's side of the transport).
+
+    Parameters
+    ----------
+    layer : Layer
+        What :func:`geo.io.layers.read_layer` returned.
+
+    Returns
+    -------
+    dict
+        ``columns`` (name -> list of str, int, float, bool or None), ``wkb``
+        (base64 WKB per feature), ``file`` and ``notes``.
+    """
+    frame = layer.frame
+    columns = {
+        str(c): [None if _missing(v) else v for v in frame[c].tolist()]
+        for c in frame.columns
+        if c != frame.geometry.name
+    }
+    wkb = shapely.to_wkb(frame.geometry.to_numpy())
+    return {
+        "columns": columns,
+        "wkb": [base64.b64encode(b).decode("ascii") for b in wkb],
+        "file": layer.file,
+        "notes": list(layer.notes),
+    }
+
+
+def decode_layer(data: dict[str, Any], *, kind: str) -> Layer:
+    """Rebuild a layer from :func:`encode_layer` data, checking every value and geometry.
+
+    Parameters
+    ----------
+    data : dict
+        Output of :func:`encode_layer`, after a JSON round trip.
+    kind : str
+        The kind asked for; every geometry must be of its family.
+
+    Returns
+    -------
+    Layer
+        EPSG:4326, ``RangeIndex``.
+
+    Raises
+    ------
+    ValueError, KeyError, TypeError
+        If a column's length or a value's type is wrong, a geometry is not
+        readable, of another family, empty or not finite.
+    """
+    wkb = data["wkb"]
+    if not isinstance(wkb, list) or not all(type(b) is str for b in wkb):
+        raise ValueError("wkb must be a list of base64 strings")
+    n = len(wkb)
+    columns = data["columns"]
+    if not isinstance(columns, dict):
+        raise ValueError("columns must be a mapping")
+    scalars = (str, int, float, bool)
+    for c, values in columns.items():
+        if not isinstance(values, list) or len(values) != n:
+            raise ValueError(f"column {c!r}: expected a list of {n} values")
+        if not all(v is None or type(v) in scalars for v in values):
+            raise ValueError(f"column {c!r}: a value has the wrong type")
+    geoms = shapely.from_wkb([base64.b64decode(b, validate=True) for b in wkb], on_invalid="raise")
+    wanted = set(LAYER_GEOMETRIES[kind])
+    if n and not all(g is not None and g.geom_type in wanted and not g.is_empty for g in geoms):
+        raise ValueError(f"a geometry is not one of {sorted(wanted)}")
+    if n and not np.isfinite(shapely.total_bounds(geoms)).all():
+        raise ValueError("a coordinate is not finite")
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame({str(c): pd.Series(v, dtype=object) for c, v in columns.items()}),
+        geometry=gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=WGS84),
+        crs=WGS84,
+    )
+    notes = tuple(str(s) for s in data["notes"])
+    return Layer(frame.reset_index(drop=True), str(data["file"]), notes)
 
 
 def _missing(value: object) -> bool:

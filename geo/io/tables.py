@@ -37,21 +37,27 @@ from geo.crs import WGS84
 from geo.errors import InputFileError
 from geo.io.containers import (
     IngestLimits,
-    check_prj,
     check_zip,
     choose_shapefile,
-    dbf_encoding,
     display_name,
     extract_member,
     gdal_message,
     gpkg_feature_tables,
     open_zip,
     sniff,
+    unpack_shapefile,
 )
 from geo.io.fields import count_noun, geometry_to_points
 from geo.validate import RowIssue
 
-__all__ = ["EXTENSIONS", "GDAL_ERRORS", "RawTable", "gdal_call", "load_table"]
+__all__ = [
+    "EXTENSIONS",
+    "GDAL_ERRORS",
+    "RawTable",
+    "clean_geojson",
+    "gdal_call",
+    "load_table",
+]
 
 
 EXTENSIONS: dict[str, str] = {
@@ -352,7 +358,28 @@ def _refuse_duplicate_columns(header: list[str], file: str) -> None:
         seen[key] = j
 
 
-def _read_geojson(raw: bytes, file: str) -> RawTable:
+def clean_geojson(raw: bytes, file: str) -> tuple[bytes, int, str]:
+    """Check GeoJSON in Python before GDAL sees it; return it rewritten without ``crs``.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+    file : str
+        Display name for messages.
+
+    Returns
+    -------
+    tuple of (bytes, int, str)
+        A plain FeatureCollection (UTF-8), its number of features, and a note
+        ("" if none) when a WGS84 ``crs`` member was dropped.
+
+    Raises
+    ------
+    InputFileError
+        Not UTF-8, not JSON (NaN and Infinity included), nested too deeply, not
+        a FeatureCollection or Feature, or a ``crs`` member other than WGS84.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -385,10 +412,15 @@ def _read_geojson(raw: bytes, file: str) -> RawTable:
     clean = json.dumps(
         {"type": "FeatureCollection", "features": features}, ensure_ascii=False
     ).encode("utf-8")
+    return clean, len(features), crs_note
+
+
+def _read_geojson(raw: bytes, file: str) -> RawTable:
+    clean, n_features, crs_note = clean_geojson(raw, file)
     table = _read_vector(clean, file, fmt="geojson", suffix=".geojson")
-    if len(table.df) != len(features):
+    if len(table.df) != n_features:
         raise InputFileError(
-            f"{file}: {len(features)} features in the file but GDAL read {len(table.df)}; "
+            f"{file}: {n_features} features in the file but GDAL read {len(table.df)}; "
             "the file is malformed."
         )
     if crs_note:
@@ -507,45 +539,14 @@ def _read_shapefile(
     *,
     limits: IngestLimits,
 ) -> RawTable:
-    stem = shp.filename[:-4]
-    sidecars = {
-        i.filename[len(stem) :].lower(): i
-        for i in members
-        if i.filename[: len(stem)] == stem and "/" not in i.filename[len(stem) :]
-    }
-    base = PurePosixPath(stem).name
-    missing = [
-        f"{base}{ext} ({what})"
-        for ext, what in ((".shx", "the index"), (".dbf", "the attributes"))
-        if ext not in sidecars
-    ]
-    if missing:
-        raise InputFileError(
-            f"{file}: shapefile {shp.filename!r} has no {' and no '.join(missing)}; "
-            "add the missing file(s) to the zip."
-        )
-    notes: list[str] = [f"shapefile {shp.filename!r} read"]
     with tempfile.TemporaryDirectory(prefix="riskmap-read-") as tmp:
-        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
-            if ext in sidecars:
-                content = extract_member(zf, sidecars[ext], file, limits=limits)
-                if ext == ".prj":
-                    check_prj(content, file, sidecars[ext].filename)
-                (Path(tmp) / f"data{ext}").write_bytes(content)
-        encoding = None
-        if ".cpg" not in sidecars:
-            dbf = (Path(tmp) / "data.dbf").read_bytes()
-            encoding, note = dbf_encoding(dbf)
-            if note:
-                notes.append(note)
-        if ".prj" not in sidecars:
+        path, encoding, notes = unpack_shapefile(zf, shp, members, file, Path(tmp), limits=limits)
+        if not path.with_suffix(".prj").exists():
             notes.append(
-                f"no {base}.prj: the CRS is unknown, so coordinates are taken as lon/lat "
-                "(EPSG:4326) and points outside that range are rejected"
+                f"no {PurePosixPath(shp.filename).stem}.prj: the CRS is unknown, so coordinates "
+                "are taken as lon/lat (EPSG:4326) and points outside that range are rejected"
             )
-        table = _read_vector_path(
-            Path(tmp) / "data.shp", file, fmt="shapefile_zip", encoding=encoding
-        )
+        table = _read_vector_path(path, file, fmt="shapefile_zip", encoding=encoding)
     table.notes[:0] = notes
     return table
 
