@@ -20,7 +20,6 @@ from geo.commands.join import (
     add_input_arguments,
     load_inputs,
     parse_day,
-    read_admin_layer,
     with_log,
 )
 from geo.commands.validate import local_path
@@ -35,6 +34,7 @@ from geo.errors import InsufficientDataError, ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
 from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
 from geo.hotspots import hex_counts, write_kde_geotiff
+from geo.io.boundaries import read_boundaries
 from geo.pipeline import (
     Context,
     Filters,
@@ -211,7 +211,7 @@ def _pipeline_run(args: argparse.Namespace) -> _Run:
     result = with_log(read_incidents(args.incidents), getattr(args, "log", None))[0]
     context = load_context()
     if args.admin:
-        own = read_admin_layer(
+        own = read_boundaries(
             local_path(args.admin), id_col=args.admin_id_col, name_col=args.admin_name_col
         )
         context = replace(context, admin3=own)

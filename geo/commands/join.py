@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
-import stat
-import tempfile
-import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
-from geo.admin import assign_admin, prepare_units
+from geo.admin import assign_admin
 from geo.commands.validate import local_path
-from geo.crs import WGS84
-from geo.errors import InputFileError, ParameterError
+from geo.errors import ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
+from geo.io.boundaries import read_boundaries
 from geo.schema import CATEGORIES
 
 __all__ = [
@@ -39,7 +33,6 @@ __all__ = [
     "add_log_argument",
     "load_inputs",
     "parse_day",
-    "read_admin_layer",
     "register",
     "run",
     "with_log",
@@ -71,23 +64,6 @@ JOIN_COLUMNS: list[str] = [
     "source_row",
     "duplicate_of",
 ]
-
-_ZIP_MAX_MEMBERS = 50
-_ZIP_MAX_BYTES = 300 * 2**20
-_ZIP_MAX_RATIO = 100
-_SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-_ID_CANDIDATES = ("unit_id", "shapeid", "adm3_pcode", "admin3pcode", "pcode", "code", "id")
-_NAME_CANDIDATES = (
-    "name",
-    "shapename",
-    "adm3_fr",
-    "adm3_name",
-    "admin3name_fr",
-    "admin3name",
-    "commune",
-    "nom",
-    "adm3_en",
-)
 
 
 def parse_day(text: str) -> dt.date:
@@ -319,7 +295,7 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     keep = _in_window(incidents, args)
     admin3 = None
     if args.admin:
-        admin3 = read_admin_layer(
+        admin3 = read_boundaries(
             local_path(args.admin), id_col=args.admin_id_col, name_col=args.admin_name_col
         )
     return Inputs(
@@ -350,194 +326,6 @@ def _in_window(incidents: pd.DataFrame, args: argparse.Namespace) -> np.ndarray:
     if args.event_types:
         keep &= incidents["category"].isin(args.event_types).to_numpy()
     return keep
-
-
-# --------------------------------------------------------------------------- user boundaries
-
-
-def _sniff_layer(raw: bytes, file: str) -> str:
-    head = raw[:64].lstrip()
-    if raw.startswith(b"SQLite format 3\x00"):
-        return "gpkg"
-    if raw.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:].lstrip()
-    if head.startswith(b"{"):
-        return "geojson"
-    raise InputFileError(
-        f"{file} is not a GeoJSON, GeoPackage or zipped shapefile (by its content); "
-        "export the boundaries in one of those formats."
-    )
-
-
-def _geojson_layer(raw: bytes, file: str) -> gpd.GeoDataFrame:
-    """Parse GeoJSON in Python (no GDAL); refuse the obsolete ``crs`` member."""
-    try:
-        obj = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputFileError(f"{file} is not valid GeoJSON ({str(exc)[:80]}).") from None
-    if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
-        raise InputFileError(f"{file} is not a GeoJSON FeatureCollection.")
-    if "crs" in obj:
-        raise InputFileError(
-            f"{file} has a 'crs' member, which RFC 7946 removed and GDAL may fetch over the "
-            "network; save it as plain GeoJSON (lon/lat, EPSG:4326) without 'crs'."
-        )
-    rows, geoms = [], []
-    for i, feature in enumerate(obj.get("features") or [], start=1):
-        if not isinstance(feature, dict):
-            raise InputFileError(f"{file}, feature {i}: not a GeoJSON feature.")
-        try:
-            geom = shapely.geometry.shape(feature["geometry"]) if feature.get("geometry") else None
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
-            raise InputFileError(f"{file}, feature {i}: unreadable geometry.") from None
-        props = feature.get("properties") or {}
-        rows.append({str(k): v for k, v in props.items() if not isinstance(v, dict | list)})
-        geoms.append(geom)
-    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=gpd.GeoSeries(geoms, crs=WGS84))
-
-
-def _zip_shapefile(raw: bytes, file: str, folder: Path) -> Path:
-    """Check a zipped shapefile from its central directory; extract one layer with a cap."""
-    import io
-
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        raise InputFileError(f"{file} is not a readable zip archive.") from None
-    with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        total = sum(i.file_size for i in infos)
-        if len(infos) > _ZIP_MAX_MEMBERS or total > _ZIP_MAX_BYTES:
-            raise InputFileError(
-                f"{file} lists {len(infos)} members / {total / 2**20:.0f} MiB; at most "
-                f"{_ZIP_MAX_MEMBERS} members and {_ZIP_MAX_BYTES / 2**20:.0f} MiB are accepted."
-            )
-        shps = []
-        for info in infos:
-            parts = re.split(r"[\\/]", info.filename)
-            if (
-                ".." in parts
-                or info.filename.startswith(("/", "\\"))
-                or re.match(r"^[A-Za-z]:", info.filename)
-                or stat.S_ISLNK(info.external_attr >> 16)
-                or info.flag_bits & 0x1
-                or info.file_size > _ZIP_MAX_RATIO * max(info.compress_size, 1) + 2**20
-            ):
-                raise InputFileError(
-                    f"{file}: member {info.filename[:120]!r} is unsafe (absolute, '..', link, "
-                    "encrypted or a zip bomb); the archive is refused."
-                )
-            if parts[0] != "__MACOSX" and info.filename.lower().endswith(".shp"):
-                shps.append(info)
-        if len(shps) != 1:
-            raise InputFileError(
-                f"{file} holds {len(shps)} shapefiles; zip exactly one polygon layer."
-            )
-        stem = str(PurePosixPath(shps[0].filename).with_suffix(""))
-        by_name = {i.filename.lower(): i for i in infos}
-        for ext in _SHP_PARTS:
-            info = by_name.get((stem + ext).lower())
-            if info is None:
-                if ext in (".shx", ".dbf"):
-                    raise InputFileError(f"{file}: the shapefile has no {ext} part; zip it too.")
-                if ext == ".prj":
-                    raise InputFileError(
-                        f"{file}: the shapefile has no .prj, so its CRS is unknown; zip it too."
-                    )
-                continue
-            with zf.open(info) as src:
-                data = src.read(info.file_size + 1)
-            if len(data) > info.file_size:
-                raise InputFileError(f"{file}: member {info.filename!r} is larger than declared.")
-            (folder / f"layer{ext}").write_bytes(data)
-    return folder / "layer.shp"
-
-
-def _read_admin_raw(raw: bytes, file: str) -> gpd.GeoDataFrame:
-    kind = _sniff_layer(raw, file)
-    if kind == "geojson":
-        return _geojson_layer(raw, file)
-    import pyogrio
-
-    with tempfile.TemporaryDirectory(prefix="riskmap-admin-") as tmp:
-        folder = Path(tmp)
-        if kind == "zip":
-            path = _zip_shapefile(raw, file, folder)
-        else:
-            path = folder / "layer.gpkg"
-            path.write_bytes(raw)
-        try:
-            layers = pyogrio.list_layers(path)
-            polygonal = [str(n) for n, g in layers if g and "polygon" in str(g).lower()]
-            if len(polygonal) == 0:
-                raise InputFileError(f"{file} has no polygon layer.")
-            return pyogrio.read_dataframe(path, layer=polygonal[0], on_invalid="warn")
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, RuntimeError):
-            raise InputFileError(f"{file} cannot be read as a boundary layer.") from None
-
-
-def _pick_column(
-    columns: Sequence[str], wanted: str | None, candidates: Sequence[str]
-) -> str | None:
-    if wanted is not None:
-        return wanted if wanted in columns else None
-    lower = {c.lower(): c for c in columns}
-    return next((lower[c] for c in candidates if c in lower), None)
-
-
-def read_admin_layer(
-    path: Path, *, id_col: str | None = None, name_col: str | None = None
-) -> gpd.GeoDataFrame:
-    """Read a user's polygon layer into units with ``unit_id`` and ``name``, EPSG:4326.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        A local GeoJSON, GeoPackage or zipped shapefile (read as bytes; GDAL
-        only sees a private temporary copy under a generated name).
-    id_col, name_col : str, optional
-        Columns holding the unit id and name; detected from common names
-        (``unit_id``, ``shapeID``, ``ADM3_PCODE`` ...; ``name``, ``shapeName``,
-        ``ADM3_FR`` ...) when not given. Without an id, ids are ``U0001``...;
-        without a name, the id is the name.
-
-    Returns
-    -------
-    GeoDataFrame
-        Valid polygons (``make_valid``) with ``unit_id``, ``name`` and the
-        layer's other columns.
-
-    Raises
-    ------
-    InputFileError
-        If the file is not one of the three formats, is unsafe or unreadable,
-        has no CRS, a named column is missing, or a feature is not a polygon.
-    """
-    from geo.io.containers import read_file_bytes
-
-    file = path.name
-    raw = read_file_bytes(path)
-    layer = _read_admin_raw(raw, file)
-    if layer.crs is None:
-        raise InputFileError(f"{file} has no CRS; save it with one (EPSG:4326 preferred).")
-    layer = layer.to_crs(WGS84)
-    columns = [c for c in layer.columns if c != layer.geometry.name]
-    ids = _pick_column(columns, id_col, _ID_CANDIDATES)
-    names = _pick_column(columns, name_col, _NAME_CANDIDATES)
-    for asked, found in ((id_col, ids), (name_col, names)):
-        if asked is not None and found is None:
-            raise InputFileError(f"{file} has no column {asked!r}; it has {columns}.")
-    out = layer.copy()
-    out["unit_id"] = (
-        layer[ids].astype(str) if ids else [f"U{i:04d}" for i in range(1, len(layer) + 1)]
-    )
-    out["name"] = layer[names].astype(str) if names else out["unit_id"]
-    try:
-        return prepare_units(out, what=file)
-    except ParameterError as exc:
-        raise InputFileError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- the command

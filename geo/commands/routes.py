@@ -19,7 +19,7 @@ def route_table(routes: pd.DataFrame) -> pd.DataFrame:
     ----------
     routes : GeoDataFrame
         Route lines in EPSG:4326 (:func:`geo.io.bundled.load_routes` or
-        :func:`geo.segments.read_routes`).
+        :func:`geo.io.routes.read_routes`).
 
     Returns
     -------
