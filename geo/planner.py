@@ -120,6 +120,7 @@ def edge_exposure(
     as_of: object = None,
     segment_km: float = DEFAULTS.segment_km,
     exposure_options: Mapping[str, Any] | None = None,
+    cache: bool = True,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Incident exposure of every edge of the graph, by the corridor formula.
 
@@ -138,6 +139,10 @@ def edge_exposure(
         Further keyword arguments of :func:`geo.exposure.segment_exposure`
         (``buffer_km``, ``half_life_days``, ``type_weights``,
         ``distance_decay``, ``include_imprecise``, ...).
+    cache : bool
+        Remember the result in this process (see Notes). Pass False for a
+        user's upload in the app: module memory is shared by every session
+        (SECURITY.md 1.11), so nothing derived from an upload may stay there.
 
     Returns
     -------
@@ -163,7 +168,7 @@ def edge_exposure(
         float(segment_km),
         repr(sorted(options.items())),
     )
-    cached = _EXPOSURE_CACHE.get(key)
+    cached = _EXPOSURE_CACHE.get(key) if cache else None
     if cached is None:
         pieces = _edge_pieces(graph, segment_km)
         exposed = segment_exposure(pieces, incidents, as_of=as_of, **options)
@@ -174,9 +179,10 @@ def edge_exposure(
         )
         record = {k: v for k, v in exposed.attrs.items() if k != "n_incidents_by_route"}
         cached = (per_edge, record)
-        _EXPOSURE_CACHE[key] = cached
-        while len(_EXPOSURE_CACHE) > _CACHE_SIZE:
-            _EXPOSURE_CACHE.popitem(last=False)
+        if cache:
+            _EXPOSURE_CACHE[key] = cached
+            while len(_EXPOSURE_CACHE) > _CACHE_SIZE:
+                _EXPOSURE_CACHE.popitem(last=False)
     return cached[0].copy(), dict(cached[1])
 
 
@@ -235,6 +241,7 @@ def plan_trip(
     max_detour: float = DEFAULTS.plan_max_detour,
     segment_km: float = DEFAULTS.segment_km,
     exposure_options: Mapping[str, Any] | None = None,
+    cache: bool = True,
 ) -> Plan:
     """Plan the shortest, the least-exposed and up to ``k`` distinct alternative routes.
 
@@ -266,6 +273,9 @@ def plan_trip(
         Segment length of exposure, km.
     exposure_options : Mapping, optional
         Keyword arguments of :func:`geo.exposure.segment_exposure`.
+    cache : bool
+        Let :func:`edge_exposure` remember the edge exposure in this process
+        (False for a user's upload in the app).
 
     Returns
     -------
@@ -293,7 +303,12 @@ def plan_trip(
     nodes = [_node_of(graph, town) for town in stops]
     length = graph.edges["length_km"].to_numpy()
     exposure, record = edge_exposure(
-        graph, incidents, as_of=as_of, segment_km=segment_km, exposure_options=exposure_options
+        graph,
+        incidents,
+        as_of=as_of,
+        segment_km=segment_km,
+        exposure_options=exposure_options,
+        cache=cache,
     )
     cost = route_cost(length, exposure, lambda_=lambda_)
 

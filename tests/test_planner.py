@@ -291,3 +291,14 @@ def test_plan_wording_never_says_safe(bundled):
     text = " ".join([*plan.notes, *plan.routes["label"]]).lower()
     assert "safe" not in text
     assert "least incident exposure on the reported data over" in text
+
+
+def test_uncached_edge_exposure_is_not_kept():
+    from geo import planner
+
+    graph, _, incidents = _grid()
+    planner._EXPOSURE_CACHE.clear()
+    edge_exposure(graph, incidents, as_of="2025-09-30", cache=False)
+    assert len(planner._EXPOSURE_CACHE) == 0
+    edge_exposure(graph, incidents, as_of="2025-09-30")
+    assert len(planner._EXPOSURE_CACHE) == 1

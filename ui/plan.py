@@ -91,7 +91,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         return
     key = (dataset.key, analysis.filters, analysis.params, inputs)
     with st.spinner("Planning the routes..."):
-        plan = session_memo("plan.last", key, lambda: _plan(gaz, analysis, inputs))
+        public = dataset.key == BUNDLED_KEY
+        plan = session_memo("plan.last", key, lambda: _plan(gaz, analysis, inputs, public))
 
     left, right = st.columns([3, 1], gap="medium")
     with left:
@@ -200,7 +201,8 @@ def _index(labels: list[str], name: str) -> int:
     return labels.index(name) if name in labels else 0
 
 
-def _plan(gaz: Gazetteer, analysis: Any, inputs: PlanInputs) -> Plan:
+def _plan(gaz: Gazetteer, analysis: Any, inputs: PlanInputs, public: bool) -> Plan:
+    # An upload's edge exposure must not stay in module memory, which every session shares.
     p = analysis.params
     graph = road_graph(load_roads(), gaz.towns)
     return plan_trip(
@@ -218,6 +220,7 @@ def _plan(gaz: Gazetteer, analysis: Any, inputs: PlanInputs) -> Plan:
             "half_life_days": p.half_life_days,
             "include_imprecise": analysis.filters.include_imprecise,
         },
+        cache=public,
     )
 
 
