@@ -272,10 +272,10 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     ParameterError
         If ``--from`` is after ``--to``.
     """
-    from geo.io import bundled
     from geo.io.containers import read_file_bytes
     from geo.io.incidents import load_bundled_incidents
     from geo.io.ingest import ingest_upload
+    from geo.pipeline import load_context
 
     if args.start and args.end and args.start > args.end:
         raise ParameterError(f"--from {args.start} is after --to {args.end}; swap them or fix one.")
@@ -298,6 +298,7 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         admin3 = read_boundaries(
             local_path(args.admin), id_col=args.admin_id_col, name_col=args.admin_name_col
         )
+    context = load_context()  # the app's prepared layers: the same assignment as the app
     return Inputs(
         incidents=incidents.loc[keep].reset_index(drop=True),
         source=source,
@@ -305,9 +306,9 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         n_rejected=int(result.report.n_rejected),
         start=args.start,
         end=args.end,
-        admin1=bundled.load_admin(1),
-        admin2=bundled.load_admin(2),
-        countries=bundled.load_countries(),
+        admin1=context.admin1,
+        admin2=context.admin2,
+        countries=context.countries,
         admin3=admin3,
         duplicates=None
         if duplicates is None
