@@ -13,6 +13,7 @@ new, consecutive or intensifying hot spots.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,18 +77,18 @@ def default_since(as_of: object, *, days: int = DEFAULTS.since_days) -> dt.date:
     return (pd.Timestamp(as_of) - pd.Timedelta(days=int(days))).date()
 
 
-def _stretch_lines(segments: gpd.GeoDataFrame, stretches: pd.DataFrame) -> np.ndarray:
-    """One metric geometry per stretch: its route's segments between km_from and km_to."""
-    seg = segments.to_crs(METRIC_CRS)
-    lines = np.empty(len(stretches), dtype=object)
-    for k, row in enumerate(stretches.itertuples(index=False)):
-        part = seg[
-            (seg["route_id"] == row.route_id)
-            & (seg["km_from"] >= row.km_from - 1e-9)
-            & (seg["km_to"] <= row.km_to + 1e-9)
-        ]
-        lines[k] = shapely.union_all(np.asarray(part.geometry.values)) if len(part) else None
-    return lines
+def _segment_labels(segments: pd.DataFrame, route_labels: Mapping[str, str]) -> np.ndarray:
+    """Name each segment as a reader finds it: route, kilometres and the nearest town."""
+    town = segments["nearest_town"] if "nearest_town" in segments.columns else ""
+    rows = zip(segments["route_id"], segments["km_from"], segments["km_to"], town, strict=True)
+    return np.array(
+        [
+            f"{route_labels.get(str(r), str(r))}: km {a:,.0f}–{b:,.0f}"
+            + (f" near {t}" if t else "")
+            for r, a, b, t in rows
+        ],
+        dtype=object,
+    )
 
 
 def since_incidents(
@@ -95,13 +96,13 @@ def since_incidents(
     *,
     sites: gpd.GeoDataFrame,
     segments: gpd.GeoDataFrame,
-    stretches: pd.DataFrame,
     towns: gpd.GeoDataFrame,
     since: object,
     as_of: object,
     site_radius_km: float = DEFAULTS.site_radius_km,
     buffer_km: float = DEFAULTS.buffer_km,
     include_imprecise: bool = DEFAULTS.include_imprecise,
+    route_labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """List the incidents since a date near each key site and corridor stretch.
 
@@ -113,11 +114,9 @@ def since_incidents(
         Sites with ``name``, ``exposure`` and ``is_key_site``
         (:func:`geo.sites.site_exposure`); only key sites are listed.
     segments : GeoDataFrame
-        Route segments (``route_id``, ``km_from``, ``km_to``, geometry), e.g.
-        ``Analysis.segments``.
-    stretches : DataFrame
-        Corridor stretches (``route_id``, ``km_from``, ``km_to``, ``label``,
-        ``peak_exposure_per_km``) from :func:`geo.route_report.worst_stretches`.
+        Route segments with their exposure (``route_id``, ``km_from``,
+        ``km_to``, ``exposure_per_km``, ``nearest_town``, geometry), e.g.
+        ``Analysis.segments``: each segment is a corridor stretch.
     towns : GeoDataFrame
         Town points with ``name`` (:func:`geo.io.bundled.load_towns`).
     since, as_of : date-like
@@ -128,13 +127,15 @@ def since_incidents(
     include_imprecise : bool
         Also list events whose location is not their own place (their
         distance would be that of a centroid; off by default).
+    route_labels : Mapping of str to str, optional
+        Readable route names by ``route_id`` (default the ids).
 
     Returns
     -------
     DataFrame
         :data:`SINCE_COLUMNS`, one row per (place, incident) pair, ordered by the
-        place's exposure (site exposure, or a stretch's peak exposure per km:
-        the same unit), then the incident's date (newest first) and distance.
+        place's exposure (site exposure, or the stretch's exposure per km: the
+        same unit), then the incident's date (newest first) and distance.
         ``attrs`` hold ``since``, ``as_of``, ``n_since`` (incidents in the
         period anywhere), ``n_listed`` (distinct incidents listed),
         ``n_imprecise_left_out`` and the radii.
@@ -150,7 +151,8 @@ def since_incidents(
     geodesic over western Mali); the nearest town and its distance come from
     the same nearest-town lookup as the route segments. An incident near two
     sites, or near two routes, is listed under each; near several stretches of
-    one route, under the nearest stretch only.
+    one route, under the nearest stretch only. Stretches are the segments of
+    the route exposure (``Settings.segment_km``, 5 km).
     """
     start, end = pd.Timestamp(since).normalize(), pd.Timestamp(as_of).normalize()
     if start > end:
@@ -168,7 +170,7 @@ def since_incidents(
     key = sites[sites["is_key_site"].astype(bool)] if len(sites) else sites
     places = [
         ("key site", np.asarray(key.geometry.to_crs(METRIC_CRS).values), site_radius_km, key),
-        ("corridor", _stretch_lines(segments, stretches), buffer_km, stretches),
+        ("corridor", np.asarray(segments.to_crs(METRIC_CRS).geometry.values), buffer_km, segments),
     ]
     rows: list[pd.DataFrame] = []
     for kind, geoms, radius_km, table in places:
@@ -183,10 +185,8 @@ def since_incidents(
             exposure = table["exposure"].to_numpy(dtype=float)
             group = np.arange(len(table)).astype(str)
         else:
-            names = table["label"].astype(str).to_numpy()
-            if "route_label" in table.columns:
-                names = (table["route_label"].astype(str) + ": " + names).to_numpy()
-            exposure = table["peak_exposure_per_km"].to_numpy(dtype=float)
+            names = _segment_labels(table, dict(route_labels or {}))
+            exposure = table["exposure_per_km"].to_numpy(dtype=float)
             group = table["route_id"].astype(str).to_numpy()
         hit = recent.iloc[i_idx]
         rows.append(
@@ -275,7 +275,7 @@ def what_changed(
     Parameters
     ----------
     analysis : geo.pipeline.Analysis
-        One run (its incidents, sites, segments, stretches, admin units and
+        One run (its incidents, sites, segments, route summary, admin units and
         parameters are used).
     towns : GeoDataFrame
         Town points for the nearest town.
@@ -290,22 +290,23 @@ def what_changed(
     """
     params, filters = analysis.params, analysis.filters
     since = default_since(params.as_of) if since is None else since
-    stretches = analysis.worst_stretches
     summary = analysis.route_summary
-    if len(stretches) and {"route_id", "label"} <= set(summary.columns):
-        labels = summary.set_index("route_id")["label"]
-        stretches = stretches.assign(route_label=stretches["route_id"].map(labels).fillna(""))
+    labels = {}
+    if {"route_id", "label"} <= set(summary.columns):
+        labels = dict(
+            zip(summary["route_id"].astype(str), summary["label"].astype(str), strict=True)
+        )
     listed = since_incidents(
         analysis.incidents,
         sites=analysis.sites,
         segments=analysis.segments,
-        stretches=stretches,
         towns=towns,
         since=since,
         as_of=params.as_of,
         site_radius_km=params.site_radius_km,
         buffer_km=params.buffer_km,
         include_imprecise=filters.include_imprecise,
+        route_labels=labels,
     )
     units = analysis.admin_stats[["unit_id", "name", analysis.admin_stats.geometry.name]]
     level = {1: "adm1_id", 2: "adm2_id"}.get(params.admin_level, "adm2_id")

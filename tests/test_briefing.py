@@ -45,7 +45,6 @@ def _since(analysis, context, since):
         analysis.incidents,
         sites=analysis.sites,
         segments=analysis.segments,
-        stretches=analysis.worst_stretches,
         towns=context.towns,
         since=since,
         as_of=AS_OF,
@@ -61,7 +60,7 @@ def test_since_list_places_the_didieni_event_on_its_nearest_stretch_once(analysi
     table = _since(analysis, context, "2020-07-03")
     assert list(table.columns) == SINCE_COLUMNS
     corridor = table[table["place_kind"] == "corridor"]
-    assert len(corridor) == 1  # several stretches of one route are within 25 km: the nearest
+    assert len(corridor) == 1  # several segments of one route are within 25 km: the nearest
     row = corridor.iloc[0]
     assert "Didiéni" in row["place"] and row["nearest_town"] == "Didiéni"
     assert row["distance_km"] <= 25.0 and row["nearest_town_km"] < 5
