@@ -19,7 +19,7 @@ from geo.crs import WGS84
 from geo.errors import ExportError, ParameterError
 from geo.export.atomic import write_bytes_atomic
 from geo.export.tabular import table_bytes
-from geo.export.vector import plain_columns
+from geo.export.vector import gpkg_columns, plain_columns
 from geo.planner import Plan
 from geo.provenance import jsonable
 
@@ -136,7 +136,14 @@ def plan_gpkg_bytes(plan: Plan) -> bytes:
             tmp = Path(folder) / "plan.gpkg"
             for i, (name, frame) in enumerate(layers):
                 extra = {"dataset_metadata": {"provenance": record}} if i == 0 else {}
-                pyogrio.write_dataframe(frame, str(tmp), layer=name, driver="GPKG", **extra)
+                pyogrio.write_dataframe(
+                    gpkg_columns(frame),
+                    str(tmp),
+                    layer=name,
+                    driver="GPKG",
+                    use_arrow=True,
+                    **extra,
+                )
             for name, frame in layers:
                 found = int(pyogrio.read_info(str(tmp), layer=name)["features"])
                 if found != len(frame):

@@ -39,7 +39,7 @@ from geo.export.atomic import (
     write_folder_atomic,
 )
 from geo.export.share import prepared
-from geo.export.vector import plain_columns
+from geo.export.vector import gpkg_columns, plain_columns
 from geo.provenance import build_provenance, provenance_table
 
 if TYPE_CHECKING:
@@ -213,7 +213,9 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
     if isinstance(df, gpd.GeoDataFrame) and fmt == "GeoJSON" and df.crs is not None:
         frame = df.to_crs(WGS84)  # RFC 7946: GeoJSON is lon/lat
     buffer = io.BytesIO()
-    pyogrio.write_dataframe(frame, buffer, driver=fmt, layer=layer)
+    if fmt == "GPKG":
+        frame = gpkg_columns(frame)
+    pyogrio.write_dataframe(frame, buffer, driver=fmt, layer=layer, use_arrow=fmt == "GPKG")
     data = buffer.getvalue()
     with warnings.catch_warnings():
         # Reading bytes back, GDAL notes the in-memory name lacks a .gpkg suffix.

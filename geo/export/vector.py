@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geo.crs import WGS84
 from geo.errors import ExportError
@@ -23,7 +24,7 @@ from geo.provenance import build_provenance, jsonable, provenance_table
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
 
-__all__ = ["export_gpkg", "plain_columns"]
+__all__ = ["export_gpkg", "gpkg_columns", "plain_columns"]
 
 
 def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,6 +56,41 @@ def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
                     )
                 )
             )
+    return out
+
+
+def gpkg_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy with GeoPackage date types: calendar dates as DATE, times as UTC DATETIME.
+
+    The GeoPackage spec (Table 1, "Data Types") stores DATE as ``YYYY-MM-DD``
+    and DATETIME as ISO 8601 in UTC with a ``Z``; GDAL's ``validate_gpkg.py``
+    warns otherwise. A datetime column whose values all fall on midnight (the
+    day-resolution ``event_date``, ``as_of``...) is a calendar date and becomes
+    an Arrow ``date32`` column, which GDAL writes as DATE; a time-zone-aware
+    column is converted to UTC, and a naive one with times of day is taken as
+    UTC. Write the result with ``pyogrio.write_dataframe(..., use_arrow=True)``.
+
+    Parameters
+    ----------
+    frame : DataFrame or GeoDataFrame
+        Columns as :func:`plain_columns` leaves them.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        The same table with its datetime columns retyped.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype.kind != "M" and not isinstance(s.dtype, pd.DatetimeTZDtype):
+            continue
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_convert("UTC")
+        elif (s.dropna() == s.dropna().dt.normalize()).all():
+            out[col] = s.dt.date.astype(pd.ArrowDtype(pa.date32()))
+        else:
+            out[col] = s.dt.tz_localize("UTC")
     return out
 
 
@@ -151,14 +187,14 @@ def _write_gpkg(
     import pyogrio
 
     for i, (name, frame, empty_type) in enumerate(contents):
-        kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG"}
+        kwargs: dict[str, Any] = {"layer": name, "driver": "GPKG", "use_arrow": True}
         if i == 0:
             kwargs["dataset_metadata"] = {"provenance": prov_json}
         if isinstance(frame, gpd.GeoDataFrame) and frame.empty:
             kwargs["geometry_type"] = empty_type
         elif isinstance(frame, gpd.GeoDataFrame) and empty_type and empty_type != "Point":
             kwargs["promote_to_multi"] = True
-        pyogrio.write_dataframe(frame, str(tmp), **kwargs)
+        pyogrio.write_dataframe(gpkg_columns(frame), str(tmp), **kwargs)
 
 
 def _verify_gpkg(tmp: Path, contents: Sequence[tuple[str, pd.DataFrame, str | None]]) -> None:
