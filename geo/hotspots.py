@@ -33,6 +33,7 @@ from geo.crs import WGS84, require_metric, require_wgs84
 from geo.errors import ExportError, InsufficientDataError, ParameterError
 from geo.export.atomic import write_bytes_atomic
 from geo.provenance import LEFT_OUT_REASONS
+from geo.settings import DEFAULTS
 
 __all__ = [
     "KDEResult",
@@ -147,12 +148,12 @@ def _snap_bounds(
 def kde_grid(
     incidents_metric: gpd.GeoDataFrame,
     *,
-    bandwidth_km: float = 15.0,
-    cell_m: float = 1000.0,
+    bandwidth_km: float = DEFAULTS.kde_bandwidth_km,
+    cell_m: float = DEFAULTS.kde_cell_m,
     bounds_m: tuple[float, float, float, float] | None = None,
     weight: str | None = None,
     include_imprecise: bool = False,
-    truncate: float = 4.0,
+    truncate: float = DEFAULTS.kde_truncate,
 ) -> KDEResult:
     """Estimate a Gaussian kernel density of incidents on a regular grid.
 
@@ -470,7 +471,7 @@ def _cell_polygons(names: list[str]) -> np.ndarray:
 def hex_counts(
     incidents_4326: gpd.GeoDataFrame,
     *,
-    resolution: int = 6,
+    resolution: int = DEFAULTS.hex_resolution,
     include_imprecise: bool = False,
     study_area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:

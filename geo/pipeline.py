@@ -8,6 +8,7 @@ the PDF and in the GeoPackage is the same figure.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -124,6 +125,10 @@ class Params:
         empty cells around a cluster, not the whole of Mali.
     buffer_km, half_life_days, segment_km : float
         Route exposure parameters.
+    type_weights : mapping of str to float
+        Weight of each incident category in route exposure.
+    distance_decay : {"linear", "gaussian", "none"}
+        Weight over distance from the road.
     site_radius_km : float
         Site exposure radius.
     seed : int
@@ -131,7 +136,7 @@ class Params:
     """
 
     as_of: date
-    admin_level: int = 2
+    admin_level: int = DEFAULTS.admin_level
     kde_bandwidth_km: float = DEFAULTS.kde_bandwidth_km
     kde_cell_m: float = DEFAULTS.kde_cell_m
     kde_weight: str | None = None
@@ -147,6 +152,8 @@ class Params:
     buffer_km: float = DEFAULTS.buffer_km
     half_life_days: float = DEFAULTS.half_life_days
     segment_km: float = DEFAULTS.segment_km
+    type_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULTS.type_weights)
+    distance_decay: str = DEFAULTS.distance_decay
     site_radius_km: float = DEFAULTS.site_radius_km
     seed: int = DEFAULTS.gistar_seed
 
@@ -355,6 +362,8 @@ def run_analysis(
         buffer_km=params.buffer_km,
         half_life_days=params.half_life_days,
         as_of=as_of,
+        type_weights=params.type_weights,
+        distance_decay=params.distance_decay,
         include_imprecise=filters.include_imprecise,
     )
     sites = site_exposure(

@@ -274,6 +274,8 @@ def build_provenance(analysis: Analysis) -> dict[str, Any]:
 
 
 def _fmt_num(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "(" + ", ".join(f"{k} {_fmt_num(v)}" for k, v in value.items()) + ")"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):

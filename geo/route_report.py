@@ -84,7 +84,7 @@ def worst_stretches(
     exposure: gpd.GeoDataFrame | pd.DataFrame,
     *,
     n: int = 5,
-    min_peak_per_km: float = 0.01,
+    min_peak_per_km: float = DEFAULTS.stretch_min_peak_per_km,
     breaks: tuple[float, float, float] = EXPOSURE_CLASS_BREAKS,
 ) -> pd.DataFrame:
     """Find the ``n`` worst stretches of each route, with the nearest towns at both ends.
@@ -471,7 +471,7 @@ def route_report(
     incidents: gpd.GeoDataFrame,
     *,
     routes: gpd.GeoDataFrame | pd.DataFrame | None = None,
-    change_days: int = 30,
+    change_days: int = DEFAULTS.route_change_days,
     n_stretches: int = 5,
     buffer_km: float = DEFAULTS.buffer_km,
     half_life_days: float = DEFAULTS.half_life_days,

@@ -57,6 +57,9 @@ class Settings:
     ----------
     window_days : int
         Default analysis window in the app: the last 180 days of the data.
+    admin_level : int
+        Admin level figures are given for: 2, the 49 cercles and Bamako (1: the
+        8 regions hide the cercle-scale contrasts the briefings discuss).
     kde_bandwidth_km : float
         Gaussian kernel standard deviation for KDE hotspots (15 km).
     kde_cell_m : float
@@ -109,6 +112,12 @@ class Settings:
         (sigma = buffer_km / 2) or ``none``.
     type_weights : Mapping[str, float]
         Weight of each category in route and site exposure.
+    stretch_min_peak_per_km : float
+        A worst stretch is reported only where exposure reaches this many units
+        per km (0.01: below it a "worst stretch" is noise of far, old events).
+    route_change_days : int
+        "What changed" on routes compares exposure now with this many days
+        before the analysis date (30).
     site_radius_km : float
         Incidents within this radius of a site count (30 km).
     site_category_radius_km : Mapping[str, float]
@@ -213,8 +222,11 @@ class Settings:
     """
 
     window_days: int = 180
+    admin_level: int = 2
     route_tie_share: float = 0.10
     route_tie_incidents: float = 1.0
+    stretch_min_peak_per_km: float = 0.01
+    route_change_days: int = 30
     kde_bandwidth_km: float = 15.0
     kde_cell_m: float = 1000.0
     hex_resolution: int = 6

@@ -36,7 +36,6 @@ from geo.export.pdf.styles import (
 from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
 from geo.palette import SITE_TYPE_LABELS
 from geo.provenance import LEFT_OUT_WHY, format_period, provenance_lines
-from geo.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
@@ -242,7 +241,7 @@ def admin_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
     """Return the top admin units by incidents, with change against the previous window."""
     out: list[Flowable] = []
     admin = analysis.admin_stats
-    level = int(getattr(analysis.params, "admin_level", 2))
+    level = int(analysis.params.admin_level)
     unit = {1: "Region", 2: "Cercle"}.get(level, "Unit")
     out.append(markup_para(f"Top {unit.lower()}s by incidents", s["h2"]))
     if admin is None or admin.empty or "incidents" not in admin:
@@ -311,16 +310,12 @@ def gistar_text(analysis: Analysis) -> str:
         return "Gi* results have no class column."
     counts = g[col].astype(str).value_counts()
     p = analysis.params
-    fdr = (
-        "with Benjamini-Hochberg correction"
-        if getattr(p, "gistar_fdr", True)
-        else "without correction"
-    )
+    fdr = "with Benjamini-Hochberg correction" if p.gistar_fdr else "without correction"
     return (
         f"Getis-Ord Gi* on {len(g):,} "
-        f"{('hexagons' if getattr(p, 'gistar_on', 'hex') == 'hex' else 'admin units')}: "
+        f"{('hexagons' if p.gistar_on == 'hex' else 'admin units')}: "
         f"{int(counts.get('hot', 0))} hot spot(s), {int(counts.get('cold', 0))} cold spot(s) at "
-        f"alpha {getattr(p, 'gistar_alpha', 0.05):g} {fdr}."
+        f"alpha {p.gistar_alpha:g} {fdr}."
     )
 
 
@@ -559,7 +554,7 @@ def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
         )
     widths = [w * FRAME_W for w in (0.27, 0.12, 0.09, 0.06, 0.06, 0.07, 0.23, 0.1)]
     left = len(frame) - len(shown)
-    radius = getattr(analysis.params, "site_radius_km", DEFAULTS.site_radius_km)
+    radius = analysis.params.site_radius_km
     out.append(
         text_para(
             "Key sites (mines, factories, plants, dams) first, most exposed first; other sites "
@@ -585,8 +580,8 @@ def method_section(
     p = analysis.params
     f = analysis.filters
     lo, mid, hi = EXPOSURE_CLASS_BREAKS
-    weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in DEFAULTS.type_weights.items())
-    decay = DISTANCE_DECAYS.get(DEFAULTS.distance_decay, DEFAULTS.distance_decay)
+    weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in p.type_weights.items())
+    decay = DISTANCE_DECAYS.get(p.distance_decay, p.distance_decay)
     items = [
         (
             "Window",
@@ -595,25 +590,25 @@ def method_section(
         ),
         (
             "Admin rates",
-            f"Incidents and fatalities per unit (level {getattr(p, 'admin_level', 2)}) and per "
+            f"Incidents and fatalities per unit (level {p.admin_level}) and per "
             "1,000 km²; "
             "a point on a shared border counts once (documented tie-break); imprecise events "
             "count here.",
         ),
         (
             "KDE hotspots",
-            f"Gaussian kernel, bandwidth {getattr(p, 'kde_bandwidth_km', 15):g} km, "
-            f"cells of {getattr(p, 'kde_cell_m', 1000):g} m, computed in an equal-area "
+            f"Gaussian kernel, bandwidth {p.kde_bandwidth_km:g} km, "
+            f"cells of {p.kde_cell_m:g} m, computed in an equal-area "
             "projection; precise events only.",
         ),
         (
             "Hexagons and Gi*",
-            f"H3 resolution {getattr(p, 'hex_resolution', 6)} counts; Getis-Ord Gi* on "
-            f"{GISTAR_VALUES.get(getattr(p, 'gistar_value', ''), 'incident counts per unit')} "
+            f"H3 resolution {p.hex_resolution} counts; Getis-Ord Gi* on "
+            f"{GISTAR_VALUES.get(p.gistar_value, 'incident counts per unit')} "
             "with "
-            f"{GISTAR_INFERENCES.get(getattr(p, 'gistar_inference', ''), 'p-values')}, "
-            f"alpha {getattr(p, 'gistar_alpha', 0.05):g}, false-discovery-rate correction "
-            f"{'on' if getattr(p, 'gistar_fdr', True) else 'off'}; too few events give a message, "
+            f"{GISTAR_INFERENCES.get(p.gistar_inference, 'p-values')}, "
+            f"alpha {p.gistar_alpha:g}, false-discovery-rate correction "
+            f"{'on' if p.gistar_fdr else 'off'}; too few events give a message, "
             "not a map.",
         ),
         (
@@ -625,11 +620,11 @@ def method_section(
         ),
         (
             "Route incident exposure",
-            f"Routes cut into {getattr(p, 'segment_km', 5):g} km segments. For each segment, the "
+            f"Routes cut into {p.segment_km:g} km segments. For each segment, the "
             "sum over "
-            f"incidents within {getattr(p, 'buffer_km', 25):g} km of type weight × distance decay "
+            f"incidents within {p.buffer_km:g} km of type weight × distance decay "
             "× 0.5^(age / "
-            f"{getattr(p, 'half_life_days', 90):g} days), divided by the segment length. Distance "
+            f"{p.half_life_days:g} days), divided by the segment length. Distance "
             f"decay: {decay}. "
             f"Type weights: {weights}.",
         ),
@@ -643,7 +638,7 @@ def method_section(
         ),
         (
             "Site exposure",
-            f"Incidents within {getattr(p, 'site_radius_km', 30):g} km of each site in the last "
+            f"Incidents within {p.site_radius_km:g} km of each site in the last "
             "30, 90 and 365 "
             "days; nearest incident of the last year; trend of the last 90 days against the 90 "
             "before; score as for "
