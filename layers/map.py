@@ -10,7 +10,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from layers.assets import DEFAULT_BASE_URL, use_local_assets
-from layers.legend import add_css
+from layers.legend import Legend, add_css
 from layers.safe import safe_text
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "view_bounds",
     "add_layer_control",
     "add_attribution",
+    "add_page_info",
 ]
 
 #: (min lon, min lat, max lon, max lat): total bounds of the ADM1 regions Kayes, Koulikoro,
@@ -232,6 +233,35 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
+
+
+def add_page_info(
+    m: folium.Map, *, title: str, heading: str, lines: Sequence[str], expanded: bool = True
+) -> folium.Map:
+    """Give a standalone page its ``<title>`` and a collapsible panel: heading, then lines.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (its figure gets the title).
+    title : str
+        Text of the page's ``<title>`` (neutralised), e.g. the period.
+    heading : str
+        Panel button text (neutralised).
+    lines : sequence of str
+        Period, filters, provenance: one paragraph each (neutralised).
+    expanded : bool
+        The panel starts open.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    m.get_root().title = safe_text(title)
+    body = "".join(f'<div class="srm-note srm-info-line">{safe_text(t)}</div>' for t in lines)
+    Legend(body, title=heading, position="topleft", expanded=expanded).add_to(m)
+    return m
 
 
 def add_attribution(m: folium.Map, text: str) -> folium.Map:

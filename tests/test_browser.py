@@ -78,6 +78,11 @@ def test_every_tab_opens_without_an_error_box(browser):
 def test_exports_download_with_generated_names_and_the_html_map_works_offline(browser, tmp_path):
     page, blocked = browser
     open_tab(page, "Export")
+    # The buttons wait until the user says who the files are for.
+    pdf_button = page.get_by_role("button", name="PDF briefing")
+    assert pdf_button.is_disabled()
+    rerun_and_wait(page, lambda: page.get_by_text("For the team", exact=True).click())
+    assert pdf_button.is_enabled()
     files = {}
     for label in ("PDF briefing", "CSV tables (zip)", "Offline HTML map"):
         with page.expect_download(timeout=180_000) as info:
@@ -94,6 +99,14 @@ def test_exports_download_with_generated_names_and_the_html_map_works_offline(br
     html.locator(".leaflet-container").wait_for()
     html.locator("path.leaflet-interactive").first.wait_for(state="attached")
     assert html.locator(".srm-legend").count() >= 1
+    # Its title and its panel state the period; the panel folds away like a legend.
+    period = re.compile(r"\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(\d+ days\)")
+    assert period.search(html.title()), html.title()
+    panel = html.locator(".srm-legend-toggle", has_text="Sahel Risk Map")
+    assert panel.get_attribute("aria-expanded") == "true"
+    assert "Filters: categories" in html.locator(".srm-legend-body").first.inner_text()
+    panel.click()
+    assert panel.get_attribute("aria-expanded") == "false"
     html.close()
     assert blocked.urls == [], f"requests left the machine: {blocked.urls[:5]}"
 

@@ -30,12 +30,22 @@ from geo.export.vector import export_gpkg
 from geo.provenance import build_provenance
 from ui import about, chrome, maps
 
-__all__ = ["FORMATS", "MAX_BANNER_CHARS", "view", "export_bytes", "html_export_text"]
+__all__ = ["AUDIENCES", "FORMATS", "MAX_BANNER_CHARS", "view", "export_bytes", "html_export_text"]
 
 log = logging.getLogger(__name__)
 
 #: Longest handling banner the PDF and PNG accept.
 MAX_BANNER_CHARS = 60
+
+#: Who the files are for: value -> (choice label, what the files keep and remove).
+AUDIENCES: dict[str, tuple[str, str]] = {
+    "team": (
+        "For the team",
+        "Keeps exact incident locations, actors, notes, place names, event ids and source "
+        "addresses, and the KDE surface. Only for people cleared to see them.",
+    ),
+    "outside": ("For sharing outside", SHARE_NOTE),
+}
 
 #: Export formats: key -> (button label, kind for the file name, suffix, MIME type).
 FORMATS: dict[str, tuple[str, str, str, str]] = {
@@ -69,19 +79,20 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         max_chars=MAX_BANNER_CHARS,
         placeholder="e.g. RESTRICTED - internal use",
     )
-    share_safe = st.toggle("Prepare for sharing outside the team", key="export.share_safe")
-    if share_safe:
-        st.caption(SHARE_NOTE)
-    else:
-        st.warning(
-            "Exports carry exact incident locations, actors, notes and sources. Switch on "
-            "'Prepare for sharing' before sending them outside the team."
-        )
+    audience = st.radio(
+        "Who are these files for?",
+        options=list(AUDIENCES),
+        format_func=lambda a: AUDIENCES[a][0],
+        captions=[text for _, text in AUDIENCES.values()],
+        key="export.audience",
+        index=None,
+    )
+    share_safe = audience == "outside"
     handling = banner.strip() or None
     f = analysis.filters
     cols = st.columns(3)
     for i, (fmt, (label, kind, suffix, mime)) in enumerate(FORMATS.items()):
-        reason = _unavailable(fmt, analysis, share_safe)
+        reason = _unavailable(fmt, analysis, audience)
         with cols[i % 3]:
             st.download_button(
                 label,
@@ -92,8 +103,11 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
                 disabled=reason is not None,
                 width="stretch",
                 icon=":material/download:",
-                help=reason,
             )
+            if reason is not None and audience is not None:
+                st.caption(reason)
+    if audience is None:
+        st.info("Choose who the files are for above; the buttons wait for that choice.")
     st.caption(
         "Each file is made when you click (PDF and PNG take a few seconds) and carries the "
         "window, filters, parameters, sources and licences, rows kept and rejected, and "
@@ -101,11 +115,19 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     )
 
 
-def _unavailable(fmt: str, analysis: Any, share_safe: bool) -> str | None:
+def _unavailable(fmt: str, analysis: Any, audience: str | None) -> str | None:
+    if audience is None:
+        return "Choose who the files are for first."
     if fmt == "tif" and analysis.kde is None:
-        return "No KDE surface: there is no incident in this window."
-    if fmt == "tif" and share_safe:
-        return "The sharing preset leaves the KDE surface out (its peaks locate single events)."
+        return (
+            "KDE GeoTIFF: there is no density surface, because no incident with a precise "
+            "location is in this window and these filters."
+        )
+    if fmt == "tif" and audience == "outside":
+        return (
+            "KDE GeoTIFF: not made for sharing outside, because the density surface's peaks "
+            "locate single events. Choose For the team to get it."
+        )
     return None
 
 

@@ -32,6 +32,7 @@ from streamlit_folium import st_folium
 
 from geo.hotspots import kde_overlay
 from geo.io import bundled
+from geo.provenance import build_provenance, format_period, provenance_lines
 from layers.admin import build_admin
 from layers.assets import inline_assets, use_local_assets
 from layers.basemap import build_basemap
@@ -39,7 +40,7 @@ from layers.gistar import build_gistar
 from layers.hexes import build_hexes
 from layers.incidents import build_incidents
 from layers.kde import build_kde
-from layers.map import add_attribution, add_layer_control, new_map
+from layers.map import add_attribution, add_layer_control, add_page_info, new_map
 from layers.routes import build_routes
 from layers.selection import build_selection
 from layers.sites import build_sites
@@ -443,7 +444,9 @@ def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
     Returns
     -------
     str
-        A self-contained HTML page (no online basemap, no outside request).
+        A self-contained HTML page (no online basemap, no outside request),
+        titled with the period, with a collapsible panel of the period,
+        filters, parameters and provenance, and collapsible legends.
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True)
     basemap_group({}).add_to(m)
@@ -456,4 +459,12 @@ def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
         _incidents_layer(analysis, show=True).add_to(m)
     add_layer_control(m, collapsed=True)
     add_attribution(m, incident_credit(analysis))
+    f = analysis.filters
+    period = format_period(f.start, f.end)
+    add_page_info(
+        m,
+        title=f"Sahel Risk Map: incidents {period}",
+        heading=f"Sahel Risk Map, {period}",
+        lines=provenance_lines(build_provenance(analysis)),
+    )
     return inline_assets(m.get_root().render(), base_url=ASSET_BASE_URL)

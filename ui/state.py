@@ -124,7 +124,6 @@ def static_defaults(settings: Settings) -> dict[str, Any]:
         "map.online_basemap": False,
         "sites.show_generic": False,
         "export.banner": "RESTRICTED",
-        "export.share_safe": True,
         "export.counter": 0,
     }
     for layer in LAYERS:
