@@ -32,6 +32,8 @@ __all__ = [
     "EXPOSURE_COLORS",
     "EXPOSURE_WEIGHTS",
     "UNCLASSED_COLOR",
+    "PLAN_ROUTE_STYLES",
+    "PLAN_ROUTE_LABELS",
     "exposure_index",
     "GISTAR_CLASSES",
     "GISTAR_COLORS",
@@ -173,6 +175,20 @@ EXPOSURE_COLORS: dict[str, str] = {
 UNCLASSED_COLOR = "#969696"
 #: Line width (px) of route segments by class, so the order reads without colour.
 EXPOSURE_WEIGHTS: dict[str, float] = {"low": 3.0, "medium": 4.5, "high": 6.0, "critical": 7.5}
+
+#: Trip-plan routes (geo.planner.ROUTE_KINDS), bottom to top: colour, width (px) and
+#: Leaflet dash pattern (None = solid); kinds differ by width and dash as well as colour.
+PLAN_ROUTE_STYLES: dict[str, tuple[str, float, str | None]] = {
+    "alternative": ("#6a3d9a", 3.5, "8 6"),
+    "shortest": ("#222222", 5.0, None),
+    "least_exposed": ("#1b9e77", 6.0, None),
+}
+#: Legend labels of the trip-plan routes.
+PLAN_ROUTE_LABELS: dict[str, str] = {
+    "alternative": "Alternative",
+    "shortest": "Shortest route",
+    "least_exposed": "Least incident exposure (reported data, stated window)",
+}
 
 #: Gi* classes: hot/cold with confidence (99/95/90) or plain hot/cold.
 GISTAR_CLASSES: tuple[str, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo.palette import format_number
+from geo.palette import PLAN_ROUTE_LABELS, PLAN_ROUTE_STYLES, format_number
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
@@ -25,22 +25,16 @@ PLAN_COLUMNS: tuple[str, ...] = (
     "roads",
 )
 
-#: Leaflet style and legend label of each route kind, in drawing order.
+#: Leaflet style and legend label of each route kind, in drawing order (geo.palette).
 ROUTE_STYLES: dict[str, tuple[dict, str]] = {
-    "alternative": (
-        {"color": "#6a3d9a", "weight": 3.5, "opacity": 0.85, "dashArray": "8 6"},
-        "Alternative",
-    ),
-    "shortest": ({"color": "#222222", "weight": 5.0, "opacity": 0.9}, "Shortest route"),
-    "least_exposed": (
-        {"color": "#1b9e77", "weight": 6.0, "opacity": 0.95},
-        "Least incident exposure (reported data, stated window)",
-    ),
+    kind: (
+        {"color": color, "weight": weight, "opacity": 0.9} | ({"dashArray": dash} if dash else {}),
+        PLAN_ROUTE_LABELS[kind],
+    )
+    for kind, (color, weight, dash) in PLAN_ROUTE_STYLES.items()
 }
 #: Credit of the routed geometry.
 ATTRIBUTION = "Routes: planned over © OpenStreetMap contributors roads (ODbL)"
-
-_LEGEND_SHAPES = {"alternative": "dashed_line", "shortest": "line", "least_exposed": "line"}
 
 
 def build_plan(
@@ -115,7 +109,12 @@ def build_plan(
     if legend:
         present = set(gdf["route_kind"])
         items = [
-            LegendItem(label, style["color"], _LEGEND_SHAPES[kind], style["weight"])
+            LegendItem(
+                label,
+                style["color"],
+                "dashed_line" if "dashArray" in style else "line",
+                style["weight"],
+            )
             for kind, (style, label) in reversed(ROUTE_STYLES.items())
             if kind in present
         ]

@@ -66,6 +66,7 @@ def test_pdf_is_written(capsys, tmp_path):
     assert code == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert b"/Subtype /Image" in data  # the route map
 
 
 @pytest.mark.parametrize(

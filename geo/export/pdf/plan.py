@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, SimpleDocTemplate
 
-from geo.export.pdf.document import binary_streams, canvas_maker
+from geo.crs import METRIC_CRS
+from geo.export.pdf.document import binary_streams, canvas_maker, map_image
 from geo.export.pdf.sections import DATA_LIMITS
 from geo.export.pdf.styles import (
     FRAME_W,
@@ -27,9 +29,16 @@ from geo.export.pdf.styles import (
     text_para,
 )
 from geo.export.png import clean_handling
+from geo.export.png.cartography import halo
+from geo.export.png.draw import draw_basemap, draw_boundaries
+from geo.export.png.layout import load_basemap, metric
+from geo.palette import PLAN_ROUTE_LABELS, PLAN_ROUTE_STYLES
 from geo.planner import Plan
 
-__all__ = ["render_plan_pdf"]
+__all__ = ["plan_picture", "render_plan_pdf"]
+
+#: Margin around the routes on the plan map, as a share of their extent.
+_MAP_MARGIN = 0.12
 
 _KIND_LABELS = {
     "shortest": "Shortest",
@@ -105,6 +114,7 @@ def _story(plan: Plan, s: dict, trip: str) -> list[Flowable]:
             "incident exposure on the reported data over that window, not a safe route.",
             s["note"],
         ),
+        map_image(plan_picture(plan), FRAME_W),
         text_para("Routes compared", s["h1"]),
     ]
     rows = [
@@ -164,3 +174,78 @@ def _story(plan: Plan, s: dict, trip: str) -> list[Flowable]:
     story.append(text_para("Read with care", s["h1"]))
     story += [bullet(esc(line), s) for line in DATA_LIMITS]
     return story
+
+
+def plan_picture(plan: Plan, *, width_px: int = 1800) -> Any:
+    """Draw the plan's routes over the bundled basemap, each kind in its style, with a legend.
+
+    Parameters
+    ----------
+    plan : Plan
+    width_px : int
+        Image width in pixels (300 dpi in the PDF).
+
+    Returns
+    -------
+    PIL.Image.Image
+        RGB image, 0.6 times as high as wide.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from PIL import Image
+
+    basemap = load_basemap()
+    base = {
+        "countries": metric(basemap.countries),
+        "lakes": metric(basemap.lakes),
+        "rivers": metric(basemap.rivers),
+        "roads": metric(basemap.roads),
+        "admin1": metric(basemap.admin1),
+        "admin2": metric(basemap.admin2),
+    }
+    routes = plan.routes.to_crs(METRIC_CRS)
+    x0, y0, x1, y1 = routes.total_bounds
+    pad = max(x1 - x0, y1 - y0) * _MAP_MARGIN + 20_000.0
+    fig, ax = plt.subplots(figsize=(width_px / 300, width_px / 300 * 0.6), dpi=300)
+    draw_basemap(ax, base)
+    draw_boundaries(ax, base)
+    handles = []
+    for z, (kind, (color, weight, dash)) in enumerate(PLAN_ROUTE_STYLES.items()):
+        rows = routes[routes["route_kind"] == kind]
+        if rows.empty:
+            continue
+        style = {"color": color, "linewidth": weight * 0.45, "zorder": 6 + z}
+        if dash:
+            style["linestyle"] = (0, tuple(float(v) * 0.45 for v in dash.split()))
+        rows.plot(ax=ax, **style)
+        handles.append(Line2D([], [], label=PLAN_ROUTE_LABELS[kind], **style))
+    ends = routes.geometry.iloc[0]
+    names = (plan.record.get("origin", ""), plan.record.get("destination", ""))
+    for point, name in zip((ends.coords[0], ends.coords[-1]), names, strict=True):
+        ax.plot(*point, marker="o", color="#222222", markersize=3, zorder=10)
+        ax.annotate(
+            str(name),
+            point,
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=6,
+            zorder=11,
+            path_effects=halo(),
+        )
+    cx, cy, half_w = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2 + pad
+    half_h = max((y1 - y0) / 2 + pad, half_w * 0.6)
+    half_w = max(half_w, half_h / 0.6)
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_h, cy + half_h)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.legend(handles=handles, loc="lower right", fontsize=4.5, framealpha=0.9)
+    fig.tight_layout(pad=0.1)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=300)
+    plt.close(fig)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
