@@ -11,6 +11,7 @@ bad date, path or file.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pandas as pd
 
 from geo.commands._options import read_incidents
 from geo.commands.join import add_log_argument, parse_day, with_log
+from geo.commands.sites import add_sites_argument, load_site_list
 from geo.commands.validate import local_path
 from geo.errors import ExportError, ParameterError
 from geo.export.atomic import EXPORT_SUFFIXES
@@ -62,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "shapefile); the bundled UCDP extracts and news log by default",
     )
     add_log_argument(parser)
+    add_sites_argument(parser)
     parser.add_argument(
         "--from", dest="start", type=parse_day, metavar="YYYY-MM-DD", help="first day (included)"
     )
@@ -227,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
     handling = clean_handling(args.handling)
     result = with_log(read_incidents(args.incidents), args.log)[0]
     context = load_context()
+    if args.sites:
+        context = dataclasses.replace(context, sites=load_site_list(args))
     assigned = prepare_incidents(result.incidents, context)
     start, end, as_of = _window(args, assigned["event_date"])
     analysis = run_analysis(

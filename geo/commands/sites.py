@@ -13,13 +13,15 @@ from geo.commands.exposure import (
     output_path,
     write_frame,
 )
+from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.io.bundled import load_sites
+from geo.io.sites import read_sites
 from geo.schema import CATEGORIES
 from geo.settings import DEFAULTS
 from geo.sites import format_site_summary, site_exposure
 
-__all__ = ["SITE_COLUMNS", "register", "run"]
+__all__ = ["SITE_COLUMNS", "add_sites_argument", "load_site_list", "register", "run"]
 
 #: Columns of the per-site output, in order (those the site layer has; geometry added).
 SITE_COLUMNS: list[str] = [
@@ -63,6 +65,46 @@ def _category_radius(text: str) -> tuple[str, float]:
     return cat, check_positive(f"--category-radius {cat}", km)
 
 
+def add_sites_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--sites FILE``: the user's own site list instead of the bundled sites.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    """
+    parser.add_argument(
+        "--sites",
+        metavar="FILE",
+        help="your own sites instead of the bundled ones: points or polygons with a name "
+        "and a type (GeoJSON, GeoPackage, zipped shapefile, or CSV with latitude and "
+        "longitude columns), read through the sandboxed reader",
+    )
+
+
+def load_site_list(args: argparse.Namespace) -> gpd.GeoDataFrame:
+    """Return ``--sites FILE`` read through :func:`geo.io.sites.read_sites`, or the bundled sites.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``sites`` (a path or None).
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326 sites with ``site_id``, ``name`` and ``site_type``.
+
+    Raises
+    ------
+    InputFileError
+        If the path is a URL or the file is refused or unreadable.
+    """
+    if args.sites:
+        return read_sites(local_path(args.sites))
+    return load_sites(kind="points")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sites`` command to the CLI.
 
@@ -74,11 +116,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sites",
         help="incident exposure of mines, factories, plants and industrial sites",
-        description="For each bundled site: incidents within --radius-km in the last 30, 90 "
-        "and 365 days, the nearest incident of the last year, the trend of the last 90 days "
-        "against the 90 before, and a weighted exposure score and class. Prints the ranking "
-        "(key sites first); --out writes one row per site (.gpkg/.geojson with geometry, "
-        ".csv without).",
+        description="For each bundled site (or each site of --sites FILE): incidents within "
+        "--radius-km in the last 30, 90 and 365 days, the nearest incident of the last year, "
+        "the trend of the last 90 days against the 90 before, and a weighted exposure score "
+        "and class. Prints the ranking (key sites first); --out writes one row per site "
+        "(.gpkg/.geojson with geometry, .csv without).",
     )
     parser.add_argument("--radius-km", type=float, default=DEFAULTS.site_radius_km, metavar="KM")
     parser.add_argument(
@@ -93,6 +135,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--top", type=int, default=10, metavar="N", help="sites printed per group")
     parser.add_argument("--out", metavar="FILE", help="one row per site: .gpkg, .geojson or .csv")
+    add_sites_argument(parser)
     add_incident_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -121,11 +164,12 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise ParameterError(f"--top was {args.top}; give a number of sites >= 1.")
     radii = dict(_category_radius(text) for text in args.category_radius)
+    sites = load_site_list(args)
     incidents, note = load_incidents(args)
     if as_of is None and args.date_to:
         as_of = parse_date(args.date_to, what="--to")
     result = site_exposure(
-        load_sites(kind="points"),
+        sites,
         incidents,
         radius_km=args.radius_km,
         category_radius_km=radii,
