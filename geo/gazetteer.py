@@ -39,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.crs import GEOD
 from geo.errors import ParameterError
 from geo.settings import DEFAULTS
 
@@ -64,7 +65,6 @@ ALIASES: dict[str, str] = {
 
 #: Points with one name in one country closer than this are one town (km).
 _REPEAT_KM = 2.0
-_EARTH_RADIUS_KM = 6371.0088
 
 #: Score of each kind of match, best first.
 _SCORES = {
@@ -256,25 +256,18 @@ def _drop_repeats(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """
     if "place_class" in table.columns:
         table = table.iloc[table["place_class"].ne("city").to_numpy().argsort(kind="stable")]
-    lon = np.radians(table.geometry.x.to_numpy())
-    lat = np.radians(table.geometry.y.to_numpy())
+    lon = table.geometry.x.to_numpy()
+    lat = table.geometry.y.to_numpy()
     keep = np.ones(len(table), dtype=bool)
     groups = table.groupby(["folded", "country"], sort=False).indices
     for rows in groups.values():
         for j, b in enumerate(rows[1:], start=1):
             for a in rows[:j]:
-                if keep[a] and _haversine_km(lon[a], lat[a], lon[b], lat[b]) < _REPEAT_KM:
+                km = GEOD.inv(lon[a], lat[a], lon[b], lat[b])[2] / 1000.0
+                if keep[a] and km < _REPEAT_KM:
                     keep[b] = False
                     break
     return table[keep].sort_index()
-
-
-def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return float(2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(a)))
 
 
 def _labels(table: gpd.GeoDataFrame) -> pd.Series:
