@@ -8,7 +8,6 @@ the PDF and in the GeoPackage is the same figure.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -125,8 +124,9 @@ class Params:
         empty cells around a cluster, not the whole of Mali.
     buffer_km, half_life_days, segment_km : float
         Route exposure parameters.
-    type_weights : mapping of str to float
-        Weight of each incident category in route exposure.
+    type_weights : tuple of (str, float)
+        Weight of each incident category in route exposure, as pairs (hashable,
+        so a Params can key Streamlit's caches).
     distance_decay : {"linear", "gaussian", "none"}
         Weight over distance from the road.
     site_radius_km : float
@@ -152,7 +152,7 @@ class Params:
     buffer_km: float = DEFAULTS.buffer_km
     half_life_days: float = DEFAULTS.half_life_days
     segment_km: float = DEFAULTS.segment_km
-    type_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULTS.type_weights)
+    type_weights: tuple[tuple[str, float], ...] = tuple(DEFAULTS.type_weights.items())
     distance_decay: str = DEFAULTS.distance_decay
     site_radius_km: float = DEFAULTS.site_radius_km
     seed: int = DEFAULTS.gistar_seed
@@ -362,7 +362,7 @@ def run_analysis(
         buffer_km=params.buffer_km,
         half_life_days=params.half_life_days,
         as_of=as_of,
-        type_weights=params.type_weights,
+        type_weights=dict(params.type_weights),
         distance_decay=params.distance_decay,
         include_imprecise=filters.include_imprecise,
     )

@@ -82,8 +82,15 @@ def test_every_tab_renders_without_exception(label):
     open_tab(at, label)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    # Every view states its window (provenance line or the About tables).
-    assert at.caption or at.dataframe
+    # Every view states its window and what it left out: the provenance line under
+    # its results, or on About the table of what the run left out.
+    if label == "About / Data":
+        heads = [h.value for h in at.subheader]
+        assert "What this run left out, and why" in heads, heads
+        assert any(list(df.value.columns) == ["Reason", "Events"] for df in at.dataframe)
+    else:
+        lines = [c.value for c in at.caption]
+        assert any(v.startswith("Window ") and "Left out: " in v for v in lines), lines
 
 
 def test_default_window_is_the_last_180_days_of_the_data():

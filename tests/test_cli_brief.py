@@ -14,10 +14,6 @@ from PIL import Image
 
 from geo.cli import main
 
-pipeline = pytest.importorskip("geo.pipeline")
-if not hasattr(pipeline, "run_analysis"):
-    pytest.skip("geo.pipeline.run_analysis is not written yet", allow_module_level=True)
-
 REPO = Path(__file__).resolve().parent.parent
 NEWS_SMALL = REPO / "tests" / "fixtures" / "incidents" / "news_small.csv"
 WINDOW = ["--from", "2025-05-01", "--to", "2025-11-20"]

@@ -16,6 +16,7 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Mapping
 
 import geo
 from geo.settings import DEFAULTS, Settings
@@ -126,6 +127,8 @@ def _problems() -> list[str]:
             if param in FIELDS:
                 value = _runtime_default(module, qual, param)
                 want = getattr(DEFAULTS, param)
+                if isinstance(want, Mapping) and isinstance(value, tuple):
+                    value = dict(value)  # a hashable copy of a mapping setting
                 if value is not None and value != want:
                     problems.append(f"{where}={value!r} but Settings.{param}={want!r}")
             elif _is_number(node) and where not in ALLOWED:

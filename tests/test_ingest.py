@@ -27,7 +27,7 @@ import shapely
 
 from geo.errors import InputFileError, ParameterError
 from geo.io import containers, ingest
-from geo.io.containers import DEFAULT_LIMITS, IngestLimits
+from geo.io.containers import IngestLimits
 from geo.io.incidents import read_incidents
 from geo.io.ingest import decode_result, encode_result, ingest_upload
 
@@ -133,12 +133,21 @@ def test_precheck_reads_zip64_member_counts():
         containers.precheck(data, file="z.zip")
 
 
-def test_precheck_passes_plain_files_and_sane_zips():
-    containers.precheck(b"id,date\n", file="a.csv")
+def _zip_of(n_members: int) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("a.csv", "id,date\n")
-    containers.precheck(buf.getvalue(), file="a.zip", limits=DEFAULT_LIMITS)
+        for i in range(n_members):
+            zf.writestr(f"m{i}.csv", "id,date\n")
+    return buf.getvalue()
+
+
+def test_precheck_passes_plain_files_and_zips_up_to_the_member_limit():
+    limits = IngestLimits(max_zip_members=3)
+    assert containers.precheck(b"id,date\n", file="a.csv", limits=limits) is None
+    assert containers.precheck(_zip_of(3), file="a.zip", limits=limits) is None
+    # One member more is refused: the limit is the boundary, not a number never reached.
+    with pytest.raises(InputFileError, match=r"a\.zip lists 4 members.*3 members are accepted"):
+        containers.precheck(_zip_of(4), file="a.zip", limits=limits)
 
 
 def _encoded(name: str = "news_small.csv") -> dict:
@@ -270,8 +279,21 @@ def test_busy_server_message_when_no_slot_frees(monkeypatch):
 
 
 def test_isolation_probe_is_cached_and_runs_the_interpreter():
-    prefix = ingest.network_isolation()
-    assert prefix is ingest.network_isolation() or prefix == ingest.network_isolation()
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(*args, **kwargs):
+        calls.append(args)
+        return real_run(*args, **kwargs)
+
+    ingest.network_isolation.cache_clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(subprocess, "run", counting_run)
+        prefix = ingest.network_isolation()
+        probes = len(calls)
+        assert probes >= 1, "the probe never ran: unshare missing, the test shows nothing"
+        assert ingest.network_isolation() == prefix
+    assert len(calls) == probes, "the second call probed again: the result is not cached"
     if prefix:
         done = subprocess.run(
             [*prefix, sys.executable, "-c", "import socket; print(socket.if_nameindex())"],

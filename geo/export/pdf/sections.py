@@ -580,7 +580,7 @@ def method_section(
     p = analysis.params
     f = analysis.filters
     lo, mid, hi = EXPOSURE_CLASS_BREAKS
-    weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in p.type_weights.items())
+    weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in dict(p.type_weights).items())
     decay = DISTANCE_DECAYS.get(p.distance_decay, p.distance_decay)
     items = [
         (
