@@ -35,16 +35,15 @@ def read_incidents(path_text: str | None) -> object:
     InputFileError
         If the file is missing, unreadable or has no usable row.
     """
-    from geo.io.containers import read_file_bytes
     from geo.io.incidents import load_bundled_incidents
-    from geo.io.ingest import ingest_upload
+    from geo.io.ingest import ingest_file
 
     if path_text:
         path = local_path(path_text)
         if not path.is_file():
             raise InputFileError(f"--incidents {path_text!r}: no such file.")
         # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
-        result = ingest_upload(read_file_bytes(path), name=path.name)
+        result = ingest_file(path)
     else:
         result = load_bundled_incidents()
     if not result.report.usable:

@@ -27,9 +27,8 @@ from geo.export.tabular import write_table_atomic
 from geo.exposure import segment_exposure
 from geo.io.bundled import load_routes as load_bundled_routes
 from geo.io.bundled import load_towns
-from geo.io.containers import read_file_bytes
 from geo.io.incidents import load_bundled_incidents
-from geo.io.ingest import ingest_upload
+from geo.io.ingest import ingest_file
 from geo.io.routes import read_routes
 from geo.route_report import format_route_report, route_report
 from geo.schema import SOURCE_LABELS
@@ -150,7 +149,7 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
     if args.incidents:
         path = local_path(args.incidents)
         # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
-        result = ingest_upload(read_file_bytes(path), name=path.name)
+        result = ingest_file(path)
     else:
         result = load_bundled_incidents()
     read_notes = len(result.report.notes)

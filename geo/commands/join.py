@@ -272,9 +272,8 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     ParameterError
         If ``--from`` is after ``--to``.
     """
-    from geo.io.containers import read_file_bytes
     from geo.io.incidents import load_bundled_incidents
-    from geo.io.ingest import ingest_upload
+    from geo.io.ingest import ingest_file
     from geo.pipeline import load_context
 
     if args.start and args.end and args.start > args.end:
@@ -282,7 +281,7 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     if args.incidents:
         path = local_path(args.incidents)
         # Parsed in geo.io.ingest's limited, network-less child process (SECURITY 1.4-1.6).
-        result = ingest_upload(read_file_bytes(path), name=path.name)
+        result = ingest_file(path)
         source = path.name
     else:
         result = load_bundled_incidents()

@@ -246,11 +246,10 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.io.containers import read_file_bytes
-    from geo.io.ingest import ingest_upload
+    from geo.io.ingest import ingest_file
 
     path = local_path(args.file)
-    result = ingest_upload(read_file_bytes(path), name=path.name)
+    result = ingest_file(path)
     for line in result.report.to_lines(max_issues=20):
         print(line, file=sys.stderr)
     records = from_canonical(result.incidents)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from geo.errors import InputFileError
-from geo.io.containers import read_file_bytes
+from geo.io.containers import LOCAL_FILE_LIMITS, read_file_bytes
 from geo.io.incidents import FORMATS
 from geo.io.ingest import ingest_upload
 
@@ -118,8 +118,11 @@ def run(args: argparse.Namespace) -> int:
     """
     path = local_path(args.file)
     # Parsed in geo.io.ingest's sandboxed child process (limits, no network), like uploads.
-    raw = read_file_bytes(path)
-    report = ingest_upload(raw, name=path.name, fmt=args.fmt, layer=args.layer).report
+    raw = read_file_bytes(path, limits=LOCAL_FILE_LIMITS)
+    result = ingest_upload(
+        raw, name=path.name, fmt=args.fmt, layer=args.layer, limits=LOCAL_FILE_LIMITS
+    )
+    report = result.report
     if args.json:
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     else:

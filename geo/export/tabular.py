@@ -64,6 +64,7 @@ TABLE_SUFFIXES: dict[str, str] = {
     ".gpkg": "GPKG",
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
+    ".parquet": "Parquet",
 }
 
 
@@ -181,8 +182,10 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
     ----------
     df : DataFrame or GeoDataFrame
         The table. GeoJSON needs a GeoDataFrame; GPKG accepts either.
-    fmt : {"CSV", "GPKG", "GeoJSON"}
+    fmt : {"CSV", "GPKG", "GeoJSON", "Parquet"}
         Output format. CSV goes through :func:`safe_csv_frame`, UTF-8.
+        Parquet is GeoParquet 1.x (WKB, EPSG:4326) for a GeoDataFrame, plain
+        Parquet otherwise (pyarrow, snappy).
     layer : str
         Layer name inside a GeoPackage.
 
@@ -194,16 +197,18 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
     Raises
     ------
     ParameterError
-        If ``fmt`` is not one of the three formats, or GeoJSON is asked for a
+        If ``fmt`` is not one of the four formats, or GeoJSON is asked for a
         table without geometry.
     ExportError
         If a GeoPackage or GeoJSON does not read back with as many rows.
     """
     if fmt == "CSV":
         return safe_csv_frame(df).to_csv(index=False).encode("utf-8")
+    if fmt == "Parquet":
+        return _parquet_bytes(df)
     if fmt not in ("GPKG", "GeoJSON"):
         raise ParameterError(
-            f"`fmt` was {fmt!r} but is expected to be in ['CSV', 'GPKG', 'GeoJSON']"
+            f"`fmt` was {fmt!r} but is expected to be in ['CSV', 'GPKG', 'GeoJSON', 'Parquet']"
         )
     if fmt == "GeoJSON" and not isinstance(df, gpd.GeoDataFrame):
         raise ParameterError("GeoJSON needs a table with geometries; write CSV or GPKG instead.")
@@ -226,10 +231,25 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, layer: str = "layer") -> bytes:
     return data
 
 
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    import pyarrow.parquet as pq
+
+    frame = plain_columns(df)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        frame = frame.to_crs(WGS84)
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    data = buffer.getvalue()
+    written = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+    if written != len(df):
+        raise ExportError(f"the Parquet table holds {written} rows after writing, not {len(df)}.")
+    return data
+
+
 def write_table_atomic(
     df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None
 ) -> Path:
-    """Write a table as CSV, GeoPackage or GeoJSON (chosen by suffix), atomically.
+    """Write a table as CSV, GeoPackage, GeoJSON or (Geo)Parquet (chosen by suffix), atomically.
 
     Parameters
     ----------

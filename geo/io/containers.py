@@ -27,6 +27,7 @@ from geo.errors import InputFileError, ParameterError
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "LOCAL_FILE_LIMITS",
     "UNZIP_ERRORS",
     "IngestLimits",
     "check_prj",
@@ -99,6 +100,16 @@ class IngestLimits:
 
 #: The limits used when none are given.
 DEFAULT_LIMITS = IngestLimits()
+#: The limits for a file on the server's own disk (``--incidents FILE`` in the CLI and
+#: ``streamlit run app.py -- --incidents FILE``), sized for 1,000,000 incidents.
+LOCAL_FILE_LIMITS = IngestLimits(
+    max_bytes=1 * 2**30,
+    max_unzipped_bytes=2 * 2**30,
+    memory_bytes=8 * 2**30,
+    cpu_s=600,
+    wall_s=900.0,
+    file_bytes=4 * 2**30,
+)
 
 
 def precheck(raw: bytes, *, file: str, limits: IngestLimits = DEFAULT_LIMITS) -> None:
@@ -271,7 +282,7 @@ def display_name(name: object) -> str:
 
 
 def sniff(raw: bytes, file: str) -> str:
-    """Say what a file is from its content alone: ``zip``, ``gpkg``, ``geojson`` or ``csv``.
+    """Say what a file is from its content alone (zip, gpkg, parquet, geojson or csv).
 
     Markup (XML, GDAL VRT), a bare ``.shp`` and other binary content are refused
     whatever the file is called.
@@ -295,6 +306,8 @@ def sniff(raw: bytes, file: str) -> str:
     """
     if not raw:
         raise InputFileError(f"{file} is empty (0 bytes); export the data again.")
+    if raw[:4] == b"PAR1" and raw[-4:] == b"PAR1":
+        return "parquet"  # read by pyarrow, never by GDAL
     _refuse_markup(raw, file)
     if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return "zip"
@@ -311,7 +324,7 @@ def sniff(raw: bytes, file: str) -> str:
     if b"\x00" in head:
         raise InputFileError(
             f"{file} is binary data of an unknown kind; accepted: CSV, GeoJSON, GeoPackage, "
-            "zipped shapefile."
+            "(Geo)Parquet, zipped shapefile."
         )
     stripped = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if stripped[:1] in (b"{", b"["):

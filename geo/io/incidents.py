@@ -94,6 +94,7 @@ FORMATS: tuple[str, ...] = (
     "csv",
     "geojson",
     "gpkg",
+    "parquet",
     "shapefile_zip",
 )
 

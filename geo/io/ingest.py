@@ -56,6 +56,7 @@ from geo.errors import InputFileError, ParameterError, RiskMapError
 from geo.io import _gdal_env
 from geo.io.containers import (
     DEFAULT_LIMITS,
+    LOCAL_FILE_LIMITS,
     IngestLimits,
     display_name,
     precheck,
@@ -72,6 +73,7 @@ __all__ = [
     "decode_result",
     "encode_layer",
     "encode_result",
+    "ingest_file",
     "ingest_layer",
     "ingest_upload",
     "network_isolation",
@@ -171,6 +173,30 @@ def ingest_upload(
         raise InputFileError(
             f"{file}: the file could not be parsed (the reader returned an inconsistent result)."
         ) from None
+
+
+def ingest_file(path: Path, *, limits: IngestLimits = LOCAL_FILE_LIMITS) -> ReadResult:
+    """Read an incident file from this machine's disk through the sandbox (CLI, ``app.py --``).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A local file (read as bytes here; devices, pipes and links to them refused).
+    limits : IngestLimits
+        :data:`geo.io.containers.LOCAL_FILE_LIMITS` by default: sized for
+        1,000,000 incidents, unlike the 50 MiB of an upload.
+
+    Returns
+    -------
+    ReadResult
+        As :func:`ingest_upload`.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`ingest_upload`, and when the file cannot be read.
+    """
+    return ingest_upload(read_file_bytes(path, limits=limits), name=path.name, limits=limits)
 
 
 def ingest_layer(

@@ -139,6 +139,11 @@ def _load(
     notes: list[str],
 ) -> gpd.GeoDataFrame:
     content = sniff(raw, file)
+    if content == "parquet":
+        raise InputFileError(
+            f"{file} is Parquet; {_WHAT[kind]} layer must be a GeoPackage, GeoJSON or zipped "
+            "shapefile."
+        )
     if content == "csv":
         if kind != "sites":
             raise InputFileError(
