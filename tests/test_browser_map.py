@@ -9,6 +9,7 @@ than loopback is aborted and counted, and each test checks the count is 0.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from browser_util import (
@@ -22,6 +23,8 @@ from browser_util import (
     wait_for_map,
 )
 
+#: A real site list (tests/fixtures/sites/README.md).
+SITES = Path(__file__).resolve().parent / "fixtures" / "sites" / "icmm_mali_mines.geojson"
 #: A point inside Bafoulabé cercle, away from its towns and the bundled precise events.
 BAFOULABE = (14.2, -10.2)
 
@@ -162,5 +165,26 @@ def test_route_cards_rank_by_the_figure_they_lead_with(browser):
         has_text=re.compile("by exposure over the trip|No meaningful difference")
     )
     assert ranks.count() == 4
+    open_tab(page, "Hotspots")
+    assert blocked.urls == []
+
+
+def test_an_uploaded_site_list_is_ranked_on_the_sites_view(browser):
+    # Real data: the 12 Mali mines of the ICMM Global Mining Dataset (tests/fixtures/sites).
+    page, blocked = browser
+    open_tab(page, "Sites")
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your own sites")
+    rerun_and_wait(page, lambda: uploader.locator("input[type=file]").set_input_files(str(SITES)))
+    page.get_by_text("12 sites read from your file, ranked below.").wait_for(timeout=120_000)
+    # The list beside the map now offers the file's mines, not the bundled OSM sites.
+    listed = page.locator('[data-testid="stSelectbox"]').filter(has_text="Select a site")
+    listed.locator("input").first.click()
+    options = page.locator('[role="option"]')
+    options.first.wait_for()
+    names = options.all_inner_texts()
+    assert "Syama" in names and "Loulo Gounkoto" in names, names
+    assert "Brasseries du Mali" not in names
+    page.keyboard.press("Escape")
+    wait_for_map(page)
     open_tab(page, "Hotspots")
     assert blocked.urls == []

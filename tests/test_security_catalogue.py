@@ -1415,6 +1415,7 @@ _REVIEWED_MARKDOWN_ARGS = {
         "ui/controls.py: fixed text"
     ),
     "HOTSPOT_HELP": "ui/state.py constant",
+    "sites_count_text(len(ranked))": "ui/sites.py: a count",
     "b[0]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
     "b[1]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
     "b[2]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",

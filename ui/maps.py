@@ -401,7 +401,13 @@ def routes_layers(
     ]
 
 
-def sites_layers(analysis: Any, *, layers: Mapping[str, bool], show_generic: bool) -> list[Any]:
+def sites_layers(
+    analysis: Any,
+    *,
+    layers: Mapping[str, bool],
+    show_generic: bool,
+    sites: gpd.GeoDataFrame | None = None,
+) -> list[Any]:
     """Build the Sites view's layers: sites coloured by exposure class, incidents.
 
     Parameters
@@ -412,6 +418,9 @@ def sites_layers(analysis: Any, *, layers: Mapping[str, bool], show_generic: boo
         Layer switches from the sidebar.
     show_generic : bool
         Also draw generic industrial areas (otherwise mines, factories and plants only).
+    sites : GeoDataFrame, optional
+        The ranked sites to draw (the user's own list, or both lists); the
+        analysis's bundled sites by default.
 
     Returns
     -------
@@ -419,7 +428,7 @@ def sites_layers(analysis: Any, *, layers: Mapping[str, bool], show_generic: boo
     """
     return [
         build_sites(
-            analysis.sites,
+            analysis.sites if sites is None else sites,
             name="Site exposure",
             key_sites_only=not show_generic,
             note=f"incidents within {analysis.params.site_radius_km:g} km",

@@ -7,16 +7,30 @@ comes from one :class:`geo.pipeline.Analysis`; this module only lays it out.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from geo.errors import RiskMapError
+from geo.io.sites import read_sites
 from geo.palette import SITE_TYPE_LABELS
+from geo.pipeline import select_incidents
+from geo.sites import site_exposure
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
 
-__all__ = ["view", "sites_table", "site_rows"]
+__all__ = [
+    "SITE_LISTS",
+    "SITE_UPLOAD_TYPES",
+    "view",
+    "sites_table",
+    "site_rows",
+    "both_lists",
+    "sites_count_text",
+]
 
 
 def view(analysis: Any, choices: Any, dataset: Any) -> None:
@@ -40,18 +54,21 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         "before). Exposure counts reported incidents; it does not say a site is safe. "
         "Incidents are drawn as on the Hotspots map."
     )
+    ranked, which = _site_list(analysis, dataset)
     show_generic = st.toggle(
         "Also show generic industrial areas (mostly around Bamako)", key="sites.show_generic"
     )
     selection.take_map_click(st.session_state, "sites", "map.sites")
     picked = selection.selected(st.session_state, "sites")
-    shown = analysis.sites if show_generic else analysis.sites[analysis.sites["is_key_site"]]
+    shown = ranked if show_generic else ranked[ranked["is_key_site"].astype(bool)]
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
-            ("sites", dataset.key, analysis.filters, p, choices.layers, show_generic),
-            lambda: maps.sites_layers(analysis, layers=choices.layers, show_generic=show_generic),
-            private=dataset.key != BUNDLED_KEY,
+            ("sites", dataset.key, analysis.filters, p, choices.layers, show_generic, which),
+            lambda: maps.sites_layers(
+                analysis, layers=choices.layers, show_generic=show_generic, sites=ranked
+            ),
+            private=dataset.key != BUNDLED_KEY or which[0] != "bundled",
             layers=choices.layers,
             online_basemap=choices.online_basemap,
             credit=maps.incident_credit(analysis),
@@ -74,20 +91,132 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         )
 
     st.subheader("Sites ranked by exposure")
-    table = sites_table(analysis.sites, show_generic=show_generic)
+    table = sites_table(ranked, show_generic=show_generic)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         height=min(36 * (len(table) + 1) + 2, 600),
         column_config={
+            "Site": st.column_config.TextColumn(width="medium"),
             "Nearest incident (km)": st.column_config.NumberColumn(format="%.1f"),
             "Exposure score": st.column_config.NumberColumn(format="%.2f"),
+            "Trend": st.column_config.TextColumn(width="large"),
         },
     )
-    n_generic = int((~analysis.sites["is_key_site"].astype(bool)).sum())
+    n_generic = int((~ranked["is_key_site"].astype(bool)).sum())
     if not show_generic and n_generic:
         st.caption(f"{n_generic:,} generic industrial areas hidden; switch them on above.")
+
+
+#: Which site list the view ranks: value -> label.
+SITE_LISTS: dict[str, str] = {
+    "own": "My sites",
+    "both": "My sites and the bundled sites",
+    "bundled": "Bundled sites (OpenStreetMap 2021)",
+}
+#: File types of an own site list (checked again by content in geo.io).
+SITE_UPLOAD_TYPES: tuple[str, ...] = ("geojson", "json", "gpkg", "csv", "zip")
+
+
+@st.cache_data(show_spinner="Reading your sites...", scope="session", max_entries=3)
+def _read_own(digest: str, _data: bytes, name: str) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    try:
+        return read_sites(_data, name=name), None
+    except RiskMapError as exc:
+        return None, str(exc)
+
+
+@st.cache_data(show_spinner="Ranking your sites...", scope="session", max_entries=6)
+def _own_exposure(
+    key: tuple[str, str], _assigned: gpd.GeoDataFrame, _sites: gpd.GeoDataFrame, filters, params
+) -> gpd.GeoDataFrame:
+    chosen = select_incidents(_assigned, filters, params)
+    out = site_exposure(
+        _sites,
+        chosen.upto_as_of,
+        radius_km=params.site_radius_km,
+        as_of=chosen.as_of,
+        include_imprecise=filters.include_imprecise,
+        half_life_days=params.half_life_days,
+    )
+    return out.to_crs(4326).assign(site_id=["my:" + str(i) for i in out["site_id"]])
+
+
+def both_lists(own: gpd.GeoDataFrame, bundled: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rank the user's sites and the bundled sites together, as one site_exposure run would.
+
+    Each site's figures do not depend on the other sites, so the lists are
+    joined and ranked again with :func:`geo.sites.site_exposure`'s order
+    (score, then 90-day and 365-day counts, then the nearest incident).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> a = gpd.GeoDataFrame({"site_id": ["my:1"], "exposure": [0.5], "n_90d": [1],
+    ...     "n_365d": [1], "nearest_km": [3.0]}, geometry=[shapely.Point(0, 0)], crs=4326)
+    >>> b = a.assign(site_id=["x"], exposure=[2.0])
+    >>> both_lists(a, b)[["site_id", "rank", "list"]].values.tolist()
+    [['x', 1, 'Bundled'], ['my:1', 2, 'My sites']]
+    """
+    joined = pd.concat(
+        [own.assign(list="My sites"), bundled.assign(list="Bundled")], ignore_index=True
+    )
+    joined = joined.sort_values(
+        ["exposure", "n_90d", "n_365d", "nearest_km"],
+        ascending=[False, False, False, True],
+        kind="stable",
+        na_position="last",
+    )
+    joined["rank"] = range(1, len(joined) + 1)
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=own.crs).reset_index(drop=True)
+
+
+def _site_list(analysis: Any, dataset: Any) -> tuple[gpd.GeoDataFrame, tuple[str, str]]:
+    """Draw the own-sites uploader and the list choice; return the ranked sites and their key."""
+    upload = st.file_uploader(
+        "Your own sites (this session only)",
+        type=list(SITE_UPLOAD_TYPES),
+        key="sites.upload",
+        help="Points or polygons with a name and a type: GeoJSON, GeoPackage, a zipped "
+        "shapefile, or a CSV with latitude and longitude columns. Read by the same "
+        "sandboxed reader as incident files; nothing leaves this machine.",
+    )
+    if upload is None:
+        return analysis.sites, ("bundled", "")
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    own, problem = _read_own(digest, data, upload.name)
+    if own is None:
+        chrome.show_user_error("Your site list could not be used.", problem or "")
+        return analysis.sites, ("bundled", "")
+    which = st.radio(
+        "Sites to rank",
+        options=list(SITE_LISTS),
+        format_func=SITE_LISTS.get,
+        key="sites.which",
+        horizontal=True,
+    )
+    if which == "bundled":
+        return analysis.sites, ("bundled", "")
+    ranked = _own_exposure(
+        (digest, dataset.key), dataset.incidents, own, analysis.filters, analysis.params
+    )
+    st.caption(f"{sites_count_text(len(ranked))} read from your file, ranked below.")
+    if which == "both":
+        return both_lists(ranked, analysis.sites), ("both", digest)
+    return ranked.assign(list="My sites"), ("own", digest)
+
+
+def sites_count_text(n: int) -> str:
+    """Say how many sites a list holds.
+
+    Examples
+    --------
+    >>> sites_count_text(1), sites_count_text(12)
+    ('1 site', '12 sites')
+    """
+    return "1 site" if n == 1 else f"{n:,} sites"
 
 
 def site_rows(sites: pd.DataFrame, picked: str | None) -> list[tuple[str, object]] | None:
@@ -160,4 +289,6 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
             ),
         }
     )
+    if "list" in chosen.columns and chosen["list"].nunique() > 1:
+        out.insert(2, "List", chosen["list"].astype(str).to_numpy())
     return out
