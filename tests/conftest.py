@@ -22,3 +22,18 @@ def log_target(request, tmp_path):
     if request.param == "gpkg":
         return str(tmp_path / "team" / "log.gpkg")
     return new_database(request.getfixturevalue("pg_admin_url"))
+
+
+@pytest.fixture
+def worker_fault(monkeypatch):
+    """Return ``inject(spec)``: later ingests run in tests/faulty_worker.py with ``spec``.
+
+    ``inject(None)`` goes back to the real worker. Production code has no fault hook.
+    """
+    from geo.io import ingest
+
+    def inject(spec: str | None) -> None:
+        worker = ("geo.io._ingest_worker",) if spec is None else ("tests.faulty_worker", spec)
+        monkeypatch.setattr(ingest, "_WORKER", worker)
+
+    return inject

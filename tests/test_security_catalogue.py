@@ -638,37 +638,37 @@ def test_f09_huge_line_deep_nesting_and_duplicate_keys():
 # --------------------------------------------------------------------------- P: process faults
 
 
-def test_p01_worker_segfault_is_a_message_and_the_app_survives(monkeypatch):
-    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "segv")
+def test_p01_worker_segfault_is_a_message_and_the_app_survives(worker_fault):
+    worker_fault("segv")
     with pytest.raises(
         InputFileError, match=r"could not be parsed \(the reader crashed with signal SIGSEGV\)"
     ):
         ingest(one_row_csv(), "crash.csv")
-    monkeypatch.delenv("RISKMAP_INGEST_FAULT")
+    worker_fault(None)
     assert ingest(one_row_csv(), "next.csv").report.rows_kept == 1  # still serving
 
 
-def test_p02_worker_cpu_loop_is_killed_at_its_limit(monkeypatch):
-    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "loop")
+def test_p02_worker_cpu_loop_is_killed_at_its_limit(worker_fault):
+    worker_fault("loop")
     with pytest.raises(
         InputFileError, match=r"could not be parsed \(the reader used more than 2 s of CPU"
     ):
         ingest(one_row_csv(), "loop.csv", limits=IngestLimits(cpu_s=2, wall_s=60))
 
 
-def test_p02_worker_wall_clock_timeout(monkeypatch):
-    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "sleep:600")
+def test_p02_worker_wall_clock_timeout(worker_fault):
+    worker_fault("sleep:600")
     with pytest.raises(InputFileError, match=r"could not be parsed \(it took longer than 3 s\)"):
         ingest(one_row_csv(), "slow.csv", limits=IngestLimits(wall_s=3))
 
 
-def test_p03_worker_over_its_address_space_is_a_handled_memory_error(monkeypatch):
-    monkeypatch.setenv("RISKMAP_INGEST_FAULT", "alloc")
+def test_p03_worker_over_its_address_space_is_a_handled_memory_error(worker_fault):
+    worker_fault("alloc")
     with pytest.raises(InputFileError, match=r"could not be parsed \(it needs more memory"):
         ingest(one_row_csv(), "greedy.csv", limits=IngestLimits(memory_bytes=900 * 2**20))
 
 
-def test_p04_worker_cannot_reach_a_loopback_canary(monkeypatch):
+def test_p04_worker_cannot_reach_a_loopback_canary(worker_fault):
     with tcp_canary() as (port, accepted):
         with socket.create_connection(("127.0.0.1", port), timeout=3):
             pass  # reachable from this (unsandboxed) process
@@ -677,7 +677,7 @@ def test_p04_worker_cannot_reach_a_loopback_canary(monkeypatch):
             threading.Event().wait(0.05)
             deadline -= 1
         assert len(accepted) == 1
-        monkeypatch.setenv("RISKMAP_INGEST_FAULT", f"connect:{port}")
+        worker_fault(f"connect:{port}")
         with pytest.raises(InputFileError, match=r"fault hook: connect failed"):
             ingest(one_row_csv(), "net.csv")
         assert len(accepted) == 1  # nothing new from the worker

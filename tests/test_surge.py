@@ -61,3 +61,26 @@ def test_surge_needs_the_unit_column_and_a_date():
         surge_flags(_events_back("A", [1]), unit_col="adm9_id", as_of=AS_OF)
     with pytest.raises(ParameterError, match="`as_of` was 'soon'"):
         surge_flags(_events_back("A", [1]), unit_col="adm2_id", as_of="soon")
+
+
+# The weekly rule at its boundary: 8 events in the 4 weeks before (an average of 2 a week)
+# and 14 older ones (days 60..372) so the unit is active (22 events in 52 weeks > 13).
+_BEFORE = [8, 9, 15, 16, 22, 23, 29, 30] + [60 + 24 * k for k in range(14)]
+
+
+@pytest.mark.parametrize(
+    "latest_days, flagged",
+    [
+        pytest.param([1, 2, 3, 4], True, id="4 = 2 x the average of 2: flagged"),
+        pytest.param([1, 2, 3], False, id="3 = 1.5 x the average: not a surge"),
+    ],
+)
+def test_weekly_surge_is_twice_the_four_week_average(latest_days, flagged):
+    out = surge_flags(_events_back("A", latest_days + _BEFORE), unit_col="adm2_id", as_of=AS_OF)
+    row = out.loc["A"]
+    assert (row["latest_week"], row["avg_week_prev_4"], row["ignored"]) == (
+        len(latest_days),
+        2.0,
+        False,
+    )
+    assert bool(row["week_flag"]) is flagged

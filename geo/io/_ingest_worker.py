@@ -21,19 +21,16 @@ import errno
 import json
 import os
 import resource
-import signal
-import socket
 import struct
 import sys
-import time
 import traceback
 from typing import Any
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
-from geo.errors import InputFileError, RiskMapError
+from geo.errors import RiskMapError
 from geo.io.containers import IngestLimits
 from geo.io.incidents import read_incidents
-from geo.io.ingest import _FAULT_VAR, _HEADER_MAX, _PROTOCOL, encode_layer, encode_result
+from geo.io.ingest import _HEADER_MAX, _PROTOCOL, encode_layer, encode_result
 from geo.io.layers import read_layer
 
 __all__ = ["main"]
@@ -54,34 +51,6 @@ def _read_exactly(stream: Any, n: int) -> bytes:
     if len(data) != n:
         raise EOFError(f"expected {n} bytes on stdin, got {len(data)}")
     return data
-
-
-def _fault(spec: str, limits: IngestLimits) -> None:
-    """Misbehave on purpose (tests only: the parent forwards the variable under pytest)."""
-    kind, _, arg = spec.partition(":")
-    if kind == "segv":
-        os.kill(os.getpid(), signal.SIGSEGV)
-    elif kind == "loop":
-        while True:
-            pass
-    elif kind == "sleep":
-        time.sleep(float(arg or 3600))
-    elif kind == "alloc":
-        blocks = [bytearray(2**26) for _ in range(int(limits.memory_bytes) // 2**26 + 2)]
-        raise AssertionError(f"allocated {len(blocks)} blocks past RLIMIT_AS")
-    elif kind == "connect":
-        try:
-            with socket.create_connection(("127.0.0.1", int(arg)), timeout=3):
-                pass
-        except OSError as exc:
-            raise InputFileError(f"fault hook: connect failed: {exc}") from None
-        raise InputFileError("fault hook: connect succeeded")
-    elif kind == "exit":
-        os._exit(int(arg or 1))
-    elif kind == "garbage":
-        with open("result.json", "w", encoding="utf-8") as fh:
-            json.dump({"protocol": _PROTOCOL, "ok": True, "result": json.loads(arg or "{}")}, fh)
-        os._exit(0)
 
 
 def _answer(payload: dict[str, Any]) -> None:
@@ -113,10 +82,7 @@ def main() -> int:
     except (EOFError, ValueError, KeyError, TypeError, OSError, RiskMapError) as exc:
         print(f"ingest worker: malformed request ({exc})", file=sys.stderr)
         return 3
-    fault = os.environ.get(_FAULT_VAR)
     try:
-        if fault:
-            _fault(fault, limits)
         kind = request.get("kind", "incidents")
         if kind == "incidents":
             today = request.get("today")

@@ -90,8 +90,8 @@ _HEADER_MAX = 1 << 16
 _USER_ERRORS: dict[str, type[RiskMapError]] = {
     name: getattr(errors, name) for name in errors.__all__
 }
-# Test hook (SECURITY.md P01-P04): forwarded to the worker only while pytest runs.
-_FAULT_VAR = "RISKMAP_INGEST_FAULT"
+#: How the worker is started: ``python -s -m <module> [args]`` (tests start a faulty one).
+_WORKER: tuple[str, ...] = ("geo.io._ingest_worker",)
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
 
 
@@ -337,9 +337,6 @@ def _worker_env(tmp: str) -> dict[str, str]:
         # The worker's ``import geo`` applies these again; set here they precede interpreter start.
         **_gdal_env._ENV,
     }
-    fault = os.environ.get(_FAULT_VAR)
-    if fault and "pytest" in sys.modules:
-        env[_FAULT_VAR] = fault
     return env
 
 
@@ -349,7 +346,7 @@ def _run_worker(
     header = json.dumps(request).encode("utf-8")
     message = struct.pack(">I", len(header)) + header + raw
     prefix = network_isolation() if limits.isolate_network else ()
-    cmd = [*prefix, sys.executable, "-s", "-m", "geo.io._ingest_worker"]
+    cmd = [*prefix, sys.executable, "-s", "-m", *_WORKER]
     tmp = tempfile.mkdtemp(prefix="riskmap-ingest-")
     try:
         errors = Path(tmp) / ".stderr"
