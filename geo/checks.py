@@ -18,6 +18,8 @@ from geo.errors import ParameterError
 
 __all__ = [
     "DISTANCE_DECAYS",
+    "IMPRECISE_MODES",
+    "check_imprecise",
     "check_distance_decay",
     "check_exposure_options",
     "check_positive",
@@ -30,6 +32,34 @@ DISTANCE_DECAYS: dict[str, str] = {
     "gaussian": "exp(-0.5 * (d / (b / 2)) ** 2), cut at the buffer edge",
     "none": "1 for every incident within the buffer",
 }
+
+#: Allowed values of ``imprecise`` (route and site exposure), each with what it does.
+IMPRECISE_MODES: dict[str, str] = {
+    "spread": "an imprecise event counts over its uncertainty area (disc, cercle or road)",
+    "drop": "an imprecise event is left out (and counted as left out)",
+}
+
+
+def check_imprecise(imprecise: str) -> str:
+    """Return ``imprecise`` when it is one of :data:`IMPRECISE_MODES`, else raise.
+
+    Raises
+    ------
+    ParameterError
+        Naming the value and the allowed ones.
+
+    Examples
+    --------
+    >>> check_imprecise("points")
+    Traceback (most recent call last):
+    ...
+    geo.errors.ParameterError: `imprecise` was "points" but is expected to be in ['spread', 'drop'].
+    """
+    if imprecise not in IMPRECISE_MODES:
+        raise ParameterError(
+            f'`imprecise` was "{imprecise}" but is expected to be in {list(IMPRECISE_MODES)}.'
+        )
+    return imprecise
 
 
 def check_distance_decay(distance_decay: str) -> str:

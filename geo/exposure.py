@@ -14,26 +14,53 @@ reported, and never that a road is "safe".
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from numpy.typing import ArrayLike
 from pyproj import Transformer
 
-from geo.checks import check_distance_decay, check_exposure_options, check_positive, parse_date
-from geo.crs import require_metric
+from geo.checks import (
+    check_distance_decay,
+    check_exposure_options,
+    check_imprecise,
+    check_positive,
+    parse_date,
+)
+from geo.crs import METRIC_CRS, WGS84, require_metric
 from geo.errors import CRSError, InputFileError, ParameterError
+from geo.gazetteer import Gazetteer, TownMatch, build_gazetteer, match_town
+from geo.io import bundled
 from geo.provenance import LEFT_OUT_REASONS, left_out_sentence
+from geo.roadgraph import RoadGraph, road_graph, shortest_path
 from geo.settings import DEFAULTS
 
 __all__ = [
     "EXPOSURE_CLASSES",
     "EXPOSURE_CLASS_BREAKS",
     "LIMITS",
+    "SPREAD_KINDS",
+    "Spread",
+    "SpreadLayers",
+    "between_stretches",
+    "bundled_spread_layers",
+    "disc_samples",
+    "event_weights",
+    "line_samples",
+    "polygon_samples",
+    "split_imprecise",
+    "spread_areas",
+    "spread_of",
+    "spread_pairs",
+    "spread_record",
     "analysis_record",
     "classify_exposure",
     "exposure_contributions",
@@ -323,7 +350,8 @@ def segment_exposure(
     as_of: object = None,
     type_weights: Mapping[str, float] = DEFAULTS.type_weights,
     distance_decay: str = DEFAULTS.distance_decay,
-    include_imprecise: bool = DEFAULTS.include_imprecise,
+    imprecise: str = DEFAULTS.imprecise,
+    spread_layers: SpreadLayers | None = None,
 ) -> gpd.GeoDataFrame:
     """Incident exposure of each route segment: recent, close, serious incidents weigh most.
 
@@ -346,9 +374,13 @@ def segment_exposure(
     distance_decay : {"linear", "gaussian", "none"}
         ``linear``: 1 at the road, 0 at ``buffer_km``; ``gaussian``: sigma =
         ``buffer_km`` / 2, cut at ``buffer_km``; ``none``: 1 within the buffer.
-    include_imprecise : bool
-        Also use events whose location is not their own place (left out and
-        counted by default).
+    imprecise : {"spread", "drop"}
+        ``spread`` (default): an event whose location is not its own place
+        counts over its uncertainty area (:func:`spread_areas`); ``drop``: it
+        is left out and counted.
+    spread_layers : SpreadLayers, optional
+        Cercles, towns and roads for the areas; default the bundled ones
+        (:func:`bundled_spread_layers`).
 
     Returns
     -------
@@ -361,7 +393,8 @@ def segment_exposure(
         ``n_left_out_no_location``, ``n_unweighted`` (used incidents whose
         category has no weight), ``n_incidents_by_route`` (distinct incidents
         within the buffer of each route), the parameters and ``left_out`` (a
-        sentence).
+        sentence), ``imprecise``, ``n_spread``, ``n_spread_by_kind`` and
+        ``spread`` (a sentence saying how many events were spread and how).
 
     Raises
     ------
@@ -390,6 +423,18 @@ def segment_exposure(
     last segment is not inflated. Classes use :func:`classify_exposure` on
     ``exposure_per_km``.
 
+    An imprecise event i with uncertainty area U_i (METHODS.md §2) contributes
+    its expected value over U_i::
+
+        w(category_i) · 0.5 ** (age_i / half_life_days) · E[k(d(s, X))],  X uniform on U_i
+        E[k(d(s, X))] ≈ sum over samples x_j of U_i of ω_j · k(d(s, x_j))
+
+    with the samples and weights ω_j (summing to 1) of :func:`spread_areas`:
+    a sunflower pattern in a disc, a grid in a cercle, equal steps along a
+    road stretch; each is exact to 1 % (``tests/test_spread.py``). Such an
+    event counts in ``n_incidents`` of every segment its area comes within
+    ``buffer_km`` of.
+
     One ``STRtree.query(predicate="dwithin")`` over all segments, then one
     vectorised ``shapely.distance`` on the candidate pairs; memory and time grow
     with the number of (incident, segment) pairs within the buffer.
@@ -405,7 +450,9 @@ def segment_exposure(
             f"segments: missing column(s) {missing}; build them with segment_routes(...)."
         )
 
-    kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=include_imprecise)
+    imprecise = check_imprecise(imprecise)
+    kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=imprecise == "spread")
+    kept, vague = split_imprecise(kept, imprecise)
     seg_geoms = np.asarray(segments.geometry.values)
     n_seg = len(seg_geoms)
     pts = _points_in(kept, segments.crs)
@@ -434,6 +481,30 @@ def segment_exposure(
 
     route_codes, route_names = pd.factorize(segments["route_id"])
     per_route = _distinct_per_group(route_codes[seg_idx], inc_idx, len(route_names), len(kept))
+
+    spread = spread_of(vague, spread_layers)
+    if spread is not None:
+        w_vague = event_weights(vague, weights, meta["as_of"], half_life_days)
+        s_seg, s_area, s_contrib = spread_pairs(
+            spread, w_vague, tree, seg_geoms, radius_km=buffer_km, distance_decay=distance_decay
+        )
+        per_km = per_km + np.bincount(s_seg, weights=s_contrib, minlength=n_seg)
+        n_area = np.bincount(spread.event_area, minlength=spread.n_areas)
+        touch = np.unique(s_seg * spread.n_areas + s_area)
+        t_seg, t_area = touch // spread.n_areas, touch % spread.n_areas
+        n_near = n_near + np.bincount(t_seg, weights=n_area[t_area], minlength=n_seg).astype(int)
+        on_route = np.unique(route_codes[t_seg] * spread.n_areas + t_area)
+        per_route = per_route + np.bincount(
+            on_route // spread.n_areas,
+            weights=n_area[on_route % spread.n_areas],
+            minlength=len(route_names),
+        ).astype(int)
+        spread_by_route = _spread_events_by_route(
+            spread, vague, w_vague, s_area, s_contrib * length_km[s_seg], route_codes[s_seg],
+            route_names,
+        )  # fmt: skip
+    else:
+        spread_by_route = {}
     by_route = {str(r): int(c) for r, c in zip(route_names, per_route, strict=True)}
 
     out = segments.copy()
@@ -450,10 +521,149 @@ def segment_exposure(
         segment_km=segments.attrs.get("segment_km"),
         type_weights=weights,
         class_breaks=list(EXPOSURE_CLASS_BREAKS),
-        n_unweighted=int((type_w == 0).sum()),
+        n_unweighted=int((type_w == 0).sum())
+        + int((type_weight_of(vague["category"], weights) == 0).sum()),
         n_incidents_by_route=by_route,
+        spread_events_by_route=spread_by_route,
+        **spread_record(spread, imprecise=imprecise),
     )
     return out
+
+
+def _spread_events_by_route(
+    spread: Spread,
+    vague: gpd.GeoDataFrame,
+    event_weight: np.ndarray,
+    pair_area: np.ndarray,
+    pair_exposure: np.ndarray,
+    pair_route: np.ndarray,
+    route_names: pd.Index,
+    *,
+    top: int = 5,
+) -> dict[str, list[dict[str, Any]]]:
+    """List the spread events adding most to each route's exposure, and how each was spread."""
+    n_routes, n_areas = len(route_names), spread.n_areas
+    by_pair = np.bincount(pair_route * n_areas + pair_area, weights=pair_exposure,
+                          minlength=n_routes * n_areas).reshape(n_routes, n_areas)  # fmt: skip
+    area_weight = np.bincount(spread.event_area, weights=event_weight, minlength=n_areas)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = area_weight[spread.event_area]
+        share = np.where(total > 0, event_weight / total, 0.0)
+    per_event = by_pair[:, spread.event_area] * share  # routes x events
+    dates = pd.to_datetime(vague["event_date"]).dt.strftime("%Y-%m-%d").to_numpy()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r, name in enumerate(route_names):
+        order = [i for i in np.argsort(-per_event[r], kind="stable")[:top] if per_event[r, i] > 0]
+        out[str(name)] = [
+            {
+                "event_id": str(vague["event_id"].iloc[i]),
+                "event_date": str(dates[i]),
+                "category": str(vague["category"].iloc[i]),
+                "location": str(vague["location"].iloc[i]),
+                "how": spread.event_how[i],
+                "exposure": float(per_event[r, i]),
+            }
+            for i in order
+        ]
+    return out
+
+
+def split_imprecise(
+    kept: gpd.GeoDataFrame, imprecise: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(events used as points, events to spread); none to spread with ``drop``."""
+    if imprecise == "drop":
+        return kept, kept.iloc[:0]
+    precise = kept["precise"].fillna(False).astype(bool).to_numpy()
+    return kept[precise], kept[~precise]
+
+
+def spread_of(vague: gpd.GeoDataFrame, layers: SpreadLayers | None) -> Spread | None:
+    """Return the uncertainty areas of ``vague`` (None when there is nothing to spread)."""
+    if len(vague) == 0:
+        return None
+    return spread_areas(vague.to_crs(METRIC_CRS), layers or bundled_spread_layers())
+
+
+def event_weights(
+    events: gpd.GeoDataFrame,
+    weights: Mapping[str, float],
+    as_of: pd.Timestamp | None,
+    half_life_days: float,
+) -> np.ndarray:
+    """Type weight x age decay of each event (before the distance kernel)."""
+    type_w = type_weight_of(events["category"], weights)
+    if as_of is None:
+        return type_w
+    age = (as_of - pd.to_datetime(events["event_date"]).dt.normalize()).dt.days
+    return type_w * np.exp2(-np.maximum(age.to_numpy(dtype=float), 0.0) / half_life_days)
+
+
+def spread_pairs(
+    spread: Spread,
+    event_weight: np.ndarray,
+    tree: shapely.STRtree,
+    targets: np.ndarray,
+    *,
+    radius_km: float,
+    distance_decay: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(target, area, expected contribution) for every sample within ``radius_km`` of a target.
+
+    ``tree`` indexes ``targets`` (segments or sites, metric). The weights of
+    the events of one area are summed first: the expected kernel over an area
+    is the same for each of its events.
+    """
+    area_weight = np.bincount(spread.event_area, weights=event_weight, minlength=spread.n_areas)
+    pts = shapely.points(spread.sample_xy)
+    s_idx, t_idx = tree.query(pts, predicate="dwithin", distance=radius_km * 1000.0)
+    d_km = shapely.distance(pts[s_idx], targets[t_idx]) / 1000.0
+    area = spread.sample_area[s_idx]
+    contrib = exposure_contributions(
+        area_weight[area] * spread.sample_weight[s_idx],
+        d_km,
+        np.zeros(len(s_idx)),
+        radius_km=radius_km,
+        half_life_days=1.0,
+        distance_decay=distance_decay,
+    )
+    return t_idx, area, contrib
+
+
+def spread_record(spread: Spread | None, *, imprecise: str) -> dict[str, Any]:
+    """Return what an exposure record says about spreading: mode, counts by kind, a sentence.
+
+    Parameters
+    ----------
+    spread : Spread or None
+        The spread events (None when there were none).
+    imprecise : {"spread", "drop"}
+        The mode used.
+
+    Returns
+    -------
+    dict
+        ``imprecise``, ``n_spread``, ``n_spread_by_kind`` and ``spread``.
+    """
+    counts = spread.counts() if spread is not None else dict.fromkeys(SPREAD_KINDS, 0)
+    total = sum(counts.values())
+    if imprecise == "drop":
+        text = "Spread: none (imprecise locations were dropped: --imprecise drop)."
+    elif total == 0:
+        text = "Spread: no event with an imprecise location was used."
+    else:
+        text = (
+            f"Spread over their uncertainty area: {total:,} events with imprecise locations "
+            f"({counts['disc']:,} over a disc of {DEFAULTS.imprecise_near_km:g} km around the "
+            f"coded place, {counts['admin']:,} over their cercle, {counts['road']:,} along the "
+            "road between the two towns named)."
+        )
+    return {
+        "imprecise": imprecise,
+        "n_spread": total,
+        "n_spread_by_kind": counts,
+        "spread": text,
+    }
 
 
 def _points_in(kept: gpd.GeoDataFrame, crs: object) -> np.ndarray:
@@ -502,3 +712,342 @@ def type_weight_of(categories: pd.Series, type_weights: Mapping[str, float]) -> 
     codes, uniques = pd.factorize(categories.astype(str))
     table = np.array([float(type_weights.get(str(u), 0.0)) for u in uniques] + [0.0])
     return table[codes]  # code -1 (missing) takes the trailing 0.0
+
+
+# --------------------------------------------------------------------------- spreading
+
+
+#: How an imprecise event is spread in route and site exposure (``spread_kind``).
+SPREAD_KINDS: dict[str, str] = {
+    "disc": "a disc of {near_km:g} km around the coded place (near a town)",
+    "admin": "the cercle containing the coded place (district or region precision)",
+    "road": "the road between the two towns the source names (between A and B)",
+}
+
+_GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+_TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+
+
+@dataclass(frozen=True)
+class SpreadLayers:
+    """The reference layers that give imprecise events an uncertainty area.
+
+    Attributes
+    ----------
+    admin : GeoDataFrame
+        Admin unit polygons (the cercles) with a ``name`` column, any CRS.
+    gazetteer : Gazetteer
+        Towns, for the two names of a "between A and B" event
+        (:func:`geo.gazetteer.build_gazetteer`).
+    graph : RoadGraph or None
+        Road graph built with ``gazetteer.towns`` (:func:`geo.roadgraph.road_graph`):
+        a stretch between two towns is the shortest road between their nodes.
+        None: the straight line between the towns.
+    """
+
+    admin: gpd.GeoDataFrame
+    gazetteer: Gazetteer
+    graph: RoadGraph | None
+    #: Candidates of each town name looked up so far (filled by :func:`spread_areas`).
+    town_cache: dict[str, list[tuple[TownMatch, np.ndarray]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_spread_layers() -> SpreadLayers:
+    """Return the bundled cercles, towns and road graph as :class:`SpreadLayers` (cached)."""
+    gazetteer = build_gazetteer(bundled.load_towns())
+    return SpreadLayers(
+        admin=bundled.load_admin(2).to_crs(METRIC_CRS),
+        gazetteer=gazetteer,
+        graph=road_graph(bundled.load_roads(), gazetteer.towns),
+    )
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Imprecise events grouped by uncertainty area, each area sampled by weighted points.
+
+    Attributes
+    ----------
+    event_area : numpy.ndarray of int
+        For each event (in the order given), the index of its area.
+    event_kind : numpy.ndarray of str
+        For each event, its :data:`SPREAD_KINDS` key.
+    event_how : list of str
+        For each event, a sentence saying over what it was spread.
+    area_geometry : numpy.ndarray of shapely geometries
+        Each area (disc or polygon, or the road stretch as a line), metric CRS.
+    sample_xy : numpy.ndarray, shape (n, 2)
+        Sample points, metric CRS.
+    sample_area : numpy.ndarray of int
+        Area of each sample.
+    sample_weight : numpy.ndarray of float
+        Weight of each sample; the weights of an area sum to 1.
+    """
+
+    event_area: np.ndarray
+    event_kind: np.ndarray
+    event_how: list[str]
+    area_geometry: np.ndarray
+    sample_xy: np.ndarray
+    sample_area: np.ndarray
+    sample_weight: np.ndarray
+
+    @property
+    def n_areas(self) -> int:
+        """Number of distinct uncertainty areas."""
+        return len(self.area_geometry)
+
+    def counts(self) -> dict[str, int]:
+        """Events spread, by kind (every kind present, 0 when none)."""
+        return {k: int((self.event_kind == k).sum()) for k in SPREAD_KINDS}
+
+
+def disc_samples(n: int) -> np.ndarray:
+    """Points of a sunflower (Vogel) pattern on the unit disc: equal area per point.
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 2)
+        Point k at radius sqrt((k + 0.5) / n) and angle k x the golden angle,
+        so each ring of the disc holds points in proportion to its area.
+
+    Examples
+    --------
+    >>> xy = disc_samples(256)
+    >>> bool(np.all(np.hypot(xy[:, 0], xy[:, 1]) < 1.0)), xy.shape
+    (True, (256, 2))
+    """
+    k = np.arange(int(n), dtype=float)
+    r = np.sqrt((k + 0.5) / n)
+    return np.column_stack([r * np.cos(k * _GOLDEN_ANGLE), r * np.sin(k * _GOLDEN_ANGLE)])
+
+
+def polygon_samples(polygon: shapely.Geometry, *, grid_km: float) -> np.ndarray:
+    """Centres of the cells of a square grid that fall inside ``polygon`` (metric CRS).
+
+    The spacing is ``grid_km``, or finer for a small polygon so that it holds
+    at least 64 points; a polygon too thin for any centre gets its
+    representative point.
+    """
+    step = min(grid_km * 1000.0, math.sqrt(max(polygon.area, 1.0) / 64.0))
+    minx, miny, maxx, maxy = polygon.bounds
+    xs = np.arange(minx + step / 2.0, maxx, step)
+    ys = np.arange(miny + step / 2.0, maxy, step)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    inside = shapely.contains_xy(polygon, gx, gy)
+    if not inside.any():
+        point = polygon.representative_point()
+        return np.array([[point.x, point.y]])
+    return np.column_stack([gx[inside], gy[inside]])
+
+
+def line_samples(line: shapely.Geometry, *, step_km: float) -> np.ndarray:
+    """Midpoints of equal pieces, at most ``step_km`` long, of a line (metric CRS)."""
+    n = max(1, math.ceil(line.length / (step_km * 1000.0)))
+    points = shapely.line_interpolate_point(line, (np.arange(n) + 0.5) / n, normalized=True)
+    return shapely.get_coordinates(points)
+
+
+def spread_areas(
+    events: gpd.GeoDataFrame,
+    layers: SpreadLayers,
+    *,
+    near_km: float = DEFAULTS.imprecise_near_km,
+    disc_points: int = DEFAULTS.spread_disc_samples,
+    grid_km: float = DEFAULTS.spread_grid_km,
+    line_step_km: float = DEFAULTS.spread_line_step_km,
+) -> Spread:
+    """Give each imprecise event its uncertainty area and sample every distinct area.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Imprecise canonical incidents in :data:`geo.crs.METRIC_CRS` (points:
+        the coded place), with ``geo_precision``, ``between_a``, ``between_b``.
+    layers : SpreadLayers
+        Cercles, towns and roads.
+    near_km : float
+        Radius of the disc for "near a town".
+    disc_points : int
+        Samples of a disc (:func:`disc_samples`).
+    grid_km : float
+        Grid spacing in an admin unit (:func:`polygon_samples`).
+    line_step_km : float
+        Sample spacing along a road stretch (:func:`line_samples`).
+
+    Returns
+    -------
+    Spread
+        Areas, samples and, per event, its area and how it was spread.
+
+    Notes
+    -----
+    The rule, first match wins (DESIGN.md, ``precise``; METHODS.md §2):
+
+    1. ``between_a`` and ``between_b`` both name towns of the gazetteer (the
+       candidate nearest the coded place, when several share a name): the
+       shortest road between them on the road graph (towns are its nodes when
+       within ``plan_snap_km`` of a road), or the straight line between the
+       towns when the graph does not join them.
+    2. ``geo_precision`` 2 (near a town; UCDP "within 25 km"): a disc of
+       ``near_km`` around the coded place.
+    3. ``geo_precision`` 3 (district or region): the cercle that contains the
+       coded place; outside Mali (no cercle), the disc of rule 2.
+
+    Events sharing an area share its samples, so the cost grows with the
+    number of distinct areas (coded places, cercles, town pairs), not events.
+    """
+    n = len(events)
+    xy = shapely.get_coordinates(np.asarray(events.geometry.values))
+    precision = events.get("geo_precision", pd.Series(2, index=events.index))
+    kind = np.where(precision.fillna(3).to_numpy() >= 3, "admin", "disc").astype(object)
+    how = [""] * n
+    keys: list[tuple] = [()] * n
+    geometry: dict[tuple, shapely.Geometry] = {}
+
+    # 3. admin units containing the coded place
+    admin_geoms = np.asarray(layers.admin.to_crs(METRIC_CRS).geometry.values)
+    admin_names = layers.admin["name"].astype(str).to_numpy()
+    unit = np.full(n, -1)
+    is_admin = np.flatnonzero(kind == "admin")
+    if len(is_admin):
+        pts, hit = shapely.STRtree(admin_geoms).query(
+            shapely.points(xy[is_admin]), predicate="intersects"
+        )
+        unit[is_admin[pts[::-1]]] = hit[::-1]  # first unit wins on a shared border
+        kind[is_admin[unit[is_admin] < 0]] = "disc"
+
+    # 1. between two named towns
+    blank = pd.Series("", index=events.index)
+    a_names = events.get("between_a", blank).fillna("").astype(str).to_numpy()
+    b_names = events.get("between_b", blank).fillna("").astype(str).to_numpy()
+    named = np.flatnonzero((a_names != "") & (b_names != ""))
+    cache: dict[tuple, tuple[str, shapely.Geometry | None, str]] = {}
+    for i in named:
+        ck = (a_names[i], b_names[i], round(xy[i, 0], -3), round(xy[i, 1], -3))
+        if ck not in cache:
+            cache[ck] = _road_between(a_names[i], b_names[i], xy[i], layers)
+        label, line, why = cache[ck]
+        if line is not None:
+            kind[i], keys[i], how[i] = "road", ("road", label), why
+            geometry[keys[i]] = line
+        else:
+            how[i] = why[0].upper() + why[1:] + "; "
+
+    for i in range(n):
+        if kind[i] == "road":
+            continue
+        if kind[i] == "admin":
+            keys[i] = ("admin", int(unit[i]))
+            geometry.setdefault(keys[i], admin_geoms[unit[i]])
+            how[i] += f"spread over the cercle of {admin_names[unit[i]]}"
+        else:
+            keys[i] = ("disc", round(xy[i, 0]), round(xy[i, 1]))
+            if keys[i] not in geometry:
+                geometry[keys[i]] = shapely.Point(xy[i]).buffer(near_km * 1000.0, 32)
+            how[i] += f"spread over a disc of {near_km:g} km around the coded place"
+
+    order = {k: j for j, k in enumerate(geometry)}
+    event_area = np.array([order[k] for k in keys], dtype=np.int64)
+    unit_disc = disc_samples(disc_points)
+    samples, owner = [], []
+    for j, (k, geom) in enumerate(geometry.items()):
+        if k[0] == "disc":
+            pts = np.array([k[1], k[2]], dtype=float) + unit_disc * near_km * 1000.0
+        elif k[0] == "admin":
+            pts = polygon_samples(geom, grid_km=grid_km)
+        else:
+            pts = line_samples(geom, step_km=line_step_km)
+        samples.append(pts)
+        owner.append(np.full(len(pts), j))
+    sample_xy = np.concatenate(samples) if samples else np.zeros((0, 2))
+    sample_area = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64)
+    per_area = np.bincount(sample_area, minlength=len(geometry))
+    return Spread(
+        event_area=event_area,
+        event_kind=np.asarray(kind, dtype=str),
+        event_how=[h.strip() for h in how],
+        area_geometry=np.asarray(list(geometry.values()), dtype=object),
+        sample_xy=sample_xy,
+        sample_area=sample_area,
+        sample_weight=1.0 / per_area[sample_area] if len(sample_area) else np.zeros(0),
+    )
+
+
+def _road_between(
+    name_a: str,
+    name_b: str,
+    near_xy: np.ndarray,
+    layers: SpreadLayers,
+) -> tuple[str, shapely.Geometry | None, str]:
+    """Find the stretch between two named towns: (label, metric line or None, how)."""
+    towns = layers.town_cache
+    ends = []
+    for name in (name_a, name_b):
+        if name not in towns:
+            found = [
+                m for m in match_town(layers.gazetteer, name) if m.kind not in ("prefix", "fuzzy")
+            ]
+            x, y = _TO_METRIC.transform([m.lon for m in found], [m.lat for m in found])
+            towns[name] = list(zip(found, np.column_stack([x, y]), strict=True))
+        if not towns[name]:
+            return "", None, f"town {name!r} is not in the towns layer"
+        cand = np.array([c for _, c in towns[name]])
+        best = int(np.argmin(np.hypot(*(cand - near_xy).T)))
+        ends.append((towns[name][best][0], shapely.Point(cand[best])))
+    (town_a, pa), (town_b, pb) = ends
+    label = f"{town_a.label} – {town_b.label}"
+    if town_a.row == town_b.row:
+        return "", None, f"{name_a!r} and {name_b!r} are one place"
+    graph = layers.graph
+    if graph is not None:
+        node_a, node_b = (int(graph.towns["node"].iat[t.row]) for t in (town_a, town_b))
+        if node_a >= 0 and node_b >= 0:
+            try:
+                path, _ = shortest_path(graph, node_a, node_b, graph.edges["length_km"].to_numpy())
+            except ParameterError:
+                path = []
+            if len(path) > 1:
+                pieces = graph.edges.geometry.values[graph.edge_ids(path)]
+                line = shapely.line_merge(shapely.union_all(pieces))
+                return label, line, f"spread along the road {label}"
+    return label, shapely.LineString([pa, pb]), f"spread along the straight line {label}"
+
+
+def between_stretches(
+    incidents: gpd.GeoDataFrame, layers: SpreadLayers | None = None
+) -> gpd.GeoSeries:
+    """Return the road stretch of each imprecise "between A and B" event, for a map.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Canonical incidents, any CRS.
+    layers : SpreadLayers, optional
+        Default the bundled ones (built only when some event names two towns).
+
+    Returns
+    -------
+    GeoSeries
+        EPSG:4326 lines, indexed like ``incidents``, for the events
+        :func:`spread_areas` spreads along a road (the others are left out).
+    """
+    names = [incidents.get(c, pd.Series("", index=incidents.index)) for c in ("between_a",
+             "between_b")]  # fmt: skip
+    precise = incidents.get("precise", pd.Series(True, index=incidents.index))
+    named = (names[0].fillna("").astype(str) != "") & (names[1].fillna("").astype(str) != "")
+    pick = incidents[named & ~precise.fillna(False).astype(bool)]
+    if pick.empty:
+        return gpd.GeoSeries([], crs=WGS84)
+    spread = spread_areas(pick.to_crs(METRIC_CRS), layers or bundled_spread_layers())
+    road = spread.event_kind == "road"
+    lines = spread.area_geometry[spread.event_area[road]]
+    return gpd.GeoSeries(list(lines), index=pick.index[road], crs=METRIC_CRS).to_crs(WGS84)

@@ -75,8 +75,11 @@ class Filters:
         Keep events whose ``actor1`` or ``actor2`` contains one of these
         (case-insensitive); None keeps all.
     include_imprecise : bool
-        Include imprecise locations in point analyses (KDE, hexes, Gi*, route and
-        site exposure). They always count in admin totals.
+        Include imprecise locations as points in density maps (KDE, hexes,
+        Gi*). They always count in admin totals.
+    imprecise : {"spread", "drop"}
+        Route and site exposure: spread an imprecise event over its
+        uncertainty area (default) or drop it (:mod:`geo.exposure`).
     """
 
     start: date
@@ -85,6 +88,7 @@ class Filters:
     sources: tuple[str, ...] | None = None
     actors: tuple[str, ...] | None = None
     include_imprecise: bool = DEFAULTS.include_imprecise
+    imprecise: str = DEFAULTS.imprecise
 
 
 @dataclass(frozen=True)
@@ -364,14 +368,14 @@ def run_analysis(
         as_of=as_of,
         type_weights=dict(params.type_weights),
         distance_decay=params.distance_decay,
-        include_imprecise=filters.include_imprecise,
+        imprecise=filters.imprecise,
     )
     sites = site_exposure(
         context.sites,
         upto_as_of,
         radius_km=params.site_radius_km,
         as_of=as_of,
-        include_imprecise=filters.include_imprecise,
+        imprecise=filters.imprecise,
         half_life_days=params.half_life_days,
     )
     figures = _key_figures(window)
@@ -701,6 +705,8 @@ def _notes(window: pd.DataFrame, route_meta: dict) -> list[str]:
             "The news-compiled log is a sample of reported incidents, town-level at best; "
             "many rural incidents are never reported."
         )
+    if route_meta.get("spread"):
+        notes.append(str(route_meta["spread"]))
     if route_meta.get("limits"):
         notes.append(str(route_meta["limits"]))
     return notes

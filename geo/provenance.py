@@ -44,7 +44,8 @@ LEFT_OUT_WHY: dict[str, str] = {
     LEFT_OUT_REASONS["filtered"]: "category, source or actor not selected in the filters",
     LEFT_OUT_REASONS["imprecise"]: (
         "location is an area or centroid (ACLED geo_precision 3, UCDP where_prec > 2); "
-        "counted in admin totals, left out of KDE, hexagons, Gi*, route and site exposure"
+        "counted in admin totals, left out of KDE, hexagons and Gi*; in route and site "
+        "exposure spread over their area (--imprecise spread, the default) or left out (drop)"
     ),
     LEFT_OUT_REASONS["after_as_of"]: "dated after the analysis date",
     LEFT_OUT_REASONS["no_date"]: "no usable date",

@@ -23,6 +23,7 @@ from geo.exposure import (
     EXPOSURE_CLASS_BREAKS,
     EXPOSURE_CLASSES,
     LIMITS,
+    SpreadLayers,
     classify_exposure,
     json_meta,
     left_out_text,
@@ -440,8 +441,10 @@ class RouteReport:
         out["window"] = m.get("window")
         out["sources"] = "; ".join(SOURCE_LABELS.get(s, s) for s in m.get("sources", []))
         for key in ("n_used", "n_left_out_imprecise", "n_after_as_of", "n_left_out_no_date",
-                    "n_left_out_no_location"):  # fmt: skip
+                    "n_left_out_no_location", "n_spread"):  # fmt: skip
             out[key] = m.get(key, 0)
+        out["imprecise"] = m.get("imprecise", "drop")
+        out["spread"] = m.get("spread", "")
         out["limits"] = m.get("limits", LIMITS)
         return out
 
@@ -478,7 +481,8 @@ def route_report(
     as_of: object = None,
     type_weights: Mapping[str, float] = DEFAULTS.type_weights,
     distance_decay: str = DEFAULTS.distance_decay,
-    include_imprecise: bool = DEFAULTS.include_imprecise,
+    imprecise: str = DEFAULTS.imprecise,
+    spread_layers: SpreadLayers | None = None,
 ) -> RouteReport:
     """Exposure, summary, worst stretches, alternatives and change over ``change_days``.
 
@@ -492,8 +496,8 @@ def route_report(
         The "before" figures are computed with ``as_of - change_days`` (30).
     n_stretches : int
         Worst stretches per route.
-    buffer_km, half_life_days, as_of, type_weights, distance_decay, include_imprecise
-        As for :func:`segment_exposure`.
+    buffer_km, half_life_days, as_of, type_weights, distance_decay, imprecise, spread_layers
+        As for :func:`geo.exposure.segment_exposure`.
 
     Returns
     -------
@@ -520,7 +524,8 @@ def route_report(
         "half_life_days": half_life_days,
         "type_weights": type_weights,
         "distance_decay": distance_decay,
-        "include_imprecise": include_imprecise,
+        "imprecise": imprecise,
+        "spread_layers": spread_layers,
     }
     now = segment_exposure(segments, incidents, as_of=as_of, **options)
     summary = route_summary(now, routes=routes, n_stretches=n_stretches)
@@ -579,6 +584,7 @@ def format_route_report(report: RouteReport) -> str:
         f"distance decay); segments of {m.get('segment_km') or 0:g} km.",
         f"Sources: {sources}. Incidents used: {m.get('n_used', 0):,}.",
         m.get("left_out", left_out_text(m)),
+        m.get("spread", ""),
         "Classes on incident exposure per km (1 = one convoy attack or abduction today, on "
         f"the road): low < {breaks[0]:g} <= medium < {breaks[1]:g} <= high < {breaks[2]:g} "
         "<= critical.",
@@ -599,6 +605,14 @@ def format_route_report(report: RouteReport) -> str:
             f"{_exp(row.max_exposure_per_km)}; whole route {_exp(row.exposure_total)}; "
             f"{row.n_incidents:,} incidents within {m.get('buffer_km', 0):g} km"
         )
+        spread_events = m.get("spread_events_by_route", {}).get(str(row.route_id), [])
+        if spread_events:
+            lines.append("  imprecise events adding most (spread over their uncertainty area):")
+            lines.extend(
+                f"    {e['event_date']} {e['category']} at {e['location']} [{e['event_id']}]: "
+                f"{e['how']}; adds {_exp(e['exposure'])} over the route"
+                for e in spread_events
+            )
         worst = report.stretches[report.stretches["route_id"] == row.route_id]
         if worst.empty:
             lines.append("  worst stretches: none (no incident exposure in the window)")

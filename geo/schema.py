@@ -17,8 +17,13 @@ Two derived fields are filled here and nowhere else:
     see which events were re-classed by keyword.
 ``precise``
     True when the point is the event's own place (ACLED ``geo_precision`` 1,
-    UCDP ``where_prec`` 1-2, news ``town``/``exact_site``). Imprecise events
-    count in admin totals and are left out of point analyses by default.
+    UCDP ``where_prec`` 1, or 1-2 in an extract without the column, news
+    ``town``/``exact_site``). Imprecise events count in admin totals, are left
+    out of density maps by default and are spread over their uncertainty area
+    in route and site exposure (:mod:`geo.exposure`).
+``between_a``, ``between_b``
+    The two towns of an event the source places "between A and B" (the
+    bundled news logs and user files with these columns); ``""`` otherwise.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ CANONICAL_COLUMNS: list[str] = [
     "admin2",  # as the source gave it
     "geo_precision",  # int: 1 exact place, 2 near a place / within 25 km, 3 area centroid
     "precise",  # bool, derived
+    "between_a",  # str: "between A and B" events name both towns ("" otherwise)
+    "between_b",  # str
     "category",  # derived, one of CATEGORIES
     "category_rule",  # "table" or "keyword:<word>"
     "notes",
@@ -97,7 +104,7 @@ CATEGORY_LABELS: dict[str, str] = {
 SOURCE_LABELS: dict[str, str] = {
     "acled": "ACLED export (user file)",
     "ucdp": "UCDP GED 21.1 (CC BY 4.0)",
-    "news": "News-compiled log 2024-2025 (cited reports)",
+    "news": "News-compiled logs 2021-2026 (cited reports)",
     "user": "User file",
     "log": "The team's incident log",
 }

@@ -21,15 +21,22 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.checks import check_exposure_options, check_positive
+from geo.checks import check_exposure_options, check_imprecise, check_positive
 from geo.crs import GEOD, METRIC_CRS, WGS84
 from geo.errors import CRSError, ParameterError
 from geo.exposure import (
     EXPOSURE_CLASS_BREAKS,
+    Spread,
+    SpreadLayers,
     analysis_record,
     classify_exposure,
+    event_weights,
     exposure_contributions,
     select_incidents,
+    split_imprecise,
+    spread_of,
+    spread_pairs,
+    spread_record,
     type_weight_of,
 )
 from geo.schema import CATEGORIES, SOURCE_LABELS
@@ -74,10 +81,11 @@ def site_exposure(
     radius_km: float = DEFAULTS.site_radius_km,
     category_radius_km: Mapping[str, float] | None = None,
     as_of: object = None,
-    include_imprecise: bool = DEFAULTS.include_imprecise,
+    imprecise: str = DEFAULTS.imprecise,
     half_life_days: float = DEFAULTS.half_life_days,
     type_weights: Mapping[str, float] = DEFAULTS.type_weights,
     distance_decay: str = DEFAULTS.distance_decay,
+    spread_layers: SpreadLayers | None = None,
 ) -> gpd.GeoDataFrame:
     """Incident exposure of each site: window counts, nearest incident, trend, score, rank.
 
@@ -96,8 +104,10 @@ def site_exposure(
     as_of : date-like, optional
         Analysis date; windows end on it (inclusive) and later incidents are
         left out. Default: the newest ``event_date`` in ``incidents``.
-    include_imprecise : bool
-        Also use events whose location is not their own place.
+    imprecise : {"spread", "drop"}
+        ``spread`` (default): an event whose location is not its own place
+        adds its expected contribution over its uncertainty area to the score
+        (:func:`geo.exposure.spread_areas`); ``drop``: it is left out.
     half_life_days : float
         Age at which an incident's weight in the score halves, days.
     type_weights : Mapping[str, float]
@@ -105,6 +115,8 @@ def site_exposure(
     distance_decay : {"linear", "gaussian", "none"}
         Kernel over distance within the radius (see
         :data:`geo.checks.DISTANCE_DECAYS`).
+    spread_layers : SpreadLayers, optional
+        Cercles, towns and roads for the areas; default the bundled ones.
 
     Returns
     -------
@@ -123,11 +135,15 @@ def site_exposure(
           (:func:`geo.exposure.classify_exposure`);
         - ``rank``: 1 = most exposed (score, then ``n_90d``, ``n_365d``, nearest);
         - ``is_key_site``: True for mines, factories, plants and dams
-          (``site_type`` not in :data:`NON_KEY_SITE_TYPES`).
+          (``site_type`` not in :data:`NON_KEY_SITE_TYPES`);
+        - ``n_spread_365d``: imprecise events of the last 365 days whose
+          uncertainty area comes within the radius (they add to ``exposure``,
+          not to the counts, which are of located events; 0 with ``drop``).
 
         ``attrs`` holds the analysis record (as in
         :func:`geo.exposure.segment_exposure`) with ``radius_km``,
-        ``category_radius_km`` and ``n_sites_no_location``.
+        ``category_radius_km``, ``n_sites_no_location`` and the spreading
+        record (``imprecise``, ``n_spread``, ``n_spread_by_kind``, ``spread``).
 
     Raises
     ------
@@ -154,6 +170,12 @@ def site_exposure(
     distance recomputed on the ellipsoid with :class:`pyproj.Geod`. One
     ``STRtree`` bulk query over all sites; cost grows with the pairs within the
     largest radius.
+
+    An imprecise event adds its expected contribution over its uncertainty
+    area U_i, w · 0.5 ** (age / half_life_days) · E[k(d(s, X); r)] with X
+    uniform on U_i, computed on the samples of
+    :func:`geo.exposure.spread_areas` (formula in
+    :func:`geo.exposure.segment_exposure`).
     """
     radius_km = check_positive("radius_km", radius_km)
     half_life_days, distance_decay, weights = check_exposure_options(
@@ -163,7 +185,9 @@ def site_exposure(
     if sites.crs is None:
         raise CRSError("sites has no CRS; set one with .set_crs(...) (EPSG:4326 for lon/lat).")
 
-    kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=include_imprecise)
+    imprecise = check_imprecise(imprecise)
+    kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=imprecise == "spread")
+    kept, vague = split_imprecise(kept, imprecise)
     n_sites = len(sites)
     site_m = np.asarray(sites.geometry.to_crs(METRIC_CRS).values)
     no_location = np.asarray(sites.geometry.isna() | sites.geometry.is_empty)
@@ -207,6 +231,14 @@ def site_exposure(
         distance_decay=distance_decay,
     )
     score = np.bincount(s_idx, weights=contrib, minlength=n_sites)
+    spread = spread_of(vague, spread_layers)
+    n_spread = np.zeros(n_sites, dtype="int64")
+    if spread is not None:
+        score, n_spread = _add_spread(
+            score, n_spread, spread, vague, site_m, radii, radius_km,
+            weights=weights, as_of=stamp, half_life_days=half_life_days,
+            distance_decay=distance_decay,
+        )  # fmt: skip
     out["exposure"] = score
     out["exposure_class"] = classify_exposure(score)
     nearest = out["nearest_km"].fillna(math.inf).to_numpy()
@@ -220,6 +252,7 @@ def site_exposure(
         )
     else:
         out["is_key_site"] = False
+    out["n_spread_365d"] = n_spread
 
     record = analysis_record(
         meta,
@@ -232,9 +265,49 @@ def site_exposure(
         class_breaks=list(EXPOSURE_CLASS_BREAKS),
         n_sites=n_sites,
         n_sites_no_location=int(no_location.sum()),
+        **spread_record(spread, imprecise=imprecise),
     )
     out.attrs = record
     return out
+
+
+def _add_spread(
+    score: np.ndarray,
+    n_spread: np.ndarray,
+    spread: Spread,
+    vague: gpd.GeoDataFrame,
+    site_m: np.ndarray,
+    radii: Mapping[str, float],
+    radius_km: float,
+    *,
+    weights: Mapping[str, float],
+    as_of: pd.Timestamp | None,
+    half_life_days: float,
+    distance_decay: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Add the expected contributions of the spread events, one pass per distinct radius."""
+    w = event_weights(vague, weights, as_of, half_life_days)
+    radius = vague["category"].astype(str).map(radii).fillna(radius_km).to_numpy(dtype=float)
+    if as_of is not None:
+        age = (as_of - pd.to_datetime(vague["event_date"]).dt.normalize()).dt.days.to_numpy()
+    else:
+        age = np.zeros(len(vague))
+    tree = shapely.STRtree(site_m)
+    score, n_spread = score.astype(float), n_spread.copy()
+    for r in np.unique(radius):
+        sel = radius == r
+        s_site, s_area, contrib = spread_pairs(
+            spread, np.where(sel, w, 0.0), tree, site_m, radius_km=float(r),
+            distance_decay=distance_decay,
+        )  # fmt: skip
+        score += np.bincount(s_site, weights=contrib, minlength=len(site_m))
+        recent = np.bincount(spread.event_area[sel & (age < 365)], minlength=spread.n_areas)
+        touch = np.unique(s_site * spread.n_areas + s_area)
+        t_site, t_area = touch // spread.n_areas, touch % spread.n_areas
+        n_spread += np.bincount(t_site, weights=recent[t_area], minlength=len(site_m)).astype(
+            "int64"
+        )
+    return score, n_spread
 
 
 def _nearest(

@@ -1,4 +1,4 @@
-"""Incidents: precise events as clustered points, imprecise ones as dashed approximate circles.
+"""Incidents: precise events as clustered points, imprecise ones as dashed areas or roads.
 
 The page must stay small with 20,000 events (DESIGN.md: < 5 MB), so events are
 embedded as one compact array: each row holds latitude, longitude, category,
@@ -14,7 +14,9 @@ and yellow would read as "fine" and "caution"). An imprecise event's marker is
 hollow and dashed, and a dashed circle of :data:`APPROX_RADIUS_KM` by
 ``geo_precision`` (2: about 25 km, 3: a region-level location, 50 km) shows the
 area the event is known to within; that circle is not interactive, so it never
-takes a click from the unit, segment or site under it.
+takes a click from the unit, segment or site under it;
+an event the source places "between A and B" is a dashed, non-interactive stretch
+of the road between the two towns (:func:`geo.exposure.between_stretches`).
 
 The source URL is shown as text, not as a live link: a click from the map frame
 would open a page from the analyst's machine and tell that site who is looking;
@@ -31,12 +33,14 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import CssLink, JavascriptLink
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from geo.errors import ParameterError
+from geo.exposure import between_stretches
 from geo.palette import CATEGORY_COLORS, CATEGORY_SHAPES, marker_svg
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
 from layers._geojson import POPUP_OPTIONS, js_literal, require_columns, to_wgs84
@@ -128,6 +132,7 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
             var C = {{ this.js("categories") }};
             var P = {{ this.js("precise") }};
             var A = {{ this.js("approx") }};
+            var S = {{ this.js("stretches") }};
             var O = {{ this.js("look") }};
             var nf = 4;
             function popup(r, km) {
@@ -141,8 +146,10 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
                 }
                 h += '<tr><th scope="row">' + O.fatalities + "</th><td>"
                     + (r[3] === null ? "–" : r[3]) + "</td></tr>";
-                if (km) { h += '<tr><th scope="row">' + O.precision + "</th><td>"
+                if (km > 0) { h += '<tr><th scope="row">' + O.precision + "</th><td>"
                     + O.approx_text + " " + km + " km</td></tr>"; }
+                if (km < 0) { h += '<tr><th scope="row">' + O.precision + "</th><td>"
+                    + O.road_text + "</td></tr>"; }
                 return h + "</table></div>";
             }
             function icon(svg) {
@@ -179,6 +186,14 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
                 }));
                 marker(r, km);
             });
+            S.forEach(function(r) {
+                // somewhere on the road between two towns: the stretch, not interactive
+                group.addLayer(L.polyline(r[r.length - 1], {
+                    color: C[r[2]][1], weight: 4, opacity: 0.8, dashArray: "8 6",
+                    interactive: false
+                }));
+                marker(r, -1);
+            });
             cluster.addLayers(markers);
             group.addLayer(cluster);
             return group;
@@ -194,6 +209,7 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
         categories: list[list[str]],
         precise: list[list],
         approx: list[list],
+        stretches: list[list],
         bounds: list[list[float | None]],
         marker_radius_px: float = 6.0,
     ):
@@ -207,12 +223,14 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
         self.categories = categories
         self.precise = precise
         self.approx = approx
+        self.stretches = stretches
         self.bounds = bounds
         self.look = {
             "size": marker_size_px(marker_radius_px),
             "fatalities": safe_text("Fatalities"),
             "precision": safe_text("Location precision"),
             "approx_text": safe_text("approximate, within about"),
+            "road_text": safe_text("somewhere on the road between the two towns named"),
             "cluster": {"chunkedLoading": True, "maxClusterRadius": 45},
             "popup": POPUP_OPTIONS,
         }
@@ -282,8 +300,9 @@ def build_incidents(
     note: str = "",
     legend: bool = True,
     legend_open: bool = True,
+    stretches: gpd.GeoSeries | None = None,
 ) -> folium.FeatureGroup:
-    """Draw incidents: precise ones clustered, imprecise ones as approximate dashed circles.
+    """Draw incidents: precise ones clustered, imprecise ones as dashed areas or road stretches.
 
     Parameters
     ----------
@@ -313,6 +332,10 @@ def build_incidents(
         Add the legend control.
     legend_open : bool
         The legend starts open (False: only its title shows until clicked).
+    stretches : GeoSeries, optional
+        Road lines indexed like ``incidents`` (any CRS): those events are drawn
+        as a dashed stretch instead of a circle. Default
+        :func:`geo.exposure.between_stretches` (events placed "between A and B").
 
     Returns
     -------
@@ -344,6 +367,9 @@ def build_incidents(
     x[is_point], y[is_point] = geom[is_point].x.to_numpy(), geom[is_point].y.to_numpy()
     drawable = is_point & np.isfinite(x) & np.isfinite(y)
     gdf, x, y = gdf[drawable], x[drawable], y[drawable]
+    if stretches is None:
+        stretches = between_stretches(gdf)
+    stretch_of = stretches.to_crs(4326).reindex(gdf.index)
     n_left_out = int((~drawable).sum())
 
     cut = min(note_chars, notes_budget_chars // max(len(gdf), 1))
@@ -387,6 +413,7 @@ def build_incidents(
 
     rows_p: list[list] = []
     rows_a: list[list] = []
+    rows_s: list[list] = []
     for i in range(len(gdf)):
         row = [
             round(float(y[i]), _DECIMALS),
@@ -395,8 +422,12 @@ def build_incidents(
             int(fatal[i]) if np.isfinite(fatal[i]) else None,
             *(int(c[i]) for c in codes),
         ]
+        line = stretch_of.iloc[i]
         if precise[i]:
             rows_p.append(row)
+        elif line is not None and not line.is_empty:
+            coords = shapely.get_coordinates(line)[:, ::-1].round(_DECIMALS).tolist()
+            rows_s.append([*row, coords])
         else:
             rows_a.append([*row, radius[i]])
 
@@ -420,6 +451,7 @@ def build_incidents(
         ],
         precise=rows_p,
         approx=rows_a,
+        stretches=rows_s,
         bounds=bounds,
         marker_radius_px=marker_radius_px,
     ).add_to(group)
@@ -433,7 +465,14 @@ def build_incidents(
             items.append(
                 LegendItem("Approximate location (centre and area)", "#555555", "dashed_circle")
             )
-        counts = f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas"
+        if rows_s:
+            items.append(
+                LegendItem("Somewhere on this road (between two towns)", "#555555", "dashed_line")
+            )
+        counts = (
+            f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas; "
+            f"{len(rows_s):,} between two towns as road stretches"
+        )
         if n_left_out:
             counts += f"; {n_left_out:,} without coordinates not drawn"
         small = f"{counts}. {note}".strip() if note else counts + "."

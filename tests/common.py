@@ -177,6 +177,8 @@ def make_incidents(geoms: list[object], **columns: object) -> gpd.GeoDataFrame:
         "admin2": "",
         "geo_precision": 1,
         "precise": True,
+        "between_a": "",
+        "between_b": "",
         "category": "armed_attack",
         "category_rule": "table",
         "notes": "",

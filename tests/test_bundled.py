@@ -281,6 +281,7 @@ def test_attributions():
         ("ucdp_ged_border.csv", 435),
         ("ucdp_ged_mali_sample.csv", 7),
         ("news_events_western_mali.csv", 40),
+        ("news_events_additional.csv", 43),
     ],
 )
 def test_incident_files_are_bundled(name, rows):
@@ -291,6 +292,11 @@ def test_no_acled_file_and_small_bundle():
     files = [p for p in BUNDLED.root.rglob("*") if p.is_file()]
     assert not any("acled" in p.name.lower() for p in files)
     assert sum(p.stat().st_size for p in files) < 10_000_000
-    for doc in ("SOURCES.md", "incidents/SOURCES.md", "incidents/NEWS_SOURCES.md"):
+    for doc in (
+        "SOURCES.md",
+        "incidents/SOURCES.md",
+        "incidents/NEWS_SOURCES.md",
+        "incidents/NEWS_ADDITIONAL_SOURCES.md",
+    ):
         assert (BUNDLED.root / doc).is_file()
     assert (BUNDLED.root / "sites" / "SOURCES.md").is_file()

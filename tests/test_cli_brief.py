@@ -67,8 +67,8 @@ def test_brief_html_is_offline(tmp_path):
 
 def test_brief_empty_window_gives_a_briefing_that_says_so(tmp_path):
     out = tmp_path / "empty.pdf"
-    # nothing bundled covers 2022 (UCDP GED 21.1 ends in 2020, the news log starts in 2024)
-    assert main(["brief", "--from", "2022-01-01", "--to", "2022-06-30", "--out", str(out)]) == 0
+    # nothing bundled covers 2021-01..02 (UCDP GED 21.1 ends in 2020, the news from 2021-03)
+    assert main(["brief", "--from", "2021-01-01", "--to", "2021-02-28", "--out", str(out)]) == 0
     assert "No incidents in this window with the filters used." in _text(out)
 
 

@@ -28,7 +28,7 @@ def files(tmp_path):
     incidents.write_text(
         "id,date,lat,lon,category,geo_precision\n"
         f"A,2025-04-03,{p1.y:.6f},{p1.x:.6f},attack_on_convoy,1\n"
-        f"B,2025-04-05,{p2.y:.6f},{p2.x:.6f},abduction,3\n"  # imprecise: left out
+        f"B,2025-04-05,{p2.y:.6f},{p2.x:.6f},abduction,3\n"  # imprecise: spread or dropped
         f"C,2025-05-01,{p3.y:.6f},{p3.x:.6f},explosive,1\n",  # after --as-of
         encoding="utf-8",
     )
@@ -63,11 +63,12 @@ def test_exposure_csv_has_the_segment_columns_and_no_geometry(capsys, files):
     out_file = tmp / "seg.csv"
     code, out, _ = run(
         capsys, "exposure", "--routes", routes, "--incidents", incidents, "--as-of", AS_OF,
-        "--out", out_file,
+        "--imprecise", "drop", "--out", out_file,
     )  # fmt: skip
     assert code == 0
     table = pd.read_csv(out_file)
     assert table.columns.tolist() == SEGMENT_COLUMNS
+    assert (table["imprecise"] == "drop").all()
     assert len(table) == 21
     assert table.loc[10, "n_incidents"] == 1
     assert table.loc[10, "exposure_per_km"] == pytest.approx(0.6 * 0.5 ** (7 / 90), rel=0.01)
@@ -98,7 +99,8 @@ def test_from_to_window_sets_incidents_aside(capsys, files):
     tmp, routes, incidents = files
     code, out, _ = run(
         capsys, "exposure", "--routes", routes, "--incidents", incidents,
-        "--from", "2025-04-04", "--to", "2025-04-30", "--out", tmp / "seg.csv",
+        "--from", "2025-04-04", "--to", "2025-04-30", "--imprecise", "drop",
+        "--out", tmp / "seg.csv",
     )  # fmt: skip
     assert code == 0
     assert "kept 1 incidents dated 2025-04-04 to 2025-04-30 and set aside 2" in out
@@ -108,7 +110,8 @@ def test_from_to_window_sets_incidents_aside(capsys, files):
 
 def test_summary_prints_the_record_and_writes_json_and_csv(capsys, files):
     tmp, routes, incidents = files
-    base = ["exposure", "--routes", routes, "--incidents", incidents, "--as-of", AS_OF, "--summary"]
+    base = ["exposure", "--routes", routes, "--incidents", incidents, "--as-of", AS_OF, "--summary",
+            "--imprecise", "drop"]  # fmt: skip
     code, out, _ = run(capsys, *base, "--out", tmp / "summary.json")
     assert code == 0
     assert "Route incident exposure as of 2025-04-10" in out
@@ -122,6 +125,25 @@ def test_summary_prints_the_record_and_writes_json_and_csv(capsys, files):
     flat = pd.read_csv(tmp / "summary.csv")
     assert flat.loc[0, "n_incidents"] == 1 and flat.loc[0, "n_incidents_before"] == 0
     assert flat.loc[0, "window"] == "2025-04-03 to 2025-04-10"
+
+
+def test_spread_is_the_default_and_every_output_says_so(capsys, files):
+    tmp, routes, incidents = files
+    base = ["exposure", "--routes", routes, "--incidents", incidents, "--as-of", AS_OF]
+    code, out, _ = run(capsys, *base, "--out", tmp / "seg.csv")
+    assert code == 0
+    assert "Spread over their uncertainty area: 1 events with imprecise locations" in out
+    assert "(0 over a disc of 25 km around the coded place, 1 over their cercle" in out
+    spread = pd.read_csv(tmp / "seg.csv")
+    assert (spread["imprecise"] == "spread").all()
+    run(capsys, *base, "--imprecise", "drop", "--out", tmp / "drop.csv")
+    drop = pd.read_csv(tmp / "drop.csv")
+    assert spread["n_incidents"].sum() > drop["n_incidents"].sum()
+    assert spread["exposure"].sum() > drop["exposure"].sum()
+    code, out, _ = run(capsys, *base, "--summary", "--out", tmp / "summary.json")
+    doc = json.loads((tmp / "summary.json").read_text(encoding="utf-8"))
+    assert doc["meta"]["n_spread"] == 1 and doc["meta"]["imprecise"] == "spread"
+    assert "imprecise events adding most" in out and "[B]" in out
 
 
 def test_output_replaces_an_existing_file_atomically(capsys, files):

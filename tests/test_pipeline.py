@@ -43,7 +43,7 @@ def test_news_window_key_figures_match_direct_counts(bundled):
         "outside the window"
     ] + result.left_out["filtered out (category, source or actor)"] == len(events)
     assert int(result.admin_stats["incidents"].sum()) <= result.key_figures["incidents"]
-    assert result.sources == ["News-compiled log 2024-2025 (cited reports)"]
+    assert result.sources == ["News-compiled logs 2021-2026 (cited reports)"]
     # the worst stretches name real towns on the corridors
     assert result.worst_stretches["town_from"].str.len().gt(0).all()
     assert set(result.route_summary["route_id"]) == {
@@ -64,7 +64,8 @@ def test_category_filter_changes_the_figures(bundled):
 
 
 def test_empty_window_is_a_result_not_an_error(bundled):
-    result = _run(bundled, dt.date(2022, 1, 1), dt.date(2022, 6, 30))
+    # UCDP ends in 2020 and the first news incident is of 2021-03-01
+    result = _run(bundled, dt.date(2021, 1, 1), dt.date(2021, 2, 28))
     assert result.key_figures["incidents"] == 0
     assert result.kde is None
     assert len(result.hexes) == 0

@@ -235,7 +235,23 @@ def test_incident_after_as_of_counts_nothing(segments_5km):
     assert out.attrs["window"] == "none used up to 2025-06-01"
 
 
-def test_imprecise_events_are_left_out_and_counted(segments_5km):
+def test_imprecise_events_are_dropped_and_counted_with_drop(segments_5km):
+    inc = pd.concat(
+        [
+            incident_at(along(52.5), precise=False, geo_precision=3),
+            incident_at(along(20.0, east_km=5.0)),
+        ],
+        ignore_index=True,
+    )
+    out = segment_exposure(segments_5km, inc, as_of=AS_OF, imprecise="drop")
+    assert out.attrs["n_left_out_imprecise"] == 1
+    assert out.attrs["n_used"] == 1
+    assert out.attrs["n_spread"] == 0
+    assert "1 with imprecise locations" in out.attrs["left_out"]
+    assert out.at[10, "n_incidents"] == 0
+
+
+def test_imprecise_events_are_spread_over_their_cercle_by_default(segments_5km):
     inc = pd.concat(
         [
             incident_at(along(52.5), precise=False, geo_precision=3),
@@ -244,13 +260,15 @@ def test_imprecise_events_are_left_out_and_counted(segments_5km):
         ignore_index=True,
     )
     out = segment_exposure(segments_5km, inc, as_of=AS_OF)
-    assert out.attrs["n_left_out_imprecise"] == 1
-    assert out.attrs["n_used"] == 1
-    assert "1 with imprecise locations" in out.attrs["left_out"]
-    assert out.at[10, "n_incidents"] == 0
-    with_all = segment_exposure(segments_5km, inc, as_of=AS_OF, include_imprecise=True)
-    assert with_all.attrs["n_left_out_imprecise"] == 0
-    assert with_all.at[10, "n_incidents"] == 1
+    assert out.attrs["imprecise"] == "spread"
+    assert out.attrs["n_left_out_imprecise"] == 0
+    assert out.attrs["n_used"] == 2
+    assert out.attrs["n_spread_by_kind"] == {"disc": 0, "admin": 1, "road": 0}
+    assert "1 events with imprecise locations" in out.attrs["spread"]
+    assert out.at[10, "n_incidents"] == 1
+    as_point = segment_exposure(segments_5km, inc.iloc[[0]].assign(precise=True), as_of=AS_OF)
+    # spread over a cercle of thousands of km², the event weighs far less than on the road
+    assert 0 < out.at[10, "exposure_per_km"] < 0.5 * as_point.at[10, "exposure_per_km"]
 
 
 @pytest.mark.parametrize(
@@ -571,7 +589,7 @@ def test_route_report_text_states_window_sources_left_out_and_never_says_safe():
         ],
         ignore_index=True,
     )
-    report = route_report(seg, inc, routes=straight_route(), as_of=AS_OF)
+    report = route_report(seg, inc, routes=straight_route(), as_of=AS_OF, imprecise="drop")
     assert report.meta["as_of_before"] == "2025-05-02"
     n_now = report.changes.set_index("figure").loc["n_incidents"]
     assert (n_now["before"], n_now["now"]) == (0.0, 1.0)  # the event is 10 days old
@@ -580,6 +598,7 @@ def test_route_report_text_states_window_sources_left_out_and_never_says_safe():
     assert "Window: incidents dated 2025-05-22 to 2025-06-01" in text
     assert "Sources: User file" in text
     assert "Left out: 1 with imprecise locations" in text
+    assert "Spread: none (imprecise locations were dropped" in text
     assert "Synthetic North" in text
     assert "What changed since 2025-05-02" in text
     assert "safe" not in text.lower()
@@ -661,7 +680,7 @@ def test_bundled_summary_names_real_towns_for_the_worst_stretches():
     routes, towns = bundled.load_routes(), bundled.load_towns()
     incidents = readers.load_bundled_incidents().incidents
     seg = segment_routes(routes, segment_km=5.0, towns=towns)
-    report = route_report(seg, incidents, routes=routes, include_imprecise=True)
+    report = route_report(seg, incidents, routes=routes)
     names = set(towns["name"])
     assert not report.stretches.empty
     for row in report.stretches.itertuples():

@@ -134,14 +134,17 @@ def test_imprecise_and_future_events_are_left_out_and_counted():
         ],
         ignore_index=True,
     )
-    out = site_exposure(sites_at(SITE), inc, as_of=AS_OF)
+    out = site_exposure(sites_at(SITE), inc, as_of=AS_OF, imprecise="drop")
     assert out["n_30d"].iloc[0] == 1
     assert out.attrs["n_left_out_imprecise"] == 1
     assert out.attrs["n_after_as_of"] == 1
     assert "1 with imprecise locations" in out.attrs["left_out"]
     assert "1 dated after the analysis date" in out.attrs["left_out"]
-    everything = site_exposure(sites_at(SITE), inc, as_of=AS_OF, include_imprecise=True)
-    assert everything["n_30d"].iloc[0] == 2
+    spread = site_exposure(sites_at(SITE), inc, as_of=AS_OF)
+    assert spread["n_30d"].iloc[0] == 1  # counts are of located events
+    assert spread["n_spread_365d"].iloc[0] == 1
+    assert spread.attrs["n_spread"] == 1 and spread.attrs["n_left_out_imprecise"] == 0
+    assert spread["exposure"].iloc[0] > out["exposure"].iloc[0]
 
 
 def test_key_sites_and_ranking():

@@ -162,12 +162,21 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         "(case-insensitive). Type to add your own.",
     )
     st.checkbox(
-        "Include imprecise locations in point analyses",
+        "Include imprecise locations in density maps",
         key="filters.include_imprecise",
         help="Events located only to a region or cercle centroid make false peaks at "
         "admin capitals. They always count in admin totals; by default they are left "
-        "out of KDE, hexes, Gi*, route and site exposure, and the number left out is "
-        "shown beside every result.",
+        "out of KDE, hexes and Gi*, and the number left out is shown beside every result.",
+    )
+    st.radio(
+        "Imprecise locations in route and site exposure",
+        options=["spread", "drop"],
+        format_func={"spread": "Spread over their area or road", "drop": "Drop them"}.get,
+        key="filters.imprecise",
+        horizontal=True,
+        help="An event reported near a town, in a cercle or between two towns is spread "
+        "over a 25 km disc, the cercle or the road between the towns (its expected "
+        "contribution), or left out. Every result says how many events were spread.",
     )
 
     st.subheader("Hotspots")
@@ -369,6 +378,7 @@ def choices_from_state(state: MutableMapping[str, Any]) -> Choices:
         sources=sources,
         actors=actors or None,
         include_imprecise=bool(state["filters.include_imprecise"]),
+        imprecise=str(state["filters.imprecise"]),
     )
     as_of = end if state["params.as_of_follows_window"] else state["params.as_of"]
     params = Params(

@@ -102,6 +102,7 @@ def static_defaults(settings: Settings) -> dict[str, Any]:
         "filters.categories": list(CATEGORIES),
         "filters.actors": [],
         "filters.include_imprecise": settings.include_imprecise,
+        "filters.imprecise": settings.imprecise,
         "params.as_of_follows_window": True,
         "hotspots.method": "admin",
         **{

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from geo.commands._options import read_incidents
+from geo.commands.exposure import add_imprecise_argument
 from geo.commands.join import add_log_argument, parse_day, with_log
 from geo.commands.sites import add_sites_argument, load_site_list
 from geo.commands.validate import local_path
@@ -108,6 +109,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="TEXT",
         help="handling caveat on every page and map (default %(default)s; '' for none)",
     )
+    add_imprecise_argument(parser)
     parser.add_argument(
         "--share-safe",
         action="store_true",
@@ -237,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
     analysis = run_analysis(
         assigned,
         result.report,
-        Filters(start=start, end=end),
+        Filters(start=start, end=end, imprecise=args.imprecise),
         Params(as_of=as_of, admin_level=args.admin_level),
         context=context,
     )

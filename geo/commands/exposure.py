@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.checks import DISTANCE_DECAYS, check_positive, parse_date
+from geo.checks import DISTANCE_DECAYS, IMPRECISE_MODES, check_positive, parse_date
 from geo.commands.join import add_log_argument, with_log
 from geo.commands.validate import local_path
 from geo.crs import WGS84
@@ -37,6 +37,7 @@ from geo.settings import DEFAULTS
 
 __all__ = [
     "SEGMENT_COLUMNS",
+    "add_imprecise_argument",
     "add_incident_arguments",
     "add_routes_argument",
     "load_incidents",
@@ -62,6 +63,7 @@ SEGMENT_COLUMNS: list[str] = [
     "exposure_per_km",
     "exposure_class",
     "as_of",
+    "imprecise",
 ]
 
 _FRAME_SUFFIXES = (".csv", ".gpkg", ".geojson")
@@ -71,7 +73,7 @@ _FRAME_SUFFIXES = (".csv", ".gpkg", ".geojson")
 
 
 def add_incident_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--incidents``, ``--from``, ``--to``, ``--as-of`` and ``--include-imprecise``.
+    """Add ``--incidents``, ``--from``, ``--to``, ``--as-of`` and ``--imprecise``.
 
     Parameters
     ----------
@@ -95,10 +97,23 @@ def add_incident_arguments(parser: argparse.ArgumentParser) -> None:
         help="analysis date (YYYY-MM-DD): ages and windows count back from it; "
         "default --to, else the newest incident",
     )
+    add_imprecise_argument(parser)
+
+
+def add_imprecise_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--imprecise spread|drop`` (route and site exposure; METHODS.md §2).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    """
     parser.add_argument(
-        "--include-imprecise",
-        action="store_true",
-        help="also use events located only to an area (left out and counted by default)",
+        "--imprecise",
+        choices=list(IMPRECISE_MODES),
+        default=DEFAULTS.imprecise,
+        help="events located only near a town, to a cercle or between two towns: spread "
+        "them over that area or road (default) or drop them from route and site exposure",
     )
 
 
@@ -283,7 +298,7 @@ def record_lines(record: dict) -> list[str]:
     Returns
     -------
     list of str
-        Three lines.
+        Four lines (the last says how many imprecise events were spread).
     """
     sources = "; ".join(SOURCE_LABELS.get(s, s) for s in record.get("sources", [])) or "none"
     return [
@@ -291,6 +306,7 @@ def record_lines(record: dict) -> list[str]:
         f"{record.get('window', 'n/a')}.",
         f"Sources: {sources}. Incidents used: {record.get('n_used', 0):,}.",
         record.get("left_out", ""),
+        record.get("spread", ""),
     ]
 
 
@@ -399,7 +415,7 @@ def run(args: argparse.Namespace) -> int:
         "half_life_days": args.half_life_days,
         "as_of": as_of,
         "distance_decay": args.distance_decay,
-        "include_imprecise": args.include_imprecise,
+        "imprecise": args.imprecise,
     }
     if args.summary:
         report = route_report(segments, incidents, routes=routes, **options)
@@ -419,6 +435,7 @@ def run(args: argparse.Namespace) -> int:
     table = result.assign(
         route=result["route_id"].map(labels["label"] if "label" in labels else labels["route_id"]),
         as_of=result.attrs.get("as_of"),
+        imprecise=result.attrs.get("imprecise"),
     )
     table = gpd.GeoDataFrame(table[SEGMENT_COLUMNS + ["geometry"]], crs=result.crs)
     written = write_frame(table, out, layer="segment_exposure")

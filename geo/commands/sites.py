@@ -49,6 +49,7 @@ SITE_COLUMNS: list[str] = [
     "nearest_km",
     "exposure",
     "exposure_class",
+    "n_spread_365d",
     "as_of",
 ]
 
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         radius_km=args.radius_km,
         category_radius_km=radii,
         as_of=as_of,
-        include_imprecise=args.include_imprecise,
+        imprecise=args.imprecise,
         half_life_days=args.half_life_days,
     )
     print(note)

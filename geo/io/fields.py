@@ -573,7 +573,7 @@ def parse_geo_precision(
         valid = code.between(1, 7) & (code % 1 == 0)
         c = code.fillna(0).to_numpy()
         geo = np.where(c == 1, 1, np.where(c == 2, 2, 3)).astype(np.int64)
-        precise = (c == 1) | (c == 2)
+        precise = c == 1  # where_prec 2 is "within 25 km": spread in exposure (DESIGN.md)
         allowed = "a where_prec code 1-7"
     elif family == "news" or (family == "user" and not code.notna().all()):
         words = s.map(_NEWS_PRECISION)

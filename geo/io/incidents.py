@@ -310,15 +310,16 @@ def load_bundled_incidents(
     Returns
     -------
     ReadResult
-        ``ucdp_ged_mali.csv`` + ``ucdp_ged_border.csv`` + the news log, with
-        one merged report.
+        ``ucdp_ged_mali.csv`` + ``ucdp_ged_border.csv`` + the news log
+        (2024-2025) + the additional news incidents (2021-2026), with one
+        merged report.
 
     Raises
     ------
     InputFileError
         If a bundled file is missing or unreadable.
     """
-    files = (paths.ucdp_mali, paths.ucdp_border, paths.news)
+    files = (paths.ucdp_mali, paths.ucdp_border, paths.news, paths.news_additional)
     return combine_results([read_incidents(p, name=p.name, today=today) for p in files])
 
 
@@ -428,6 +429,8 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
             "admin2": col("admin2")[keep].to_numpy(dtype=object),
             "geo_precision": geo_precision[keep],
             "precise": precise[keep],
+            "between_a": col("between_a")[keep].astype(str).str.strip().to_numpy(dtype=object),
+            "between_b": col("between_b")[keep].astype(str).str.strip().to_numpy(dtype=object),
             "category": np.asarray(categories, dtype=object),
             "category_rule": np.asarray(rules, dtype=object),
             "notes": notes_text[keep].to_numpy(dtype=object),

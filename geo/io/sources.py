@@ -81,6 +81,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "notes": ("notes", "description", "summary", "comment", "comments"),
     "source_url": ("source_url", "url", "link", "source_ur"),
     "category": ("category",),
+    "between_a": ("between_a",),
+    "between_b": ("between_b",),
 }
 
 
@@ -141,6 +143,8 @@ NEWS_COLUMNS: dict[str, str] = {
     "source_url": "source_url",
     "latitude": "latitude",
     "longitude": "longitude",
+    "between_a": "between_a",
+    "between_b": "between_b",
 }
 
 

@@ -205,6 +205,12 @@ CASES: dict[str, Callable[[Path], dict[str, str]]] = {
     "exposure_segments_bundled": _cli("exposure", *WINDOW, out="segments.csv"),
     "exposure_summary_bundled": _cli("exposure", "--summary", *WINDOW, out="summary.csv"),
     "exposure_segments_acled": _cli("exposure", *_A, *ACLED_WINDOW, out="segments.csv"),
+    # --imprecise drop: the figures before spreading (identical, on the columns they
+    # had, to the tables recorded before imprecise events were spread)
+    "exposure_segments_bundled_drop": _cli(
+        "exposure", "--imprecise", "drop", *WINDOW, out="segments.csv"
+    ),
+    "sites_bundled_drop": _cli("sites", "--imprecise", "drop", *WINDOW, out="sites.csv"),
     "sites_bundled": _cli("sites", *WINDOW, out="sites.csv"),
     "sites_acled": _cli("sites", *_A, *ACLED_WINDOW, out="sites.csv"),
     "brief_gpkg_bundled": _cli("brief", *WINDOW, out="brief.gpkg"),
