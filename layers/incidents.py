@@ -469,10 +469,9 @@ def build_incidents(
             items.append(
                 LegendItem("Somewhere on this road (between two towns)", "#555555", "dashed_line")
             )
-        counts = (
-            f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas; "
-            f"{len(rows_s):,} between two towns as road stretches"
-        )
+        counts = f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas"
+        if rows_s:
+            counts += f"; {len(rows_s):,} between two towns as road stretches"
         if n_left_out:
             counts += f"; {n_left_out:,} without coordinates not drawn"
         small = f"{counts}. {note}".strip() if note else counts + "."
