@@ -14,10 +14,13 @@ another view (or another session) sees.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
-from collections.abc import Callable, Hashable
+import sys
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import geopandas as gpd
@@ -26,7 +29,7 @@ import streamlit as st
 
 from geo.errors import RiskMapError
 from geo.io.incidents import load_bundled_incidents
-from geo.io.ingest import ingest_upload
+from geo.io.ingest import ingest_file, ingest_upload
 from geo.pipeline import (
     Analysis,
     Context,
@@ -128,6 +131,73 @@ def bundled_dataset() -> Dataset:
     return Dataset(BUNDLED_KEY, "Bundled data", incidents, result.report)
 
 
+def server_incidents_path(argv: Sequence[str] | None = None) -> Path | None:
+    """Return the file named by ``streamlit run app.py -- --incidents FILE``, if any.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The script's arguments (``sys.argv[1:]``: what follows ``--``).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The absolute path, or None when no ``--incidents`` was given.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--incidents")
+    known, _ = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    return Path(known.incidents).expanduser().absolute() if known.incidents else None
+
+
+def server_dataset(path: Path) -> UploadOutcome:
+    """Read a file from the server's disk through the sandbox, with a progress bar.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file given after ``--`` on the ``streamlit run`` command line.
+
+    Returns
+    -------
+    UploadOutcome
+        The data set, or the reader's message. Read once per (path, size,
+        modification time) and shared by all sessions without a copy
+        (``st.cache_resource``): the operator chose the file, and a million
+        rows are not copied on every rerun. Views must not modify it.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return UploadOutcome(None, f"{path.name} cannot be read ({exc.strerror}).")
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    bar = st.progress(
+        0.05,
+        text=f"Reading {path.name} ({info.st_size / 2**20:.1f} MiB) in the sandboxed reader...",
+    )
+    try:
+        result = _read_server_file(*key)
+        bar.progress(0.7, text="Assigning the incidents to regions and cercles...")
+        outcome = _prepare_server_file(*key, result)
+    except RiskMapError as exc:
+        outcome = UploadOutcome(None, str(exc))
+    finally:
+        bar.empty()
+    return outcome
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _read_server_file(path: str, _size: int, _mtime_ns: int) -> object:
+    return ingest_file(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _prepare_server_file(path: str, size: int, mtime_ns: int, _result: object) -> UploadOutcome:
+    incidents = prepare_incidents(_result.incidents, _context_copy())
+    key = f"server:{hashlib.sha256(f'{path}:{size}:{mtime_ns}'.encode()).hexdigest()}"
+    return UploadOutcome(Dataset(key, Path(path).name, incidents, _result.report), None)
+
+
 def uploaded_dataset(data: bytes, *, name: str) -> UploadOutcome:
     """Read an uploaded file for this session only.
 
@@ -181,7 +251,9 @@ def chosen_dataset(source: str, upload: object | None) -> tuple[Dataset | None, 
     Parameters
     ----------
     source : str
-        ``bundled`` or ``upload`` (the data-source switch).
+        ``bundled`` or ``upload`` (the data-source switch). With
+        ``streamlit run app.py -- --incidents FILE`` the first choice is that
+        file (:func:`server_dataset`) instead of the bundled data.
     upload : UploadedFile or None
         What the uploader holds.
 
@@ -192,6 +264,10 @@ def chosen_dataset(source: str, upload: object | None) -> tuple[Dataset | None, 
         reader's message (the file cannot be used).
     """
     if source != "upload":
+        server = server_incidents_path()
+        if server is not None:
+            outcome = server_dataset(server)
+            return outcome.dataset, outcome.error
         return bundled_dataset(), None
     if upload is None:
         return None, "waiting"
