@@ -42,13 +42,15 @@ __all__ = [
     "ZERO_COLOR",
     "DENSITY_RAMP",
     "BASEMAP",
-    "ADMIN_PRINT_PALETTE",
+    "CHANGE_CLASSES",
+    "change_index",
     "EXPOSURE_PRINT_WIDTH_PT",
     "HANDLING_BANNER_COLOR",
     "SITE_MARKER_GROUPS",
     "SITE_MARKERS",
     "SITE_TYPE_LABELS",
     "check_color",
+    "HEAD_SHARE",
     "class_breaks",
     "bin_values",
     "class_palette",
@@ -226,8 +228,36 @@ GISTAR_LABELS: dict[str, str] = {
     "cold_99": "Cold spot, 99 % confidence",
 }
 
-#: YlOrRd, 5 classes, for counts and rates (choropleth, hexes).
-SEQUENTIAL: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: ColorBrewer Purples (6-class, lightest dropped), for counts and rates: the choropleth
+#: and hexagons of the app, the HTML map, the PNG and the PDF; distinct from the KDE
+#: surface (YlOrRd) and from the zero class.
+SEQUENTIAL: tuple[str, ...] = ("#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f")
+#: Change of a unit's incidents against the previous window, in fixed classes (RdBu):
+#: (label, lowest change, highest change, colour); more incidents are red.
+CHANGE_CLASSES: tuple[tuple[str, float, float, str], ...] = (
+    ("Down by 3 or more", -math.inf, -3.0, "#2166ac"),
+    ("Down by 1 or 2", -2.0, -1.0, "#92c5de"),
+    ("No change", 0.0, 0.0, "#f7f7f7"),
+    ("Up by 1 or 2", 1.0, 2.0, "#f4a582"),
+    ("Up by 3 or more", 3.0, math.inf, "#b2182b"),
+)
+
+
+def change_index(values: Sequence[float] | np.ndarray) -> list[int]:
+    """Class of each change in :data:`CHANGE_CLASSES` (NaN counts as no change).
+
+    Examples
+    --------
+    >>> change_index([-5, -1, 0, 2, 7, float("nan")])
+    [0, 1, 2, 3, 4, 2]
+    """
+    out = []
+    for v in np.asarray(values, dtype=float):
+        v = 0.0 if not np.isfinite(v) else float(np.round(v))
+        out.append(next(i for i, (_, lo, hi, _c) in enumerate(CHANGE_CLASSES) if lo <= v <= hi))
+    return out
+
+
 #: Fill of units with zero incidents.
 ZERO_COLOR = "#f0f0f0"
 
@@ -263,9 +293,6 @@ EXPOSURE_PRINT_WIDTH_PT: dict[str, float] = {
     "high": 2.4,
     "critical": 3.0,
 }
-#: ColorBrewer Purples, 5 classes: the admin choropleth of static maps, distinct from
-#: the KDE surface (YlOrRd) when both are drawn.
-ADMIN_PRINT_PALETTE: tuple[str, ...] = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 #: Background of the handling banner (RESTRICTED, SECRET ...) on PNG and PDF pages.
 HANDLING_BANNER_COLOR = "#9b1c1c"
 #: Site type -> marker group on static maps; unknown types are ``other``.
@@ -290,6 +317,10 @@ SITE_TYPE_LABELS: dict[str, str] = {
     "industrial": "Industrial area",
     "other": "Other",
 }
+
+#: Head/tail breaks stop when the part above the mean holds more than this share
+#: of its values (Jiang 2013's 40 % rule).
+HEAD_SHARE = 0.4
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -323,7 +354,7 @@ def check_color(color: str) -> str:
 
 
 def class_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 5) -> list[float]:
-    """Upper bounds of up to ``n_classes`` display classes for positive values (quantiles).
+    """Upper bounds of up to ``n_classes`` display classes for positive values (head/tail breaks).
 
     Parameters
     ----------
@@ -331,14 +362,14 @@ def class_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 5) ->
         The values to show (counts or rates); NaN and values <= 0 are ignored
         (zero has its own class, :data:`ZERO_COLOR`).
     n_classes : int
-        Wanted number of classes (1..len(:data:`SEQUENTIAL`)).
+        Largest number of classes (1..len(:data:`SEQUENTIAL`)).
 
     Returns
     -------
     list of float
         Increasing upper bounds, the last equal to the maximum; fewer than
-        ``n_classes`` when there are few distinct values; empty when no value
-        is positive.
+        ``n_classes`` when the values stop having a heavy tail; empty when no
+        value is positive.
 
     Raises
     ------
@@ -347,13 +378,21 @@ def class_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 5) ->
 
     Notes
     -----
-    Display classes only (quantiles of the shown values), not an analysis:
-    the legend states the ranges.
+    Head/tail breaks (Jiang 2013, "Head/tail breaks: a new classification
+    scheme for data with a heavy-tailed distribution", The Professional
+    Geographer 65(3)): split at the mean, keep splitting the part above it
+    (the head) while the head holds at most :data:`HEAD_SHARE` of its part.
+    Incident counts per unit are heavy-tailed (most units hold 0-3, a few
+    hold dozens), so the top class holds only the extremes instead of a
+    quantile class "2 – 142". The app, the PNG and the PDF use these breaks;
+    the legend states the ranges. Whole-number values get whole-number bounds.
 
     Examples
     --------
     >>> class_breaks([0, 1, 1, 2, 10], n_classes=3)
-    [1.0, 2.0, 10.0]
+    [3.0, 10.0]
+    >>> class_breaks([1, 1, 1, 1, 2, 3, 5, 40, 142])
+    [21.0, 142.0]
     >>> class_breaks([0, 0])
     []
     """
@@ -363,11 +402,20 @@ def class_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 5) ->
     arr = arr[np.isfinite(arr) & (arr > 0)]
     if arr.size == 0:
         return []
-    qs = np.quantile(arr, np.linspace(0, 1, n_classes + 1)[1:])
+    bounds: list[float] = []
+    part = arr
+    while len(bounds) < n_classes - 1 and part.size > 1:
+        mean = float(part.mean())
+        head = part[part > mean]
+        if head.size == 0 or head.size / part.size > HEAD_SHARE:
+            break
+        bounds.append(mean)
+        part = head
+    upper = [*bounds, float(arr.max())]
     if np.all(arr == np.round(arr)):
         # Counts: whole-number bounds, so no two classes get the same label.
-        qs = np.floor(qs)
-    return sorted({float(q) for q in qs})
+        upper = [float(np.floor(b)) for b in upper]
+    return sorted(set(upper))
 
 
 def bin_values(values: Sequence[float] | np.ndarray, breaks: Sequence[float]) -> list[str]:
@@ -388,7 +436,7 @@ def bin_values(values: Sequence[float] | np.ndarray, breaks: Sequence[float]) ->
     Examples
     --------
     >>> bin_values([0, 1, 2, 10], [1.0, 2.0, 10.0])
-    ['#f0f0f0', '#ffffb2', '#fd8d3c', '#bd0026']
+    ['#f0f0f0', '#dadaeb', '#9e9ac8', '#54278f']
     """
     palette = _palette(len(breaks))
     out = []
@@ -425,7 +473,7 @@ def classify(
     Examples
     --------
     >>> classify([0, 1, 1, 2, 10], n_classes=3)
-    ([1.0, 2.0, 10.0], ['#f0f0f0', '#ffffb2', '#fd8d3c', '#bd0026'], [0, 1, 1, 2, 3])
+    ([3.0, 10.0], ['#f0f0f0', '#dadaeb', '#54278f'], [0, 1, 1, 1, 2])
     """
     breaks = class_breaks(values, n_classes=n_classes)
     palette = [ZERO_COLOR, *_palette(len(breaks))] if breaks else [ZERO_COLOR]

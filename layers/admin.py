@@ -8,9 +8,9 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
-from geo.palette import classify, format_number
+from geo.palette import CHANGE_CLASSES, change_index, classify, format_number
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
-from layers.legend import classes_legend
+from layers.legend import LegendItem, classes_legend, swatch_legend
 from layers.safe import safe_text
 
 __all__ = ["ADMIN_COLUMNS", "VALUE_COLUMNS", "build_admin", "change_text"]
@@ -30,6 +30,7 @@ VALUE_COLUMNS: dict[str, str] = {
     "incidents": "Incidents",
     "fatalities": "Fatalities",
     "incidents_per_1000km2": "Incidents per 1,000 km²",
+    "change": "Change in incidents against the previous window",
 }
 
 
@@ -90,8 +91,9 @@ def build_admin(
     value_column : str
         One of :data:`VALUE_COLUMNS`.
     n_classes : int
-        Number of colour classes (1..5, quantiles of the positive values; zero
-        has its own light grey).
+        Largest number of colour classes (1..5, head/tail breaks of the positive
+        values, :func:`geo.palette.class_breaks`; zero has its own light grey).
+        The change has fixed classes (:data:`geo.palette.CHANGE_CLASSES`).
     unit_label : str
         Word for a unit in the tooltip (``Cercle``, ``Region``).
     note : str
@@ -119,7 +121,12 @@ def build_admin(
     require_columns(stats, ADMIN_COLUMNS, what="build_admin")
     gdf = to_wgs84(stats, what="build_admin")
     values = gdf[value_column].to_numpy(dtype=float)
-    breaks, palette, index = classify(values, n_classes=n_classes)
+    if value_column == "change":
+        # Fixed classes, so "getting worse" means the same on every window.
+        palette = [c for *_, c in CHANGE_CLASSES]
+        index = change_index(values)
+    else:
+        breaks, palette, index = classify(values, n_classes=n_classes)
     styles = [
         {"color": "#4d4d4d", "weight": 0.8, "fillColor": c, "fillOpacity": 0.72} for c in palette
     ]
@@ -147,5 +154,9 @@ def build_admin(
         ).add_to(group)
     if legend:
         title = f"{name}: {VALUE_COLUMNS[value_column]}"
-        classes_legend(values, breaks, palette, title=title, note=note).add_to(group)
+        if value_column == "change":
+            items = [LegendItem(label, c) for label, *_, c in reversed(CHANGE_CLASSES)]
+            swatch_legend(items, title=title, note=note).add_to(group)
+        else:
+            classes_legend(values, breaks, palette, title=title, note=note).add_to(group)
     return group

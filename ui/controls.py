@@ -17,7 +17,14 @@ import streamlit as st
 
 from geo.pipeline import Filters, Params
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
-from ui.state import ADMIN_LEVELS, GISTAR_UNITS, HOTSPOT_HELP, HOTSPOT_METHODS, LAYERS
+from ui.state import (
+    ADMIN_LEVELS,
+    CHOROPLETH_MEASURES,
+    GISTAR_UNITS,
+    HOTSPOT_HELP,
+    HOTSPOT_METHODS,
+    LAYERS,
+)
 
 __all__ = [
     "DataBounds",
@@ -62,6 +69,7 @@ class Choices:
     filters: Filters
     params: Params
     method: str
+    measure: str
     layers: Mapping[str, bool]
     online_basemap: bool
 
@@ -186,6 +194,17 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         format_func=HOTSPOT_METHODS.get,
         key="hotspots.method",
         help=HOTSPOT_HELP,
+    )
+    st.selectbox(
+        "Colour units by",
+        options=list(CHOROPLETH_MEASURES),
+        format_func=CHOROPLETH_MEASURES.get,
+        key="hotspots.measure",
+        help="Count: incidents in the window. Rate: incidents per 1,000 km², so large "
+        "units do not look worse for their size. Change: incidents in the window minus "
+        "those of the window of equal length before it, in fixed classes (which units "
+        "are getting worse). Counts and rates use head/tail breaks, so the top class "
+        "holds only the extremes; the legend gives the ranges.",
     )
     st.selectbox(
         "Admin level",
@@ -400,6 +419,7 @@ def choices_from_state(state: MutableMapping[str, Any]) -> Choices:
         filters=filters,
         params=params,
         method=str(state["hotspots.method"]),
+        measure=str(state["hotspots.measure"]),
         layers={k: bool(state[f"map.layer.{k}"]) for k in LAYERS},
         online_basemap=bool(state["map.online_basemap"]),
     )

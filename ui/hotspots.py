@@ -95,8 +95,10 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
-            ("hotspots", dataset.key, f, analysis.params, method, choices.layers),
-            lambda: maps.hotspot_layers(analysis, method=method, layers=choices.layers),
+            ("hotspots", dataset.key, f, analysis.params, method, choices.measure, choices.layers),
+            lambda: maps.hotspot_layers(
+                analysis, method=method, layers=choices.layers, measure=choices.measure
+            ),
             private=dataset.key != BUNDLED_KEY,
             layers=choices.layers,
             online_basemap=choices.online_basemap,

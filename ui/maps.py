@@ -318,7 +318,9 @@ def _incidents_layer(analysis: Any, *, show: bool, legend: bool = True) -> Any:
     )
 
 
-def hotspot_layers(analysis: Any, *, method: str, layers: Mapping[str, bool]) -> list[Any]:
+def hotspot_layers(
+    analysis: Any, *, method: str, layers: Mapping[str, bool], measure: str
+) -> list[Any]:
     """Build the Hotspots view's layers: the chosen hotspot layer, overlays, incidents.
 
     Parameters
@@ -329,6 +331,8 @@ def hotspot_layers(analysis: Any, *, method: str, layers: Mapping[str, bool]) ->
         ``admin``, ``kde``, ``hex`` or ``gistar`` (see ``ui.state.HOTSPOT_METHODS``).
     layers : Mapping of str to bool
         Layer switches from the sidebar (``ui.state.LAYERS``).
+    measure : str
+        What colours admin units (``ui.state.CHOROPLETH_MEASURES``).
 
     Returns
     -------
@@ -337,7 +341,7 @@ def hotspot_layers(analysis: Any, *, method: str, layers: Mapping[str, bool]) ->
     """
     groups = []
     if layers.get("hotspots", True):
-        groups.append(_hotspot_layer(analysis, method))
+        groups.append(_hotspot_layer(analysis, method, measure))
     if layers.get("routes", False):
         groups.append(build_routes(analysis.segments, name="Corridor exposure"))
     if layers.get("sites", False):
@@ -350,11 +354,16 @@ def hotspot_layers(analysis: Any, *, method: str, layers: Mapping[str, bool]) ->
     return groups
 
 
-def _hotspot_layer(analysis: Any, method: str) -> Any:
+def _hotspot_layer(analysis: Any, method: str, measure: str) -> Any:
     level = {1: "Region", 2: "Cercle"}.get(analysis.params.admin_level, "Region (2023)")
     if method == "kde":
         if analysis.kde is None:
-            return build_admin(analysis.admin_stats, name="Incidents per unit", unit_label=level)
+            return build_admin(
+                analysis.admin_stats,
+                name="Incidents per unit",
+                unit_label=level,
+                value_column=measure,
+            )
         image, bounds = kde_overlay(analysis.kde)
         return build_kde(
             image,
@@ -366,7 +375,9 @@ def _hotspot_layer(analysis: Any, method: str) -> Any:
         return build_hexes(analysis.hexes, name="Incidents per H3 cell")
     if method == "gistar" and analysis.gistar is not None:
         return build_gistar(analysis.gistar, name="Gi* hot and cold spots")
-    return build_admin(analysis.admin_stats, name="Incidents per unit", unit_label=level)
+    return build_admin(
+        analysis.admin_stats, name="Incidents per unit", unit_label=level, value_column=measure
+    )
 
 
 def routes_layers(
@@ -459,7 +470,7 @@ def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True)
     basemap_group({}).add_to(m)
-    _hotspot_layer(analysis, method).add_to(m)
+    _hotspot_layer(analysis, method, "incidents").add_to(m)
     build_routes(analysis.segments, name="Corridor exposure", show=True).add_to(m)
     build_sites(
         analysis.sites, name="Mines, factories, plants", key_sites_only=True, show=True

@@ -19,6 +19,7 @@ from geo.settings import Settings
 __all__ = [
     "HOTSPOT_METHODS",
     "HOTSPOT_HELP",
+    "CHOROPLETH_MEASURES",
     "ADMIN_LEVELS",
     "GISTAR_UNITS",
     "LAYERS",
@@ -47,6 +48,13 @@ HOTSPOT_HELP = (
     "(Getis-Ord Gi*): units whose neighbourhood holds significantly more incidents than "
     "the study area on average, at the significance level chosen below."
 )
+
+#: What colours the admin units: ``build_admin`` value column -> label.
+CHOROPLETH_MEASURES: Mapping[str, str] = {
+    "incidents": "Incidents (count)",
+    "incidents_per_1000km2": "Incidents per 1,000 km² (rate)",
+    "change": "Change against the previous window",
+}
 
 #: Admin levels: state value -> label (values are ``Params.admin_level``).
 ADMIN_LEVELS: Mapping[int | str, str] = {
@@ -105,6 +113,7 @@ def static_defaults(settings: Settings) -> dict[str, Any]:
         "filters.imprecise": settings.imprecise,
         "params.as_of_follows_window": True,
         "hotspots.method": "admin",
+        "hotspots.measure": "incidents",
         **{
             f"params.{name}": params[name]
             for name in (

@@ -21,7 +21,6 @@ from geo.crs import METRIC_CRS
 from geo.export.png.layout import metric
 from geo.export.share import is_shared
 from geo.palette import (
-    ADMIN_PRINT_PALETTE,
     BASEMAP,
     CATEGORY_COLORS,
     DENSITY_RAMP,
@@ -30,6 +29,8 @@ from geo.palette import (
     EXPOSURE_PRINT_WIDTH_PT,
     SITE_MARKER_GROUPS,
     SITE_MARKERS,
+    class_breaks,
+    class_palette,
 )
 from geo.schema import CATEGORY_LABELS
 
@@ -117,21 +118,6 @@ def _stroke(ax: Any, geoms: gpd.GeoSeries, *, color: str, linewidth: float, zord
         )
 
 
-def _admin_classes(values: np.ndarray) -> list[float]:
-    """Up to five upper bounds (quantiles of the positive values, 2 significant digits)."""
-    v = values[np.isfinite(values) & (values > 0)]
-    if v.size == 0:
-        return []
-    qs = np.quantile(v, [0.2, 0.4, 0.6, 0.8, 1.0])
-    out: list[float] = []
-    for q in qs[:-1]:
-        r = float(f"{q:.2g}")
-        if r > 0 and (not out or r > out[-1]) and r < qs[-1]:
-            out.append(r)
-    out.append(float(qs[-1]))
-    return out
-
-
 def _fmt(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
@@ -148,15 +134,11 @@ def draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) ->
     if admin is None or admin.empty or column not in admin.columns:
         return
     values = pd.to_numeric(admin[column], errors="coerce").to_numpy(dtype=float)
-    breaks = _admin_classes(values)
+    breaks = class_breaks(values)  # the app's head/tail breaks (geo.palette)
     if not breaks:
         legend.append((heading, [("patch", BASEMAP["mali"], "No incidents in the window")]))
         return
-    palette = (
-        ADMIN_PRINT_PALETTE[-len(breaks) :]
-        if len(breaks) < 3
-        else ADMIN_PRINT_PALETTE[5 - len(breaks) :]
-    )
+    palette = class_palette(len(breaks))  # the app's colours for the same classes
     idx = np.searchsorted(np.asarray(breaks), values, side="left")
     colors = [
         palette[min(int(i), len(palette) - 1)] if np.isfinite(v) and v > 0 else None
