@@ -71,7 +71,17 @@ ROUTE_KINDS: tuple[str, ...] = ("shortest", "least_exposed", "alternative")
 
 _CACHE_SIZE = 8
 #: The incident columns the exposure formula reads (the cache key hashes these).
-_HASHED = ("event_date", "category", "precise", "source", "geo_precision")
+_HASHED = (
+    "event_id",
+    "event_date",
+    "category",
+    "precise",
+    "source",
+    "geo_precision",
+    "location",
+    "between_a",
+    "between_b",
+)
 _EXPOSURE_CACHE: OrderedDict[tuple, tuple[np.ndarray, dict[str, Any]]] = OrderedDict()
 
 
@@ -138,7 +148,7 @@ def edge_exposure(
     exposure_options : Mapping, optional
         Further keyword arguments of :func:`geo.exposure.segment_exposure`
         (``buffer_km``, ``half_life_days``, ``type_weights``,
-        ``distance_decay``, ``include_imprecise``, ...).
+        ``distance_decay``, ``imprecise``, ...).
     cache : bool
         Remember the result in this process (see Notes). Pass False for a
         user's upload in the app: module memory is shared by every session

@@ -218,10 +218,11 @@ class Settings:
         is worth λ km of detour (4). One fresh convoy attack at the road adds
         about 25 units over a trip (the linear kernel summed over the 50 km of
         road within its 25 km buffer), so λ = 4 accepts about 100 km of detour
-        to pass none. Measured on the bundled news log, Sept–Oct 2025, as of
-        2025-10-31 (imprecise events at their towns): Diéma–Bamako, λ = 2 adds
-        12 km for 7 units avoided, λ = 4 adds 73 km for 23, λ = 10 adds 149 km
-        for 31.
+        to pass none. Measured on the bundled data of 1 September to 31 October
+        2025, as of 2025-10-31 (imprecise events spread, METHODS.md §2):
+        Diéma–Bamako keeps the shortest road (RN3 through Didiéni–Kolokani) up
+        to λ = 2; from λ = 4 (and up to 50) it takes RN24 via Kita, +73 km for
+        25.6 units avoided (2.9 km per unit).
     plan_alternatives : int
         Alternatives asked besides the shortest and the least-exposed route (2).
     plan_overlap : float

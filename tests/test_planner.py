@@ -221,12 +221,13 @@ def test_high_lambda_steers_dakar_bamako_away_from_didieni_kolokani(bundled):
     The shortest Dakar–Bamako road on OSM 2021 runs via Kédougou, Kéniéba and
     Kita, away from Didiéni–Kolokani; forced through Diéma (the north corridor)
     the shortest runs Didiéni–Kolokani (RN3) and a high λ leaves it, saying
-    how many km that adds. The bundled attacks there are located to a town
-    ("near_town", imprecise): they are counted here at their town points.
+    how many km that adds (73 km via Kita on RN24 at the time of writing). The
+    13 September attack there is reported "between Didiéni and Kolokani": it is
+    spread along that road (METHODS.md §2), so the plan names the stretch.
     """
     gaz, graph, window = bundled
     stretch = _didieni_kolokani(gaz, graph)
-    options = {"include_imprecise": True}
+    options = {"imprecise": "spread"}
     trip = {"origin": resolve_town(gaz, "Dakar"), "destination": resolve_town(gaz, "Bamako")}
     direct = plan_trip(
         graph, window, **trip, as_of="2025-10-31", lambda_=50.0, k=0, exposure_options=options
@@ -248,6 +249,7 @@ def test_high_lambda_steers_dakar_bamako_away_from_didieni_kolokani(bundled):
     assert _passes(shortest.geometry, stretch) and not _passes(least.geometry, stretch)
     assert least["km_added"] > 0 and least["exposure_avoided"] > 0
     assert any(f"{least['km_added']:+,.0f} km" in note for note in north.notes)
+    assert any("avoids Didiéni – Kolokani" in note for note in north.notes)
 
 
 def test_no_alternative_road_is_said(bundled):
@@ -261,7 +263,7 @@ def test_no_alternative_road_is_said(bundled):
         as_of="2025-10-31",
         lambda_=1000.0,
         k=2,
-        exposure_options={"include_imprecise": True},
+        exposure_options={"imprecise": "spread"},
     )
     assert any(
         "no stretch" in n or "No comparable road" in n or "No other route" in n for n in plan.notes
@@ -286,7 +288,7 @@ def test_plan_wording_never_says_safe(bundled):
         as_of="2025-10-31",
         lambda_=50.0,
         k=2,
-        exposure_options={"include_imprecise": True},
+        exposure_options={"imprecise": "spread"},
     )
     text = " ".join([*plan.notes, *plan.routes["label"]]).lower()
     assert "safe" not in text

@@ -35,7 +35,7 @@ def plan():
         as_of="2025-10-31",
         lambda_=10.0,
         k=1,
-        exposure_options={"include_imprecise": True},
+        exposure_options={"imprecise": "spread"},
     )
 
 

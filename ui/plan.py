@@ -218,7 +218,7 @@ def _plan(gaz: Gazetteer, analysis: Any, inputs: PlanInputs, public: bool) -> Pl
         exposure_options={
             "buffer_km": p.buffer_km,
             "half_life_days": p.half_life_days,
-            "include_imprecise": analysis.filters.include_imprecise,
+            "imprecise": analysis.filters.imprecise,
         },
         cache=public,
     )

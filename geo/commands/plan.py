@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         as_of=as_of,
         lambda_=args.lambda_,
         k=args.alternatives,
-        exposure_options={"include_imprecise": args.include_imprecise},
+        exposure_options={"imprecise": args.imprecise},
     )
     print(note)
     print(format_plan(plan), end="")
