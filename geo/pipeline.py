@@ -24,7 +24,7 @@ from geo.hotspots import KDEResult, hex_counts, kde_grid
 from geo.io import bundled
 from geo.matching import merge_notes
 from geo.provenance import LEFT_OUT_REASONS
-from geo.route_report import route_report
+from geo.route_report import RouteReport, route_report
 from geo.schema import SOURCE_LABELS
 from geo.segments import segment_routes
 from geo.settings import DEFAULTS
@@ -47,6 +47,8 @@ __all__ = [
     "hex_table",
     "gistar_table",
     "surge_table",
+    "route_exposure",
+    "site_table",
 ]
 
 #: Key figure name -> the categories it counts (None: every incident).
@@ -135,6 +137,8 @@ class Params:
         Weight over distance from the road.
     site_radius_km : float
         Site exposure radius.
+    site_category_radius_km : tuple of (str, float)
+        Other radii for some categories, as (category, km) pairs.
     seed : int
         Seed of the Gi* permutations.
     """
@@ -159,6 +163,9 @@ class Params:
     type_weights: tuple[tuple[str, float], ...] = tuple(DEFAULTS.type_weights.items())
     distance_decay: str = DEFAULTS.distance_decay
     site_radius_km: float = DEFAULTS.site_radius_km
+    site_category_radius_km: tuple[tuple[str, float], ...] = tuple(
+        DEFAULTS.site_category_radius_km.items()
+    )
     seed: int = DEFAULTS.gistar_seed
 
 
@@ -343,7 +350,7 @@ def run_analysis(
         If the window or a parameter is invalid.
     """
     sel = select_incidents(assigned, filters, params)
-    as_of, window, upto_as_of = sel.as_of, sel.window, sel.upto_as_of
+    window = sel.window
 
     n_imprecise = int((~window["precise"].astype(bool)).sum())
     left_out = {
@@ -358,26 +365,8 @@ def run_analysis(
     gistar_result, gistar_message = gistar_table(assigned, sel, filters, params, context=context)
     surge = surge_table(assigned, sel, params, context=context)
 
-    segments = context.segments(params.segment_km)
-    routes = route_report(
-        segments,
-        window,
-        routes=context.routes,
-        buffer_km=params.buffer_km,
-        half_life_days=params.half_life_days,
-        as_of=as_of,
-        type_weights=dict(params.type_weights),
-        distance_decay=params.distance_decay,
-        imprecise=filters.imprecise,
-    )
-    sites = site_exposure(
-        context.sites,
-        upto_as_of,
-        radius_km=params.site_radius_km,
-        as_of=as_of,
-        imprecise=filters.imprecise,
-        half_life_days=params.half_life_days,
-    )
+    routes = route_exposure(sel, filters, params, context=context)
+    sites = site_table(sel, filters, params, context=context)
     figures = _key_figures(window)
     previous = _key_figures(assigned[sel.in_prev])
     figures.update({f"prev_{k}": v for k, v in previous.items()})
@@ -693,6 +682,72 @@ def surge_table(
     ids = None if level == "region_2023" else units["unit_id"].astype(str)
     return surge_flags(
         assigned[selection.chosen], unit_col=_LEVELS[level], as_of=selection.as_of, unit_ids=ids
+    )
+
+
+def route_exposure(
+    selection: Selection, filters: Filters, params: Params, *, context: Context
+) -> RouteReport:
+    """Score the context's routes on the window's incidents as of ``params.as_of``.
+
+    Parameters
+    ----------
+    selection : Selection
+        From :func:`select_incidents` (the window's incidents and ``as_of``).
+    filters, params : Filters, Params
+        ``imprecise`` (spread or drop); buffer, half-life, segment length, decay.
+    context : Context
+        Its ``routes`` (bundled, the user's own, or a subset) and towns.
+
+    Returns
+    -------
+    RouteReport
+        :func:`geo.route_report.route_report`: per-segment exposure, summary,
+        worst stretches, alternatives and the change over 30 days.
+    """
+    return route_report(
+        context.segments(params.segment_km),
+        selection.window,
+        routes=context.routes,
+        buffer_km=params.buffer_km,
+        half_life_days=params.half_life_days,
+        as_of=selection.as_of,
+        type_weights=dict(params.type_weights),
+        distance_decay=params.distance_decay,
+        imprecise=filters.imprecise,
+    )
+
+
+def site_table(
+    selection: Selection, filters: Filters, params: Params, *, context: Context
+) -> gpd.GeoDataFrame:
+    """Score the context's sites on the incidents up to ``params.as_of``.
+
+    Parameters
+    ----------
+    selection : Selection
+        From :func:`select_incidents`: the 30/90/365-day windows end on
+        ``as_of`` and reach before the analysis window.
+    filters, params : Filters, Params
+        ``imprecise`` (spread or drop); radius, per-category radii, half-life, decay.
+    context : Context
+        Its ``sites``.
+
+    Returns
+    -------
+    GeoDataFrame
+        :func:`geo.sites.site_exposure`, in the sites' CRS.
+    """
+    return site_exposure(
+        context.sites,
+        selection.upto_as_of,
+        radius_km=params.site_radius_km,
+        category_radius_km=dict(params.site_category_radius_km),
+        as_of=selection.as_of,
+        imprecise=filters.imprecise,
+        half_life_days=params.half_life_days,
+        type_weights=dict(params.type_weights),
+        distance_decay=params.distance_decay,
     )
 
 

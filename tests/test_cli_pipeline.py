@@ -1,6 +1,6 @@
 """One path for every figure: the CLI's GeoPackage tables equal the app's analysis, field by field.
 
-``python -m geo hotspots|brief`` (run in-process) on the bundled incidents, window
+``python -m geo hotspots|exposure|sites|brief`` (run in-process) on the bundled incidents, window
 2019-01-01..2019-12-31 (the previous window, 2018, holds real UCDP GED events), are
 compared with :func:`geo.pipeline.run_analysis` for the same Filters and Params. Both
 sides go through the same GeoPackage writer and are read back the same way, so every
@@ -79,6 +79,18 @@ def test_hotspots_kde_equals_the_apps(analysis, tmp_path):
     with rasterio.open(_cli(["hotspots", "--method", "kde"], tmp_path, "kde.tif")) as src:
         np.testing.assert_array_equal(src.read(1), analysis.kde.array)
         assert src.transform == analysis.kde.transform
+
+
+@pytest.mark.parametrize(("command", "attr"), [("exposure", "segments"), ("sites", "sites")])
+def test_exposure_and_sites_tables_equal_the_apps(command, attr, analysis, tmp_path):
+    cli = _layer(_cli([command], tmp_path, f"{command}.gpkg"))
+    table = getattr(analysis, attr)
+    shared = [c for c in cli.columns if c in table.columns]
+    assert len(shared) >= 10 and "geometry" in shared
+    app = _as_written(table[shared], tmp_path, command)
+    if "rank" in shared:
+        app = app.sort_values("rank").reset_index(drop=True)
+    pd.testing.assert_frame_equal(cli[shared], app[shared])
 
 
 def test_brief_geopackage_equals_the_apps(analysis, tmp_path):

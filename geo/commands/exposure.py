@@ -12,27 +12,36 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.checks import DISTANCE_DECAYS, IMPRECISE_MODES, check_positive, parse_date
+from geo.commands._options import analysis_window, read_incidents
 from geo.commands.join import add_log_argument, with_log
 from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import ExportError, InputFileError, ParameterError
 from geo.export.atomic import write_bytes_atomic
 from geo.export.tabular import write_table_atomic
-from geo.exposure import segment_exposure
 from geo.io.bundled import load_routes as load_bundled_routes
-from geo.io.bundled import load_towns
 from geo.io.incidents import load_bundled_incidents
 from geo.io.ingest import ingest_file
 from geo.io.routes import read_routes
-from geo.route_report import format_route_report, route_report
+from geo.pipeline import (
+    Context,
+    Filters,
+    Params,
+    Selection,
+    load_context,
+    prepare_incidents,
+    route_exposure,
+    select_incidents,
+)
+from geo.route_report import format_route_report
 from geo.schema import SOURCE_LABELS
-from geo.segments import segment_routes
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -43,6 +52,7 @@ __all__ = [
     "load_incidents",
     "load_routes",
     "output_path",
+    "pipeline_inputs",
     "record_lines",
     "register",
     "run",
@@ -310,6 +320,68 @@ def record_lines(record: dict) -> list[str]:
     ]
 
 
+def pipeline_inputs(
+    args: argparse.Namespace,
+    *,
+    routes: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    **params: object,
+) -> tuple[Selection, Filters, Params, Context, str]:
+    """Read every incident and build the app's Filters, Params and Context for the options.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``incidents``, ``date_from``, ``date_to``, ``as_of``, ``imprecise``
+        (and ``log`` when the command has it).
+    routes : GeoDataFrame, optional
+        Routes to score instead of the bundled corridors (``--routes``, ``--route``).
+    sites : GeoDataFrame, optional
+        Sites to score instead of the bundled ones (``--sites``).
+    **params
+        Further :class:`geo.pipeline.Params` fields (``buffer_km`` ...).
+
+    Returns
+    -------
+    selection, filters, params, context, note
+        What :mod:`geo.pipeline` computes from (the window on every incident
+        read, as the app), and one line saying what was read and the window.
+
+    Raises
+    ------
+    InputFileError
+        If the file cannot be read or has no usable row.
+    ParameterError
+        If a date is not YYYY-MM-DD or ``--from`` is after ``--to``.
+    """
+    start = parse_date(args.date_from, what="--from")
+    end = parse_date(args.date_to, what="--to")
+    as_of = parse_date(args.as_of, what="--as-of")
+    read = with_log(read_incidents(args.incidents), getattr(args, "log", None))[0]
+    context = load_context()
+    if routes is not None:
+        context = replace(context, routes=routes)
+    if sites is not None:
+        context = replace(context, sites=sites)
+    assigned = prepare_incidents(read.incidents, context)
+    first, last = analysis_window(
+        None if start is None else start.date(),
+        None if end is None else end.date(),
+        assigned["event_date"],
+    )
+    filters = Filters(start=first, end=last, imprecise=args.imprecise)
+    chosen = Params(as_of=as_of.date() if as_of is not None else last, **params)
+    selection = select_incidents(assigned, filters, chosen)
+    kept = len(selection.window)
+    aside = int((selection.chosen & ~selection.in_window).sum())
+    window = "--from/--to" if start is not None or end is not None else "the data's range"
+    note = (
+        f"Incidents: {read.report.summary()}; {window} kept {kept:,} incidents dated {first} "
+        f"to {last} and set aside {aside:,}; analysis date {chosen.as_of}."
+    )
+    return selection, filters, chosen, context, note
+
+
 # --------------------------------------------------------------------------- command
 
 
@@ -400,25 +472,20 @@ def run(args: argparse.Namespace) -> int:
         )
     allowed = (".csv", ".json") if args.summary else _FRAME_SUFFIXES
     out = output_path(args.out, allowed=allowed) if args.out else None
-    as_of = parse_date(args.as_of, what="--as-of")
     check_positive("--buffer-km", args.buffer_km)
     check_positive("--half-life-days", args.half_life_days)
     check_positive("--segment-km", args.segment_km, minimum=0.05)
     routes = _select_routes(load_routes(args), args.route)
-    incidents, note = load_incidents(args)
-    if as_of is None and args.date_to:
-        as_of = parse_date(args.date_to, what="--to")
-
-    segments = segment_routes(routes, segment_km=args.segment_km, towns=load_towns())
-    options = {
-        "buffer_km": args.buffer_km,
-        "half_life_days": args.half_life_days,
-        "as_of": as_of,
-        "distance_decay": args.distance_decay,
-        "imprecise": args.imprecise,
-    }
+    selection, filters, params, context, note = pipeline_inputs(
+        args,
+        routes=routes,
+        buffer_km=args.buffer_km,
+        half_life_days=args.half_life_days,
+        segment_km=args.segment_km,
+        distance_decay=args.distance_decay,
+    )
+    report = route_exposure(selection, filters, params, context=context)
     if args.summary:
-        report = route_report(segments, incidents, routes=routes, **options)
         print(note)
         print(format_route_report(report), end="")
         if out is not None:
@@ -430,7 +497,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Wrote the summary of {len(report.summary)} routes to {written.name}.")
         return 0
 
-    result = segment_exposure(segments, incidents, **options)
+    result = report.exposure
     labels = routes.set_index(routes["route_id"].astype(str))
     table = result.assign(
         route=result["route_id"].map(labels["label"] if "label" in labels else labels["route_id"]),

@@ -6,20 +6,21 @@ import argparse
 
 import geopandas as gpd
 
-from geo.checks import check_positive, parse_date
+from geo.checks import check_positive
 from geo.commands.exposure import (
     add_incident_arguments,
-    load_incidents,
     output_path,
+    pipeline_inputs,
     write_frame,
 )
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.io.bundled import load_sites
 from geo.io.sites import read_sites
+from geo.pipeline import site_table
 from geo.schema import CATEGORIES
 from geo.settings import DEFAULTS
-from geo.sites import format_site_summary, site_exposure
+from geo.sites import format_site_summary
 
 __all__ = ["SITE_COLUMNS", "add_sites_argument", "load_site_list", "register", "run"]
 
@@ -160,24 +161,18 @@ def run(args: argparse.Namespace) -> int:
         For bad dates, paths, options or files (one line, exit 2).
     """
     out = output_path(args.out, allowed=(".csv", ".gpkg", ".geojson")) if args.out else None
-    as_of = parse_date(args.as_of, what="--as-of")
     check_positive("--radius-km", args.radius_km)
     if args.top < 1:
         raise ParameterError(f"--top was {args.top}; give a number of sites >= 1.")
     radii = dict(_category_radius(text) for text in args.category_radius)
-    sites = load_site_list(args)
-    incidents, note = load_incidents(args)
-    if as_of is None and args.date_to:
-        as_of = parse_date(args.date_to, what="--to")
-    result = site_exposure(
-        sites,
-        incidents,
-        radius_km=args.radius_km,
-        category_radius_km=radii,
-        as_of=as_of,
-        imprecise=args.imprecise,
+    selection, filters, params, context, note = pipeline_inputs(
+        args,
+        sites=load_site_list(args),
+        site_radius_km=args.radius_km,
+        site_category_radius_km=tuple(sorted(radii.items())),
         half_life_days=args.half_life_days,
     )
+    result = site_table(selection, filters, params, context=context)
     print(note)
     print(format_site_summary(result, n=args.top), end="")
     if out is not None:
