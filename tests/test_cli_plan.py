@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 from geo.cli import main
 from geo.export.plan import ROUTE_COLUMNS, SEGMENT_COLUMNS
@@ -89,3 +90,46 @@ def test_bad_suffix_is_refused_before_work(capsys, tmp_path):
     code, _, err = run(capsys, "plan", *TRIP, "--out", tmp_path / "plan.xlsx")
     assert code == 2 and "suffix '.xlsx'" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_own_road_layer_through_the_sandboxed_reader(capsys, tmp_path):
+    """SYNTHETIC road: one straight GeoJSON line drawn from the bundled Kayes point to Kéniéba's.
+
+    The plan on it must be that line: its length is the geodesic distance
+    between the two town points (checked with pyproj), on road class "track".
+    """
+    from pyproj import Geod
+
+    from geo.io.bundled import load_towns
+
+    towns = load_towns().set_index("name")
+    kayes, kenieba = towns.loc["Kayes"].geometry, towns.loc["Kéniéba"].geometry
+    line = gpd.GeoDataFrame(
+        {"highway": ["track"], "ref": ["X1"]},
+        geometry=[shapely.LineString([kayes.coords[0], kenieba.coords[0]])],
+        crs=4326,
+    )
+    roads = tmp_path / "my_roads.geojson"
+    roads.write_text(line.to_json(), encoding="utf-8")
+    out = tmp_path / "plan.csv"
+    code, text, err = run(
+        capsys, "plan", *TRIP, "--roads", roads, "--alternatives", "0", "--out", out
+    )
+    assert code == 0, err
+    assert "Roads: my_roads.geojson, 1 lines (your layer)." in text
+    table = pd.read_csv(out)
+    km = Geod(ellps="WGS84").inv(kayes.x, kayes.y, kenieba.x, kenieba.y)[2] / 1000.0
+    assert table["length_km"].iloc[0] == pytest.approx(km, rel=1e-3)
+    assert table["roads"].iloc[0] == "X1"
+
+
+def test_own_road_layer_without_lines_is_refused(capsys, tmp_path):
+    roads = tmp_path / "points.geojson"
+    roads.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "Point", "coordinates": [-11.4, 14.4]}}]}',
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "plan", *TRIP, "--roads", roads, "--out", tmp_path / "p.csv")
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    assert not (tmp_path / "p.csv").exists()

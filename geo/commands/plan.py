@@ -3,7 +3,8 @@
 Towns are found through the gazetteer (:mod:`geo.gazetteer`: accents, case and
 French spellings do not matter); an unknown or ambiguous town prints one line
 with the closest names and exits 2 before anything is computed or written.
-Routes are planned on the bundled OSM roads (:mod:`geo.roadgraph`,
+Routes are planned on the bundled OSM roads, or on ``--roads FILE`` read through
+the sandboxed reader (:func:`geo.io.routes.read_roads`) (:mod:`geo.roadgraph`,
 :mod:`geo.planner`); ``--out`` is written atomically (:mod:`geo.export.plan`).
 """
 
@@ -13,9 +14,11 @@ import argparse
 
 from geo.checks import check_positive, parse_date
 from geo.commands.exposure import add_incident_arguments, load_incidents, output_path, record_lines
+from geo.commands.validate import local_path
 from geo.export.plan import PLAN_SUFFIXES, export_plan
 from geo.gazetteer import build_gazetteer, resolve_town
 from geo.io.bundled import load_roads, load_towns
+from geo.io.routes import read_roads
 from geo.planner import Plan, plan_trip
 from geo.roadgraph import road_graph
 from geo.settings import DEFAULTS
@@ -62,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default {DEFAULTS.plan_lambda:g}; 0 = shortest only)",
     )
     parser.add_argument(
+        "--roads",
+        metavar="FILE",
+        help="your own road network (GeoPackage, GeoJSON or zipped shapefile lines, read "
+        "through the sandboxed reader); the bundled OSM main roads by default",
+    )
+    parser.add_argument(
         "--out",
         metavar="FILE",
         help="plan.gpkg (layers routes, segments), plan.csv (routes) or plan.pdf (briefing)",
@@ -99,7 +108,13 @@ def run(args: argparse.Namespace) -> int:
     incidents, note = load_incidents(args)
     if as_of is None and args.date_to:
         as_of = parse_date(args.date_to, what="--to")
-    graph = road_graph(load_roads(), gazetteer.towns)
+    if args.roads:
+        path = local_path(args.roads)
+        roads = read_roads(path, name=path.name)
+        print(f"Roads: {path.name}, {len(roads):,} lines (your layer).")
+    else:
+        roads = load_roads()
+    graph = road_graph(roads, gazetteer.towns)
     plan = plan_trip(
         graph,
         incidents,
