@@ -63,10 +63,10 @@ def provenance_text(
     --------
     >>> from datetime import date
     >>> provenance_text(start=date(2025, 6, 4), end=date(2025, 11, 30),
-    ...                 sources=["News-compiled log 2024-2025 (cited reports)"],
+    ...                 sources=["News-compiled logs 2021-2026 (cited reports)"],
     ...                 n_events=12, left_out={"outside the window": 3})
     ... # doctest: +NORMALIZE_WHITESPACE
-    'Window 2025-06-04 to 2025-11-30 · sources: News-compiled log 2024-2025 (cited reports)
+    'Window 2025-06-04 to 2025-11-30 · sources: News-compiled logs 2021-2026 (cited reports)
     · 12 events. Left out: 3 outside the window.'
     """
     # Only our own labels: this text is shown with st.caption, which renders markdown.
