@@ -225,6 +225,9 @@ class Context:
     towns: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame
     admin3: gpd.GeoDataFrame | None = None
+    _segments: dict[float, gpd.GeoDataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @functools.cached_property
     def mali(self) -> object:
@@ -243,13 +246,17 @@ class Context:
         -------
         GeoDataFrame
             Output of :func:`geo.segments.segment_routes`.
+
+        Notes
+        -----
+        The segments are kept on this Context (and freed with it), not in a
+        process-wide cache keyed on object identity: a session's routes never
+        outlive its context. The app caches contexts with ``st.cache_data``.
         """
-        return _segments(self, float(segment_km))
-
-
-@functools.lru_cache(maxsize=8)
-def _segments(context: Context, segment_km: float) -> gpd.GeoDataFrame:
-    return segment_routes(context.routes, segment_km=segment_km, towns=context.towns)
+        key = float(segment_km)
+        if key not in self._segments:
+            self._segments[key] = segment_routes(self.routes, segment_km=key, towns=self.towns)
+        return self._segments[key]
 
 
 def load_context() -> Context:

@@ -11,7 +11,7 @@ from a foreign Origin, and (once configured) an unknown Host.
 
 The uploaded files are SYNTHETIC: made-up events at the OSM town points of
 Bamako and Kayes (tests/fixtures/incidents/README.md), text fields holding the
-payloads of ``test_security_catalogue.PAYLOADS``.
+payloads of ``tests.security.helpers.PAYLOADS``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 from browser_util import offline_browser, running_app, wait_for_app
-from test_security_catalogue import BAMAKO, KAYES, PAYLOADS, Canary, csv_bytes, read
+
+from tests.security.helpers import BAMAKO, KAYES, PAYLOADS, Canary, csv_bytes, read
 
 pytestmark = pytest.mark.slow  # a browser and a server; runs in the default suite
 

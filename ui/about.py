@@ -20,6 +20,7 @@ import streamlit as st
 from geo.errors import ParameterError
 from geo.evaluate import backtest, summary_frame
 from geo.io.bundled import ATTRIBUTIONS
+from geo.pipeline import Analysis
 from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
 from geo.settings import DEFAULTS
 
@@ -51,7 +52,7 @@ _LIMITS = (
 )
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the About / Data tab.
 
     Parameters
@@ -99,12 +100,12 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     st.dataframe(_keyword_frame(), hide_index=True, width="stretch")
 
 
-def _backtest_id(analysis: Any, dataset: Any) -> str:
+def _backtest_id(analysis: Analysis, dataset: Any) -> str:
     f = analysis.filters
     return f"{dataset.key}|{f.start}|{f.end}"
 
 
-def with_backtest(analysis: Any, dataset: Any) -> Any:
+def with_backtest(analysis: Analysis, dataset: Any) -> Any:
     """Return ``analysis`` carrying the backtest run for this data and window, if any.
 
     Parameters
@@ -126,7 +127,7 @@ def with_backtest(analysis: Any, dataset: Any) -> Any:
     return dataclasses.replace(analysis, backtest=stored[1])
 
 
-def backtest_panel(analysis: Any, dataset: Any) -> None:
+def backtest_panel(analysis: Analysis, dataset: Any) -> None:
     """Offer the backtest of every map over the window; show its table and sentence.
 
     Parameters

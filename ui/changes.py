@@ -17,6 +17,7 @@ import streamlit as st
 from geo.briefing import default_since, what_changed
 from geo.emerging import CATEGORY_LABELS, STEPS, unit_sentence
 from geo.io import bundled
+from geo.pipeline import Analysis
 from geo.schema import CATEGORY_LABELS as INCIDENT_LABELS
 from geo.settings import DEFAULTS
 from layers.emerging import build_emerging
@@ -27,7 +28,7 @@ from ui.data import BUNDLED_KEY
 __all__ = ["view", "patterns_table", "since_table"]
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the "What is changing" tab.
 
     Parameters

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from geo.io.bundled import attribution_line
+from geo.pipeline import Analysis
 from geo.provenance import left_out_sentence
 from geo.schema import SOURCE_LABELS
 
@@ -78,7 +79,7 @@ def provenance_text(
     return f"{text}. {left_out_sentence(left_out)}"
 
 
-def provenance(analysis: object) -> None:
+def provenance(analysis: Analysis) -> None:
     """Write the provenance line of an analysis under a result, as plain text.
 
     Parameters

@@ -27,6 +27,7 @@ from geo.export.raster import export_kde_geotiff
 from geo.export.share import SHARE_NOTE, share_safe_analysis
 from geo.export.tabular import export_csv_tables
 from geo.export.vector import export_gpkg
+from geo.pipeline import Analysis
 from geo.provenance import build_provenance
 from ui import about, chrome, maps
 
@@ -58,7 +59,7 @@ FORMATS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the Export tab.
 
     Parameters
@@ -115,7 +116,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     )
 
 
-def _unavailable(fmt: str, analysis: Any, audience: str | None) -> str | None:
+def _unavailable(fmt: str, analysis: Analysis, audience: str | None) -> str | None:
     if audience is None:
         return "Choose who the files are for first."
     if fmt == "tif" and analysis.kde is None:
@@ -132,7 +133,7 @@ def _unavailable(fmt: str, analysis: Any, audience: str | None) -> str | None:
 
 
 def _deferred(
-    fmt: str, analysis: Any, choices: Any, *, handling: str | None, share_safe: bool
+    fmt: str, analysis: Analysis, choices: Any, *, handling: str | None, share_safe: bool
 ) -> Callable[[], bytes]:
     def make() -> bytes:
         return export_bytes(
@@ -143,7 +144,7 @@ def _deferred(
 
 
 def export_bytes(
-    fmt: str, analysis: Any, *, method: str, handling: str | None, share_safe: bool
+    fmt: str, analysis: Analysis, *, method: str, handling: str | None, share_safe: bool
 ) -> bytes:
     """Write one export into a private temporary folder and return its bytes.
 
@@ -208,7 +209,7 @@ def export_bytes(
         ) from exc
 
 
-def html_export_text(analysis: Any, *, method: str, share_safe: bool) -> str:
+def html_export_text(analysis: Analysis, *, method: str, share_safe: bool) -> str:
     """Render the standalone offline HTML map of an analysis (assets inlined).
 
     Parameters

@@ -18,6 +18,7 @@ from geo.admin import window_bounds
 from geo.gistar import gistar_sentence
 from geo.palette import CATEGORY_COLORS, GISTAR_LABELS
 from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
+from geo.pipeline import Analysis
 from geo.schema import CATEGORIES, CATEGORY_LABELS
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
@@ -54,7 +55,7 @@ FIGURE_CATEGORIES: dict[str, tuple[str, ...] | None] = {
 }
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the Hotspots tab.
 
     Parameters
@@ -157,7 +158,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     )
 
 
-def _selected_frame(analysis: Any, picked: str | None) -> tuple[str, Any] | None:
+def _selected_frame(analysis: Analysis, picked: str | None) -> tuple[str, Any] | None:
     """Return the kind and analysis row of the selected unit or H3 cell, if on screen."""
     if picked is None:
         return None
@@ -173,14 +174,14 @@ def _selected_frame(analysis: Any, picked: str | None) -> tuple[str, Any] | None
     return None
 
 
-def selected_shape(analysis: Any, picked: str | None) -> Any:
+def selected_shape(analysis: Analysis, picked: str | None) -> Any:
     """Geometry of the selected unit or H3 cell (a one-row GeoDataFrame), or None."""
     found = _selected_frame(analysis, picked)
     return None if found is None else found[1][["geometry"]]
 
 
 def selected_rows(
-    analysis: Any, picked: str | None, *, method: str
+    analysis: Analysis, picked: str | None, *, method: str
 ) -> list[tuple[str, object]] | None:
     """Figures of the selected unit or H3 cell over the window on screen, or None.
 
@@ -231,7 +232,7 @@ def selected_rows(
     return rows
 
 
-def _key_figures(analysis: Any, *, prev: tuple[Any, Any]) -> None:
+def _key_figures(analysis: Analysis, *, prev: tuple[Any, Any]) -> None:
     figures = analysis.key_figures
     weekly = weekly_series(analysis.incidents)
     cols = st.columns(len(KEY_FIGURES))

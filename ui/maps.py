@@ -32,6 +32,7 @@ from streamlit_folium import st_folium
 
 from geo.hotspots import kde_overlay
 from geo.io import bundled
+from geo.pipeline import Analysis
 from geo.provenance import build_provenance, format_period, provenance_lines
 from layers.admin import build_admin
 from layers.assets import inline_assets, use_local_assets
@@ -226,7 +227,7 @@ def _layers_private(key: Hashable, _build: Callable[[], list[Any]]) -> list[Any]
     return _localised(_build)
 
 
-def incident_credit(analysis: Any) -> str:
+def incident_credit(analysis: Analysis) -> str:
     """Return the map credit for the incidents drawn (the basemap credits itself).
 
     Parameters
@@ -307,7 +308,7 @@ def _base_copy(
     return m
 
 
-def _incidents_layer(analysis: Any, *, show: bool, legend: bool = True) -> Any:
+def _incidents_layer(analysis: Analysis, *, show: bool, legend: bool = True) -> Any:
     # Its legend starts folded: the hotspot legend is the one a reader needs first.
     return build_incidents(
         analysis.incidents,
@@ -319,7 +320,7 @@ def _incidents_layer(analysis: Any, *, show: bool, legend: bool = True) -> Any:
 
 
 def hotspot_layers(
-    analysis: Any, *, method: str, layers: Mapping[str, bool], measure: str
+    analysis: Analysis, *, method: str, layers: Mapping[str, bool], measure: str
 ) -> list[Any]:
     """Build the Hotspots view's layers: the chosen hotspot layer, overlays, incidents.
 
@@ -354,7 +355,7 @@ def hotspot_layers(
     return groups
 
 
-def _hotspot_layer(analysis: Any, method: str, measure: str) -> Any:
+def _hotspot_layer(analysis: Analysis, method: str, measure: str) -> Any:
     level = {1: "Region", 2: "Cercle"}.get(analysis.params.admin_level, "Region (2023)")
     if method == "kde":
         if analysis.kde is None:
@@ -381,7 +382,7 @@ def _hotspot_layer(analysis: Any, method: str, measure: str) -> Any:
 
 
 def routes_layers(
-    analysis: Any, *, layers: Mapping[str, bool], route_labels: Mapping[str, str]
+    analysis: Analysis, *, layers: Mapping[str, bool], route_labels: Mapping[str, str]
 ) -> list[Any]:
     """Build the Routes view's layers: segments coloured by exposure class, incidents.
 
@@ -413,7 +414,7 @@ def routes_layers(
 
 
 def sites_layers(
-    analysis: Any,
+    analysis: Analysis,
     *,
     layers: Mapping[str, bool],
     show_generic: bool,
@@ -448,7 +449,7 @@ def sites_layers(
     ]
 
 
-def standalone_html(analysis: Any, *, method: str, with_incidents: bool) -> str:
+def standalone_html(analysis: Analysis, *, method: str, with_incidents: bool) -> str:
     """Render one offline page with every layer of the analysis, assets inlined.
 
     Parameters

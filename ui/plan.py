@@ -21,6 +21,7 @@ from geo.export.pdf.plan import render_plan_pdf
 from geo.export.plan import plan_gpkg_bytes
 from geo.gazetteer import Gazetteer, build_gazetteer, resolve_town
 from geo.io.bundled import load_roads, load_towns
+from geo.pipeline import Analysis
 from geo.planner import Plan, plan_trip
 from geo.roadgraph import road_graph
 from geo.settings import DEFAULTS
@@ -64,7 +65,7 @@ def _gazetteer() -> Gazetteer:
     return build_gazetteer(load_towns())
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the Plan tab.
 
     Parameters
@@ -149,7 +150,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         )
 
 
-def _controls(labels: list[str], analysis: Any) -> PlanInputs:
+def _controls(labels: list[str], analysis: Analysis) -> PlanInputs:
     a, b, c = st.columns([2, 2, 3])
     with a:
         origin = st.selectbox("From", labels, index=_index(labels, "Dakar"), key="plan.origin")
@@ -201,7 +202,7 @@ def _index(labels: list[str], name: str) -> int:
     return labels.index(name) if name in labels else 0
 
 
-def _plan(gaz: Gazetteer, analysis: Any, inputs: PlanInputs, public: bool) -> Plan:
+def _plan(gaz: Gazetteer, analysis: Analysis, inputs: PlanInputs, public: bool) -> Plan:
     # An upload's edge exposure must not stay in module memory, which every session shares.
     p = analysis.params
     graph = road_graph(load_roads(), gaz.towns)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from geo.exposure import EXPOSURE_CLASS_BREAKS
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
+from geo.pipeline import Analysis
 from geo.route_report import tie_rule_text
 from layers.routes import segment_ids
 from ui import chrome, maps, selection
@@ -41,7 +42,7 @@ GROUP_LABELS: dict[str, str] = {
 }
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the Routes tab.
 
     Parameters

@@ -17,7 +17,7 @@ import streamlit as st
 from geo.errors import RiskMapError
 from geo.io.sites import read_sites
 from geo.palette import SITE_TYPE_LABELS
-from geo.pipeline import select_incidents
+from geo.pipeline import Analysis, select_incidents
 from geo.sites import site_exposure
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-def view(analysis: Any, choices: Any, dataset: Any) -> None:
+def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     """Draw the Sites tab.
 
     Parameters
@@ -172,7 +172,7 @@ def both_lists(own: gpd.GeoDataFrame, bundled: gpd.GeoDataFrame) -> gpd.GeoDataF
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=own.crs).reset_index(drop=True)
 
 
-def _site_list(analysis: Any, dataset: Any) -> tuple[gpd.GeoDataFrame, tuple[str, str]]:
+def _site_list(analysis: Analysis, dataset: Any) -> tuple[gpd.GeoDataFrame, tuple[str, str]]:
     """Draw the own-sites uploader and the list choice; return the ranked sites and their key."""
     upload = st.file_uploader(
         "Your own sites (this session only)",
