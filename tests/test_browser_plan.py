@@ -43,4 +43,5 @@ def test_plan_tab_offers_the_downloads(page_and_blocked):
     page, _ = page_and_blocked
     assert page.get_by_text("Download the plan (GeoPackage)").is_visible()
     assert page.get_by_text("Download the plan briefing (PDF)").is_visible()
+    assert page.get_by_text("Download the map (PNG)").is_visible()
     assert page.get_by_text("Routes side by side").is_visible()

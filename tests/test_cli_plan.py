@@ -70,6 +70,16 @@ def test_pdf_is_written(capsys, tmp_path):
     assert b"/Subtype /Image" in data  # the route map
 
 
+def test_png_is_the_route_map(capsys, tmp_path):
+    out = tmp_path / "plan.png"
+    code, _, _ = run(capsys, "plan", *TRIP, "--alternatives", "0", "--out", out)
+    assert code == 0
+    from PIL import Image
+
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size == (1800, 1080)
+
+
 @pytest.mark.parametrize(
     ("town", "message"),
     [

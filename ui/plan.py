@@ -4,8 +4,9 @@ Origin, destination and via towns are chosen from the gazetteer (the select
 boxes search as you type, accents optional); a departure date and a "shorter ↔
 less exposed" slider (λ) set the plan. The routes are drawn in distinct styles
 with a legend; below, the routes side by side, an exposure profile per route,
-the plan's sentences, and the plan as a GeoPackage or a PDF briefing. The plan uses the incidents of
-the sidebar window and the route parameters of the analysis on screen.
+the plan's sentences, and the plan as a GeoPackage, a PDF briefing or a PNG
+map. The plan uses the incidents of the sidebar window and the route parameters
+of the analysis on screen.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.export.pdf.plan import render_plan_pdf
-from geo.export.plan import plan_gpkg_bytes
+from geo.export.plan import plan_gpkg_bytes, plan_png_bytes
 from geo.gazetteer import Gazetteer, build_gazetteer, resolve_town
 from geo.io.bundled import load_roads, load_towns
 from geo.pipeline import Analysis
@@ -129,9 +130,13 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     files = session_memo(
         "plan.files",
         key,
-        lambda: (plan_gpkg_bytes(plan), render_plan_pdf(plan, when=analysis.generated_at)),
+        lambda: (
+            plan_gpkg_bytes(plan),
+            render_plan_pdf(plan, when=analysis.generated_at),
+            plan_png_bytes(plan),
+        ),
     )
-    gpkg, pdf = st.columns(2)
+    gpkg, pdf, png = st.columns(3)
     with gpkg:
         st.download_button(
             "Download the plan (GeoPackage)",
@@ -147,6 +152,14 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
             file_name="plan.pdf",
             mime="application/pdf",
             key="plan.download_pdf",
+        )
+    with png:
+        st.download_button(
+            "Download the map (PNG)",
+            data=files[2],
+            file_name="plan.png",
+            mime="image/png",
+            key="plan.download_png",
         )
 
 

@@ -73,7 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="plan.gpkg (layers routes, segments), plan.csv (routes) or plan.pdf (briefing)",
+        help="plan.gpkg (layers routes, segments), plan.csv (routes), plan.pdf (briefing) "
+        "or plan.png (map)",
     )
     add_incident_arguments(parser)
     parser.set_defaults(func=run)

@@ -1,4 +1,4 @@
-"""A trip plan as files: a GeoPackage (routes, segments, notes), a CSV of the routes, or a PDF.
+"""A trip plan as files: a GeoPackage (routes, segments, notes), a CSV, a PDF or a PNG map.
 
 Every file is written atomically (:mod:`geo.export.atomic`); the GeoPackage is
 built by GDAL in a private folder and handed over as bytes, so the app's
@@ -29,6 +29,7 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "export_plan",
     "plan_gpkg_bytes",
+    "plan_png_bytes",
     "plan_routes_table",
 ]
 
@@ -37,6 +38,7 @@ PLAN_SUFFIXES: dict[str, str] = {
     ".gpkg": "GeoPackage: layers routes and segments, table notes",
     ".csv": "CSV: one row per route",
     ".pdf": "PDF: a short plan briefing",
+    ".png": "PNG: the map of the routes with their legend and credits",
 }
 
 #: Columns of the ``routes`` layer, in order (geometry added in the GeoPackage).
@@ -156,6 +158,27 @@ def plan_gpkg_bytes(plan: Plan) -> bytes:
         raise ExportError(f"plan GeoPackage: could not be written: {exc}.") from exc
 
 
+def plan_png_bytes(plan: Plan) -> bytes:
+    """Return the map of the plan's routes (:func:`geo.export.pdf.plan.plan_picture`) as PNG.
+
+    Parameters
+    ----------
+    plan : Plan
+
+    Returns
+    -------
+    bytes
+        A 1,800 x 1,080 px PNG.
+    """
+    import io
+
+    from geo.export.pdf.plan import plan_picture
+
+    buf = io.BytesIO()
+    plan_picture(plan).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def export_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     """Write the plan to ``path``; its suffix chooses the format (:data:`PLAN_SUFFIXES`).
 
@@ -187,6 +210,8 @@ def export_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
         from geo.export.pdf.plan import render_plan_pdf
 
         data = render_plan_pdf(plan)
+    elif suffix == ".png":
+        data = plan_png_bytes(plan)
     else:
         raise ParameterError(
             f"plan: suffix {suffix!r} is not one of {list(PLAN_SUFFIXES)}; the suffix "

@@ -243,6 +243,16 @@ def plan_picture(plan: Plan, *, width_px: int = 1800) -> Any:
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.legend(handles=handles, loc="lower right", fontsize=4.5, framealpha=0.9)
+    ax.text(
+        0.005,
+        0.005,
+        f"{basemap.attribution} · Routes planned over © OpenStreetMap contributors roads",
+        transform=ax.transAxes,
+        fontsize=3.2,
+        color="#444444",
+        zorder=12,
+        path_effects=halo(1.2),
+    )
     fig.tight_layout(pad=0.1)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=300)
