@@ -14,8 +14,33 @@ distance=25 km)`` on the same projected geometries, i.e. the candidate search
 alone, without distances, weights, sums or the copy of the result. The design
 target is < 0.5 s for 100,000 incidents.
 
+These two layouts leave imprecise events out (``imprecise="drop"``): random
+points would each be a distinct uncertainty area, which no real data has.
+
+Spread against drop (issue 10, DESIGN.md: spread imprecise <= 2x drop):
+100,000 SYNTHETIC incidents resampled from the bundled incidents (seeded), two
+thirds drawn from the precise rows (moved up to 10 km at random so that no two
+coincide), one third from the imprecise rows with their coded place, precision
+and "between A and B" towns, dates uniform over the two years before the
+analysis date. ``resampled`` keeps the bundled coded places (imprecise events are
+coded at towns, cercle centres and road ends, so real files repeat them);
+``any town`` moves each imprecise event to a random town of the bundled towns
+layer (942 coded places), a harder case for the per-area sampling. Both time
+:func:`geo.exposure.segment_exposure` with ``imprecise="spread"`` and ``"drop"``
+on the same frame, after one warm-up run (the bundled cercles, towns and road
+graph are loaded once per process, as in the app).
+
+Measured here (2 shared cores, load high; best of 5, ``any town`` one run):
+``resampled`` 33 distinct areas, drop 1,304 ms, spread 938 ms (0.72x: the target
+holds); ``any town`` 990 areas, drop 2,266 ms, spread 40,265 ms (17.8x: missed).
+Spread cost grows with distinct areas x samples (512 per disc) x segments within
+the buffer of each sample (about 50 at 1 km): 990 discs make some 25 M
+sample-segment pairs. Binning the samples of all areas on a shared grid (weighted
+centroid per cell) would bound that by the area covered instead; not done yet.
+
 Run: ``python benchmarks/bench_routes.py [N ...]`` (default 10000 100000 1000000;
-``near`` stops at 100,000, whose 6.4 M pairs already take about 1 GB).
+``near`` stops at 100,000, whose 6.4 M pairs already take about 1 GB), then the
+spread comparison at 100,000.
 """
 
 from __future__ import annotations
@@ -31,8 +56,9 @@ import shapely
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.crs import METRIC_CRS, to_metric
-from geo.exposure import segment_exposure
+from geo.exposure import bundled_spread_layers, segment_exposure, spread_areas
 from geo.io.bundled import load_routes, load_towns
+from geo.io.incidents import load_bundled_incidents
 from geo.schema import CATEGORIES
 from geo.segments import segment_routes
 
@@ -117,10 +143,14 @@ def main(sizes: list[int]) -> None:
             t_ref = best_of(reference, repeat)
 
             def run(inc: gpd.GeoDataFrame = incidents) -> gpd.GeoDataFrame:
-                return segment_exposure(segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF)
+                return segment_exposure(
+                    segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF, imprecise="drop"
+                )
 
             def run_metric(inc: gpd.GeoDataFrame = metric) -> gpd.GeoDataFrame:
-                return segment_exposure(segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF)
+                return segment_exposure(
+                    segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF, imprecise="drop"
+                )
 
             t_exp = best_of(run, repeat)
             t_met = best_of(run_metric, repeat)
@@ -131,6 +161,58 @@ def main(sizes: list[int]) -> None:
                 f"{t_exp * 1000:>8.0f}ms {t_met * 1000:>10.0f}ms {t_exp / t_ref:>6.2f} "
                 f"{target:>7} {verdict}"
             )
+
+    spread_vs_drop(segments, 100_000)
+
+
+def resampled_incidents(n: int, *, any_town: bool) -> gpd.GeoDataFrame:
+    """N SYNTHETIC incidents resampled from the bundled ones, a third imprecise (seeded)."""
+    rng = np.random.default_rng(SEED)
+    bundled = load_bundled_incidents().incidents
+    precise = bundled[bundled["precise"]]
+    vague = bundled[~bundled["precise"]]
+    n_vague = n // 3
+    a = precise.iloc[rng.integers(0, len(precise), n - n_vague)].reset_index(drop=True)
+    b = vague.iloc[rng.integers(0, len(vague), n_vague)].reset_index(drop=True)
+    xy = shapely.get_coordinates(to_metric(a).geometry.values)
+    angle, dist = rng.uniform(0, 2 * np.pi, len(a)), rng.uniform(0, 10_000, len(a))
+    xy = xy + np.column_stack([np.cos(angle), np.sin(angle)]) * dist[:, None]
+    a = a.set_geometry(gpd.GeoSeries(shapely.points(xy), crs=METRIC_CRS).to_crs(4326).values)
+    if any_town:
+        towns = load_towns()
+        pick = towns.geometry.values[rng.integers(0, len(towns), len(b))]
+        b = b.set_geometry(gpd.GeoSeries(pick, crs=towns.crs).to_crs(4326).values)
+        b[["between_a", "between_b"]] = ""  # the named towns would not fit the new place
+    out = pd.concat([a, b], ignore_index=True)
+    out["event_date"] = AS_OF - pd.to_timedelta(rng.integers(0, 730, len(out)), unit="D")
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
+
+
+def spread_vs_drop(segments: gpd.GeoDataFrame, n: int) -> None:
+    """Print spread and drop timings on the two resampled workloads."""
+    print(f"\nspread vs drop, {n:,} SYNTHETIC incidents resampled from the bundled ones")
+    print(f"{'workload':<10} {'imprecise':>9} {'areas':>6} {'drop':>8} {'spread':>8} {'ratio':>6}")
+    for any_town in (False, True):
+        inc = resampled_incidents(n, any_town=any_town)
+        assert len(inc) == n and (~inc["precise"]).sum() == n // 3
+
+        def run(mode: str, inc: gpd.GeoDataFrame = inc) -> gpd.GeoDataFrame:
+            return segment_exposure(segments, inc, buffer_km=BUFFER_KM, as_of=AS_OF, imprecise=mode)
+
+        warm = run("spread")  # loads the bundled spread layers once
+        n_areas = len(
+            spread_areas(to_metric(inc[~inc["precise"]]), bundled_spread_layers()).area_geometry
+        )
+        repeat = 1 if any_town else 5  # any town: tens of seconds a run (see the docstring)
+        t_drop = best_of(lambda: run("drop"), repeat)
+        t_spread = best_of(lambda: run("spread"), repeat)
+        assert warm.attrs["n_spread"] == n // 3
+        name = "any town" if any_town else "resampled"
+        verdict = "ok" if t_spread <= 2 * t_drop else "MISSED (> 2x)"
+        print(
+            f"{name:<10} {n // 3:>9,} {n_areas:>6,} {t_drop * 1000:>6.0f}ms "
+            f"{t_spread * 1000:>6.0f}ms {t_spread / t_drop:>6.2f} {verdict}"
+        )
 
 
 if __name__ == "__main__":

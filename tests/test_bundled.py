@@ -41,7 +41,7 @@ LOADERS = {
         pytest.param("towns", 942, id="OSM towns"),
         pytest.param("rivers", 32, id="NE rivers"),
         pytest.param("lakes", 7, id="NE lakes"),
-        pytest.param("sites", 246, id="site points"),
+        pytest.param("sites", 251, id="site points"),
         pytest.param("site_polygons", 235, id="site polygons"),
     ],
 )
@@ -264,9 +264,10 @@ def test_attributions():
     line = bundled.attribution_line()
     assert line == (
         "Boundaries: geoBoundaries (CC BY 4.0) · Roads, towns, sites: © OpenStreetMap "
-        "contributors (ODbL) · Natural Earth · Incidents: UCDP GED 21.1 (CC BY 4.0), "
-        "news log (cited reports)"
+        "contributors (ODbL) · Mines: ICMM (CC BY 4.0) · Natural Earth · Incidents: UCDP GED "
+        "21.1 (CC BY 4.0), news logs (cited reports)"
     )
+    assert any("ICMM Global Mining Dataset" in a.credit for a in bundled.ATTRIBUTIONS)
     licences = {a.licence for a in bundled.ATTRIBUTIONS}
     assert "CC BY 4.0" in licences and "public domain" in licences
     assert any("OpenStreetMap" in a.credit for a in bundled.ATTRIBUTIONS)
@@ -300,3 +301,17 @@ def test_no_acled_file_and_small_bundle():
     ):
         assert (BUNDLED.root / doc).is_file()
     assert (BUNDLED.root / "sites" / "SOURCES.md").is_file()
+
+
+def test_every_site_says_where_its_point_comes_from_and_the_icmm_mines_are_in():
+    sites = bundled.load_sites()
+    assert set(sites["source"]) == {"osm", "wikipedia", "icmm"}
+    assert sites["source"].value_counts().to_dict() == {"osm": 240, "wikipedia": 5, "icmm": 6}
+    icmm = pd.read_csv(BUNDLED.root / "sites" / "icmm_global_mining_dataset_2025_mali.csv")
+    assert set(icmm["ICMMID"]) <= set(sites["icmm_id"].dropna())
+    checked = sites[sites["icmm_km"].notna()]
+    # every ICMM mine has a bundled point within 5 km (checked or added)
+    near = checked.groupby("icmm_id")["icmm_km"].min()
+    assert len(near) == 12 and (near <= 5.0).all()
+    kalana = sites.set_index("site_id").loc["wm_osm_0014"]
+    assert pd.isna(kalana["probable_match"]) and "withdrawn" in kalana["notes"]

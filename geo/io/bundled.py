@@ -90,16 +90,23 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
         "CC BY 4.0",
     ),
     Attribution(
-        "News incident log, western and southern Mali, 2024-2025",
-        "facts from the public reports cited row by row in data/incidents/NEWS_SOURCES.md",
+        "News incident logs, western and southern Mali, 2021-2026",
+        "facts from the public reports cited row by row in data/incidents/NEWS_SOURCES.md "
+        "and data/incidents/NEWS_ADDITIONAL_SOURCES.md",
         "facts only, no text copied",
+    ),
+    Attribution(
+        "Mali mines (12 points; checks and corrects the mines of the sites layer)",
+        "ICMM Global Mining Dataset, September 2025 (V1) release, International Council "
+        "on Mining and Metals",
+        "CC BY 4.0",
     ),
 )
 
 _ATTRIBUTION_LINE = (
     "Boundaries: geoBoundaries (CC BY 4.0) · Roads, towns, sites: © OpenStreetMap "
-    "contributors (ODbL) · Natural Earth · Incidents: UCDP GED 21.1 (CC BY 4.0), "
-    "news log (cited reports)"
+    "contributors (ODbL) · Mines: ICMM (CC BY 4.0) · Natural Earth · Incidents: UCDP GED "
+    "21.1 (CC BY 4.0), news logs (cited reports)"
 )
 
 
