@@ -87,6 +87,7 @@ __all__ = [
     "format_period",
     "format_time",
     "jsonable",
+    "library_versions",
     "provenance_lines",
     "provenance_table",
 ]
@@ -213,6 +214,27 @@ def _incidents_digest(incidents: pd.DataFrame) -> str:
     return f"sha256:{digest[:32]}"
 
 
+def library_versions() -> dict[str, str]:
+    """Return the versions of Python and of the libraries that compute the figures.
+
+    Returns
+    -------
+    dict of str to str
+        ``python``, ``numpy``, ``pandas``, ``geopandas``, ``shapely``, ``pyproj``,
+        ``h3`` (``"not installed"`` when a library is missing).
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("numpy", "pandas", "geopandas", "shapely", "pyproj", "h3"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
 def build_provenance(analysis: Analysis) -> dict[str, Any]:
     """Return the provenance record every export carries (JSON-ready).
 
@@ -225,9 +247,10 @@ def build_provenance(analysis: Analysis) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``product``, ``app_version``, ``generated_at``, ``period`` (start, end,
-        days), ``as_of``, ``filters``, ``parameters``, ``data_sources`` (labels
-        in use), ``attributions`` (dataset, credit, licence),
+        ``product``, ``app_version``, ``versions`` (Python and libraries),
+        ``generated_at``, ``period`` (start, end, days), ``as_of``, ``filters``,
+        ``parameters``, ``data_sources`` (labels in use), ``attributions``
+        (dataset, credit, licence),
         ``validation`` (rows_in, kept, repaired, rejected), ``left_out``
         (reason -> count), ``incidents_in_window``, ``incidents_digest`` (a
         hash of the events used, to check that two exports used the same
@@ -251,6 +274,7 @@ def build_provenance(analysis: Analysis) -> dict[str, Any]:
     prov: dict[str, Any] = {
         "product": "Sahel Risk Map",
         "app_version": str(analysis.app_version),
+        "versions": library_versions(),
         "generated_at": analysis.generated_at.isoformat(timespec="seconds"),
         "period": {
             "start": _as_date(start).isoformat(),
@@ -328,6 +352,9 @@ def provenance_lines(prov: Mapping[str, Any]) -> list[str]:
     lines.append(
         f"Events in window: {_fmt_num(prov['incidents_in_window'])} ({prov['incidents_digest']})"
     )
+    versions = prov.get("versions") or {}
+    if versions:
+        lines.append("Computed with " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     if prov.get("share_note"):
         lines.append(prov["share_note"])
     return lines
