@@ -166,7 +166,8 @@ def edge_exposure(
     The pieces of every edge are cut once per graph and ``segment_km`` and
     kept on the graph; a call then costs one
     :func:`~geo.exposure.segment_exposure` over them (about 13,000 pieces on
-    the bundled network, 0.3 s), remembered for the last eight combinations
+    the bundled network: 0.3 s with imprecise events dropped, about 3 s with
+    them spread, ``benchmarks/bench_planner.py``), remembered for the last eight combinations
     of graph, incident content (:func:`geo.roadgraph.content_key`), date and
     options.
     """

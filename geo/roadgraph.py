@@ -263,7 +263,8 @@ def build_road_graph(
     One noding pass (``shapely.union_all``), a few STRtree queries and a
     Python loop over the pieces that are cut (about 2,000 on the bundled
     roads); the bundled roads (4,017 lines, 33,000 km) give 6,991 nodes and
-    9,391 edges in 2.3 s on a loaded machine (``benchmarks/bench_planner.py``).
+    9,391 edges in 0.9-2.3 s on the shared machine, by its load
+    (``benchmarks/bench_planner.py``).
     Memory grows with the vertices.
     """
     snap_km = check_positive("snap_km", snap_km)
