@@ -22,6 +22,14 @@ Configured in ``.streamlit/secrets.toml`` (never in git; see docs/SECURITY-CASES
   password; its SHA-256 is compared in constant time.
 * Both configured: both are required. Neither (local use): the gate is open.
 
+Roles (the team's incident log, issue 13): a **viewer** sees everything; only an
+**editor** may add, correct, delete or import log records. A logged-in account
+is an editor when it is listed in ``[access] editor_emails``; a visitor who typed
+``[access] editor_password_sha256`` (instead of the shared password) is an editor.
+Without a gate (local use) everyone is ``[access] default_role`` (``editor``
+unless set to ``viewer``). A gate without any editor setting makes everyone a
+viewer: writing is granted, never assumed.
+
 :func:`require_access` runs at the top of ``app.py``, before any data loads; a
 denied visitor gets a message and ``st.stop()``. ``/media`` download URLs are
 not covered by any in-app check: put the app behind an authenticating reverse
@@ -38,14 +46,27 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["MAX_PASSWORD_ATTEMPTS", "access_settings", "password_matches", "require_access"]
+__all__ = [
+    "MAX_PASSWORD_ATTEMPTS",
+    "ROLES",
+    "access_settings",
+    "can_edit",
+    "current_user",
+    "password_matches",
+    "require_access",
+    "role_for",
+]
 
 log = logging.getLogger(__name__)
 
 #: Wrong passwords allowed per browser session before the form is locked.
 MAX_PASSWORD_ATTEMPTS = 5
 
+#: The roles, least privilege first.
+ROLES: tuple[str, ...] = ("viewer", "editor")
+
 _GRANTED = "access.password_ok"
+_EDITOR_PASSWORD = "access.editor_password"
 _FAILURES = "access.failures"
 
 
@@ -109,6 +130,72 @@ def password_matches(password: str, digest: str) -> bool:
     return hmac.compare_digest(typed.encode("ascii"), digest.strip().lower().encode("ascii"))
 
 
+def role_for(
+    secrets: Mapping[str, Any], *, email: str | None = None, editor_password: bool = False
+) -> str:
+    """Return the role of a visitor who passed the gate.
+
+    Parameters
+    ----------
+    secrets : Mapping
+        ``st.secrets`` (any mapping in tests).
+    email : str, optional
+        The logged-in account's e-mail (with ``[auth]``).
+    editor_password : bool
+        The visitor typed the editors' password.
+
+    Returns
+    -------
+    str
+        ``editor`` or ``viewer`` (see the module docstring).
+
+    Examples
+    --------
+    >>> role_for({})
+    'editor'
+    >>> role_for({"access": {"default_role": "viewer"}})
+    'viewer'
+    >>> role_for({"access": {"password_sha256": "ab"}})
+    'viewer'
+    >>> role_for({"auth": {"client_id": "x"}, "access": {"editor_emails": ["A@x.org"]}},
+    ...          email="a@x.org")
+    'editor'
+    """
+    access = secrets.get("access") or {}
+    access = access if isinstance(access, Mapping) else {}
+    digest, emails = access_settings(secrets)
+    gated = digest is not None or emails is not None or bool(access.get("editor_password_sha256"))
+    if not gated:
+        return "editor" if str(access.get("default_role", "editor")) == "editor" else "viewer"
+    editors = access.get("editor_emails", ())
+    if isinstance(editors, str):
+        editors = [editors]
+    if email and str(email).strip().lower() in {str(e).strip().lower() for e in editors}:
+        return "editor"
+    return "editor" if editor_password else "viewer"
+
+
+def current_user() -> str | None:
+    """Return the logged-in account's e-mail, or None without ``[auth]`` login."""
+    try:
+        user = st.user
+        if user.get("is_logged_in", False):
+            return str(user.get("email") or "").strip() or None
+    except Exception:  # st.user outside an auth-configured app
+        return None
+    return None
+
+
+def can_edit() -> bool:
+    """Tell whether this session's visitor may write to the incident log."""
+    role = role_for(
+        _secrets(),
+        email=current_user(),
+        editor_password=st.session_state.get(_EDITOR_PASSWORD) is True,
+    )
+    return role == "editor"
+
+
 def _secrets() -> Mapping[str, Any]:
     """Return the app's secrets, or an empty mapping when there is no secrets file."""
     try:
@@ -162,8 +249,11 @@ def _check_password(digest: str) -> None:
         password = st.text_input("Password", type="password", key="access.password")
         sent = st.form_submit_button("Open the map")
     if sent and password:
-        if password_matches(password, digest):
+        editor_digest = str(_secrets().get("access", {}).get("editor_password_sha256") or "")
+        is_editor = bool(editor_digest) and password_matches(password, editor_digest)
+        if is_editor or password_matches(password, digest):
             state[_GRANTED] = True
+            state[_EDITOR_PASSWORD] = is_editor
             state.pop("access.password", None)
             st.rerun()
         state[_FAILURES] = failures + 1
@@ -191,8 +281,12 @@ def require_access() -> None:
     a reverse proxy should rate-limit across sessions. The password and its
     digest are never logged.
     """
-    digest, allowed = access_settings(_secrets())
+    secrets = _secrets()
+    digest, allowed = access_settings(secrets)
+    access = secrets.get("access") or {}
+    editor_digest = access.get("editor_password_sha256") if isinstance(access, Mapping) else None
     if allowed is not None:
         _check_login(allowed)
-    if digest:
-        _check_password(digest)
+    if digest or editor_digest:
+        # Either password opens the map; the editors' one also allows writing the log.
+        _check_password(str(digest or editor_digest))
