@@ -27,6 +27,7 @@ from ui import (
     sites,
     state,
 )
+from ui import log as incident_log
 
 st.set_page_config(layout="wide", page_title="Sahel Risk Map")
 access.require_access()  # before any state or data: a denied visitor stops here
@@ -37,8 +38,13 @@ state.init_once(st.session_state, state.static_defaults(DEFAULTS))
 # forgets the value of a keyed widget that a run skips.
 with st.sidebar:
     upload = controls.data_source_controls()
+    use_log = incident_log.source_toggle()
 
 dataset, problem = data.chosen_dataset(st.session_state["data.source"], upload)
+if dataset is not None and use_log:
+    dataset, log_problem = incident_log.with_log(dataset)
+    if log_problem:
+        st.sidebar.warning(f"The incident log could not be read: {log_problem}")
 # While there is no usable file, the controls keep showing the bundled data's range.
 shown = dataset if dataset is not None else data.bundled_dataset()
 bounds = data.data_bounds(shown)
@@ -92,9 +98,10 @@ except Exception:
 
 # --- Header ---------------------------------------------------------------------------
 st.title("Sahel Risk Map")
-if dataset.key != data.BUNDLED_KEY:
+if dataset.key.startswith("upload:"):
     st.text(f"Your file: {dataset.label} (this session only)")
     about.validation_report(dataset.report)
+incident_log.header(dataset)
 
 # --- Views ----------------------------------------------------------------------------
 # The tabs track which one is open (on_change), so only the open tab runs: a filter
@@ -106,7 +113,16 @@ tabs = st.tabs(
     on_change=state.remember_widget,
     args=(st.session_state, "view.tab"),
 )
-views = (hotspots.view, routes.view, plan.view, sites.view, changes.view, exports.view, about.view)
+views = (
+    hotspots.view,
+    routes.view,
+    plan.view,
+    sites.view,
+    changes.view,
+    exports.view,
+    about.view,
+    incident_log.view,
+)
 for tab, show, label in zip(tabs, views, state.TABS, strict=True):
     if tab.open is False:
         continue

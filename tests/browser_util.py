@@ -59,8 +59,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(*, app: str = "app.py", timeout_s: float = 120.0) -> Iterator[str]:
+def running_app(
+    *,
+    app: str = "app.py",
+    timeout_s: float = 120.0,
+    env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[str]:
     """Run ``streamlit run app.py`` on a free loopback port; yield its base URL.
+
+    ``env`` entries are added to the server's environment (e.g. ``SAHEL_RISK_LOG``)
+    and ``extra_args`` to its command line (e.g. ``--secrets.files FILE``).
 
     The server is always terminated (then killed if it lingers) on exit. Its
     log goes to a temporary file that is printed if it fails to become healthy.
@@ -81,8 +90,11 @@ def running_app(*, app: str = "app.py", timeout_s: float = 120.0) -> Iterator[st
         "true",
         "--browser.gatherUsageStats",
         "false",
+        *extra_args,
     ]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc, timeout_s=timeout_s, log_path=log.name)

@@ -27,19 +27,20 @@ from geo.io.bundled import load_towns
 from geo.io.ingest import ingest_upload
 from geo.log import LogStore, default_log_target, open_log
 from geo.log.records import CREDIBILITY, DATE_PRECISIONS, RELIABILITY, from_canonical
-from geo.matching import merge_sources
+from geo.matching import merge_notes, merge_sources
 from geo.pipeline import prepare_incidents
 from geo.schema import CATEGORIES, CATEGORY_LABELS
 from layers.incidents import build_incidents
-from ui import about, access, chrome, data
+from ui import about, access, chrome, data, state
 from ui.controls import UPLOAD_TYPES
 
-__all__ = ["source_toggle", "view", "with_log"]
+__all__ = ["header", "source_toggle", "view", "with_log"]
 
 log = logging.getLogger(__name__)
 
 _FLASH = "log.flash"
 _POINT = "log.point"
+_LAST_CLICK = "log.last_click"
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -87,9 +88,7 @@ def with_log(dataset: data.Dataset) -> tuple[data.Dataset, str | None]:
     except RiskMapError as exc:
         return dataset, str(exc)
     key = f"{dataset.key}+log:{version}"
-    merged = data.session_memo(
-        "log.merged", key, lambda: _merge(dataset, store, key)
-    )
+    merged = data.session_memo("log.merged", key, lambda: _merge(dataset, store, key))
     return merged, None
 
 
@@ -98,8 +97,18 @@ def _merge(dataset: data.Dataset, store: LogStore, key: str) -> data.Dataset:
     merged = merge_sources(
         dataset.incidents, extra, dataset.report, extra_label=f"the incident log {store.name}"
     )
-    label = f"{dataset.label} + the incident log"
-    return data.Dataset(key, label, merged.incidents, merged.report)
+    return data.Dataset(key, dataset.label, merged.incidents, merged.report)
+
+
+def header(dataset: data.Dataset) -> None:
+    """Under the title: what the incident log added and how many events were counted once."""
+    if "+log:" not in dataset.key:
+        return
+    for note in merge_notes(dataset.report):
+        st.text(note)
+    added = [n for n in dataset.report.notes if "added from the incident log" in n]
+    for note in added[-1:]:
+        st.text(note)
 
 
 def _flash(text: str) -> None:
@@ -111,8 +120,14 @@ def _author() -> str | None:
     if user:
         st.caption(f"Changes are recorded as {user}.")
         return user
+    # Kept across tabs: Streamlit forgets a widget's value on a run that skips it.
+    state.restore_widget(st.session_state, "log.author")
     name = st.text_input(
-        "Your name (recorded with every change)", key="log.author", max_chars=80
+        "Your name (recorded with every change)",
+        key="log.author",
+        max_chars=80,
+        on_change=state.remember_widget,
+        args=(st.session_state, "log.author"),
     ).strip()
     return name or None
 
@@ -136,7 +151,7 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     st.caption(
         f"Stored in {store.name}: {len(rows):,} current incidents. A correction or a "
         "deletion adds a revision; nothing is overwritten. Switch on \"Add the team's "
-        "incident log\" in the sidebar to count these incidents in the analyses."
+        'incident log" in the sidebar to count these incidents in the analyses.'
     )
     if _FLASH in st.session_state:
         st.success(st.session_state.pop(_FLASH))
@@ -153,35 +168,47 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
 
 
 def _map(store: LogStore, rows: list[dict], choices: Any) -> tuple[float, float] | None:
-    from ui.maps import base_map
+    from ui.maps import view_map
 
-    m = base_map(
-        layers=choices.layers, online_basemap=choices.online_basemap, credit="Incident log"
-    )
-    groups = []
-    if rows:
-        groups.append(build_incidents(store.incidents(), name="Incident log", legend=False))
     picked = st.session_state.get(_POINT)
-    if picked is not None:
-        marker = folium.FeatureGroup(name="Chosen point")
-        folium.CircleMarker(
-            location=[picked[1], picked[0]], radius=8, color="#000000", fill=False, weight=3
-        ).add_to(marker)
-        groups.append(marker)
+
+    def build() -> list[Any]:
+        # Drawn even when empty: the cluster plugin's scripts load with the first map,
+        # so the first incident added later can be drawn on the live map.
+        groups = [build_incidents(store.incidents(), name="Incident log", legend=False)]
+        if picked is not None:
+            marker = folium.FeatureGroup(name="Chosen point")
+            folium.CircleMarker(
+                location=[picked[1], picked[0]], radius=8, color="#000000", fill=False, weight=3
+            ).add_to(marker)
+            groups.append(marker)
+        return groups
+
+    # Cached per log version and point for this session only (the log is not public data).
+    view = view_map(
+        ("log", store.name, store.count_revisions(), picked),
+        build,
+        private=True,
+        layers=choices.layers,
+        online_basemap=choices.online_basemap,
+        credit="Incident log",
+    )
     st.caption("Click the map to place a new incident, or type a town below.")
     state = st_folium(
-        m,
+        view.base,
         key="log.map",
         height=450,
         use_container_width=True,
         returned_objects=["last_clicked"],
-        feature_group_to_add=groups or None,
+        feature_group_to_add=view.groups or None,
         render=False,
     )
     clicked = (state or {}).get("last_clicked")
     if clicked and clicked.get("lng") is not None:
         new = (round(float(clicked["lng"]), 5), round(float(clicked["lat"]), 5))
-        if new != picked:
+        # The map keeps returning its last click: only a new click moves the point.
+        if new != st.session_state.get(_LAST_CLICK):
+            st.session_state[_LAST_CLICK] = new
             st.session_state[_POINT] = new
             st.rerun()
     return st.session_state.get(_POINT)
@@ -307,9 +334,7 @@ _HISTORY = {
 }
 
 
-def _table_and_history(
-    store: LogStore, rows: list[dict], editor: bool, author: str | None
-) -> None:
+def _table_and_history(store: LogStore, rows: list[dict], editor: bool, author: str | None) -> None:
     st.markdown("**Current incidents**")
     if not rows:
         st.text("The log holds no incident yet.")
@@ -320,12 +345,7 @@ def _table_and_history(
     chosen = st.selectbox("Incident", ids, key="log.chosen", format_func=lambda i: f"#{i}")
     history = store.history(chosen)
     st.markdown(f"**History of incident {chosen}**")
-    st.dataframe(
-        pd.DataFrame(history)[list(_HISTORY)].rename(columns=_HISTORY),
-        hide_index=True,
-        width="stretch",
-        key="log.history",
-    )
+    st.table(pd.DataFrame(history)[list(_HISTORY)].rename(columns=_HISTORY).set_index("Revision"))
     if editor:
         _edit_forms(store, history[-1], author)
 
@@ -389,9 +409,7 @@ def _write(action: Any, message: str) -> None:
 
 def _import(store: LogStore, author: str | None) -> None:
     with st.expander("Import a file into the log (ACLED, UCDP or CSV)"):
-        upload = st.file_uploader(
-            "File to import", type=list(UPLOAD_TYPES), key="log.import.file"
-        )
+        upload = st.file_uploader("File to import", type=list(UPLOAD_TYPES), key="log.import.file")
         if upload is None:
             return
         try:

@@ -87,6 +87,7 @@ TABS: tuple[str, ...] = (
     "What is changing",
     "Export",
     "About / Data",
+    "Incident log",
 )
 
 
