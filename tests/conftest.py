@@ -2,8 +2,23 @@
 
 import geo  # noqa: F401, I001  (applies the GDAL driver allowlist before any GDAL loads)
 
+import os
+
 import pytest
 from pg_cluster import missing_reason, new_database, pg_cluster
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_incident_log(tmp_path_factory):
+    """Point the default incident log at a temporary file: no test writes the user's own log."""
+    path = tmp_path_factory.mktemp("default-log") / "log.gpkg"
+    saved = os.environ.get("SAHEL_RISK_LOG")
+    os.environ["SAHEL_RISK_LOG"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("SAHEL_RISK_LOG", None)
+    else:
+        os.environ["SAHEL_RISK_LOG"] = saved
 
 
 @pytest.fixture(scope="session")
