@@ -110,7 +110,7 @@ def test_add_list_edit_delete_history(geo_log, log_target):
     rows = json.loads(ok(geo_log("list", "--json", log=log_target)))
     assert isinstance(rows, list) and len(rows) == 1
     (row,) = rows
-    assert row["location"] == "Kéniéba" and row["geo_precision"] == 2
+    assert row["location"] == "Kéniéba" and row["geo_precision"] == 1
     assert (row["reliability"], row["credibility"]) == ("B", 2)
     assert (row["fatalities"], row["victims"], row["victim_nationalities"]) == (1, 2, "Chinese")
     assert row["report_source"] == "site guard" and row["author"] == "bakary"

@@ -288,7 +288,7 @@ def _add_form(store: LogStore, point: tuple[float, float] | None, author: str | 
     try:
         if place.strip():
             town = resolve_town(_gazetteer(), place)
-            values.update(lon=town.lon, lat=town.lat, location=town.name, geo_precision=2)
+            values.update(lon=town.lon, lat=town.lat, location=town.name, geo_precision=1)
         elif point is not None:
             values.update(lon=point[0], lat=point[1], geo_precision=1)
         else:

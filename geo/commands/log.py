@@ -182,7 +182,7 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
         town = resolve_town(build_gazetteer(load_towns()), args.place)
         values.update(lon=town.lon, lat=town.lat)
         values.setdefault("location", town.name)
-        values.setdefault("geo_precision", 2)
+        values.setdefault("geo_precision", 1)  # the town itself, as the news log's "town"
     return values
 
 

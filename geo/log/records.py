@@ -333,8 +333,8 @@ def to_incidents(rows: Iterable[Mapping[str, Any]], *, log_name: str) -> gpd.Geo
     GeoDataFrame
         :data:`geo.schema.CANONICAL_COLUMNS`, EPSG:4326; ``event_id`` is
         ``log-<incident_id>``, ``source_row`` the incident id; ``precise`` is
-        ``geo_precision`` 1 or 2 (a place clicked or a town named), as for the
-        news log.
+        ``geo_precision`` 1 (a place clicked or a town named, as the news log's
+        ``town``); 2 (near a place) and 3 (an area) are imprecise.
     """
     rows = list(rows)
     frame = pd.DataFrame(rows, columns=[*META_FIELDS, *RECORD_FIELDS])
@@ -355,7 +355,9 @@ def to_incidents(rows: Iterable[Mapping[str, Any]], *, log_name: str) -> gpd.Geo
             "admin1": frame["admin1"].fillna(""),
             "admin2": frame["admin2"].fillna(""),
             "geo_precision": geo_precision,
-            "precise": geo_precision <= 2,
+            "precise": geo_precision == 1,
+            "between_a": "",
+            "between_b": "",
             "category": frame["category"],
             "category_rule": "table",
             "notes": frame["notes"].fillna(""),
