@@ -97,8 +97,8 @@ def test_refusals_carry_the_readers_message(data, name):
 def test_parameters_are_checked_before_any_work():
     with pytest.raises(ParameterError, match="data must be bytes, not str"):
         ingest_upload("id,date\n", name="x.csv")
-    with pytest.raises(ParameterError, match=r"fmt was 'xlsx' but is expected to be one of"):
-        ingest_upload(b"x", name="x.csv", fmt="xlsx")
+    with pytest.raises(ParameterError, match=r"fmt was 'ods' but is expected to be one of"):
+        ingest_upload(b"x", name="x.csv", fmt="ods")
     with pytest.raises(
         ParameterError, match=r"cpu_s=0, wall_s=-1; every limit must be a positive number"
     ):

@@ -498,8 +498,8 @@ def test_user_file_without_id_column_gets_row_ids():
 def test_fmt_override_and_bad_fmt():
     r = read("acled_2023.csv", fmt="csv")
     assert r.report.format == "csv" and set(r.incidents["source"]) == {"user"}
-    with pytest.raises(ParameterError, match=r"fmt was 'xlsx' but is expected to be one of"):
-        read("acled_2023.csv", fmt="xlsx")
+    with pytest.raises(ParameterError, match=r"fmt was 'ods' but is expected to be one of"):
+        read("acled_2023.csv", fmt="ods")
     with pytest.raises(InputFileError, match=r"format 'geojson' was asked for but the content"):
         read("acled_2023.csv", fmt="geojson")
 

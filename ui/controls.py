@@ -49,7 +49,7 @@ DATE_PRESETS: dict[str, str] = {
 }
 
 #: File types the uploader accepts (checked again by content in geo.io).
-UPLOAD_TYPES: tuple[str, ...] = ("csv", "geojson", "json", "gpkg", "zip")
+UPLOAD_TYPES: tuple[str, ...] = ("csv", "geojson", "json", "gpkg", "zip", "xlsx", "parquet")
 
 
 @dataclass(frozen=True)

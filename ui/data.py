@@ -162,9 +162,8 @@ def server_dataset(path: Path) -> UploadOutcome:
     -------
     UploadOutcome
         The data set, or the reader's message. Read once per (path, size,
-        modification time) and shared by all sessions without a copy
-        (``st.cache_resource``): the operator chose the file, and a million
-        rows are not copied on every rerun. Views must not modify it.
+        modification time) for all sessions (the operator chose the file);
+        ``st.cache_data`` hands each caller its own copy.
     """
     try:
         info = path.stat()
@@ -186,12 +185,12 @@ def server_dataset(path: Path) -> UploadOutcome:
     return outcome
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
+@st.cache_data(show_spinner=False, max_entries=1)
 def _read_server_file(path: str, _size: int, _mtime_ns: int) -> object:
     return ingest_file(Path(path))
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
+@st.cache_data(show_spinner=False, max_entries=1)
 def _prepare_server_file(path: str, size: int, mtime_ns: int, _result: object) -> UploadOutcome:
     incidents = prepare_incidents(_result.incidents, _context_copy())
     key = f"server:{hashlib.sha256(f'{path}:{size}:{mtime_ns}'.encode()).hexdigest()}"

@@ -68,6 +68,7 @@ from geo.io.sources import (
     UCDP_VIOLENCE,
     detect_family,
     map_columns,
+    merge_dyadic,
     other_tables,
     require_columns,
     source_notes,
@@ -96,6 +97,7 @@ FORMATS: tuple[str, ...] = (
     "gpkg",
     "parquet",
     "shapefile_zip",
+    "xlsx",
 )
 
 
@@ -266,7 +268,7 @@ def combine_results(results: Sequence[ReadResult]) -> ReadResult:
                 seen[(src, eid)] = (rep.file, int(row))
                 continue
             keep[i] = False
-            label = "row" if rep.format.endswith("csv") else "feature"
+            label = "row" if rep.format.endswith("csv") or rep.format == "xlsx" else "feature"
             extra.append(
                 RowIssue.make(
                     rep.file,
@@ -327,6 +329,8 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
     family = table.family or detect_family(table.df.columns)
     mapping = map_columns(table, family)
     require_columns(table, family, mapping)
+    if family == "acled" and "event_id" in mapping:
+        merge_dyadic(table, mapping["event_id"])
     rows = Rows(table)
     n = len(table.df)
     fmt = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from geo.errors import InputFileError
@@ -32,6 +33,7 @@ __all__ = [
     "UCDP_VIOLENCE",
     "detect_family",
     "map_columns",
+    "merge_dyadic",
     "other_tables",
     "require_columns",
     "source_notes",
@@ -309,3 +311,73 @@ def _join(*parts: pd.Series, sep: str = " ") -> pd.Series:
     columns = [p.astype(str).tolist() for p in parts]
     joined = [sep.join(v for v in vals if v) for vals in zip(*columns, strict=True)]
     return pd.Series(joined, dtype=object)
+
+
+#: ACLED columns that differ between the rows of one event in a dyadic export.
+DYADIC_COLUMNS: tuple[str, ...] = (
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+)
+
+
+def merge_dyadic(table: RawTable, id_column: str) -> None:
+    """Merge the rows of an ACLED dyadic export (one row per actor pair) into one event each.
+
+    Rows that repeat an event id, each with its own actor pair, and agree on
+    every column except :data:`DYADIC_COLUMNS` are one event: the first row is kept, each actor
+    column lists the distinct values of all its rows joined by ``"; "`` (file
+    order), and the other rows are folded into it, with a note. Rows that
+    differ elsewhere, or repeat an actor pair, are true duplicates and are left
+    to the duplicate rule.
+
+    Parameters
+    ----------
+    table : RawTable
+        An ACLED table; modified in place (rows, notes).
+    id_column : str
+        Its event id column.
+    """
+    df = table.df
+    ids = df[id_column].astype(str)
+    repeated = (ids.duplicated(keep=False) & (ids != "") & ~table.rejected).to_numpy()
+    lower = {c.lower(): c for c in df.columns}
+    actors = [lower[c] for c in DYADIC_COLUMNS if c in lower]
+    if not repeated.any() or not actors:
+        return
+    others = [c for c in df.columns if c not in actors]
+    folded: list[int] = []
+    events: list[int] = []
+    for positions in pd.Series(np.flatnonzero(repeated)).groupby(ids[repeated].to_numpy()):
+        rows = positions[1].to_numpy()
+        pairs = {tuple(r) for r in df.iloc[rows][actors].itertuples(index=False)}
+        if len(pairs) != len(rows) or (df.iloc[rows][others].nunique(dropna=False) > 1).any():
+            continue  # a repeated actor pair, or a difference beyond the actors: a duplicate
+        for c in actors:
+            values = dict.fromkeys(v for v in df[c].iloc[rows] if v)
+            df.iat[rows[0], df.columns.get_loc(c)] = "; ".join(values)
+        events.append(int(table.rows[rows[0]]))
+        folded.extend(rows[1:].tolist())
+    if not folded:
+        return
+    keep = np.ones(len(df), dtype=bool)
+    keep[folded] = False
+    kept_rows = set(table.rows[keep].tolist())
+    table.df = df[keep].reset_index(drop=True)
+    table.rows = table.rows[keep]
+    table.rejected = table.rejected[keep]
+    for name in ("lon", "lat", "area_rows"):
+        values = getattr(table, name)
+        if values is not None:
+            setattr(table, name, values[keep])
+    table.issues = [i for i in table.issues if i.row in kept_rows]
+    first = ", ".join(map(str, sorted(events)[:5])) + ("..." if len(events) > 5 else "")
+    table.notes.append(
+        f"ACLED dyadic export: {count_noun(len(folded) + len(events), 'row')} (one per actor "
+        f"pair) merged into {count_noun(len(events), 'event')} that list all their actors "
+        f"(kept as {table.row_label}s {first})"
+    )

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
+import re
 import tempfile
 import unicodedata
 import warnings
@@ -68,6 +70,7 @@ EXTENSIONS: dict[str, str] = {
     ".json": "geojson",
     ".gpkg": "gpkg",
     ".parquet": "parquet",
+    ".xlsx": "zip",
     ".geoparquet": "parquet",
     ".zip": "zip",
 }
@@ -174,6 +177,7 @@ def load_table(
             "gpkg": "gpkg",
             "parquet": "parquet",
             "shapefile_zip": "zip",
+            "xlsx": "zip",
         }.get(fmt, "csv")
         if kind != wanted and kind != "zip":  # a zip is a container: checked inside
             raise InputFileError(
@@ -283,6 +287,27 @@ def _read_csv(raw: bytes, file: str) -> RawTable:
             last_line.append(reader.line_num)
     except csv.Error as exc:
         raise InputFileError(f"{file} is not a readable CSV file ({gdal_message(exc)}).") from None
+    notes = [f"encoding: {encoding}"]
+    if delimiter != ",":
+        notes.append(f"delimiter: {'tab' if delimiter == chr(9) else repr(delimiter)}")
+    return _records_table(records, last_line, file, fmt="csv", notes=notes, foreign=foreign)
+
+
+def _records_table(
+    records: list[list[str]],
+    last_line: list[int],
+    file: str,
+    *,
+    fmt: str,
+    notes: list[str],
+    foreign: frozenset[int] = frozenset(),
+) -> RawTable:
+    """Build a raw table from text records (CSV or a spreadsheet), header first.
+
+    An HXL hashtag row under the header (HDX copies of ACLED: ``#event+code``,
+    ``#date+occurred``...) is recognised, skipped and noted; row numbers stay
+    those of the file.
+    """
     if not records or not any(c.strip() for c in records[0]):
         raise InputFileError(f"{file} has no header row; the first row must name the columns.")
     header = [c.strip() for c in records[0]]
@@ -298,7 +323,14 @@ def _read_csv(raw: bytes, file: str) -> RawTable:
     issues: list[RowIssue] = []
     rejected: list[bool] = []
     blank = 0
-    for k, rec in enumerate(records[1:], start=2):
+    first = 2
+    if len(records) > 1 and _is_hxl_row(records[1]):
+        first = 3
+        notes.append(
+            "row 2 holds HXL hashtags (#event+code, #date+occurred...: an HDX copy); "
+            "it was recognised and skipped"
+        )
+    for k, rec in enumerate(records[first - 1 :], start=first):
         if not any(c.strip() for c in rec):
             blank += 1
             continue
@@ -340,20 +372,69 @@ def _read_csv(raw: bytes, file: str) -> RawTable:
     df = pd.DataFrame(data, columns=header, dtype=object)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
-    notes = [f"encoding: {encoding}"]
-    if delimiter != ",":
-        notes.append(f"delimiter: {'tab' if delimiter == chr(9) else repr(delimiter)}")
     if blank:
         notes.append(f"{blank} blank lines skipped")
     return RawTable(
         file,
-        "csv",
+        fmt,
         df,
         np.asarray(rows, dtype=np.int64),
         issues=issues,
         rejected=np.asarray(rejected, dtype=bool),
         notes=notes,
     )
+
+
+def _read_xlsx(raw: bytes, file: str, *, layer: str | None) -> RawTable:
+    """Read one sheet of an Excel workbook (ACLED's XLSX files) with openpyxl, values only.
+
+    The workbook is opened read-only with cached values (``data_only``: no
+    formula is evaluated); the sheet named ``layer`` is read, else the only or
+    the first one (noted). Cells become text like CSV fields: dates
+    ``2025-04-03``, whole numbers without ``.0``; the CSV row rules follow.
+    """
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise InputFileError(
+            f"{file} is not a readable Excel workbook ({gdal_message(exc)})."
+        ) from None
+    try:
+        sheets = list(book.sheetnames)
+        notes = []
+        if layer is not None:
+            if layer not in sheets:
+                raise InputFileError(f"{file} has no sheet {layer!r}; its sheets: {sheets}.")
+            name = layer
+        else:
+            name = sheets[0]
+            if len(sheets) > 1:
+                notes.append(f"first sheet {name!r} read; not read: {sheets[1:]}")
+        records = [[_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    notes.insert(0, f"Excel sheet {name!r}")
+    return _records_table(records, list(range(1, len(records) + 1)), file, fmt="xlsx", notes=notes)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _is_hxl_row(record: list[str]) -> bool:
+    """Tell whether a record is an HXL hashtag row: every non-blank cell a ``#tag+attr``."""
+    cells = [c.strip() for c in record if c.strip()]
+    return bool(cells) and all(re.fullmatch(r"#[A-Za-z][\w]*(\s*\+[\w]+)*", c) for c in cells)
 
 
 def _refuse_duplicate_columns(header: list[str], file: str) -> None:
@@ -593,6 +674,8 @@ def _read_zip(
 ) -> RawTable:
     with open_zip(raw, file) as zf:
         members = check_zip(zf, file, limits=limits)
+        if {"[Content_Types].xml", "xl/workbook.xml"} <= {i.filename for i in members}:
+            return _read_xlsx(raw, file, layer=layer)
         shps = [i for i in members if i.filename.lower().endswith(".shp")]
         if fmt == "shapefile_zip" and not shps:
             raise InputFileError(f"{file} holds no shapefile (.shp).")
