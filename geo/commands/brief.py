@@ -18,9 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from geo.commands._options import read_incidents
-from geo.commands.exposure import add_imprecise_argument
-from geo.commands.join import add_log_argument, parse_day, with_log
+from geo.commands._options import (
+    add_imprecise_argument,
+    add_log_argument,
+    parse_day,
+    read_incidents,
+    with_log,
+)
 from geo.commands.sites import add_sites_argument, load_site_list
 from geo.commands.validate import local_path
 from geo.errors import ExportError, ParameterError

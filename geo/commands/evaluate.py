@@ -7,8 +7,7 @@ import sys
 
 import pandas as pd
 
-from geo.commands._options import read_incidents
-from geo.commands.join import parse_day
+from geo.commands._options import parse_day, read_incidents
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.evaluate import BACKTEST_METHODS, backtest, pai_plot_png

@@ -14,12 +14,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.commands._options import analysis_window, read_incidents
-from geo.commands.join import (
+from geo.commands._options import (
     Inputs,
     add_input_arguments,
+    analysis_window,
     load_inputs,
     parse_day,
+    read_incidents,
     with_log,
 )
 from geo.commands.validate import local_path

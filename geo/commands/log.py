@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Any
 
-from geo.commands.join import parse_day
+from geo.commands._options import parse_day
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.log import ENV_VAR, open_log

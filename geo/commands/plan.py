@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from geo.checks import check_positive, parse_date
-from geo.commands.exposure import add_incident_arguments, load_incidents, output_path, record_lines
+from geo.commands._options import add_incident_arguments, load_incidents, output_path, record_lines
 from geo.commands.validate import local_path
 from geo.export.plan import PLAN_SUFFIXES, export_plan
 from geo.gazetteer import build_gazetteer, resolve_town

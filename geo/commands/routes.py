@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from geo.commands.exposure import add_routes_argument, load_routes, output_path, write_frame
+from geo.commands._options import add_routes_argument, load_routes, output_path, write_frame
 from geo.crs import GEOD
 
 __all__ = ["register", "run", "route_table"]

@@ -7,7 +7,7 @@ import argparse
 import geopandas as gpd
 
 from geo.checks import check_positive
-from geo.commands.exposure import (
+from geo.commands._options import (
     add_incident_arguments,
     output_path,
     pipeline_inputs,
