@@ -182,3 +182,12 @@ def test_export_gpkg_and_csv(geo_log, log_target, tmp_path):
     assert list(csv["notes"]) == ["Synthetic, with a comma"]
     proc = geo_log("export", tmp_path / "log.xlsx", log=log_target)
     assert proc.returncode == 2 and not (tmp_path / "log.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    "command", ["join", "hotspots", "exposure", "sites", "brief", "plan", "evaluate"]
+)
+def test_every_analysis_command_takes_log(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "--log PATH_OR_URL" in capsys.readouterr().out

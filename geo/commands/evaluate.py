@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from geo.commands._options import parse_day, read_incidents
+from geo.commands._options import add_log_argument, parse_day, read_incidents, with_log
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.evaluate import BACKTEST_METHODS, backtest, pai_plot_png
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="incident file; the bundled UCDP extracts and news log by default",
     )
+    add_log_argument(parser)
     parser.add_argument(
         "--from", dest="start", type=parse_day, required=True, metavar="YYYY-MM-DD",
         help="first origin",
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--plot {plot.name!r}: the plot is a PNG; use '.png'.")
     if args.start > args.end:
         raise ParameterError(f"--from {args.start} is after --to {args.end}; swap them.")
-    result = read_incidents(args.incidents)
+    result = with_log(read_incidents(args.incidents), args.log)[0]
     context = load_context()
     assigned = prepare_incidents(result.incidents, context)
     bt = backtest(
