@@ -45,6 +45,7 @@ from geo.settings import DEFAULTS
 __all__ = [
     "add_imprecise_argument",
     "add_incident_arguments",
+    "add_incidents_argument",
     "add_input_arguments",
     "add_log_argument",
     "add_routes_argument",
@@ -171,12 +172,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser : argparse.ArgumentParser
         The command's parser.
     """
-    parser.add_argument(
-        "--incidents",
-        metavar="FILE",
-        help="incident file (ACLED/UCDP CSV export, CSV, GeoJSON, GeoPackage, zipped "
-        "shapefile); the bundled UCDP extracts and news log by default",
-    )
+    add_incidents_argument(parser)
     parser.add_argument(
         "--admin",
         metavar="FILE",
@@ -201,6 +197,22 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_log_argument(parser)
     parser.add_argument("--out", required=True, metavar="FILE", help="output file")
+
+
+def add_incidents_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--incidents FILE``, the one way a command is given an incident file.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    """
+    parser.add_argument(
+        "--incidents",
+        metavar="FILE",
+        help="incident file (ACLED/UCDP CSV export, news log, CSV, GeoJSON, GeoPackage, "
+        "GeoParquet, zipped shapefile); the bundled UCDP extracts and news log by default",
+    )
 
 
 def add_log_argument(parser: argparse.ArgumentParser) -> None:
@@ -405,12 +417,7 @@ def add_incident_arguments(parser: argparse.ArgumentParser) -> None:
     parser : argparse.ArgumentParser
         The command's parser.
     """
-    parser.add_argument(
-        "--incidents",
-        metavar="FILE",
-        help="incident file (ACLED/UCDP CSV, news log, GeoJSON, GeoPackage, zipped "
-        "shapefile); the bundled UCDP extracts and news log by default",
-    )
+    add_incidents_argument(parser)
     add_log_argument(parser)
     parser.add_argument(
         "--from", dest="date_from", metavar="DATE", help="first day kept (YYYY-MM-DD)"

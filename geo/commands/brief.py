@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.commands._options import (
     add_imprecise_argument,
+    add_incidents_argument,
     add_log_argument,
     parse_day,
     read_incidents,
@@ -62,12 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         + ". The window defaults to the last "
         f"{DEFAULTS.window_days} days of the data.",
     )
-    parser.add_argument(
-        "--incidents",
-        metavar="FILE",
-        help="incident file (ACLED/UCDP CSV export, CSV, GeoJSON, GeoPackage, zipped "
-        "shapefile); the bundled UCDP extracts and news log by default",
-    )
+    add_incidents_argument(parser)
     add_log_argument(parser)
     add_sites_argument(parser)
     parser.add_argument(

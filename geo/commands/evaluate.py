@@ -7,7 +7,13 @@ import sys
 
 import pandas as pd
 
-from geo.commands._options import add_log_argument, parse_day, read_incidents, with_log
+from geo.commands._options import (
+    add_incidents_argument,
+    add_log_argument,
+    parse_day,
+    read_incidents,
+    with_log,
+)
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.evaluate import BACKTEST_METHODS, backtest, pai_plot_png
@@ -38,11 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "pooled rows (--out .csv), a plot of PAI over time (--plot .png), and prints which "
         "map predicted best.",
     )
-    parser.add_argument(
-        "--incidents",
-        metavar="FILE",
-        help="incident file; the bundled UCDP extracts and news log by default",
-    )
+    add_incidents_argument(parser)
     add_log_argument(parser)
     parser.add_argument(
         "--from", dest="start", type=parse_day, required=True, metavar="YYYY-MM-DD",
