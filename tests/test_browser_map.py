@@ -8,6 +8,7 @@ than loopback is aborted and counted, and each test checks the count is 0.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -141,8 +142,10 @@ def test_date_presets_change_the_window(browser):
     rerun_and_wait(page, pill.click)
     after = _date_range_text(page)
     assert after != before
-    # The bundled data end on 2025-11-15: 30 days, both ends included.
-    assert "2025-10-17" in after and "2025-11-15" in after, after
+    # 30 days up to the data's newest date, both ends included.
+    end = dt.date.fromisoformat(re.findall(r"\d{4}-\d\d-\d\d", before)[-1])
+    start = end - dt.timedelta(days=29)
+    assert start.isoformat() in after and end.isoformat() in after, after
     all_data = page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="All data")
     rerun_and_wait(page, all_data.click)
     assert _date_range_text(page) not in (before, after)
@@ -186,5 +189,20 @@ def test_an_uploaded_site_list_is_ranked_on_the_sites_view(browser):
     assert "Brasseries du Mali" not in names
     page.keyboard.press("Escape")
     wait_for_map(page)
+    open_tab(page, "Hotspots")
+    assert blocked.urls == []
+
+
+def test_uploaded_routes_replace_the_corridors_on_the_routes_view(browser):
+    # The two bundled Dakar corridors, renamed and simplified (tests/fixtures/routes).
+    page, blocked = browser
+    open_tab(page, "Routes")
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your own routes")
+    routes = Path(__file__).resolve().parent / "fixtures" / "routes" / "dakar_convoys.geojson"
+    rerun_and_wait(page, lambda: uploader.locator("input[type=file]").set_input_files(str(routes)))
+    page.get_by_text("2 routes read from your file.").wait_for(timeout=180_000)
+    page.get_by_text("Alternatives: our Dakar convoys").wait_for()
+    labels = page.locator('[data-testid="stMetricLabel"]')
+    assert labels.filter(has_text="Exposure over the trip").count() == 2
     open_tab(page, "Hotspots")
     assert blocked.urls == []

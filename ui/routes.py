@@ -9,18 +9,24 @@ town names, the worst stretches and the route table. Everything comes from one
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from typing import Any
 
 import altair as alt
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from geo.errors import RiskMapError
 from geo.exposure import EXPOSURE_CLASS_BREAKS
+from geo.io.routes import read_routes
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
 from geo.pipeline import Analysis
-from geo.route_report import tie_rule_text
+from geo.route_report import route_report, tie_rule_text
+from geo.segments import segment_routes
 from layers.routes import segment_ids
-from ui import chrome, maps, selection
+from ui import chrome, data, maps, selection
 from ui.data import BUNDLED_KEY
 
 __all__ = [
@@ -54,11 +60,12 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen (its key identifies the cached map).
     """
+    st.subheader("Incident exposure along the corridors")
+    chrome.provenance(analysis)
+    analysis, own = _own_routes(analysis, dataset)
     summary = analysis.route_summary
     labels = dict(zip(summary["route_id"], summary["label"], strict=True))
     p = analysis.params
-    st.subheader("Incident exposure along the corridors")
-    chrome.provenance(analysis)
     st.caption(
         f"Each {p.segment_km:g} km segment sums the incidents within {p.buffer_km:g} km, "
         f"weighted by type, by distance to the road and by age (half-life "
@@ -74,9 +81,9 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
-            ("routes", dataset.key, analysis.filters, p, choices.layers),
+            ("routes", dataset.key, analysis.filters, p, choices.layers, own),
             lambda: maps.routes_layers(analysis, layers=choices.layers, route_labels=labels),
-            private=dataset.key != BUNDLED_KEY,
+            private=dataset.key != BUNDLED_KEY or bool(own),
             layers=choices.layers,
             online_basemap=choices.online_basemap,
             credit=maps.incident_credit(analysis),
@@ -109,11 +116,13 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     st.subheader("Alternatives side by side")
     before = summary["as_of_before"].iloc[0] if len(summary) else None
     st.caption(f"Change: against the same analysis on {before} (30 days before).")
-    for group, title in GROUP_LABELS.items():
-        rows = summary[summary["group"] == group]
-        if rows.empty:
+    groups = [g for g in pd.unique(summary["group"].astype(str)) if g.strip()]
+    for group in groups:
+        rows = summary[summary["group"].astype(str) == group]
+        if len(rows) < 2:
             continue
-        st.markdown(f"**{title}**")
+        # A group named in the user's file is shown as plain text, never as Markdown.
+        st.text(GROUP_LABELS.get(group, f"Alternatives: {group}"))
         rows = rows.sort_values("rank_in_group", kind="stable")
         cols = st.columns(len(rows))
         for col, (_, row) in zip(cols, rows.iterrows(), strict=True):
@@ -191,6 +200,65 @@ def segment_rows(
         ("Incident exposure per km", f"{r['exposure_per_km']:.3f}"),
         ("Exposure class", str(r["exposure_class"])),
     ]
+
+
+@st.cache_data(show_spinner="Reading your routes...", scope="session", max_entries=3)
+def _read_own(digest: str, _data: bytes, name: str) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    try:
+        return read_routes(_data, name=name), None
+    except RiskMapError as exc:
+        return None, str(exc)
+
+
+@st.cache_data(show_spinner="Computing exposure along your routes...", scope="session")
+def _own_report(key: tuple[str, str], _routes: gpd.GeoDataFrame, _analysis: Any, filters, params):
+    report = route_report(
+        segment_routes(_routes, segment_km=params.segment_km, towns=data.context().towns),
+        _analysis.incidents,
+        routes=_routes,
+        buffer_km=params.buffer_km,
+        half_life_days=params.half_life_days,
+        as_of=params.as_of,
+        type_weights=dict(params.type_weights),
+        distance_decay=params.distance_decay,
+        imprecise=filters.imprecise,
+    )
+    return report.exposure.to_crs(4326), report.to_frame(), report.stretches
+
+
+def _own_routes(analysis: Any, dataset: Any) -> tuple[Any, str]:
+    """Draw the own-routes uploader; return the analysis with the chosen routes, and their key."""
+    upload = st.file_uploader(
+        "Your own routes (this session only)",
+        type=["geojson", "json", "gpkg", "zip"],
+        key="routes.upload",
+        help="Lines with a route_id column (and optionally label, group, origin, "
+        "destination): GeoJSON, GeoPackage or a zipped shapefile, read by the same "
+        "sandboxed reader as incident files. Routes sharing a group are compared as "
+        "alternatives.",
+    )
+    if upload is None:
+        return analysis, ""
+    raw = upload.getvalue()
+    digest = hashlib.sha256(raw).hexdigest()
+    routes, problem = _read_own(digest, raw, upload.name)
+    if routes is None:
+        chrome.show_user_error("Your routes could not be used.", problem or "")
+        return analysis, ""
+    if not st.toggle("Show my routes instead of the bundled corridors", True, key="routes.own"):
+        return analysis, ""
+    segments, summary, stretches = _own_report(
+        (digest, dataset.key), routes, analysis, analysis.filters, analysis.params
+    )
+    n = len(summary)
+    if n == 1:
+        st.caption("1 route read from your file.")
+    else:
+        st.caption(f"{n:,} routes read from your file.")
+    own = dataclasses.replace(
+        analysis, segments=segments, route_summary=summary, worst_stretches=stretches
+    )
+    return own, digest
 
 
 def rank_text(row: pd.Series, n_routes: int) -> str:

@@ -137,7 +137,7 @@ def _own_exposure(
         chosen.upto_as_of,
         radius_km=params.site_radius_km,
         as_of=chosen.as_of,
-        include_imprecise=filters.include_imprecise,
+        imprecise=filters.imprecise,
         half_life_days=params.half_life_days,
     )
     return out.to_crs(4326).assign(site_id=["my:" + str(i) for i in out["site_id"]])

@@ -335,6 +335,7 @@ _REVIEWED_MARKDOWN_ARGS = {
     ),
     "HOTSPOT_HELP": "ui/state.py constant",
     "sites_count_text(len(ranked))": "ui/sites.py: a count",
+    "n": "ui/routes.py: a count of routes",
     "b[0]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
     "b[1]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
     "b[2]": "a number (geo.exposure.EXPOSURE_CLASS_BREAKS)",
