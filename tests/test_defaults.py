@@ -31,6 +31,7 @@ ALLOWED: dict[str, str] = {
     "geo.export.pdf.styles.fmt_num.digits": _DISPLAY,
     "geo.export.pdf.styles.data_table.repeat": _DISPLAY,
     "geo.export.pdf.changes.categories_picture.width_px": _DISPLAY,
+    "geo.export.pdf.plan.plan_picture.width_px": _DISPLAY,
     "geo.export.png.render_map_png.width_px": _DISPLAY,
     "geo.export.png.export_png.width_px": _DISPLAY,
     "geo.export.png.cartography.halo.width": _DISPLAY,
