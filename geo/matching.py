@@ -136,35 +136,39 @@ def find_duplicates(
     names = sorted(set(sources))
     groups = {s: np.flatnonzero(sources == s) for s in names}
     max_wk = float(max(widen_km.values(), default=0.0))
-    cand_i, cand_j, cand_score = [], [], []
+    labels = sorted(set(cats))
+    code = np.searchsorted(labels, cats)
+    compatible = np.array([[categories_compatible(a, b) for b in labels] for a in labels])
+    pairs_i, pairs_j, scores = [], [], []
     for a_pos, a in enumerate(names):
         ia = groups[a]
         for b in names[a_pos + 1 :]:
             ib = groups[b]
-            tree = cKDTree(xy[ib])
-            hits = tree.query_ball_point(xy[ia], r=km + wk[ia] + max_wk)
-            for k, found in enumerate(hits):
-                if not found:
-                    continue
-                i = ia[k]
-                j = ib[np.asarray(found, dtype=np.int64)]
-                dist = np.hypot(*(xy[j] - xy[i]).T)
-                limit_km = km + wk[i] + wk[j]
-                gap = np.abs(day[j] - day[i])
-                limit_days = days + wd[i] + wd[j]
-                ok = (dist <= limit_km) & (gap <= limit_days)
-                ok &= np.array([categories_compatible(cats[i], c) for c in cats[j]], dtype=bool)
-                for jj, d, g, lk, ld in zip(
-                    j[ok], dist[ok], gap[ok], limit_km[ok], limit_days[ok], strict=True
-                ):
-                    cand_i.append(i)
-                    cand_j.append(int(jj))
-                    cand_score.append(d / max(lk, 1e-9) + g / max(ld, 1e-9))
+            # Every pair within the widest window, then the exact rule on arrays.
+            # (output "ndarray" keeps pairs at distance 0, which a sparse matrix drops)
+            near = cKDTree(xy[ia]).sparse_distance_matrix(
+                cKDTree(xy[ib]), max_distance=km + 2 * max_wk, output_type="ndarray"
+            )
+            i, j, dist = ia[near["i"]], ib[near["j"]], near["v"]
+            limit_km = km + wk[i] + wk[j]
+            gap = np.abs(day[j] - day[i])
+            limit_days = days + wd[i] + wd[j]
+            ok = (dist <= limit_km) & (gap <= limit_days) & compatible[code[i], code[j]]
+            pairs_i.append(i[ok])
+            pairs_j.append(j[ok])
+            scores.append(
+                dist[ok] / np.maximum(limit_km[ok], 1e-9)
+                + gap[ok] / np.maximum(limit_days[ok], 1e-9)
+            )
+    cand_i = np.concatenate(pairs_i).tolist() if pairs_i else []
+    cand_j = np.concatenate(pairs_j).tolist() if pairs_j else []
+    cand_score = np.concatenate(scores) if scores else np.array([])
     if not cand_i:
         return out
     parent = list(range(n))
     members: dict[int, set[str]] = {i: {sources[i]} for i in range(n)}
-    for k in np.argsort(np.asarray(cand_score), kind="stable"):
+    # Best first; ties broken by row order, so the result does not depend on the search.
+    for k in np.lexsort((cand_j, cand_i, cand_score)):
         ri, rj = _find(parent, cand_i[k]), _find(parent, cand_j[k])
         if ri == rj or members[ri] & members[rj]:
             continue

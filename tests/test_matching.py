@@ -215,3 +215,13 @@ def test_join_writes_duplicate_of(ucdp_and_team_log, tmp_path, capsys):
     }
     assert (table["source"] == "ucdp").sum() == len(table) - 20
     assert "20 rows are copies" in capsys.readouterr().out
+
+
+def test_a_copy_at_the_very_same_point_is_linked():
+    ev = _events(
+        [
+            ("acled", "A1", "2024-03-01", -8.0, 12.6, "armed_attack", 1, "day"),
+            ("log", "L", "2024-03-01", -8.0, 12.6, "armed_attack", 1, "day"),
+        ]
+    )
+    assert list(find_duplicates(ev)) == ["", "acled:A1"]
