@@ -107,10 +107,10 @@ class IngestLimits:
 DEFAULT_LIMITS = IngestLimits()
 #: The limits for a file on the server's own disk (``--incidents FILE`` in the CLI and
 #: ``streamlit run app.py -- --incidents FILE``), sized for 1,000,000 incidents. Measured
-#: with ``python -m benchmarks.bench_ingest 1000000`` (SYNTHETIC rows, 2 cores): a
-#: 10 MiB Parquet file of 1,000,000 rows takes 147 s wall, about 140 s of worker CPU, and
-#: the worker peaks at 2.3 GiB RSS; so 8 GiB of address space, 600 s of CPU and 900 s of
-#: wall time leave about 3-4x headroom, and 1 GiB of file holds a 1,000,000-row CSV.
+#: with ``python -m benchmarks.bench_ingest 1000000`` (SYNTHETIC rows, 2 shared cores): a
+#: 10 MiB Parquet file of 1,000,000 rows takes 48-147 s wall (load average 4-9) and the
+#: worker peaks at 2.4 GiB RSS; so 8 GiB of address space, 600 s of CPU and 900 s of wall
+#: time leave 4x headroom or more, and 1 GiB of file holds a 1,000,000-row CSV.
 LOCAL_FILE_LIMITS = IngestLimits(
     max_bytes=1 * 2**30,
     max_unzipped_bytes=2 * 2**30,
