@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import RiskMapError
+from geo.export.atomic import safe_export_name
 from geo.export.tabular import table_bytes
 from geo.gazetteer import build_gazetteer, resolve_town
 from geo.io.bundled import load_towns
@@ -448,19 +449,18 @@ def _export(store: LogStore, rows: list[dict]) -> None:
     if not rows:
         return
     frame = store.current_frame()
-    stamp = dt.date.today().isoformat()
     c1, c2 = st.columns(2)
     c1.download_button(
         "Export the log (GeoPackage)",
         data=table_bytes(frame, fmt="GPKG", layer="incident_log"),
-        file_name=f"incident-log_{stamp}.gpkg",
+        file_name=safe_export_name("incident-log", "gpkg"),
         mime="application/geopackage+sqlite3",
         key="log.export.gpkg",
     )
     c2.download_button(
         "Export the log (CSV)",
         data=table_bytes(frame.drop(columns="geometry"), fmt="CSV"),
-        file_name=f"incident-log_{stamp}.csv",
+        file_name=safe_export_name("incident-log", "csv"),
         mime="text/csv",
         key="log.export.csv",
     )

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.export.atomic import safe_export_name
 from geo.export.pdf.plan import render_plan_pdf
 from geo.export.plan import plan_gpkg_bytes, plan_png_bytes
 from geo.gazetteer import Gazetteer, build_gazetteer, resolve_town
@@ -141,7 +142,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         st.download_button(
             "Download the plan (GeoPackage)",
             data=files[0],
-            file_name="plan.gpkg",
+            file_name=safe_export_name("plan", "gpkg"),
             mime="application/geopackage+sqlite3",
             key="plan.download",
         )
@@ -149,7 +150,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         st.download_button(
             "Download the plan briefing (PDF)",
             data=files[1],
-            file_name="plan.pdf",
+            file_name=safe_export_name("plan", "pdf"),
             mime="application/pdf",
             key="plan.download_pdf",
         )
@@ -157,7 +158,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         st.download_button(
             "Download the map (PNG)",
             data=files[2],
-            file_name="plan.png",
+            file_name=safe_export_name("plan-map", "png"),
             mime="image/png",
             key="plan.download_png",
         )

@@ -34,7 +34,17 @@ __all__ = [
 
 #: Kinds of export a generated file name may name (a closed set: names are
 #: never built from user strings).
-EXPORT_KINDS: tuple[str, ...] = ("brief", "map", "layers", "tables", "kde", "html")
+EXPORT_KINDS: tuple[str, ...] = (
+    "brief",
+    "map",
+    "layers",
+    "tables",
+    "kde",
+    "html",
+    "plan",
+    "plan-map",
+    "incident-log",
+)
 #: Suffixes an export may have, with the format each one means.
 EXPORT_SUFFIXES: Mapping[str, str] = {
     ".pdf": "PDF briefing",
@@ -59,7 +69,7 @@ def safe_export_name(
     ----------
     kind : str
         One of :data:`EXPORT_KINDS` (``brief``, ``map``, ``layers``, ``tables``,
-        ``kde``, ``html``).
+        ``kde``, ``html``, ``plan``, ``plan-map``, ``incident-log``).
     suffix : str
         One of :data:`EXPORT_SUFFIXES` (with or without the dot, any case).
     when : date or (date, date), optional
