@@ -8,7 +8,8 @@ the PDF and in the GeoPackage is the same figure.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 
 import geopandas as gpd
@@ -39,6 +40,10 @@ __all__ = [
     "load_context",
     "prepare_incidents",
     "run_analysis",
+    "lazy_analysis",
+    "LazyAnalysis",
+    "PARTS",
+    "Memo",
     "KEY_FIGURES",
     "Selection",
     "select_incidents",
@@ -58,6 +63,17 @@ KEY_FIGURES: dict[str, tuple[str, ...] | None] = {
     "convoy_attacks": ("attack_on_convoy",),
     "site_attacks": ("attack_on_site",),
 }
+_WINDOW_FILTERS = ("start", "end", "categories", "sources", "actors")
+_GISTAR_PARAMS = (
+    "gistar_alpha",
+    "gistar_fdr",
+    "gistar_inference",
+    "gistar_value",
+    "gistar_permutations",
+    "gistar_min_events",
+    "gistar_on",
+    "gistar_hex_reach_km",
+)
 _LEVELS = {1: "adm1_id", 2: "adm2_id", 3: "adm3_id", "region_2023": "region_2023"}
 
 
@@ -204,6 +220,9 @@ class Analysis:
     backtest: object | None = None
 
 
+_FIELDS = tuple(f.name for f in fields(Analysis))
+
+
 @dataclass(frozen=True, eq=False)
 class Context:
     """The reference layers an analysis runs against (bundled, or the user's own).
@@ -322,6 +341,185 @@ def _units(context: Context, level: object) -> gpd.GeoDataFrame:
     raise ParameterError(f"`admin_level` was {level!r} but is expected to be in {list(_LEVELS)}")
 
 
+#: Each lazy part of an analysis: the fields it fills, and the Filters and Params
+#: fields it reads (its cache key beside the data: a change of any other field
+#: does not recompute it).
+PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "admin": (("admin_stats",), _WINDOW_FILTERS, ("admin_level",)),
+    "kde": (
+        ("kde", "kde_message"),
+        (*_WINDOW_FILTERS, "include_imprecise"),
+        ("kde_bandwidth_km", "kde_cell_m", "kde_weight"),
+    ),
+    "hexes": (("hexes",), (*_WINDOW_FILTERS, "include_imprecise"), ("hex_resolution",)),
+    "gistar": (
+        ("gistar", "gistar_message"),
+        (*_WINDOW_FILTERS, "include_imprecise"),
+        ("admin_level", "hex_resolution", "seed", *_GISTAR_PARAMS),
+    ),
+    "surge": (("surge",), ("categories", "sources", "actors"), ("as_of", "admin_level")),
+    "routes": (
+        ("segments", "route_summary", "worst_stretches", "notes"),
+        (*_WINDOW_FILTERS, "imprecise"),
+        ("as_of", "buffer_km", "half_life_days", "segment_km", "type_weights", "distance_decay"),
+    ),
+    "sites": (
+        ("sites",),
+        ("categories", "sources", "actors", "imprecise"),
+        (
+            "as_of",
+            "site_radius_km",
+            "site_category_radius_km",
+            "half_life_days",
+            "type_weights",
+            "distance_decay",
+        ),
+    ),
+}
+
+#: ``memo(key, compute)``: returns ``compute()``, or what it returned before for ``key``.
+Memo = Callable[[Hashable, Callable[[], dict[str, object]]], dict[str, object]]
+
+
+def _no_memo(key: Hashable, compute: Callable[[], dict[str, object]]) -> dict[str, object]:
+    return compute()
+
+
+class LazyAnalysis(Analysis):
+    """An :class:`Analysis` whose parts (:data:`PARTS`) are computed when first read.
+
+    A view reads only its own fields, so a filter change with the Hotspots
+    view open never scores routes or sites. Every field, once read, is the
+    same as :func:`run_analysis` gives (it calls the same part functions).
+    ``dataclasses.replace``, ``==`` and pickling read, so compute, every field.
+    """
+
+    def __init__(self, ready: dict[str, object], pending: dict[str, Callable[[], dict]]):
+        self.__dict__.update(ready)
+        self.__dict__["_pending"] = pending
+
+    def __getattr__(self, name: str) -> object:
+        pending = self.__dict__.get("_pending", {})
+        for part, compute in list(pending.items()):
+            if name in PARTS[part][0]:
+                self.__dict__.update(compute())
+                del pending[part]
+                return self.__dict__[name]
+        raise AttributeError(name)
+
+    def __reduce__(self) -> tuple:
+        return (_eager, (Analysis, {f: getattr(self, f) for f in _FIELDS}))
+
+
+def _eager(cls: type, values: dict[str, object]) -> Analysis:
+    return cls(**values)
+
+
+def lazy_analysis(
+    assigned: gpd.GeoDataFrame,
+    report: object,
+    filters: Filters,
+    params: Params,
+    *,
+    context: Context,
+    memo: Memo = _no_memo,
+) -> Analysis:
+    """Select the window now and compute each other part of the analysis when it is read.
+
+    Parameters
+    ----------
+    assigned, report, filters, params, context
+        As :func:`run_analysis`.
+    memo : callable, optional
+        ``memo(key, compute)``: a cache of parts the caller keeps (the app: one
+        per session and data set). ``key`` is ``(part, values of the Filters
+        and Params fields it reads)`` (:data:`PARTS`), so a change of a route
+        parameter reuses the KDE. No cache by default.
+
+    Returns
+    -------
+    Analysis
+        A :class:`LazyAnalysis`: the incidents, key figures, left-out counts
+        and sources at once; the parts when read.
+
+    Raises
+    ------
+    ParameterError
+        If the window or ``admin_level`` is invalid (at once); other parameters
+        when the part that reads them is computed.
+    """
+    sel = select_incidents(assigned, filters, params)
+    window = sel.window
+
+    n_imprecise = int((~window["precise"].astype(bool)).sum())
+    left_out = {
+        LEFT_OUT_REASONS["outside_window"]: int((sel.chosen & ~sel.in_window).sum()),
+        LEFT_OUT_REASONS["filtered"]: int((~sel.chosen).sum()),
+        LEFT_OUT_REASONS["imprecise"]: 0 if filters.include_imprecise else n_imprecise,
+    }
+    figures = _key_figures(window)
+    previous = _key_figures(assigned[sel.in_prev])
+    figures.update({f"prev_{k}": v for k, v in previous.items()})
+    used_sources = sorted(set(window["source"].astype(str))) or sorted(
+        set(assigned["source"].astype(str))
+    )
+
+    def routes() -> dict[str, object]:
+        report_ = route_exposure(sel, filters, params, context=context)
+        return {
+            "segments": report_.exposure.to_crs(4326),
+            "route_summary": report_.to_frame(),
+            "worst_stretches": report_.stretches,
+            "notes": [*merge_notes(report), *_notes(window, report_.meta)],
+        }
+
+    def kde() -> dict[str, object]:
+        surface, message = kde_surface(sel, filters, params)
+        return {"kde": surface, "kde_message": message}
+
+    def gistar_part() -> dict[str, object]:
+        result, message = gistar_table(assigned, sel, filters, params, context=context)
+        return {"gistar": result, "gistar_message": message}
+
+    computes: dict[str, Callable[[], dict[str, object]]] = {
+        "admin": lambda: {"admin_stats": admin_table(assigned, filters, params, context=context)},
+        "kde": kde,
+        "hexes": lambda: {"hexes": hex_table(sel, filters, params)},
+        "gistar": gistar_part,
+        "surge": lambda: {"surge": surge_table(assigned, sel, params, context=context)},
+        "routes": routes,
+        "sites": lambda: {
+            "sites": site_table(sel, filters, params, context=context)
+            .sort_values("rank")
+            .to_crs(4326)
+        },
+    }
+
+    def memoised(part: str) -> Callable[[], dict[str, object]]:
+        _, filter_fields, param_fields = PARTS[part]
+        key = (
+            part,
+            tuple(getattr(filters, f) for f in filter_fields),
+            tuple(getattr(params, f) for f in param_fields),
+        )
+        return lambda: memo(key, computes[part])
+
+    ready = {
+        "filters": filters,
+        "params": params,
+        "incidents": window,
+        "key_figures": figures,
+        "left_out": left_out,
+        "sources": [SOURCE_LABELS.get(s, s) for s in used_sources],
+        "report": report,
+        "generated_at": datetime.now(UTC).replace(microsecond=0),
+        "app_version": __version__,
+        "what_changed": None,
+        "backtest": None,
+    }
+    return LazyAnalysis(ready, {part: memoised(part) for part in PARTS})
+
+
 def run_analysis(
     assigned: gpd.GeoDataFrame,
     report: object,
@@ -349,60 +547,16 @@ def run_analysis(
     Returns
     -------
     Analysis
-        Figures, tables and layers, each in EPSG:4326 where it has geometry.
+        Figures, tables and layers, each in EPSG:4326 where it has geometry:
+        every part of :func:`lazy_analysis`, computed now.
 
     Raises
     ------
     ParameterError
         If the window or a parameter is invalid.
     """
-    sel = select_incidents(assigned, filters, params)
-    window = sel.window
-
-    n_imprecise = int((~window["precise"].astype(bool)).sum())
-    left_out = {
-        LEFT_OUT_REASONS["outside_window"]: int((sel.chosen & ~sel.in_window).sum()),
-        LEFT_OUT_REASONS["filtered"]: int((~sel.chosen).sum()),
-        LEFT_OUT_REASONS["imprecise"]: 0 if filters.include_imprecise else n_imprecise,
-    }
-
-    admin_stats = admin_table(assigned, filters, params, context=context)
-    kde, kde_message = kde_surface(sel, filters, params)
-    hexes = hex_table(sel, filters, params)
-    gistar_result, gistar_message = gistar_table(assigned, sel, filters, params, context=context)
-    surge = surge_table(assigned, sel, params, context=context)
-
-    routes = route_exposure(sel, filters, params, context=context)
-    sites = site_table(sel, filters, params, context=context)
-    figures = _key_figures(window)
-    previous = _key_figures(assigned[sel.in_prev])
-    figures.update({f"prev_{k}": v for k, v in previous.items()})
-    used_sources = sorted(set(window["source"].astype(str))) or sorted(
-        set(assigned["source"].astype(str))
-    )
-    return Analysis(
-        filters=filters,
-        params=params,
-        incidents=window,
-        admin_stats=admin_stats,
-        kde=kde,
-        hexes=hexes,
-        gistar=gistar_result,
-        gistar_message=gistar_message,
-        surge=surge,
-        segments=routes.exposure.to_crs(4326),
-        route_summary=routes.to_frame(),
-        worst_stretches=routes.stretches,
-        sites=sites.sort_values("rank").to_crs(4326),
-        key_figures=figures,
-        left_out=left_out,
-        sources=[SOURCE_LABELS.get(s, s) for s in used_sources],
-        report=report,
-        generated_at=datetime.now(UTC).replace(microsecond=0),
-        app_version=__version__,
-        notes=[*merge_notes(report), *_notes(window, routes.meta)],
-        kde_message=kde_message,
-    )
+    lazy = lazy_analysis(assigned, report, filters, params, context=context)
+    return Analysis(**{f: getattr(lazy, f) for f in _FIELDS})
 
 
 def _hex_study_area(window: gpd.GeoDataFrame, reach_km: float) -> object:

@@ -67,6 +67,15 @@ class Settings:
         KDE raster cell size in metres (1,000 m).
     hex_resolution : int
         H3 resolution for hex hotspots (6, about 36 km² a cell).
+    incident_marker_limit : int
+        Above this many incidents in the window the map draws them as counts
+        per H3 cell instead of one marker each (20,000: one marker each costs
+        about 70 bytes of page an incident, 1.66 MiB at 24,548 synthetic
+        incidents, so the page would pass 5 MB near 70,000 with the basemap;
+        ``benchmarks/bench_scale.py``).
+    incident_cell_resolution : int
+        H3 resolution of those cells (6, about 36 km²: the Hotspots map's
+        layers are 0.80 MiB with 245,910 synthetic incidents in the window).
     gistar_alpha : float
         Significance level for Gi* classes (0.05).
     gistar_fdr : bool
@@ -253,6 +262,8 @@ class Settings:
     kde_bandwidth_km: float = 15.0
     kde_cell_m: float = 1000.0
     hex_resolution: int = 6
+    incident_marker_limit: int = 20_000
+    incident_cell_resolution: int = 6
     gistar_alpha: float = 0.05
     gistar_fdr: bool = True
     gistar_inference: str = "analytical"

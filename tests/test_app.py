@@ -225,7 +225,7 @@ def test_an_internal_error_shows_a_generic_message_and_logs_the_details(monkeypa
         raise RuntimeError("internal detail that must not reach the page")
 
     at = new_session()
-    monkeypatch.setattr(ui.data, "run_analysis", broken)
+    monkeypatch.setattr(ui.data, "lazy_analysis", broken)
     with caplog.at_level("ERROR"):
         at.slider(key="params.buffer_km").set_value(95.0).run()  # a new analysis key
     assert not at.exception

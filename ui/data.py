@@ -35,9 +35,9 @@ from geo.pipeline import (
     Context,
     Filters,
     Params,
+    lazy_analysis,
     load_context,
     prepare_incidents,
-    run_analysis,
 )
 from ui.controls import DataBounds
 
@@ -295,7 +295,7 @@ def uploaded_report(upload: object) -> object:
 
 
 def analyse(dataset: Dataset, filters: Filters, params: Params) -> Analysis:
-    """Run :func:`geo.pipeline.run_analysis` once per (data set, filters, params).
+    """Return the analysis of (data set, filters, params), each part computed when a view reads it.
 
     Parameters
     ----------
@@ -309,14 +309,25 @@ def analyse(dataset: Dataset, filters: Filters, params: Params) -> Analysis:
     Returns
     -------
     geo.pipeline.Analysis
-        The run; bundled-data runs are shared by all sessions, upload runs are
-        kept in this session only.
+        A :func:`geo.pipeline.lazy_analysis`: the open view computes only what
+        it reads (the Hotspots view never scores routes or sites). Each part is
+        cached per (data set, the filters and parameters it reads,
+        :data:`geo.pipeline.PARTS`), so a change of a route parameter reuses
+        the KDE; parts of the bundled data are shared by all sessions, parts
+        of an upload or a server file are kept in this session only.
     """
-    run = _analyse_public if dataset.key == BUNDLED_KEY else _analyse_private
+    cached = _part_public if dataset.key == BUNDLED_KEY else _part_private
+    ctx = context()
+
+    def memo(key: Hashable, compute: Callable[[], dict]) -> dict:
+        return cached(dataset.key, id(ctx), key, compute)
+
     return session_memo(
         "analysis.last",
         (dataset.key, filters, params),
-        lambda: run(dataset.key, filters, params, dataset, context()),
+        lambda: lazy_analysis(
+            dataset.incidents, dataset.report, filters, params, context=ctx, memo=memo
+        ),
     )
 
 
@@ -350,18 +361,14 @@ def session_memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
-def _analyse_public(
-    key: str, filters: Filters, params: Params, _dataset: Dataset, _context: Context
-) -> Analysis:
-    return run_analysis(_dataset.incidents, _dataset.report, filters, params, context=_context)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _part_public(data_key: str, context_id: int, part_key: Hashable, _compute: Callable) -> dict:
+    return _compute()
 
 
-@st.cache_data(show_spinner=False, scope="session", max_entries=8)
-def _analyse_private(
-    key: str, filters: Filters, params: Params, _dataset: Dataset, _context: Context
-) -> Analysis:
-    return run_analysis(_dataset.incidents, _dataset.report, filters, params, context=_context)
+@st.cache_data(show_spinner=False, scope="session", max_entries=32)
+def _part_private(data_key: str, context_id: int, part_key: Hashable, _compute: Callable) -> dict:
+    return _compute()
 
 
 def data_bounds(dataset: Dataset) -> DataBounds | None:

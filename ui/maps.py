@@ -30,15 +30,17 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.hotspots import kde_overlay
+from geo.hotspots import hex_counts, kde_overlay
 from geo.io import bundled
 from geo.pipeline import Analysis
 from geo.provenance import build_provenance, format_period, provenance_lines
+from geo.settings import DEFAULTS
 from layers.admin import build_admin
 from layers.assets import inline_assets, use_local_assets
 from layers.basemap import build_basemap
 from layers.gistar import build_gistar
 from layers.hexes import build_hexes
+from layers.incident_cells import build_incident_cells
 from layers.incidents import build_incidents
 from layers.kde import build_kde
 from layers.map import add_attribution, add_layer_control, add_page_info, new_map
@@ -309,6 +311,18 @@ def _base_copy(
 
 
 def _incidents_layer(analysis: Analysis, *, show: bool, legend: bool = True) -> Any:
+    n = len(analysis.incidents)
+    if n > DEFAULTS.incident_marker_limit:
+        res = DEFAULTS.incident_cell_resolution
+        cells = hex_counts(analysis.incidents, resolution=res, include_imprecise=True)
+        return build_incident_cells(
+            cells,
+            n_incidents=n,
+            resolution=res,
+            name="Incidents in the window",
+            show=show,
+            legend=legend,
+        )
     # Its legend starts folded: the hotspot legend is the one a reader needs first.
     return build_incidents(
         analysis.incidents,
