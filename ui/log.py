@@ -44,18 +44,15 @@ _POINT = "log.point"
 _LAST_CLICK = "log.last_click"
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _store(target: str) -> LogStore:
-    return open_log(target)
-
-
 def _log() -> LogStore:
-    return _store(default_log_target())
+    """Open the log once per session (a handle is never shared between sessions)."""
+    target = default_log_target()
+    return data.session_memo("log.store", target, lambda: open_log(target))
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
 def _gazetteer() -> Any:
-    return build_gazetteer(load_towns())
+    """Build the towns gazetteer once per session."""
+    return data.session_memo("log.gazetteer", "bundled", lambda: build_gazetteer(load_towns()))
 
 
 def source_toggle() -> bool:
