@@ -30,6 +30,7 @@ Usage::
     python benchmarks/load_sessions.py --levels 1,4,10,20 --redraws 3
     python benchmarks/load_sessions.py --churn 50            # K09: 50 connect-and-leave
     python benchmarks/load_sessions.py --url http://127.0.0.1:8501 --pid 1234
+    python benchmarks/load_sessions.py --incidents /tmp/synthetic_100k.parquet
 """
 
 from __future__ import annotations
@@ -101,8 +102,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def started_app(timeout_s: float = 120.0) -> Iterator[tuple[str, int]]:
-    """Run ``streamlit run app.py`` on a free loopback port; yield (url, pid); stop it after."""
+def started_app(
+    timeout_s: float = 120.0, incidents: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """Run ``streamlit run app.py`` on a free loopback port; yield (url, pid); stop it after.
+
+    With ``incidents``, the app opens that file (``-- --incidents FILE``) instead
+    of the bundled data.
+    """
     port = free_port()
     cmd = [
         sys.executable,
@@ -120,6 +127,7 @@ def started_app(timeout_s: float = 120.0) -> Iterator[tuple[str, int]]:
         "5",
         "--browser.gatherUsageStats",
         "false",
+        *(("--", "--incidents", incidents) if incidents else ()),
     ]
     log = open(os.devnull, "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
@@ -271,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--churn", type=int, default=0, help="K09: sessions that come and go")
     parser.add_argument("--settle-s", type=float, default=15.0, help="wait for sessions to drop")
     parser.add_argument("--timeout-s", type=float, default=900.0, help="global time limit")
+    parser.add_argument("--incidents", help="the started app opens this file (-- --incidents)")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if any(n < 1 or n > MAX_SESSIONS for n in levels) or not 0 <= args.churn <= MAX_SESSIONS:
@@ -328,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         loopback_url(args.url)
         return asyncio.run(bounded(args.url, args.pid))
-    with started_app() as (url, pid):
+    with started_app(timeout_s=300.0, incidents=args.incidents) as (url, pid):
         return asyncio.run(bounded(url, pid))
 
 
