@@ -44,7 +44,8 @@ dataset, problem = data.chosen_dataset(st.session_state["data.source"], upload)
 if dataset is not None and use_log:
     dataset, log_problem = incident_log.with_log(dataset)
     if log_problem:
-        st.sidebar.warning(f"The incident log could not be read: {log_problem}")
+        st.sidebar.warning("The incident log could not be read.")
+        st.sidebar.text(log_problem)
 # While there is no usable file, the controls keep showing the bundled data's range.
 shown = dataset if dataset is not None else data.bundled_dataset()
 bounds = data.data_bounds(shown)

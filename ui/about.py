@@ -23,6 +23,7 @@ from geo.io.bundled import ATTRIBUTIONS
 from geo.pipeline import Analysis
 from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
 from geo.settings import DEFAULTS
+from ui import chrome
 
 __all__ = [
     "view",
@@ -121,10 +122,19 @@ def with_backtest(analysis: Analysis, dataset: Any) -> Any:
         A copy with ``backtest`` set when one was run here for the same data
         and window, else ``analysis`` itself.
     """
+    result = _stored_backtest(analysis, dataset)
+    if result is None:
+        return analysis
+    # A plain Analysis: dataclasses.replace cannot build the app's LazyAnalysis.
+    values = {f.name: getattr(analysis, f.name) for f in dataclasses.fields(Analysis)}
+    return Analysis(**{**values, "backtest": result})
+
+
+def _stored_backtest(analysis: Analysis, dataset: Any) -> Any:
     stored = st.session_state.get(_BACKTEST_KEY)
     if stored is None or stored[0] != _backtest_id(analysis, dataset):
-        return analysis
-    return dataclasses.replace(analysis, backtest=stored[1])
+        return None
+    return stored[1]
 
 
 def backtest_panel(analysis: Analysis, dataset: Any) -> None:
@@ -159,11 +169,11 @@ def backtest_panel(analysis: Analysis, dataset: Any) -> None:
             )
         except ParameterError as exc:
             bar.empty()
-            st.info(str(exc))
+            chrome.show_user_info("The backtest cannot run on this window.", str(exc))
             return
         bar.empty()
         st.session_state[_BACKTEST_KEY] = (_backtest_id(analysis, dataset), result)
-    shown = with_backtest(analysis, dataset).backtest
+    shown = _stored_backtest(analysis, dataset)
     if shown is not None:
         st.dataframe(summary_frame(shown), hide_index=True, width="stretch")
         st.write(shown.sentence)

@@ -116,7 +116,8 @@ def _flash(text: str) -> None:
 def _author() -> str | None:
     user = access.current_user()
     if user:
-        st.caption(f"Changes are recorded as {user}.")
+        st.caption("Changes are recorded under the name you signed in with:")
+        st.text(user)
         return user
     # Kept across tabs: Streamlit forgets a widget's value on a run that skips it.
     state.restore_widget(st.session_state, "log.author")
@@ -152,7 +153,8 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
         'incident log" in the sidebar to count these incidents in the analyses.'
     )
     if _FLASH in st.session_state:
-        st.success(st.session_state.pop(_FLASH))
+        st.success("The log was changed.")
+        st.text(st.session_state.pop(_FLASH))
     if not editor:
         st.info("You can read the log. Only editors can add, change or import incidents.")
     point = _map(store, rows, choices)

@@ -116,7 +116,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     with right:
         st.markdown("**What the plan says**")
         for sentence in plan.notes:
-            st.caption(sentence)
+            st.text(sentence)
     st.subheader("Routes side by side")
     st.dataframe(routes_table(plan), hide_index=True, width="stretch")
     st.subheader("Exposure per km along each route")

@@ -364,7 +364,26 @@ _REVIEWED_MARKDOWN_ARGS = {
     "provenance_text(start=f.start, end=f.end, sources=list(analysis.sources), n_events=int("
     "analysis.key_figures.get('incidents', len(analysis.incidents))), left_out=analysis."
     "left_out, as_of=analysis.params.as_of)": "ui/chrome.py: source labels, dates and counts",
-}
+    "DEFAULTS.window_days": "a number (geo.settings)",
+    "shown.sentence": "ui/about.py: geo.evaluate's own sentence of method names and numbers",
+    "since": "ui/changes.py: a date from st.date_input",
+    "step": "ui/changes.py: a fixed step label (geo.emerging.STEPS)",
+    **{f"a[{k!r}]": "ui/changes.py: a count, a date or a distance of the since table"
+       for k in ("n_since", "since", "as_of", "n_listed", "site_radius_km", "buffer_km",
+                 "n_imprecise_left_out")},
+    **{f"s[{k!r}]": "ui/changes.py: a number or a date of the emerging settings"
+       for k in ("steps", "start", "end", "time_lag_steps", "gistar_alpha", "trend_alpha",
+                 "steps_needed_for_share")},
+    "'on' if s['fdr'] else 'off'": "fixed text",
+    "len(reachable)": "ui/plan.py: a count",
+    "len(gaz.towns)": "ui/plan.py: a count",
+    "graph.snap_km": "a number",
+    "store.name": "ui/log.py: the log's file or database name, from the operator's settings",
+    "len(rows)": "a count",
+    "chosen": "ui/log.py: an incident id (an integer)",
+    "incident": "ui/log.py: an incident id (an integer)",
+    "where": "ui/log.py: our own sentence with the clicked coordinates",
+}  # fmt: skip
 
 
 _MARKDOWN_CALLS = {
