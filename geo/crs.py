@@ -18,14 +18,45 @@ from pyproj import CRS, Geod
 
 from geo.errors import CRSError
 
-__all__ = ["GEOD", "WGS84", "METRIC_CRS", "require_metric", "require_wgs84", "to_metric"]
+__all__ = [
+    "GEOD",
+    "WGS84",
+    "METRIC_CRS",
+    "METRIC_PROJ",
+    "require_metric",
+    "require_wgs84",
+    "to_metric",
+]
 
 WGS84 = CRS.from_epsg(4326)
 
 #: The WGS84 ellipsoid, for geodesic distances and lengths (route kilometres, site distances).
 GEOD = Geod(ellps="WGS84")
-METRIC_CRS = CRS.from_proj4(
-    "+proj=aea +lat_0=11 +lon_0=-8 +lat_1=7 +lat_2=16 +datum=WGS84 +units=m +no_defs"
+#: :data:`METRIC_CRS` as a PROJ string, for records (provenance) that quote it on one line.
+METRIC_PROJ = "+proj=aea +lat_0=11 +lon_0=-8 +lat_1=7 +lat_2=16 +datum=WGS84 +units=m +no_defs"
+_DEG = 'ANGLEUNIT["degree",0.0174532925199433]'
+#: The same CRS as :data:`METRIC_PROJ`, written as WKT2 with a name and a description so that
+#: a GeoTIFF or GeoPackage names it (QGIS showed "unknown" for the bare PROJ string).
+METRIC_CRS = CRS.from_wkt(
+    'PROJCRS["Sahel Risk Map Albers equal-area (western Mali)",'
+    'BASEGEOGCRS["WGS 84",DATUM["World Geodetic System 1984",'
+    'ELLIPSOID["WGS 84",6378137,298.257223563,LENGTHUNIT["metre",1]]],'
+    f'PRIMEM["Greenwich",0,{_DEG}],ID["EPSG",4326]],'
+    'CONVERSION["Albers equal-area conic centred on western Mali",'
+    'METHOD["Albers Equal Area",ID["EPSG",9822]],'
+    f'PARAMETER["Latitude of false origin",11,{_DEG},ID["EPSG",8821]],'
+    f'PARAMETER["Longitude of false origin",-8,{_DEG},ID["EPSG",8822]],'
+    f'PARAMETER["Latitude of 1st standard parallel",7,{_DEG},ID["EPSG",8823]],'
+    f'PARAMETER["Latitude of 2nd standard parallel",16,{_DEG},ID["EPSG",8824]],'
+    'PARAMETER["Easting at false origin",0,LENGTHUNIT["metre",1],ID["EPSG",8826]],'
+    'PARAMETER["Northing at false origin",0,LENGTHUNIT["metre",1],ID["EPSG",8827]]],'
+    'CS[Cartesian,2],AXIS["easting (X)",east,ORDER[1],LENGTHUNIT["metre",1]],'
+    'AXIS["northing (Y)",north,ORDER[2],LENGTHUNIT["metre",1]],'
+    'USAGE[SCOPE["Distances, buffers, areas and densities of the Sahel Risk Map"],'
+    'AREA["Western Mali and its corridors to Dakar and Abidjan"],BBOX[5,-17.5,17,-3]],'
+    'REMARK["Albers equal-area conic on WGS84: lat_0 11N, lon_0 8W, standard parallels 7N '
+    "and 16N. Areas are exact; over lon 17.5W-3W, lat 5N-17N a 5 km distance is within "
+    '0.33 % of the geodesic."]]'
 )
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from geo.crs import METRIC_CRS
+from geo.crs import METRIC_PROJ
 from geo.export.share import SHARE_NOTE, is_shared
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ def build_provenance(analysis: Analysis) -> dict[str, Any]:
         "left_out": {str(k): int(v) for k, v in dict(analysis.left_out).items()},
         "incidents_in_window": int(len(analysis.incidents)),
         "incidents_digest": _incidents_digest(analysis.incidents),
-        "crs": {"storage": "EPSG:4326", "metric": METRIC_CRS.srs},
+        "crs": {"storage": "EPSG:4326", "metric": METRIC_PROJ},
         "shared": shared,
         "share_note": SHARE_NOTE if shared else None,
         "notes": [str(n) for n in (getattr(analysis, "notes", None) or []) if n != SHARE_NOTE],

@@ -3,13 +3,19 @@
 import geopandas as gpd
 import numpy as np
 import pytest
-from pyproj import Geod, Transformer
+from pyproj import CRS, Geod, Transformer
 from shapely.geometry import Point
 
-from geo.crs import METRIC_CRS, WGS84, require_metric, require_wgs84, to_metric
+from geo.crs import METRIC_CRS, METRIC_PROJ, WGS84, require_metric, require_wgs84, to_metric
 from geo.errors import CRSError
 
 GEOD = Geod(ellps="WGS84")
+
+
+def test_metric_crs_is_named_and_equals_its_proj_string():
+    assert METRIC_CRS.name == "Sahel Risk Map Albers equal-area (western Mali)"
+    assert "Areas are exact" in METRIC_CRS.remarks
+    assert METRIC_CRS == CRS.from_proj4(METRIC_PROJ)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ import h3
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import pytest
 import rasterio
 from affine import Affine
@@ -560,6 +561,10 @@ def test_kde_geotiff_round_trip(analysis, tmp_path):
         assert (ds.height, ds.width) == analysis.kde.array.shape
         assert ds.transform.almost_equals(analysis.kde.transform)
         assert ds.crs.to_wkt() and ds.crs.is_projected
+        assert METRIC_CRS.name in ds.crs.to_wkt()  # QGIS showed "unknown" (issue 12 item 5)
+        assert pyproj.CRS.from_wkt(ds.crs.to_wkt()).name == METRIC_CRS.name
+        assert pyproj.CRS.from_wkt(ds.crs.to_wkt()) == METRIC_CRS
+        assert "standard parallels 7N and 16N" in ds.tags()["crs_description"]
         assert json.loads(ds.tags()["provenance"])["period"]["days"] == 204
     with pytest.raises(ExportError, match="sharing preset leaves the KDE surface out"):
         raster.export_kde_geotiff(analysis, tmp_path / "shared.tif", share_safe=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geo.crs import METRIC_CRS
 from geo.errors import ExportError
 from geo.export.atomic import write_via_private_dir
 from geo.export.share import is_shared, prepared
@@ -64,7 +65,8 @@ def export_kde_geotiff(
     def write(tmp: Path) -> None:
         write_kde_geotiff(kde, tmp)
         with rasterio.open(tmp, "r+") as ds:
-            ds.update_tags(provenance=prov_json)
+            # GeoTIFF keys keep the CRS's name, not its WKT2 remark: the description goes in a tag.
+            ds.update_tags(provenance=prov_json, crs_description=METRIC_CRS.remarks)
 
     return write_via_private_dir(
         path,
