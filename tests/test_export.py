@@ -729,6 +729,19 @@ def test_pdf_escapes_markup_from_data(analysis, basemap, tmp_path):
     assert "RESTRICTED" not in flat
 
 
+def test_pdf_route_table_says_no_meaningful_difference_instead_of_a_rank(
+    analysis, basemap, tmp_path
+):
+    # SYNTHETIC: trip exposures 25.0 and 25.5, inside the tie rule (Settings.route_tie_share).
+    close = _route_summary().assign(exposure_total=[25.0, 25.5])
+    path = ex_pdf.export_pdf(
+        dataclasses.replace(analysis, route_summary=close), tmp_path / "tie.pdf", basemap=basemap
+    )
+    flat = " ".join(_pdftotext(path).split())
+    assert "Rank (1 = least exposure) No meaningful difference No meaningful difference" in flat
+    assert "no meaningful difference in incident exposure over the trip (25.0 and 25.5)" in flat
+
+
 def test_pdf_share_safe_says_so_and_names_no_actor(analysis, basemap, tmp_path):
     path = ex_pdf.export_pdf(analysis, tmp_path / "shared.pdf", share_safe=True, basemap=basemap)
     flat = " ".join(_pdftotext(path).split())

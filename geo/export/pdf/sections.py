@@ -159,6 +159,12 @@ def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str
                     "the trip "
                     f"({fmt_num(best['exposure_total'], 1)})."
                 )
+            elif not bool(best.get("meaningful_difference", True)):
+                out.append(
+                    f"{esc(str(group).capitalize())} alternatives: no meaningful difference in "
+                    f"incident exposure over the trip ({fmt_num(best['exposure_total'], 1)} "
+                    f"and {fmt_num(other['exposure_total'], 1)})."
+                )
             else:
                 out.append(
                     f"{esc(str(group).capitalize())} alternatives: {esc(best['label'])} "
@@ -415,12 +421,22 @@ def routes_section(
                 ("Mean per km", "mean_exposure_per_km", 3),
                 ("Peak per km", "max_exposure_per_km", 2),
                 ("Incidents within the buffer", "n_incidents", 0),
-                ("Rank (1 = least exposure)", "rank_in_group", 0),
             )
             rows = [head]
             for label, col, digits in measures:
                 if col in g:
                     rows.append([label, *(fmt_num(v, digits) for v in g[col])])
+            # As the app's route cards: no rank where the data cannot tell the routes apart.
+            clear = g.get("meaningful_difference", pd.Series(True, index=g.index))
+            rows.append(
+                [
+                    "Rank (1 = least exposure)",
+                    *(
+                        fmt_num(rank, 0) if bool(c) else "No meaningful difference"
+                        for rank, c in zip(g["rank_in_group"], clear, strict=True)
+                    ),
+                ]
+            )
             n = len(g)
             first = 0.3
             widths = [first * FRAME_W] + [(1 - first) / n * FRAME_W] * n
