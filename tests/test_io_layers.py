@@ -132,6 +132,20 @@ def test_sites_from_csv_geojson_and_polygons():
     assert got.geometry.geom_type.tolist() == ["Point", "Polygon"]
 
 
+def test_sites_headers_match_whatever_their_case_and_stray_spaces():
+    # SYNTHETIC two-row CSV with the ICMM file's headers ("Mine Name " ends in a space).
+    csv = (
+        b"ICMMID,Mine Name ,Group Names, Asset Type,Latitude,Longitude\n"
+        b"X1,Mine A,Group A,Mine,12.5,-8\nX2,Plant B,Group B,Processing Plant,12.6,-8\n"
+    )
+    sites = read_sites(csv, name="synthetic.csv")
+    assert sites[["site_id", "name", "site_type"]].values.tolist() == [
+        ["X1", "Mine A", "Mine"],
+        ["X2", "Plant B", "Processing Plant"],
+    ]
+    assert [(g.x, g.y) for g in sites.geometry] == [(-8.0, 12.5), (-8.0, 12.6)]
+
+
 def test_sites_refuse_bad_rows_with_file_row_and_column():
     with pytest.raises(InputFileError, match=r"s\.csv, row 3, column 'lat': 'north'"):
         read_sites(b"name,lat,lon\nA,12.5,-8\nB,north,-7.5\n", name="s.csv")

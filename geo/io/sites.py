@@ -9,6 +9,7 @@ and ``site_type``, as :func:`geo.io.bundled.load_sites` gives them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -20,11 +21,12 @@ from geo.io.ingest import ingest_layer
 
 __all__ = ["SITE_COLUMNS", "read_sites"]
 
-#: Accepted column names (any case) for each site field, in order of preference.
+#: Accepted column names for each site field, in order of preference. A header matches
+#: whatever its case and stray spaces (the ICMM file's "Mine Name "): :func:`_fold`.
 SITE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "site_id": ("site_id", "id", "code", "fid_site"),
-    "name": ("name", "site_name", "label", "nom", "title"),
-    "site_type": ("site_type", "type", "kind", "category", "class"),
+    "site_id": ("site_id", "id", "code", "fid_site", "icmmid"),
+    "name": ("name", "site_name", "mine_name", "label", "nom", "title"),
+    "site_type": ("site_type", "type", "asset_type", "kind", "category", "class"),
 }
 _DEFAULT_TYPE = "site"
 
@@ -73,7 +75,7 @@ def read_sites(
     """
     read = ingest_layer(data, name=name, kind="sites", layer=layer, limits=limits)
     file, gdf = read.file, read.frame.copy()
-    lower = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    lower = {_fold(c): c for c in reversed(gdf.columns) if c != gdf.geometry.name}
     picked = {
         field: next((lower[a] for a in aliases if a in lower), None)
         for field, aliases in SITE_COLUMNS.items()
@@ -99,3 +101,14 @@ def read_sites(
     return gpd.GeoDataFrame(gdf[front + rest], geometry=gdf.geometry, crs=gdf.crs).reset_index(
         drop=True
     )
+
+
+def _fold(column: object) -> str:
+    """Fold a header (case, stray spaces, hyphens) to match :data:`SITE_COLUMNS`.
+
+    Examples
+    --------
+    >>> _fold("Mine Name "), _fold(" Asset-Type"), _fold("NAME")
+    ('mine_name', 'asset_type', 'name')
+    """
+    return re.sub(r"[\s\-]+", "_", str(column).strip().lower())
