@@ -10,13 +10,14 @@ built in the browser only when opened. Every string is neutralised by
 Events are markers whose shape and colour both give the category
 (:data:`geo.palette.CATEGORY_SHAPES`), clustered with Leaflet.markercluster
 (vendored in ``static/``) under neutral dark cluster badges (the plugin's green
-and yellow would read as "fine" and "caution"). An imprecise event's marker is
-hollow and dashed, and a dashed circle of :data:`APPROX_RADIUS_KM` by
-``geo_precision`` (2: about 25 km, 3: a region-level location, 50 km) shows the
-area the event is known to within; that circle is not interactive, so it never
-takes a click from the unit, segment or site under it;
-an event the source places "between A and B" is a dashed, non-interactive stretch
-of the road between the two towns (:func:`geo.exposure.between_stretches`).
+and yellow would read as "fine" and "caution"). An imprecise event is never a pin
+(DESIGN.md): it is a dashed circle of :data:`APPROX_RADIUS_KM` by ``geo_precision``
+(2: about 25 km, 3: a region-level location, 50 km), the area the event is known
+to within, or, when the source places it "between A and B", a dashed stretch of the
+road between the two towns (:func:`geo.exposure.between_stretches`). The dashed
+line itself carries the event's tooltip and popup; the circle's faint fill is not
+interactive, so a click inside the area still reaches the unit, segment or site
+under it.
 
 The source URL is shown as text, not as a live link: a click from the map frame
 would open a page from the analyst's machine and tell that site who is looking;
@@ -158,7 +159,6 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
                     iconAnchor: [z / 2, z / 2], popupAnchor: [0, -z / 2]});
             }
             var icons = C.map(function(c) { return icon(c[2]); });
-            var hollow = C.map(function(c) { return icon(c[3]); });
             var cluster = L.markerClusterGroup(Object.assign({}, O.cluster, {
                 iconCreateFunction: function(cl) {
                     var n = cl.getChildCount();
@@ -169,30 +169,38 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
             }));
             var group = L.featureGroup();
             var markers = [];
-            function marker(r, km) {
-                var m = L.marker([r[0], r[1]], {icon: km ? hollow[r[2]] : icons[r[2]],
+            P.forEach(function(r) {
+                var m = L.marker([r[0], r[1]], {icon: icons[r[2]],
                     title: C[r[2]][0].replace(/&[^;]+;/g, "")});
-                m.bindPopup(function() { return popup(r, km); }, O.popup);
+                m.bindPopup(function() { return popup(r, 0); }, O.popup);
                 markers.push(m);
+            });
+            // An imprecise event is its area or road stretch, never a pin: the dashed line
+            // opens its popup; a line without fill takes clicks on its stroke only.
+            function outline(line, r, km) {
+                line.bindPopup(function() { return popup(r, km); }, O.popup);
+                line.bindTooltip(km > 0 ? C[r[2]][0] + " – " + O.approx_text + " " + km
+                    + " km" : C[r[2]][0] + " – " + O.road_text, {sticky: true});
+                group.addLayer(line);
             }
-            P.forEach(function(r) { marker(r, 0); });
             A.forEach(function(r) {
                 var km = r[r.length - 1];
-                // The area only shows how far off the event may be: it never takes a
-                // click from the units, segments or sites under it.
+                // The faint fill never takes a click from the units, segments or sites
+                // under the area.
                 group.addLayer(L.circle([r[0], r[1]], {
-                    radius: km * 1000, color: C[r[2]][1], weight: 1.5, dashArray: "6 5",
-                    fillColor: C[r[2]][1], fillOpacity: 0.05, interactive: false
+                    radius: km * 1000, stroke: false, fillColor: C[r[2]][1],
+                    fillOpacity: 0.05, interactive: false
                 }));
-                marker(r, km);
+                outline(L.circle([r[0], r[1]], {
+                    radius: km * 1000, color: C[r[2]][1], weight: 2, dashArray: "6 5",
+                    fill: false
+                }), r, km);
             });
             S.forEach(function(r) {
-                // somewhere on the road between two towns: the stretch, not interactive
-                group.addLayer(L.polyline(r[r.length - 1], {
-                    color: C[r[2]][1], weight: 4, opacity: 0.8, dashArray: "8 6",
-                    interactive: false
-                }));
-                marker(r, -1);
+                // somewhere on the road between two towns: the stretch
+                outline(L.polyline(r[r.length - 1], {
+                    color: C[r[2]][1], weight: 4, opacity: 0.8, dashArray: "8 6"
+                }), r, -1);
             });
             cluster.addLayers(markers);
             group.addLayer(cluster);
@@ -445,7 +453,6 @@ def build_incidents(
                 safe_text(CATEGORY_LABELS[c]),
                 CATEGORY_COLORS[c],
                 marker_svg(CATEGORY_SHAPES[c], CATEGORY_COLORS[c], size_px=size),
-                marker_svg(CATEGORY_SHAPES[c], CATEGORY_COLORS[c], hollow=True, size_px=size),
             ]
             for c in CATEGORIES
         ],
@@ -463,7 +470,7 @@ def build_incidents(
         ]
         if rows_a:
             items.append(
-                LegendItem("Approximate location (centre and area)", "#555555", "dashed_circle")
+                LegendItem("Approximate location (the area it lies in)", "#555555", "dashed_circle")
             )
         if rows_s:
             items.append(

@@ -436,6 +436,13 @@ def test_incidents_precise_as_points_imprecise_as_circles():
     assert [row[-1] for row in element.approx] == [25.0, 50.0]  # precision 2 and 3
     page = new_map().add_child(group).get_root().render()
     assert "1 precise events as points; 2 imprecise as areas; 1 without coordinates" in page
+    script = page.split("IncidentLayer", 1)[-1]
+    # Issue 10 / DESIGN: an imprecise event is its area, never a pin; the dashed outline has
+    # its popup and tooltip, the fill takes no click from the units under it.
+    assert "hollow" not in script and script.count("L.marker(") == 1  # the precise ones only
+    assert "fill: false" in script and "bindTooltip" in script
+    assert "fillOpacity: 0.05, interactive: false" in script
+    assert len(element.categories[0]) == 3  # label, colour, filled marker: no hollow one
     assert "Source address" in page  # URL shown as text: no anchor is built for it
     assert "<a href" not in page.split("IncidentLayer", 1)[-1]
 
