@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.crs import METRIC_PROJ
 from geo.export.share import SHARE_NOTE, is_shared
+from geo.i18n import gettext_noop
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
@@ -27,30 +28,32 @@ if TYPE_CHECKING:
 #: Why events are left out of a result: key -> the words every output uses after a
 #: count ("3 outside the window"). Results key their left-out counts by these words.
 LEFT_OUT_REASONS: dict[str, str] = {
-    "outside_window": "outside the window",
-    "filtered": "filtered out (category, source or actor)",
-    "imprecise": (
+    "outside_window": gettext_noop("outside the window"),
+    "filtered": gettext_noop("filtered out (category, source or actor)"),
+    "imprecise": gettext_noop(
         "with imprecise locations (area centroids or approximate places; point analyses "
         "use precise locations unless asked)"
     ),
-    "after_as_of": "dated after the analysis date",
-    "no_date": "without a date",
-    "no_location": "without a location",
-    "outside_units": "outside the admin units",
+    "after_as_of": gettext_noop("dated after the analysis date"),
+    "no_date": gettext_noop("without a date"),
+    "no_location": gettext_noop("without a location"),
+    "outside_units": gettext_noop("outside the admin units"),
 }
 #: What each reason means, for the tables that explain it (PDF method pages).
 LEFT_OUT_WHY: dict[str, str] = {
-    LEFT_OUT_REASONS["outside_window"]: "event date outside the analysis window",
-    LEFT_OUT_REASONS["filtered"]: "category, source or actor not selected in the filters",
-    LEFT_OUT_REASONS["imprecise"]: (
+    LEFT_OUT_REASONS["outside_window"]: gettext_noop("event date outside the analysis window"),
+    LEFT_OUT_REASONS["filtered"]: gettext_noop(
+        "category, source or actor not selected in the filters"
+    ),
+    LEFT_OUT_REASONS["imprecise"]: gettext_noop(
         "location is an area or centroid (ACLED geo_precision 3, UCDP where_prec > 2); "
         "counted in admin totals, left out of KDE, hexagons and Gi*; in route and site "
         "exposure spread over their area (--imprecise spread, the default) or left out (drop)"
     ),
-    LEFT_OUT_REASONS["after_as_of"]: "dated after the analysis date",
-    LEFT_OUT_REASONS["no_date"]: "no usable date",
-    LEFT_OUT_REASONS["no_location"]: "no usable coordinates",
-    LEFT_OUT_REASONS["outside_units"]: "located outside every admin unit analysed",
+    LEFT_OUT_REASONS["after_as_of"]: gettext_noop("dated after the analysis date"),
+    LEFT_OUT_REASONS["no_date"]: gettext_noop("no usable date"),
+    LEFT_OUT_REASONS["no_location"]: gettext_noop("no usable coordinates"),
+    LEFT_OUT_REASONS["outside_units"]: gettext_noop("located outside every admin unit analysed"),
 }
 
 

@@ -755,3 +755,34 @@ def test_pdf_empty_window_is_a_valid_briefing_that_says_so(analysis, basemap, tm
     assert "No incidents in this window with the filters used." in flat
     assert "No stretch has any incident exposure in this window." in flat
     assert int(_pdfinfo(path)["Pages"]) >= 3
+
+
+def test_pdf_in_french_reads_as_a_french_briefing(analysis, basemap, tmp_path):
+    from babel.messages.pofile import read_po
+
+    from geo.i18n import LOCALE_DIR
+
+    path = ex_pdf.export_pdf(analysis, tmp_path / "fr.pdf", basemap=basemap, lang="fr")
+    flat = " ".join(_pdftotext(path).split())
+    for expected in (
+        "Note d'exposition aux incidents",
+        "Chiffres clés",
+        "Période 1 mai 2025 – 20 nov. 2025",  # French date
+        "Incidents 4 2 +2 (+100 %)",
+        "Exposition aux incidents des axes routiers",
+        "Kéniéba",
+    ):
+        assert expected in flat, expected
+    assert "Page 1 sur" in flat and "Sécurisé" not in flat and "sûr" not in flat
+    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "sahel.po").open("rb") as fh:
+        catalog = read_po(fh)
+    english = [
+        m.id
+        for m in catalog
+        if m.id and m.string and m.id != m.string and "{" not in m.id and "<" not in m.id
+    ]
+    assert len(english) >= 20
+    # the provenance record closing the document is still rendered in English (issue 17)
+    story = flat[: flat.rindex("Provenance")]
+    assert [e for e in english if len(e) > 12 and e in story] == []
+    assert _pdfinfo(path)["Title"].startswith("Note d'exposition aux incidents, 1 mai 2025")

@@ -253,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
     if suffix == ".pdf":
         from geo.export.pdf import export_pdf
 
-        written = export_pdf(analysis, out, handling=handling, share_safe=share)
+        written = export_pdf(analysis, out, handling=handling, share_safe=share, lang=args.lang)
     elif suffix == ".png":
         from geo.export.png import export_png
 

@@ -66,7 +66,6 @@ from geo.export.pdf.styles import (
     MARGIN,
     bullet,
     esc,
-    fmt_num,
     markup_para,
     paragraph_styles,
     register_fonts,
@@ -74,6 +73,7 @@ from geo.export.pdf.styles import (
 )
 from geo.export.png import Basemap, clean_handling, load_basemap
 from geo.export.share import is_shared, share_safe_analysis
+from geo.i18n import DEFAULT_LANGUAGE, Translator, translator
 from geo.provenance import build_provenance, format_period, format_time, provenance_lines
 
 if TYPE_CHECKING:
@@ -85,17 +85,17 @@ Styles = Mapping[str, ParagraphStyle]
 
 
 def _story(
-    analysis: Analysis, prov: Mapping[str, Any], s: Styles, basemap: Basemap
+    analysis: Analysis, prov: Mapping[str, Any], s: Styles, basemap: Basemap, tr: Translator
 ) -> list[Flowable]:
     """Order the sections: front page, hotspots, routes, sites, what changed, method, sources."""
     alternatives = _alternatives(analysis.route_summary)
     story = [
-        *_front_page(analysis, prov, s, alternatives),
+        *_front_page(analysis, prov, s, alternatives, tr),
         PageBreak(),
-        *_hotspots_pages(analysis, s, basemap),
-        *_routes_pages(analysis, s, basemap, alternatives),
+        *_hotspots_pages(analysis, s, basemap, tr),
+        *_routes_pages(analysis, s, basemap, alternatives, tr),
         CondPageBreak(70 * mm),
-        markup_para("Site incident exposure", s["h1"]),
+        markup_para(tr.gettext("Site incident exposure"), s["h1"]),
         *sites_section(analysis, s),
     ]
     if getattr(analysis, "what_changed", None) is not None:
@@ -103,9 +103,9 @@ def _story(
 
         story.extend(what_changed_section(analysis, s))
     story.append(PageBreak())
-    story.extend(method_section(analysis, prov, s))
+    story.extend(method_section(analysis, prov, s, tr=tr))
     story.extend(backtest_section(analysis, s))
-    story.extend(sources_section(analysis, prov, s))
+    story.extend(sources_section(analysis, prov, s, tr=tr))
     return story
 
 
@@ -126,23 +126,36 @@ def _alternatives(rs: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def _front_page(
-    analysis: Analysis, prov: Mapping[str, Any], s: Styles, alternatives: pd.DataFrame | None
+    analysis: Analysis,
+    prov: Mapping[str, Any],
+    s: Styles,
+    alternatives: pd.DataFrame | None,
+    tr: Translator,
 ) -> list[Flowable]:
     """Return the title, period, sources, sharing and no-incident notes, figures, headlines."""
     f = analysis.filters
     story: list[Flowable] = [
-        markup_para("Incident exposure briefing", s["title"]),
-        markup_para("Western Mali and the fuel corridors from Dakar and Abidjan", s["subtitle"]),
+        markup_para(tr.gettext("Incident exposure briefing"), s["title"]),
         markup_para(
-            f"<b>Period</b> {esc(format_period(f.start, f.end))} &nbsp;·&nbsp; <b>analysis "
-            f"date</b> {esc(prov['as_of'])} "
-            f"&nbsp;·&nbsp; <b>generated</b> {esc(format_time(analysis.generated_at))} "
-            "&nbsp;·&nbsp; "
-            f"<b>incidents in window</b> {fmt_num(len(analysis.incidents))}",
+            tr.gettext("Western Mali and the fuel corridors from Dakar and Abidjan"), s["subtitle"]
+        ),
+        markup_para(
+            tr.gettext(
+                "<b>Period</b> {period} &nbsp;·&nbsp; <b>analysis date</b> {as_of} &nbsp;·&nbsp; "
+                "<b>generated</b> {generated} &nbsp;·&nbsp; <b>incidents in window</b> {n}"
+            ).format(
+                period=esc(_period(f.start, f.end, tr)),
+                as_of=esc(_day(prov["as_of"], tr)),
+                generated=esc(format_time(analysis.generated_at)),
+                n=tr.number(len(analysis.incidents)),
+            ),
             s["body"],
         ),
         markup_para(
-            "<b>Sources:</b> " + esc("; ".join(prov["data_sources"]) or "none"), s["small"]
+            tr.gettext("<b>Sources:</b> {sources}").format(
+                sources=esc("; ".join(prov["data_sources"]) or tr.gettext("none"))
+            ),
+            s["small"],
         ),
         Spacer(1, 4),
     ]
@@ -151,32 +164,36 @@ def _front_page(
     if len(analysis.incidents) == 0:
         story.append(
             markup_para(
-                "<b>No incidents in this window with the filters used.</b> The maps and tables "
-                "below are empty. This is "
-                "not evidence that the area is without risk: check the sources, the window and "
-                "the filters.",
+                tr.gettext(
+                    "<b>No incidents in this window with the filters used.</b> The maps and "
+                    "tables below are empty. This is not evidence that the area is without risk: "
+                    "check the sources, the window and the filters."
+                ),
                 s["note"],
             )
         )
-    story.extend(key_figures(analysis, s))
-    heads = headlines(analysis, alternatives)
+    story.extend(key_figures(analysis, s, tr=tr))
+    heads = headlines(analysis, alternatives, tr=tr)
     if heads:
-        story.append(markup_para("Headlines", s["h2"]))
+        story.append(markup_para(tr.gettext("Headlines"), s["h2"]))
         story.extend(bullet(h, s) for h in heads)
     story.append(
         markup_para(
-            "Figures are <i>incident exposure</i>: weighted counts of reported incidents over the "
-            "stated window and "
-            "sources. They describe where incidents were reported, not where travel or work is "
-            "without risk.",
+            tr.gettext(
+                "Figures are <i>incident exposure</i>: weighted counts of reported incidents over "
+                "the stated window and sources. They describe where incidents were reported, not "
+                "where travel or work is without risk."
+            ),
             s["caption"],
         )
     )
-    story.append(read_with_care(analysis, s))
+    story.append(read_with_care(analysis, s, tr=tr))
     return story
 
 
-def _hotspots_pages(analysis: Analysis, s: Styles, basemap: Basemap) -> list[Flowable]:
+def _hotspots_pages(
+    analysis: Analysis, s: Styles, basemap: Basemap, tr: Translator
+) -> list[Flowable]:
     """Return the hotspot map, the Gi* sentence, surge flags and the top admin units."""
     picture = render_map(
         analysis, ("admin", "kde", "incidents"), basemap, extent=hotspot_extent(analysis)
@@ -184,12 +201,14 @@ def _hotspots_pages(analysis: Analysis, s: Styles, basemap: Basemap) -> list[Flo
     return [
         KeepTogether(
             [
-                markup_para("Where incidents concentrate", s["h1"]),
+                markup_para(tr.gettext("Where incidents concentrate"), s["h1"]),
                 map_image(picture, FRAME_W),
                 markup_para(
-                    "Admin units shaded by incidents per 1,000 km² in the window; density surface "
-                    "from precise events "
-                    "only; dots are precise locations, hollow circles approximate ones.",
+                    tr.gettext(
+                        "Admin units shaded by incidents per 1,000 km² in the window; density "
+                        "surface from precise events only; dots are precise locations, hollow "
+                        "circles approximate ones."
+                    ),
                     s["caption"],
                 ),
             ]
@@ -201,24 +220,44 @@ def _hotspots_pages(analysis: Analysis, s: Styles, basemap: Basemap) -> list[Flo
 
 
 def _routes_pages(
-    analysis: Analysis, s: Styles, basemap: Basemap, alternatives: pd.DataFrame | None
+    analysis: Analysis,
+    s: Styles,
+    basemap: Basemap,
+    alternatives: pd.DataFrame | None,
+    tr: Translator,
 ) -> list[Flowable]:
     """Return the route exposure map and the route tables."""
     picture = render_map(analysis, ("routes", "sites", "incidents"), basemap)
     return [
         KeepTogether(
             [
-                markup_para("Route incident exposure", s["h1"]),
+                markup_para(tr.gettext("Route incident exposure"), s["h1"]),
                 map_image(picture, FRAME_W),
                 markup_para(
-                    "Route segments coloured and sized by incident exposure per km; key sites by "
-                    "their exposure class.",
+                    tr.gettext(
+                        "Route segments coloured and sized by incident exposure per km; key "
+                        "sites by their exposure class."
+                    ),
                     s["caption"],
                 ),
             ]
         ),
         *routes_section(analysis, s, alternatives),
     ]
+
+
+def _period(start: object, end: object, tr: Translator) -> str:
+    """Return the window in the briefing's language (English keeps its ISO form)."""
+    if tr.lang == DEFAULT_LANGUAGE:
+        return format_period(start, end)
+    return tr.period(pd.Timestamp(start).date(), pd.Timestamp(end).date())
+
+
+def _day(value: object, tr: Translator) -> str:
+    """Return one day in the briefing's language (English keeps its ISO form)."""
+    if tr.lang == DEFAULT_LANGUAGE or value in (None, ""):
+        return str(value)
+    return tr.date(pd.Timestamp(value).date())
 
 
 def _verify_pdf(tmp: Path, *, pages: int) -> None:
@@ -236,6 +275,7 @@ def render_pdf(
     *,
     handling: str | None = "RESTRICTED",
     basemap: Basemap | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[bytes, int]:
     """Build the briefing in memory (for a download button; no file written).
 
@@ -247,6 +287,8 @@ def render_pdf(
         Handling caveat for the page banners.
     basemap : Basemap, optional
         Basemap for the maps; the bundled one by default.
+    lang : str
+        Language of the briefing's headings and sentences (``en`` or ``fr``).
 
     Returns
     -------
@@ -255,6 +297,7 @@ def render_pdf(
     pages : int
         Its page count.
     """
+    tr = translator(lang)
     handling = clean_handling(handling)
     basemap = basemap or load_basemap()
     font = register_fonts()
@@ -263,10 +306,11 @@ def render_pdf(
     f = analysis.filters
     maker, info = canvas_maker(
         handling=handling,
-        running="Sahel Risk Map · incident exposure briefing",
-        footer=f"Period {format_period(f.start, f.end)}",
+        running=tr.gettext("Sahel Risk Map · incident exposure briefing"),
+        footer=tr.gettext("Period {period}").format(period=_period(f.start, f.end, tr)),
         when=analysis.generated_at,
         font=font,
+        tr=tr,
     )
     buf = io.BytesIO()
     subject = " | ".join(provenance_lines(prov)[:3])
@@ -277,15 +321,17 @@ def render_pdf(
         rightMargin=MARGIN,
         topMargin=20 * mm,
         bottomMargin=17 * mm,
-        title=f"Incident exposure briefing, {format_period(f.start, f.end)}",
+        title=tr.gettext("Incident exposure briefing, {period}").format(
+            period=_period(f.start, f.end, tr)
+        ),
         author="Sahel Risk Map",
         subject=subject,
         keywords=json.dumps(prov, ensure_ascii=True, sort_keys=True),
         creator=f"Sahel Risk Map {analysis.app_version}",
         producer="Sahel Risk Map (reportlab)",
-        lang="en",
+        lang=tr.lang,
     )
-    story = _story(analysis, prov, styles, basemap)
+    story = _story(analysis, prov, styles, basemap, tr)
     with binary_streams():
         doc.build(story, canvasmaker=maker)
     return buf.getvalue(), info["pages"]
@@ -298,6 +344,7 @@ def export_pdf(
     handling: str | None = "RESTRICTED",
     share_safe: bool = False,
     basemap: Basemap | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write the PDF briefing of an analysis.
 
@@ -315,6 +362,8 @@ def export_pdf(
         first page).
     basemap : Basemap, optional
         Basemap for the maps; the bundled one by default.
+    lang : str
+        Language of the briefing (``en`` or ``fr``).
 
     Returns
     -------
@@ -339,7 +388,7 @@ def export_pdf(
     further pages. Rendering takes a few seconds (two maps at 300 dpi).
     """
     a = share_safe_analysis(analysis) if share_safe else analysis
-    pdf, pages = render_pdf(a, handling=handling, basemap=basemap)
+    pdf, pages = render_pdf(a, handling=handling, basemap=basemap, lang=lang)
     return write_atomic(
         path,
         bytes_writer(pdf),

@@ -26,6 +26,7 @@ from reportlab.platypus import (
 
 from geo.export.pdf.styles import BANNER, FRAME_W, MARGIN
 from geo.export.png import Basemap, render_map_rgb
+from geo.i18n import Translator, translator
 from geo.provenance import format_time
 
 if TYPE_CHECKING:
@@ -43,9 +44,19 @@ __all__ = [
 
 
 def canvas_maker(
-    *, handling: str | None, running: str, footer: str, when: datetime, font: str
+    *,
+    handling: str | None,
+    running: str,
+    footer: str,
+    when: datetime,
+    font: str,
+    tr: Translator | None = None,
 ) -> tuple[type, dict[str, int]]:
-    """Return a canvas class drawing header, footer and "page X of Y" once all pages are known."""
+    """Return a canvas class drawing header, footer and "page X of Y" once all pages are known.
+
+    ``tr`` gives the language of the generation line and the page count (English by default).
+    """
+    tr = tr or translator()
     info = {"pages": 0}
 
     class _Canvas(rl_canvas.Canvas):
@@ -86,8 +97,10 @@ def canvas_maker(
             self.setLineWidth(0.5)
             self.line(MARGIN, h - 15.5 * mm, w - MARGIN, h - 15.5 * mm)
             self.line(MARGIN, 12.5 * mm, w - MARGIN, 12.5 * mm)
-            self.drawString(MARGIN, 10 * mm, f"Generated {format_time(when)} · Sahel Risk Map")
-            self.drawRightString(w - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
+            made = tr.gettext("Generated {when} · Sahel Risk Map").format(when=format_time(when))
+            self.drawString(MARGIN, 10 * mm, made)
+            page = tr.gettext("Page {page} of {total}").format(page=self._pageNumber, total=total)
+            self.drawRightString(w - MARGIN, 10 * mm, page)
             self.restoreState()
 
     return _Canvas, info

@@ -34,6 +34,7 @@ from geo.export.pdf.styles import (
     text_para,
 )
 from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
+from geo.i18n import Translator, gettext_noop, translator
 from geo.palette import SITE_TYPE_LABELS
 from geo.provenance import LEFT_OUT_WHY, format_period, provenance_lines
 
@@ -58,32 +59,58 @@ __all__ = [
 
 #: What every briefing says about the data, whatever the analysis.
 DATA_LIMITS: tuple[str, ...] = (
-    "Locations are mostly town-level: an event is placed at the town or site the report "
-    "names, not where it happened on the road.",
-    "No time of day: events are dated to the day (some to the week or month), so "
-    "exposure cannot be split into day and night travel.",
-    "Reported incidents only: news-based logs are incomplete and lean towards events "
-    "that reach the international press (foreign workers, mines, convoys); UCDP GED "
-    "keeps only events with at least one death.",
-    "The bundled data has no incidents for 2021-2023 (UCDP GED 21.1 ends in 2020, the "
-    "news log starts in February 2024); bring an ACLED export for those years.",
-    "Scores are incident exposure over the stated window and sources, not a "
-    "prediction: a stretch or site with no reported incident can still be attacked.",
-    "Boundaries are the old scheme (8 regions, 49 cercles and Bamako), not the 2023 regions.",
+    gettext_noop(
+        "Locations are mostly town-level: an event is placed at the town or site the report "
+        "names, not where it happened on the road."
+    ),
+    gettext_noop(
+        "No time of day: events are dated to the day (some to the week or month), so "
+        "exposure cannot be split into day and night travel."
+    ),
+    gettext_noop(
+        "Reported incidents only: news-based logs are incomplete and lean towards events "
+        "that reach the international press (foreign workers, mines, convoys); UCDP GED "
+        "keeps only events with at least one death."
+    ),
+    gettext_noop(
+        "The bundled data has no incidents for 2021-2023 (UCDP GED 21.1 ends in 2020, the "
+        "news log starts in February 2024); bring an ACLED export for those years."
+    ),
+    gettext_noop(
+        "Scores are incident exposure over the stated window and sources, not a "
+        "prediction: a stretch or site with no reported incident can still be attacked."
+    ),
+    gettext_noop(
+        "Boundaries are the old scheme (8 regions, 49 cercles and Bamako), not the 2023 regions."
+    ),
 )
 
 
 _FIGURES = (
-    ("incidents", "Incidents"),
-    ("fatalities", "Fatalities"),
-    ("abductions", "Abductions / kidnappings"),
-    ("convoy_attacks", "Attacks on convoys or vehicles"),
-    ("site_attacks", "Attacks on mines, factories or worksites"),
+    ("incidents", gettext_noop("Incidents")),
+    ("fatalities", gettext_noop("Fatalities")),
+    ("abductions", gettext_noop("Abductions / kidnappings")),
+    ("convoy_attacks", gettext_noop("Attacks on convoys or vehicles")),
+    ("site_attacks", gettext_noop("Attacks on mines, factories or worksites")),
 )
 
 
-def key_figures(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
-    """Return the key figures table: this window against the previous one of equal length."""
+def _num(value: object, tr: Translator, digits: int = 0) -> str:
+    """Return :func:`fmt_num` in English, the translator's separators otherwise."""
+    text = fmt_num(value, digits)
+    if tr.lang == "en" or text == "–":
+        return text
+    return tr.number(float(value), digits).replace("-", "−")  # type: ignore[arg-type]
+
+
+def key_figures(
+    analysis: Analysis, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> list[Flowable]:
+    """Return the key figures table: this window against the previous one of equal length.
+
+    ``tr`` gives the language of the labels and numbers (English by default).
+    """
+    tr = tr or translator()
     f = analysis.filters
     start, end = pd.Timestamp(f.start).date(), pd.Timestamp(f.end).date()
     days = (end - start).days + 1
@@ -91,9 +118,13 @@ def key_figures(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flo
     prev_start = prev_end - timedelta(days=days - 1)
     head = [
         "",
-        "This period",
-        f"Previous period ({prev_start:%d %b %Y} – {prev_end:%d %b %Y})",
-        "Change",
+        tr.gettext("This period"),
+        tr.gettext("Previous period ({period})").format(
+            period=tr.period(prev_start, prev_end)
+            if tr.lang != "en"
+            else f"{prev_start:%d %b %Y} – {prev_end:%d %b %Y}"
+        ),
+        tr.gettext("Change"),
     ]
     rows: list[list[Any]] = [head]
     kf = dict(analysis.key_figures)
@@ -103,15 +134,15 @@ def key_figures(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flo
         before = previous_figure(kf, key)
         rows.append(
             [
-                label,
-                fmt_num(kf[key]),
-                fmt_num(before) if before is not None else "–",
-                change_text(kf[key], before),
+                tr.gettext(label),
+                _num(kf[key], tr),
+                _num(before, tr) if before is not None else "–",
+                change_text(kf[key], before, tr=tr),
             ]
         )
     widths = (0.36 * FRAME_W, 0.14 * FRAME_W, 0.28 * FRAME_W, 0.22 * FRAME_W)
     return [
-        markup_para("Key figures", s["h2"]),
+        markup_para(tr.gettext("Key figures"), s["h2"]),
         data_table(rows, widths, s, numeric_cols=(1, 2, 3)),
     ]
 
@@ -123,8 +154,11 @@ def _unit_names(analysis: Analysis) -> dict[str, str]:
     return dict(zip(admin["unit_id"].astype(str), admin["name"].astype(str), strict=False))
 
 
-def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str]:
-    """Short, data-derived statements (markup with escaped data)."""
+def headlines(
+    analysis: Analysis, alternatives: pd.DataFrame | None, *, tr: Translator | None = None
+) -> list[str]:
+    """Short, data-derived statements (markup with escaped data), in ``tr``'s language."""
+    tr = tr or translator()
     out: list[str] = []
     admin = analysis.admin_stats
     if admin is not None and not admin.empty and "incidents" in admin:
@@ -134,18 +168,27 @@ def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str
             .head(3)
         )
         if len(top):
-            parts = [f"{esc(r['name'])} ({fmt_num(r['incidents'])})" for _, r in top.iterrows()]
-            out.append("Most incidents in the window: " + ", ".join(parts) + ".")
+            parts = [f"{esc(r['name'])} ({_num(r['incidents'], tr)})" for _, r in top.iterrows()]
+            out.append(
+                tr.gettext("Most incidents in the window: {units}.").format(units=", ".join(parts))
+            )
     ws = _worst(analysis)
     if ws is not None and len(ws):
         top = ws.sort_values("peak", ascending=False).iloc[0]
         out.append(
-            f"Highest route incident exposure: {esc(_route_label(analysis, top['route_id']))}, "
-            f"<b>{_stretch_towns(top['town_from'], top['town_to'])}</b> "
-            f"(km {fmt_num(top['km_from'])}–{fmt_num(top['km_to'])}), "
-            f"{fmt_num(top['peak'], 2)} per km"
-            + (f", {esc(top['exposure_class'])}" if top.get("exposure_class") else "")
-            + "."
+            tr.gettext(
+                "Highest route incident exposure: {route}, <b>{towns}</b> (km {km_from}–{km_to}), "
+                "{peak} per km{klass}."
+            ).format(
+                route=esc(_route_label(analysis, top["route_id"])),
+                towns=_stretch_towns(top["town_from"], top["town_to"]),
+                km_from=_num(top["km_from"], tr),
+                km_to=_num(top["km_to"], tr),
+                peak=_num(top["peak"], tr, 2),
+                klass=f", {esc(tr.gettext(str(top['exposure_class'])))}"
+                if top.get("exposure_class")
+                else "",
+            )
         )
     if alternatives is not None and len(alternatives):
         for group, g in alternatives.groupby("group", sort=True):
@@ -155,9 +198,12 @@ def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str
             best, other = g.iloc[0], g.iloc[-1]
             if float(other["exposure_total"]) == float(best["exposure_total"]):
                 out.append(
-                    f"{esc(str(group).capitalize())} alternatives: equal incident exposure over "
-                    "the trip "
-                    f"({fmt_num(best['exposure_total'], 1)})."
+                    tr.gettext(
+                        "{group} alternatives: equal incident exposure over the trip ({total})."
+                    ).format(
+                        group=esc(str(group).capitalize()),
+                        total=_num(best["exposure_total"], tr, 1),
+                    )
                 )
             elif not bool(best.get("meaningful_difference", True)):
                 out.append(
@@ -167,11 +213,16 @@ def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str
                 )
             else:
                 out.append(
-                    f"{esc(str(group).capitalize())} alternatives: {esc(best['label'])} "
-                    "accumulates less incident "
-                    f"exposure over the trip ({fmt_num(best['exposure_total'], 1)}) than "
-                    f"{esc(other['label'])} "
-                    f"({fmt_num(other['exposure_total'], 1)})."
+                    tr.gettext(
+                        "{group} alternatives: {best} accumulates less incident exposure over "
+                        "the trip ({best_total}) than {other} ({other_total})."
+                    ).format(
+                        group=esc(str(group).capitalize()),
+                        best=esc(best["label"]),
+                        best_total=_num(best["exposure_total"], tr, 1),
+                        other=esc(other["label"]),
+                        other_total=_num(other["exposure_total"], tr, 1),
+                    )
                 )
     sites = analysis.sites
     if sites is not None and not sites.empty and "exposure_class" in sites:
@@ -182,31 +233,46 @@ def headlines(analysis: Analysis, alternatives: pd.DataFrame | None) -> list[str
                 esc(n) for n in hot.sort_values("exposure_class")["name"].astype(str).head(5)
             )
             out.append(
-                f"Key sites in the high or critical class: {len(hot)} "
-                f"({names}{', …' if len(hot) > 5 else ''})."
+                tr.gettext("Key sites in the high or critical class: {n} ({names}).").format(
+                    n=len(hot), names=names + (", …" if len(hot) > 5 else "")
+                )
             )
         else:
-            out.append("No key site (mine, factory, plant, dam) is in the high or critical class.")
+            out.append(
+                tr.gettext(
+                    "No key site (mine, factory, plant, dam) is in the high or critical class."
+                )
+            )
     imprecise = sum(int(v) for k, v in analysis.left_out.items() if "imprecise" in str(k).lower())
     if imprecise:
         out.append(
-            f"{fmt_num(imprecise)} events with approximate locations are counted in admin "
-            "totals but "
-            "left "
-            "out of the density, hexagon, route and site figures."
+            tr.ngettext(
+                "{n} event with an approximate location is counted in admin totals but left out "
+                "of the density, hexagon, route and site figures.",
+                "{n} events with approximate locations are counted in admin totals but left out "
+                "of the density, hexagon, route and site figures.",
+                imprecise,
+            ).format(n=_num(imprecise, tr))
         )
     return out
 
 
-def read_with_care(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> Flowable:
-    """Return the boxed note on what the figures are and are not."""
-    left = "; ".join(f"{fmt_num(n)} {esc(k)}" for k, n in analysis.left_out.items()) or "none"
+def read_with_care(
+    analysis: Analysis, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> Flowable:
+    """Return the boxed note on what the figures are and are not, in ``tr``'s language."""
+    tr = tr or translator()
+    limits = [esc(tr.gettext(text)) for text in DATA_LIMITS]
+    left = "; ".join(
+        f"{_num(n, tr)} {esc(tr.gettext(str(k)))}" for k, n in analysis.left_out.items()
+    )
     lines = [
-        "<b>Read with care.</b> " + esc(DATA_LIMITS[0]) + " " + esc(DATA_LIMITS[1]),
-        esc(DATA_LIMITS[2]) + " " + esc(DATA_LIMITS[4]),
-        f"<b>Left out:</b> {left}. Sources, licences, validation counts, method and all limits "
-        "are on the "
-        "last pages.",
+        tr.gettext("<b>Read with care.</b>") + " " + limits[0] + " " + limits[1],
+        limits[2] + " " + limits[4],
+        tr.gettext(
+            "<b>Left out:</b> {left}. Sources, licences, validation counts, method and all "
+            "limits are on the last pages."
+        ).format(left=left or tr.gettext("none")),
     ]
     return markup_para("<br/>".join(lines), s["note"])
 
@@ -587,9 +653,17 @@ def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
 
 
 def method_section(
-    analysis: Analysis, prov: Mapping[str, Any], s: Mapping[str, ParagraphStyle]
+    analysis: Analysis,
+    prov: Mapping[str, Any],
+    s: Mapping[str, ParagraphStyle],
+    *,
+    tr: Translator | None = None,
 ) -> list[Flowable]:
-    """Return the method page: parameters as run, formulas and their references."""
+    """Return the method page: parameters as run, formulas and their references.
+
+    ``tr`` translates the headings and step names; the formulas stay in English.
+    """
+    tr = tr or translator()
     from geo.checks import DISTANCE_DECAYS
     from geo.exposure import EXPOSURE_CLASS_BREAKS
 
@@ -600,25 +674,25 @@ def method_section(
     decay = DISTANCE_DECAYS.get(p.distance_decay, p.distance_decay)
     items = [
         (
-            "Window",
+            gettext_noop("Window"),
             f"{format_period(f.start, f.end)}; previous period of equal length for changes; "
             f"analysis date {prov['as_of']}.",
         ),
         (
-            "Admin rates",
+            gettext_noop("Admin rates"),
             f"Incidents and fatalities per unit (level {p.admin_level}) and per "
             "1,000 km²; "
             "a point on a shared border counts once (documented tie-break); imprecise events "
             "count here.",
         ),
         (
-            "KDE hotspots",
+            gettext_noop("KDE hotspots"),
             f"Gaussian kernel, bandwidth {p.kde_bandwidth_km:g} km, "
             f"cells of {p.kde_cell_m:g} m, computed in an equal-area "
             "projection; precise events only.",
         ),
         (
-            "Hexagons and Gi*",
+            gettext_noop("Hexagons and Gi*"),
             f"H3 resolution {p.hex_resolution} counts; Getis-Ord Gi* on "
             f"{GISTAR_VALUES.get(p.gistar_value, 'incident counts per unit')} "
             "with "
@@ -628,14 +702,14 @@ def method_section(
             "not a map.",
         ),
         (
-            "Surge flags",
+            gettext_noop("Surge flags"),
             "ACLED rule below ADMIN1: latest week at least double the average of the 4 weeks "
             "before, or latest "
             "4 weeks at least double the average of the 12 before; units with under one event per "
             "4 weeks ignored.",
         ),
         (
-            "Route incident exposure",
+            gettext_noop("Route incident exposure"),
             f"Routes cut into {p.segment_km:g} km segments. For each segment, the "
             "sum over "
             f"incidents within {p.buffer_km:g} km of type weight × distance decay "
@@ -645,7 +719,7 @@ def method_section(
             f"Type weights: {weights}.",
         ),
         (
-            "Classes",
+            gettext_noop("Classes"),
             f"Exposure per km: low below {lo:g}, medium {lo:g}–{mid:g}, high {mid:g}–{hi:g}, "
             f"critical {hi:g} or more. "
             "One unit is one convoy attack or abduction on the road on the analysis day. Fixed "
@@ -653,7 +727,7 @@ def method_section(
             "same on every route and date.",
         ),
         (
-            "Site exposure",
+            gettext_noop("Site exposure"),
             f"Incidents within {p.site_radius_km:g} km of each site in the last "
             "30, 90 and 365 "
             "days; nearest incident of the last year; trend of the last 90 days against the 90 "
@@ -661,14 +735,17 @@ def method_section(
             "routes, classed with the same breaks.",
         ),
     ]
-    rows = [["Step", "What was computed"], *items]
+    rows = [
+        [tr.gettext("Step"), tr.gettext("What was computed")],
+        *((tr.gettext(step), what) for step, what in items),
+    ]
     out: list[Flowable] = [
-        markup_para("Method", s["h1"]),
+        markup_para(tr.gettext("Method"), s["h1"]),
         data_table(rows, (0.2 * FRAME_W, 0.8 * FRAME_W), s),
     ]
     notes = [n for n in (getattr(analysis, "notes", None) or [])]
     if notes:
-        out.append(markup_para("Notes from this run", s["h2"]))
+        out.append(markup_para(tr.gettext("Notes from this run"), s["h2"]))
         out.extend(bullet(esc(n), s) for n in notes)
     return out
 
@@ -710,14 +787,22 @@ def backtest_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> lis
 
 
 def sources_section(
-    analysis: Analysis, prov: Mapping[str, Any], s: Mapping[str, ParagraphStyle]
+    analysis: Analysis,
+    prov: Mapping[str, Any],
+    s: Mapping[str, ParagraphStyle],
+    *,
+    tr: Translator | None = None,
 ) -> list[Flowable]:
-    """Return data sources and licences, validation counts, what was left out and why."""
+    """Return data sources and licences, validation counts, what was left out and why.
+
+    ``tr`` translates the headings, reasons and limits; the validation lines stay in English.
+    """
+    tr = tr or translator()
     out: list[Flowable] = [
-        markup_para("Data, sources and limits", s["h1"]),
-        markup_para("Data sources and licences", s["h2"]),
+        markup_para(tr.gettext("Data, sources and limits"), s["h1"]),
+        markup_para(tr.gettext("Data sources and licences"), s["h2"]),
     ]
-    rows: list[list[Any]] = [["Dataset", "Credit", "Licence"]]
+    rows: list[list[Any]] = [[tr.gettext("Dataset"), tr.gettext("Credit"), tr.gettext("Licence")]]
     rows.extend([a["dataset"], a["credit"], a["licence"]] for a in prov["attributions"])
     out.append(data_table(rows, [w * FRAME_W for w in (0.3, 0.48, 0.22)], s))
     used = prov["data_sources"]
@@ -728,7 +813,7 @@ def sources_section(
             s["body"],
         )
     )
-    out.append(markup_para("Input validation", s["h2"]))
+    out.append(markup_para(tr.gettext("Input validation"), s["h2"]))
     v = prov["validation"]
     if v:
         out.append(
@@ -748,17 +833,17 @@ def sources_section(
         except TypeError:
             lines = to_lines()[:14]
         out.extend(text_para(line, s["mono"]) for line in lines[:16])
-    out.append(markup_para("Left out, and why", s["h2"]))
+    out.append(markup_para(tr.gettext("Left out, and why"), s["h2"]))
     if analysis.left_out:
-        rows = [["Reason", "Events", "What it means"]]
+        rows = [[tr.gettext("Reason"), tr.gettext("Events"), tr.gettext("What it means")]]
         for reason, n in analysis.left_out.items():
             why = LEFT_OUT_WHY.get(str(reason), "")
-            rows.append([reason, fmt_num(n), why])
+            rows.append([tr.gettext(str(reason)), _num(n, tr), tr.gettext(why) if why else ""])
         out.append(data_table(rows, [w * FRAME_W for w in (0.25, 0.1, 0.65)], s, numeric_cols=(1,)))
     else:
-        out.append(text_para("Nothing was left out.", s["body"]))
-    out.append(markup_para("Limits of the data", s["h2"]))
-    out.extend(bullet(esc(t), s) for t in DATA_LIMITS)
-    out.append(markup_para("Provenance", s["h2"]))
+        out.append(text_para(tr.gettext("Nothing was left out."), s["body"]))
+    out.append(markup_para(tr.gettext("Limits of the data"), s["h2"]))
+    out.extend(bullet(esc(tr.gettext(t)), s) for t in DATA_LIMITS)
+    out.append(markup_para(tr.gettext("Provenance"), s["h2"]))
     out.extend(text_para(line, s["mono"]) for line in provenance_lines(prov))
     return out

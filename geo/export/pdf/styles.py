@@ -29,6 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from geo.i18n import Translator, translator
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS, HANDLING_BANNER_COLOR
 
 if TYPE_CHECKING:
@@ -230,17 +231,22 @@ def fmt_num(value: object, digits: int = 0) -> str:
     return f"{v:,.{digits}f}".replace("-", "−")
 
 
-def change_text(now: float, before: float | None) -> str:
-    """Return the change from ``before`` to ``now`` (``+3 (+25 %)``, ``no change``, ``–``)."""
+def change_text(now: float, before: float | None, *, tr: Translator | None = None) -> str:
+    """Return the change from ``before`` to ``now`` (``+3 (+25 %)``, ``no change``, ``–``).
+
+    ``tr`` gives the language of the words and numbers (English by default).
+    """
+    tr = tr or translator()
     if before is None or not math.isfinite(float(before)):
         return "–"
     diff = float(now) - float(before)
     if diff == 0:
-        return "no change"
+        return tr.gettext("no change")
     sign = "+" if diff > 0 else "−"
     if before == 0:
-        return f"{sign}{abs(diff):,.0f} (none before)"
-    return f"{sign}{abs(diff):,.0f} ({sign}{abs(diff) / float(before) * 100:.0f} %)"
+        return tr.gettext("{change} (none before)").format(change=sign + tr.number(abs(diff)))
+    pct = tr.number(abs(diff) / float(before) * 100)
+    return f"{sign}{tr.number(abs(diff))} ({sign}{pct} %)"
 
 
 def previous_figure(figures: Mapping[str, Any], key: str) -> float | None:
