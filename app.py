@@ -2,9 +2,10 @@
 
 Sidebar (data source, then every filter and parameter), a header stating the
 window and sources, then six views as tabs: Hotspots, Routes, Plan, Sites, Export,
-About / Data. Every control reaches the map and the tables through one call of
-:func:`geo.pipeline.run_analysis`; analyses live in :mod:`geo`, map layers in
-:mod:`layers`, widgets, caching and layout helpers in :mod:`ui`.
+About / Data. Every control reaches the map and the tables through one
+:func:`geo.pipeline.lazy_analysis` (the open view computes only the parts it
+reads); analyses live in :mod:`geo`, map layers in :mod:`layers`, widgets,
+caching and layout helpers in :mod:`ui`.
 """
 
 import geo  # noqa: F401, I001  (first: applies the GDAL driver allowlist before GDAL loads)
@@ -82,9 +83,9 @@ if dataset is None:
     chrome.footer()
     st.stop()
 
-# --- One analysis for every view ------------------------------------------------------
+# --- One analysis for every view (each part computed when a view reads it) -----------
 try:
-    with st.spinner("Computing hotspots, route and site exposure..."):
+    with st.spinner("Selecting the incidents of the window..."):
         analysis = data.analyse(dataset, choices.filters, choices.params)
 except RiskMapError as exc:
     st.title("Sahel Risk Map")
