@@ -34,6 +34,7 @@ def test_about_runs_the_backtest_and_the_pdf_shows_it(tmp_path):
             "pdf",
             _analysis_with(stored[1]),
             method="kde",
+            measure="incidents",
             handling=None,
             share_safe=False,
         )

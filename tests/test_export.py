@@ -591,6 +591,22 @@ def test_html_written_with_provenance(analysis, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("measure", "title"),
+    [
+        ("incidents", "Incidents per unit: Incidents"),
+        ("incidents_per_1000km2", "Incidents per unit: Incidents per 1,000 km\\u00b2"),
+        ("change", "Incidents per unit: Change in incidents against the previous window"),
+    ],
+)
+def test_html_map_colours_units_by_the_chosen_measure(analysis, measure, title):
+    from ui.exports import html_export_text
+
+    page = html_export_text(analysis, method="admin", measure=measure, share_safe=False)
+    assert f'btn.innerHTML = "{title}";' in page  # the legend of the units' colours
+    assert page.count('btn.innerHTML = "Incidents per unit: ') == 1
+
+
+@pytest.mark.parametrize(
     "asset",
     [
         '<script src="https://cdn.example/leaflet.js"></script>',

@@ -197,7 +197,7 @@ def exported_map(tmp_path_factory, beacon):
         assigned, result.report, window, Params(as_of=dt.date(2025, 4, 30)), context=context
     )
     folder = tmp_path_factory.mktemp("export")
-    page = html_export_text(analysis, method="admin", share_safe=False)
+    page = html_export_text(analysis, method="admin", measure="incidents", share_safe=False)
     export_html(page, folder / "map.html", provenance=build_provenance(analysis))
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietFiles, directory=str(folder))

@@ -137,14 +137,25 @@ def _deferred(
 ) -> Callable[[], bytes]:
     def make() -> bytes:
         return export_bytes(
-            fmt, analysis, method=choices.method, handling=handling, share_safe=share_safe
+            fmt,
+            analysis,
+            method=choices.method,
+            measure=choices.measure,
+            handling=handling,
+            share_safe=share_safe,
         )
 
     return make
 
 
 def export_bytes(
-    fmt: str, analysis: Analysis, *, method: str, handling: str | None, share_safe: bool
+    fmt: str,
+    analysis: Analysis,
+    *,
+    method: str,
+    measure: str,
+    handling: str | None,
+    share_safe: bool,
 ) -> bytes:
     """Write one export into a private temporary folder and return its bytes.
 
@@ -156,6 +167,8 @@ def export_bytes(
         The run to export.
     method : str
         Hotspot method drawn on the HTML map.
+    measure : str
+        What the HTML map colours the units by (the sidebar's "Colour units by").
     handling : str or None
         Handling banner for the PDF and PNG.
     share_safe : bool
@@ -189,7 +202,7 @@ def export_bytes(
             elif fmt == "html":
                 shown = share_safe_analysis(analysis) if share_safe else analysis
                 export_html(
-                    html_export_text(shown, method=method, share_safe=share_safe),
+                    html_export_text(shown, method=method, measure=measure, share_safe=share_safe),
                     path,
                     provenance=build_provenance(shown),
                 )
@@ -209,7 +222,7 @@ def export_bytes(
         ) from exc
 
 
-def html_export_text(analysis: Analysis, *, method: str, share_safe: bool) -> str:
+def html_export_text(analysis: Analysis, *, method: str, measure: str, share_safe: bool) -> str:
     """Render the standalone offline HTML map of an analysis (assets inlined).
 
     Parameters
@@ -218,6 +231,8 @@ def html_export_text(analysis: Analysis, *, method: str, share_safe: bool) -> st
         The run (already prepared for sharing when ``share_safe``).
     method : str
         Hotspot method to draw.
+    measure : str
+        What the units are coloured by, as on the app's map (count, rate or change).
     share_safe : bool
         Leave out the incident layer (shared incidents are coarse cells, not events).
 
@@ -226,4 +241,6 @@ def html_export_text(analysis: Analysis, *, method: str, share_safe: bool) -> st
     str
         One self-contained HTML page.
     """
-    return maps.standalone_html(analysis, method=method, with_incidents=not share_safe)
+    return maps.standalone_html(
+        analysis, method=method, measure=measure, with_incidents=not share_safe
+    )

@@ -463,7 +463,7 @@ def sites_layers(
     ]
 
 
-def standalone_html(analysis: Analysis, *, method: str, with_incidents: bool) -> str:
+def standalone_html(analysis: Analysis, *, method: str, measure: str, with_incidents: bool) -> str:
     """Render one offline page with every layer of the analysis, assets inlined.
 
     Parameters
@@ -473,6 +473,9 @@ def standalone_html(analysis: Analysis, *, method: str, with_incidents: bool) ->
     method : str
         Hotspot method (``admin``, ``kde``, ``hex``, ``gistar``); falls back to
         admin units when the analysis has no such layer.
+    measure : str
+        What the admin units are coloured by, as on the app's map (a key of
+        :data:`ui.state.CHOROPLETH_MEASURES`: count, rate or change).
     with_incidents : bool
         Draw the incident layer.
 
@@ -485,7 +488,7 @@ def standalone_html(analysis: Analysis, *, method: str, with_incidents: bool) ->
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True)
     basemap_group({}).add_to(m)
-    _hotspot_layer(analysis, method, "incidents").add_to(m)
+    _hotspot_layer(analysis, method, measure).add_to(m)
     build_routes(analysis.segments, name="Corridor exposure", show=True).add_to(m)
     build_sites(
         analysis.sites, name="Mines, factories, plants", key_sites_only=True, show=True
