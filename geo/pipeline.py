@@ -391,12 +391,21 @@ class LazyAnalysis(Analysis):
     A view reads only its own fields, so a filter change with the Hotspots
     view open never scores routes or sites. Every field, once read, is the
     same as :func:`run_analysis` gives (it calls the same part functions).
-    ``dataclasses.replace``, ``==`` and pickling read, so compute, every field.
+    ``dataclasses.replace``, ``==`` and pickling read, so compute, every field
+    (``replace`` gives a LazyAnalysis with nothing left to compute).
     """
 
-    def __init__(self, ready: dict[str, object], pending: dict[str, Callable[[], dict]]):
-        self.__dict__.update(ready)
-        self.__dict__["_pending"] = pending
+    def __init__(
+        self,
+        ready: dict[str, object] | None = None,
+        pending: dict[str, Callable[[], dict]] | None = None,
+        **values: object,
+    ):
+        # ``dataclasses.replace`` builds a copy from every field, read (computed) first.
+        if values:
+            Analysis.__init__(self, **values)
+        self.__dict__.update(ready or {})
+        self.__dict__["_pending"] = pending or {}
 
     def __getattr__(self, name: str) -> object:
         pending = self.__dict__.get("_pending", {})

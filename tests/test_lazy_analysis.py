@@ -48,6 +48,8 @@ def test_every_lazy_field_equals_the_eager_run(bundled):
     for f in dataclasses.fields(eager):
         if f.name != "generated_at":
             _equal(getattr(lazy, f.name), getattr(eager, f.name))
+    copy = dataclasses.replace(lazy, backtest="stored")
+    assert copy.backtest == "stored" and copy.sites is lazy.sites
 
 
 def test_parts_are_computed_when_read_and_reused_through_the_memo(bundled):
