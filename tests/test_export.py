@@ -798,7 +798,10 @@ def test_pdf_in_french_reads_as_a_french_briefing(analysis, basemap, tmp_path):
         if m.id and m.string and m.id != m.string and "{" not in m.id and "<" not in m.id
     ]
     assert len(english) >= 20
-    # the provenance record closing the document is still rendered in English (issue 17)
-    story = flat[: flat.rindex("Provenance")]
+    # still English (issue 17): the formulas of the method table and the provenance record
+    method = flat.index("Étape Ce qui a été calculé")
+    story = (
+        flat[:method] + flat[flat.index("Données, sources et limites") : flat.rindex("Provenance")]
+    )
     assert [e for e in english if len(e) > 12 and e in story] == []
     assert _pdfinfo(path)["Title"].startswith("Note d'exposition aux incidents, 1 mai 2025")

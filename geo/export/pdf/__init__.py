@@ -214,8 +214,8 @@ def _hotspots_pages(
             ]
         ),
         markup_para(gistar_text(analysis), s["body"]),
-        *surge_flowables(analysis, s),
-        *admin_section(analysis, s),
+        *surge_flowables(analysis, s, tr=tr),
+        *admin_section(analysis, s, tr=tr),
     ]
 
 
@@ -242,7 +242,7 @@ def _routes_pages(
                 ),
             ]
         ),
-        *routes_section(analysis, s, alternatives),
+        *routes_section(analysis, s, alternatives, tr=tr),
     ]
 
 

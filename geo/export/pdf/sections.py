@@ -309,15 +309,21 @@ def _route_label(analysis: Analysis, route_id: object) -> str:
     return str(route_id)
 
 
-def admin_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+def admin_section(
+    analysis: Analysis, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> list[Flowable]:
     """Return the top admin units by incidents, with change against the previous window."""
+    tr = tr or translator()
     out: list[Flowable] = []
     admin = analysis.admin_stats
     level = int(analysis.params.admin_level)
-    unit = {1: "Region", 2: "Cercle"}.get(level, "Unit")
-    out.append(markup_para(f"Top {unit.lower()}s by incidents", s["h2"]))
+    heading = {
+        1: gettext_noop("Top regions by incidents"),
+        2: gettext_noop("Top cercles by incidents"),
+    }
+    out.append(markup_para(tr.gettext(heading.get(level, "Top units by incidents")), s["h2"]))
     if admin is None or admin.empty or "incidents" not in admin:
-        out.append(text_para("No admin statistics in this analysis.", s["body"]))
+        out.append(text_para(tr.gettext("No admin statistics in this analysis."), s["body"]))
         return out
     frame = pd.DataFrame(admin.drop(columns="geometry", errors="ignore"))
     prev = (
@@ -331,19 +337,22 @@ def admin_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
     ).head(10)
     if frame.empty:
         out.append(
-            text_para("No incidents in any unit in this window or the previous one.", s["body"])
+            text_para(
+                tr.gettext("No incidents in any unit in this window or the previous one."),
+                s["body"],
+            )
         )
         return out
     has_region = level == 2 and "adm1_name" in frame
     head = [
         "#",
-        unit,
-        *(["Region"] if has_region else []),
-        "Incidents",
-        "Fatalities",
-        "per 1,000 km²",
-        "Previous",
-        "Change",
+        tr.gettext({1: "Region", 2: "Cercle"}.get(level, "Unit")),
+        *([tr.gettext("Region")] if has_region else []),
+        tr.gettext("Incidents"),
+        tr.gettext("Fatalities"),
+        tr.gettext("per 1,000 km²"),
+        tr.gettext("Previous"),
+        tr.gettext("Change"),
     ]
     rows: list[list[Any]] = [head]
     for i, (_, r) in enumerate(frame.iterrows(), start=1):
@@ -353,11 +362,13 @@ def admin_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
                 str(i),
                 r.get("name", r.get("unit_id")),
                 *([r["adm1_name"]] if has_region else []),
-                fmt_num(r["incidents"]),
-                fmt_num(r.get("fatalities")),
-                fmt_num(r.get("incidents_per_1000km2"), 2),
-                fmt_num(before),
-                change_text(r["incidents"], None if before is None or pd.isna(before) else before),
+                _num(r["incidents"], tr),
+                _num(r.get("fatalities"), tr),
+                _num(r.get("incidents_per_1000km2"), tr, 2),
+                _num(before, tr),
+                change_text(
+                    r["incidents"], None if before is None or pd.isna(before) else before, tr=tr
+                ),
             ]
         )
     base = [0.05, 0.2, *([0.17] if has_region else []), 0.11, 0.11, 0.13, 0.1]
@@ -391,29 +402,34 @@ def gistar_text(analysis: Analysis) -> str:
     )
 
 
-def surge_flowables(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+def surge_flowables(
+    analysis: Analysis, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> list[Flowable]:
     """Return the surge flags (units whose latest week exceeds the surge rule)."""
+    tr = tr or translator()
     surge = analysis.surge
     if surge is None or surge.empty or not {"week_flag", "month_flag"} <= set(surge.columns):
-        return [text_para("Surge flags: none computed for this window.", s["body"])]
+        return [text_para(tr.gettext("Surge flags: none computed for this window."), s["body"])]
     frame = surge.reset_index() if "unit_id" not in surge.columns else surge.copy()
     flagged = frame[frame["week_flag"].astype(bool) | frame["month_flag"].astype(bool)]
     if flagged.empty:
         return [
             text_para(
-                "Surge flags: no unit's latest week or month is double its recent average.",
+                tr.gettext(
+                    "Surge flags: no unit's latest week or month is double its recent average."
+                ),
                 s["body"],
             )
         ]
     names = _unit_names(analysis)
     rows: list[list[Any]] = [
         [
-            "Unit",
-            "Latest week",
-            "Average week before",
-            "Latest 4 weeks",
-            "Average 4 weeks before",
-            "Flag",
+            tr.gettext("Unit"),
+            tr.gettext("Latest week"),
+            tr.gettext("Average week before"),
+            tr.gettext("Latest 4 weeks"),
+            tr.gettext("Average 4 weeks before"),
+            tr.gettext("Flag"),
         ]
     ]
     for _, r in flagged.iterrows():
@@ -421,84 +437,96 @@ def surge_flowables(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list
         rows.append(
             [
                 names.get(str(r.get("unit_id")), str(r.get("unit_id"))),
-                fmt_num(r.get("latest_week")),
-                fmt_num(r.get("avg_week_prev_4"), 1),
-                fmt_num(r.get("latest_month")),
-                fmt_num(r.get("avg_month_prev_12"), 1),
+                _num(r.get("latest_week"), tr),
+                _num(r.get("avg_week_prev_4"), tr, 1),
+                _num(r.get("latest_month"), tr),
+                _num(r.get("avg_month_prev_12"), tr, 1),
                 " + ".join(flags),
             ]
         )
     widths = [w * FRAME_W for w in (0.26, 0.13, 0.16, 0.14, 0.17, 0.14)]
     return [
         markup_para(
-            "Surge flags (ACLED rule: latest period at least double the recent average)", s["h2"]
+            tr.gettext(
+                "Surge flags (ACLED rule: latest period at least double the recent average)"
+            ),
+            s["h2"],
         ),
         data_table(rows, widths, s, numeric_cols=(1, 2, 3, 4)),
     ]
 
 
 def routes_section(
-    analysis: Analysis, s: Mapping[str, ParagraphStyle], alternatives: pd.DataFrame | None
+    analysis: Analysis,
+    s: Mapping[str, ParagraphStyle],
+    alternatives: pd.DataFrame | None,
+    *,
+    tr: Translator | None = None,
 ) -> list[Flowable]:
     """Return the route summary, the alternatives side by side and the worst stretches."""
+    tr = tr or translator()
     out: list[Flowable] = []
     rs = analysis.route_summary
     if rs is None or rs.empty:
-        out.append(text_para("No route exposure in this analysis.", s["body"]))
+        out.append(text_para(tr.gettext("No route exposure in this analysis."), s["body"]))
         return out
-    out.append(markup_para("Route summary", s["h2"]))
+    out.append(markup_para(tr.gettext("Route summary"), s["h2"]))
     rows: list[list[Any]] = [
         [
-            "Route",
-            "Length km",
-            "km low",
-            "km medium",
-            "km high",
-            "km critical",
-            "Mean / km",
-            "Max / km",
+            tr.gettext("Route"),
+            tr.gettext("Length km"),
+            tr.gettext("km low"),
+            tr.gettext("km medium"),
+            tr.gettext("km high"),
+            tr.gettext("km critical"),
+            tr.gettext("Mean / km"),
+            tr.gettext("Max / km"),
         ]
     ]
     for _, r in rs.iterrows():
         rows.append(
             [
                 r.get("label", r.get("route_id")),
-                fmt_num(r.get("length_km")),
-                fmt_num(r.get("km_low")),
-                fmt_num(r.get("km_medium")),
-                fmt_num(r.get("km_high")),
-                fmt_num(r.get("km_critical")),
-                fmt_num(r.get("mean_exposure_per_km"), 3),
-                fmt_num(r.get("max_exposure_per_km"), 2),
+                _num(r.get("length_km"), tr),
+                _num(r.get("km_low"), tr),
+                _num(r.get("km_medium"), tr),
+                _num(r.get("km_high"), tr),
+                _num(r.get("km_critical"), tr),
+                _num(r.get("mean_exposure_per_km"), tr, 3),
+                _num(r.get("max_exposure_per_km"), tr, 2),
             ]
         )
     widths = [w * FRAME_W for w in (0.34, 0.09, 0.08, 0.09, 0.08, 0.09, 0.11, 0.12)]
     out.append(data_table(rows, widths, s, numeric_cols=tuple(range(1, 8))))
     out.extend(_route_changes(rs, s))
     if alternatives is not None and len(alternatives):
-        out.append(markup_para("Alternatives compared (same origin, same destination)", s["h2"]))
+        out.append(
+            markup_para(
+                tr.gettext("Alternatives compared (same origin, same destination)"), s["h2"]
+            )
+        )
         for group, g in alternatives.groupby("group", sort=True):
             g = g.sort_values("rank_in_group")
             head: list[Any] = [""] + [text_para(lbl, s["cellb"]) for lbl in g["label"]]
             measures = (
-                ("Length km", "length_km", 0),
-                ("km high or critical", "km_high_or_critical", 0),
-                ("Incident exposure over the trip", "exposure_total", 1),
-                ("Mean per km", "mean_exposure_per_km", 3),
-                ("Peak per km", "max_exposure_per_km", 2),
-                ("Incidents within the buffer", "n_incidents", 0),
+                (gettext_noop("Length km"), "length_km", 0),
+                (gettext_noop("km high or critical"), "km_high_or_critical", 0),
+                (gettext_noop("Incident exposure over the trip"), "exposure_total", 1),
+                (gettext_noop("Mean per km"), "mean_exposure_per_km", 3),
+                (gettext_noop("Peak per km"), "max_exposure_per_km", 2),
+                (gettext_noop("Incidents within the buffer"), "n_incidents", 0),
             )
             rows = [head]
             for label, col, digits in measures:
                 if col in g:
-                    rows.append([label, *(fmt_num(v, digits) for v in g[col])])
+                    rows.append([tr.gettext(label), *(_num(v, tr, digits) for v in g[col])])
             # As the app's route cards: no rank where the data cannot tell the routes apart.
             clear = g.get("meaningful_difference", pd.Series(True, index=g.index))
             rows.append(
                 [
-                    "Rank (1 = least exposure)",
+                    tr.gettext("Rank (1 = least exposure)"),
                     *(
-                        fmt_num(rank, 0) if bool(c) else "No meaningful difference"
+                        _num(rank, tr, 0) if bool(c) else tr.gettext("No meaningful difference")
                         for rank, c in zip(g["rank_in_group"], clear, strict=True)
                     ),
                 ]
@@ -516,9 +544,11 @@ def routes_section(
                 )
             )
     ws = _worst(analysis)
-    out.append(markup_para("Worst stretches (nearest towns at both ends)", s["h2"]))
+    out.append(markup_para(tr.gettext("Worst stretches (nearest towns at both ends)"), s["h2"]))
     if ws is None or ws.empty:
-        out.append(text_para("No stretch has any incident exposure in this window.", s["body"]))
+        out.append(
+            text_para(tr.gettext("No stretch has any incident exposure in this window."), s["body"])
+        )
         return out
     rows: list[list[Any]] = [["Route", "#", "From", "To", "km", "Peak / km", "Class"]]
     last = None
@@ -526,11 +556,11 @@ def routes_section(
         rows.append(
             [
                 _route_label(analysis, r["route_id"]) if r["route_id"] != last else "",
-                fmt_num(r.get("rank")),
+                _num(r.get("rank"), tr),
                 r["town_from"],
                 r["town_to"],
-                f"{fmt_num(r['km_from'])}–{fmt_num(r['km_to'])}",
-                fmt_num(r["peak"], 2),
+                f"{_num(r['km_from'], tr)}–{_num(r['km_to'], tr)}",
+                _num(r["peak"], tr, 2),
                 class_para(r.get("exposure_class"), s),
             ]
         )
