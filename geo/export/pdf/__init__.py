@@ -91,6 +91,8 @@ def _story(
     alternatives = _alternatives(analysis.route_summary)
     story = [
         *_front_page(analysis, prov, s, alternatives, tr),
+        # The top units fill the front page: after the map they left half a page empty.
+        *admin_section(analysis, s, tr=tr),
         PageBreak(),
         *_hotspots_pages(analysis, s, basemap, tr),
         *_routes_pages(analysis, s, basemap, alternatives, tr),
@@ -102,7 +104,7 @@ def _story(
         from geo.export.pdf.changes import what_changed_section
 
         story.extend(what_changed_section(analysis, s))
-    story.append(PageBreak())
+    story.append(CondPageBreak(80 * mm))  # a page break left "What changed" alone on its page
     story.extend(method_section(analysis, prov, s, tr=tr))
     story.extend(backtest_section(analysis, s))
     story.extend(sources_section(analysis, prov, s, tr=tr))
@@ -215,7 +217,6 @@ def _hotspots_pages(
         ),
         markup_para(gistar_text(analysis), s["body"]),
         *surge_flowables(analysis, s, tr=tr),
-        *admin_section(analysis, s, tr=tr),
     ]
 
 
