@@ -98,7 +98,7 @@ def _story(
         *_routes_pages(analysis, s, basemap, alternatives, tr),
         CondPageBreak(70 * mm),
         markup_para(tr.gettext("Site incident exposure"), s["h1"]),
-        *sites_section(analysis, s),
+        *sites_section(analysis, s, tr=tr),
     ]
     if getattr(analysis, "what_changed", None) is not None:
         from geo.export.pdf.changes import what_changed_section

@@ -605,12 +605,15 @@ def _route_changes(rs: pd.DataFrame, s: Mapping[str, ParagraphStyle]) -> list[Fl
     ]
 
 
-def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
-    """Return the site exposure table, key sites first."""
+def sites_section(
+    analysis: Analysis, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> list[Flowable]:
+    """Return the site exposure table, key sites first, in ``tr``'s language."""
+    tr = tr or translator()
     sites = analysis.sites
     out: list[Flowable] = []
     if sites is None or sites.empty:
-        out.append(text_para("No sites in this analysis.", s["body"]))
+        out.append(text_para(tr.gettext("No sites in this analysis."), s["body"]))
         return out
     frame = pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).copy()
     key = (
@@ -641,14 +644,24 @@ def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
     other = frame[~key[frame.index] & (frame["_cls"] <= 2)]
     shown = pd.concat([shown_key.head(30), other.head(10)])
     rows: list[list[Any]] = [
-        ["Site", "Type", "Class", "30 d", "90 d", "365 d", "Nearest incident", "Trend"]
+        [
+            tr.gettext("Site"),
+            tr.gettext("Type"),
+            tr.gettext("Class"),
+            tr.gettext("30 d"),
+            tr.gettext("90 d"),
+            tr.gettext("365 d"),
+            tr.gettext("Nearest incident"),
+            tr.gettext("Trend"),
+        ]
     ]
     for _, r in shown.iterrows():
         near = ""
         if pd.notna(r.get("nearest_km")):
             when = r.get("nearest_date")
-            near = f"{fmt_num(r['nearest_km'])} km" + (
-                f", {pd.Timestamp(when):%Y-%m-%d}" if pd.notna(when) else ""
+            day = pd.Timestamp(when).date() if pd.notna(when) else None
+            near = f"{_num(r['nearest_km'], tr)} km" + (
+                ", " + (tr.date(day) if tr.lang != "en" else f"{day:%Y-%m-%d}") if day else ""
             )
         rows.append(
             [
@@ -657,9 +670,9 @@ def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
                 else f"(unnamed {r.get('site_id', '')})",
                 SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", ""))),
                 class_para(r.get("exposure_class"), s),
-                fmt_num(r.get("n_30d")),
-                fmt_num(r.get("n_90d")),
-                fmt_num(r.get("n_365d")),
+                _num(r.get("n_30d"), tr),
+                _num(r.get("n_90d"), tr),
+                _num(r.get("n_365d"), tr),
                 near,
                 str(r.get("trend", "") or ""),
             ]
@@ -669,12 +682,12 @@ def sites_section(analysis: Analysis, s: Mapping[str, ParagraphStyle]) -> list[F
     radius = analysis.params.site_radius_km
     out.append(
         text_para(
-            "Key sites (mines, factories, plants, dams) first, most exposed first; other sites "
-            "are listed only in the "
-            f"medium class or above ({left:,} further site(s) not listed). Counts are incidents "
-            f"within {radius:g} km "
-            "in the 30, 90 and 365 days up to the analysis date; the nearest incident is the "
-            "nearest of the last year.",
+            tr.gettext(
+                "Key sites (mines, factories, plants, dams) first, most exposed first; other "
+                "sites are listed only in the medium class or above ({left} further site(s) not "
+                "listed). Counts are incidents within {radius} km in the 30, 90 and 365 days up "
+                "to the analysis date; the nearest incident is the nearest of the last year."
+            ).format(left=tr.number(left), radius=f"{radius:g}".replace(".", tr.number(0.5, 1)[1])),
             s["lead"],
         )
     )
