@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import subprocess
 import zipfile
 from datetime import UTC, date, datetime
@@ -714,6 +715,14 @@ def test_pdf_content(brief, analysis):
     assert text.count("RESTRICTED") == 2 * pages  # header and footer of every page
     assert "safe" not in text.lower()
     assert flat.index("Sadiola Gold Mine") < flat.index("industrial area")  # key sites first
+
+
+def test_pdf_front_page_holds_the_top_units_table(brief):
+    # Issue 12 item 5: after the map the table sat alone on a half-empty page.
+    pages = brief[1].split("\f")
+    heading = re.compile(r"Top \w+ by incidents")
+    assert heading.search(pages[0]) and "Key figures" in pages[0]
+    assert "Where incidents concentrate" in pages[1] and not heading.search(pages[1])
 
 
 def test_pdf_metadata_and_pages_render(brief, tmp_path):
