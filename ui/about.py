@@ -125,9 +125,7 @@ def with_backtest(analysis: Analysis, dataset: Any) -> Any:
     result = _stored_backtest(analysis, dataset)
     if result is None:
         return analysis
-    # A plain Analysis: dataclasses.replace cannot build the app's LazyAnalysis.
-    values = {f.name: getattr(analysis, f.name) for f in dataclasses.fields(Analysis)}
-    return Analysis(**{**values, "backtest": result})
+    return dataclasses.replace(analysis, backtest=result)
 
 
 def _stored_backtest(analysis: Analysis, dataset: Any) -> Any:
