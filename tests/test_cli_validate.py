@@ -98,9 +98,9 @@ def test_unreadable_file_one_line(tmp_path):
 
 
 def test_bad_format_option_is_a_usage_error():
-    proc = run(FIX / "acled_2023.csv", "--format", "xlsx")
+    proc = run(FIX / "acled_2023.csv", "--format", "kml")
     assert proc.returncode == 2
-    assert "invalid choice: 'xlsx'" in proc.stderr
+    assert "invalid choice: 'kml'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
