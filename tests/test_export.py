@@ -782,6 +782,18 @@ def test_pdf_empty_window_is_a_valid_briefing_that_says_so(analysis, basemap, tm
     assert int(_pdfinfo(path)["Pages"]) >= 3
 
 
+def test_png_title_block_and_footer_in_french(analysis, basemap):
+    from geo.export.png.layout import rc
+
+    with rc():
+        fig, _, _ = ex_png._draw_map(analysis, basemap=basemap, width_px=1600, lang="fr")
+        texts = " ".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text")))
+    assert "Exposition aux incidents — ouest du Mali" in texts
+    assert "Période 1 mai 2025 – 20 nov. 2025" in texts
+    assert "l'absence d'incident signalé n'est pas l'absence de risque" in texts
+    assert "Incident exposure — western" not in texts  # the provenance record stays English
+
+
 def test_pdf_in_french_reads_as_a_french_briefing(analysis, basemap, tmp_path):
     from babel.messages.pofile import read_po
 

@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
     elif suffix == ".png":
         from geo.export.png import export_png
 
-        written = export_png(analysis, out, handling=handling, share_safe=share)
+        written = export_png(analysis, out, handling=handling, share_safe=share, lang=args.lang)
     elif suffix == ".gpkg":
         written = export_gpkg(analysis, out, share_safe=share)
     elif suffix == ".zip":

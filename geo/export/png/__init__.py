@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from geo.errors import ExportError
 from geo.export.atomic import bytes_writer, write_atomic
@@ -56,6 +57,7 @@ from geo.export.png.layout import (
 )
 from geo.export.png.legend import basemap_legend, draw_legend, legend_block_height
 from geo.export.share import is_shared, share_safe_analysis
+from geo.i18n import DEFAULT_LANGUAGE, Translator, gettext_noop, translator
 from geo.provenance import (
     build_provenance,
     format_period,
@@ -81,7 +83,7 @@ __all__ = [
     "render_map_rgb",
 ]
 
-_DEFAULT_TITLE = "Incident exposure — western Mali and the fuel corridors"
+_DEFAULT_TITLE = gettext_noop("Incident exposure — western Mali and the fuel corridors")
 
 
 def render_map_png(
@@ -96,6 +98,7 @@ def render_map_png(
     aspect_range: tuple[float, float] = (0.62, 1.05),
     dpi: int = DPI,
     basemap: Basemap | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[bytes, dict[str, Any]]:
     """Render the map of an analysis to PNG bytes (no file written).
 
@@ -125,6 +128,8 @@ def render_map_png(
         page.
     basemap : Basemap, optional
         The basemap layers; :func:`load_basemap` by default.
+    lang : str
+        Language of the title block and footer (``en`` or ``fr``); the legend stays English.
 
     Returns
     -------
@@ -152,6 +157,7 @@ def render_map_png(
             aspect_range=aspect_range,
             dpi=dpi,
             basemap=basemap,
+            lang=lang,
         )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata=metadata, facecolor="#ffffff")
@@ -186,6 +192,7 @@ def _draw_map(
     aspect_range: tuple[float, float] = (0.62, 1.05),
     dpi: int = DPI,
     basemap: Basemap | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[Figure, dict[str, Any], dict[str, str]]:
     """Build the figure of :func:`render_map_png` (inside :func:`~geo.export.png.layout.rc`)."""
     layers = check_options(layers, width_px)
@@ -199,7 +206,8 @@ def _draw_map(
     fig, ax = new_figure(width_px, dpi)
     legend = [*draw_layers(ax, analysis, base, layers), basemap_legend()]
     map_w = map_width_in(width_px, dpi, chrome=chrome)[2]
-    foot_lines = _footer_lines(analysis, basemap, prov, map_w) if chrome else []
+    tr = translator(lang)
+    foot_lines = _footer_lines(analysis, basemap, prov, map_w, tr) if chrome else []
     frame = frame_figure(
         fig,
         box,
@@ -220,7 +228,9 @@ def _draw_map(
     )
     draw_legend(fig, frame.legend_rect, legend, frame.fig_h, frame.fig_w)
     if chrome:
-        _draw_chrome(fig, frame, analysis, prov, title=title, handling=handling, foot=foot_lines)
+        _draw_chrome(
+            fig, frame, analysis, prov, title=title, handling=handling, foot=foot_lines, tr=tr
+        )
     info = {
         "width_px": width_px,
         "height_px": int(round(frame.fig_h * dpi)),
@@ -232,15 +242,18 @@ def _draw_map(
 
 
 def _footer_lines(
-    analysis: Analysis, basemap: Basemap, prov: dict[str, Any], map_w: float
+    analysis: Analysis, basemap: Basemap, prov: dict[str, Any], map_w: float, tr: Translator
 ) -> list[str]:
     """Return the sources, what was left out and the provenance, wrapped to the map width."""
     texts = [
-        f"Sources: {basemap.attribution}",
+        tr.gettext("Sources: {sources}").format(sources=basemap.attribution),
         left_out_sentence(analysis.left_out)
-        + " Scores are incident exposure over the stated window and sources; absence of "
-        "reported incidents is not absence of risk.",
-        "Provenance: " + " | ".join(provenance_lines(prov)[:5]),
+        + " "
+        + tr.gettext(
+            "Scores are incident exposure over the stated window and sources; absence of "
+            "reported incidents is not absence of risk."
+        ),
+        tr.gettext("Provenance: {record}").format(record=" | ".join(provenance_lines(prov)[:5])),
     ]
     return [line for t in texts for line in wrap(t, map_w, 5.6)]
 
@@ -254,14 +267,24 @@ def _draw_chrome(
     title: str | None,
     handling: str | None,
     foot: Sequence[str],
+    tr: Translator,
 ) -> None:
     """Title block, footer and handling banners."""
-    period = format_period(analysis.filters.start, analysis.filters.end)
-    subtitle = (
-        f"Period {period}  ·  analysis date {prov['as_of']}  ·  generated "
-        f"{format_time(analysis.generated_at)}  ·  {len(analysis.incidents):,} incidents"
+    start, end = analysis.filters.start, analysis.filters.end
+    if tr.lang == DEFAULT_LANGUAGE:
+        period, as_of = format_period(start, end), prov["as_of"]
+    else:
+        period = tr.period(pd.Timestamp(start).date(), pd.Timestamp(end).date())
+        as_of = tr.date(pd.Timestamp(prov["as_of"]).date()) if prov["as_of"] else ""
+    subtitle = tr.gettext(
+        "Period {period}  ·  analysis date {as_of}  ·  generated {generated}  ·  {n} incidents"
+    ).format(
+        period=period,
+        as_of=as_of,
+        generated=format_time(analysis.generated_at),
+        n=tr.number(len(analysis.incidents)),
     )
-    draw_title_block(fig, frame, title=title or _DEFAULT_TITLE, subtitle=subtitle)
+    draw_title_block(fig, frame, title=title or tr.gettext(_DEFAULT_TITLE), subtitle=subtitle)
     draw_footer(fig, frame, foot)
     if handling:
         draw_banners(fig, frame, handling)
@@ -316,6 +339,7 @@ def export_png(
     width_px: int = 2000,
     share_safe: bool = False,
     basemap: Basemap | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write a PNG map snapshot of an analysis, for slides and briefings.
 
@@ -343,6 +367,8 @@ def export_png(
         Apply :func:`geo.export.share.share_safe_analysis` first.
     basemap : Basemap, optional
         Basemap layers; the bundled data by default.
+    lang : str
+        Language of the title block and footer (``en`` or ``fr``).
 
     Returns
     -------
@@ -373,6 +399,7 @@ def export_png(
         handling=handling,
         width_px=width_px,
         basemap=basemap,
+        lang=lang,
     )
     return write_atomic(
         path,
