@@ -103,7 +103,7 @@ def _story(
     if getattr(analysis, "what_changed", None) is not None:
         from geo.export.pdf.changes import what_changed_section
 
-        story.extend(what_changed_section(analysis, s))
+        story.extend(what_changed_section(analysis, s, tr=tr))
     story.append(CondPageBreak(80 * mm))  # a page break left "What changed" alone on its page
     story.extend(method_section(analysis, prov, s, tr=tr))
     story.extend(backtest_section(analysis, s))

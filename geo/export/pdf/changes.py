@@ -16,6 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable
 
 from geo.emerging import CATEGORY_LABELS
+from geo.i18n import Translator, translator
 from geo.palette import EMERGING_COLORS
 
 __all__ = ["categories_picture", "what_changed_section"]
@@ -69,7 +70,9 @@ def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
     return Image.open(buf).convert("RGB")
 
 
-def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+def what_changed_section(
+    analysis: Any, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> list[Flowable]:
     """Return the "What changed" flowables of an analysis that carries a ``what_changed``.
 
     Parameters
@@ -78,6 +81,9 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
         With ``what_changed`` set (:func:`geo.briefing.what_changed`).
     s : Mapping of str to ParagraphStyle
         The PDF's styles.
+    tr : Translator, optional
+        Language of the headings and table (English by default; the method sentences stay
+        English).
 
     Returns
     -------
@@ -89,8 +95,9 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
     from geo.export.pdf.styles import FRAME_W, data_table, fmt_num, markup_para, text_para
     from geo.export.share import is_shared
 
+    tr = tr or translator()
     changes = analysis.what_changed
-    out: list[Flowable] = [CondPageBreak(90), markup_para("What changed", s["h1"])]
+    out: list[Flowable] = [CondPageBreak(90), markup_para(tr.gettext("What changed"), s["h1"])]
     if changes.emerging is None:
         out.append(
             text_para(f"No emerging hot spot analysis: {changes.emerging_message}", s["body"])
@@ -111,16 +118,21 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
         out.append(map_image(categories_picture(changes.emerging.units), FRAME_W * 0.75))
         if changes.became_hot:
             out.append(
-                markup_para("Units that became new, consecutive or intensifying hot spots", s["h2"])
+                markup_para(
+                    tr.gettext("Units that became new, consecutive or intensifying hot spots"),
+                    s["h2"],
+                )
             )
             out.extend(text_para(sentence, s["body"]) for sentence in changes.became_hot)
         else:
             out.append(
-                text_para("No unit is a new, consecutive or intensifying hot spot.", s["body"])
+                text_para(
+                    tr.gettext("No unit is a new, consecutive or intensifying hot spot."), s["body"]
+                )
             )
     table = changes.since
     a = table.attrs
-    out.append(markup_para(f"New since {a['since']}", s["h2"]))
+    out.append(markup_para(tr.gettext("New since {day}").format(day=a["since"]), s["h2"]))
     out.append(
         text_para(
             f"{a['n_since']:,} incident(s) dated after {a['since']} up to {a['as_of']}; "
@@ -132,11 +144,24 @@ def what_changed_section(analysis: Any, s: Mapping[str, ParagraphStyle]) -> list
         )
     )
     if is_shared(analysis):
-        out.append(text_para("The list is left out of a shared copy (it names places).", s["note"]))
+        out.append(
+            text_para(
+                tr.gettext("The list is left out of a shared copy (it names places)."), s["note"]
+            )
+        )
         return out
     if not len(table):
         return out
-    rows: list[list[Any]] = [["Place", "Date", "Incident", "Killed", "Distance", "Nearest town"]]
+    rows: list[list[Any]] = [
+        [
+            tr.gettext("Place"),
+            tr.gettext("Date"),
+            tr.gettext("Incident"),
+            tr.gettext("Killed"),
+            tr.gettext("Distance"),
+            tr.gettext("Nearest town"),
+        ]
+    ]
     for r in table.head(SINCE_ROWS_MAX).itertuples(index=False):
         rows.append(
             [
