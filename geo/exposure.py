@@ -607,27 +607,47 @@ def spread_pairs(
     *,
     radius_km: float,
     distance_decay: str,
+    chunk_samples: int = DEFAULTS.spread_chunk_samples,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(target, area, expected contribution) for every sample within ``radius_km`` of a target.
+    """(target, area, expected contribution) for each area's samples within ``radius_km``.
 
     ``tree`` indexes ``targets`` (segments or sites, metric). The weights of
     the events of one area are summed first: the expected kernel over an area
-    is the same for each of its events.
+    is the same for each of its events. The samples are queried
+    ``chunk_samples`` at a time and their contributions summed per (target,
+    area) pair within each chunk, so memory stays bounded by the chunk however
+    many distinct areas a file holds (a pair may appear once per chunk; the
+    callers add them up).
     """
     area_weight = np.bincount(spread.event_area, weights=event_weight, minlength=spread.n_areas)
-    pts = shapely.points(spread.sample_xy)
-    s_idx, t_idx = tree.query(pts, predicate="dwithin", distance=radius_km * 1000.0)
-    d_km = shapely.distance(pts[s_idx], targets[t_idx]) / 1000.0
-    area = spread.sample_area[s_idx]
-    contrib = exposure_contributions(
-        area_weight[area] * spread.sample_weight[s_idx],
-        d_km,
-        np.zeros(len(s_idx)),
-        radius_km=radius_km,
-        half_life_days=1.0,
-        distance_decay=distance_decay,
-    )
-    return t_idx, area, contrib
+    n_areas = max(int(spread.n_areas), 1)
+    out_t: list[np.ndarray] = []
+    out_a: list[np.ndarray] = []
+    out_c: list[np.ndarray] = []
+    for start in range(0, len(spread.sample_xy), max(int(chunk_samples), 1)):
+        xy = spread.sample_xy[start : start + chunk_samples]
+        pts = shapely.points(xy)
+        s_idx, t_idx = tree.query(pts, predicate="dwithin", distance=radius_km * 1000.0)
+        if s_idx.size == 0:
+            continue
+        d_km = shapely.distance(pts[s_idx], targets[t_idx]) / 1000.0
+        area = spread.sample_area[start + s_idx]
+        contrib = exposure_contributions(
+            area_weight[area] * spread.sample_weight[start + s_idx],
+            d_km,
+            np.zeros(len(s_idx)),
+            radius_km=radius_km,
+            half_life_days=1.0,
+            distance_decay=distance_decay,
+        )
+        pair, inverse = np.unique(t_idx.astype(np.int64) * n_areas + area, return_inverse=True)
+        out_t.append(pair // n_areas)
+        out_a.append(pair % n_areas)
+        out_c.append(np.bincount(inverse, weights=contrib, minlength=len(pair)))
+    if not out_t:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, np.array([], dtype=float)
+    return np.concatenate(out_t), np.concatenate(out_a), np.concatenate(out_c)
 
 
 def spread_record(spread: Spread | None, *, imprecise: str) -> dict[str, Any]:

@@ -301,6 +301,7 @@ class Settings:
     site_category_radius_km: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
     include_imprecise: bool = False
     kde_truncate: float = 4.0
+    spread_chunk_samples: int = 1_000_000
     batch_partitions: int = 4
     imprecise: str = "spread"
     imprecise_near_km: float = 25.0
