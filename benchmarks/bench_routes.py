@@ -56,11 +56,12 @@ import shapely
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.crs import METRIC_CRS, to_metric
-from geo.exposure import bundled_spread_layers, segment_exposure, spread_areas
+from geo.exposure import segment_exposure
 from geo.io.bundled import load_routes, load_towns
 from geo.io.incidents import load_bundled_incidents
 from geo.schema import CATEGORIES
 from geo.segments import segment_routes
+from geo.spread import bundled_spread_layers, spread_areas
 
 SEED = 20251115
 BUFFER_KM = 25.0

@@ -26,8 +26,6 @@ from geo.crs import GEOD, METRIC_CRS, WGS84
 from geo.errors import CRSError, ParameterError
 from geo.exposure import (
     EXPOSURE_CLASS_BREAKS,
-    Spread,
-    SpreadLayers,
     analysis_record,
     classify_exposure,
     event_weights,
@@ -41,6 +39,7 @@ from geo.exposure import (
 )
 from geo.schema import CATEGORIES, SOURCE_LABELS
 from geo.settings import DEFAULTS
+from geo.spread import Spread, SpreadLayers
 
 __all__ = ["NON_KEY_SITE_TYPES", "WINDOWS_DAYS", "site_exposure", "format_site_summary"]
 
@@ -107,7 +106,7 @@ def site_exposure(
     imprecise : {"spread", "drop"}
         ``spread`` (default): an event whose location is not its own place
         adds its expected contribution over its uncertainty area to the score
-        (:func:`geo.exposure.spread_areas`); ``drop``: it is left out.
+        (:func:`geo.spread.spread_areas`); ``drop``: it is left out.
     half_life_days : float
         Age at which an incident's weight in the score halves, days.
     type_weights : Mapping[str, float]
@@ -174,7 +173,7 @@ def site_exposure(
     An imprecise event adds its expected contribution over its uncertainty
     area U_i, w · 0.5 ** (age / half_life_days) · E[k(d(s, X); r)] with X
     uniform on U_i, computed on the samples of
-    :func:`geo.exposure.spread_areas` (formula in
+    :func:`geo.spread.spread_areas` (formula in
     :func:`geo.exposure.segment_exposure`).
     """
     radius_km = check_positive("radius_km", radius_km)

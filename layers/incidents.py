@@ -14,7 +14,7 @@ and yellow would read as "fine" and "caution"). An imprecise event is never a pi
 (DESIGN.md): it is a dashed circle of :data:`APPROX_RADIUS_KM` by ``geo_precision``
 (2: about 25 km, 3: a region-level location, 50 km), the area the event is known
 to within, or, when the source places it "between A and B", a dashed stretch of the
-road between the two towns (:func:`geo.exposure.between_stretches`). The dashed
+road between the two towns (:func:`geo.spread.between_stretches`). The dashed
 line itself carries the event's tooltip and popup; the circle's faint fill is not
 interactive, so a click inside the area still reaches the unit, segment or site
 under it.
@@ -41,9 +41,9 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from geo.errors import ParameterError
-from geo.exposure import between_stretches
 from geo.palette import CATEGORY_COLORS, CATEGORY_SHAPES, marker_svg
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
+from geo.spread import between_stretches
 from layers._geojson import POPUP_OPTIONS, js_literal, require_columns, to_wgs84
 from layers._render import render_layer_once
 from layers.legend import LegendItem, swatch_legend
@@ -343,7 +343,7 @@ def build_incidents(
     stretches : GeoSeries, optional
         Road lines indexed like ``incidents`` (any CRS): those events are drawn
         as a dashed stretch instead of a circle. Default
-        :func:`geo.exposure.between_stretches` (events placed "between A and B").
+        :func:`geo.spread.between_stretches` (events placed "between A and B").
 
     Returns
     -------

@@ -19,16 +19,11 @@ from shapely.geometry import LineString, Point, box
 
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ParameterError
-from geo.exposure import (
-    SpreadLayers,
-    disc_samples,
-    polygon_samples,
-    segment_exposure,
-    spread_areas,
-)
+from geo.exposure import segment_exposure
 from geo.gazetteer import build_gazetteer
 from geo.route_report import format_route_report, route_report
 from geo.sites import site_exposure
+from geo.spread import SpreadLayers, disc_samples, polygon_samples, spread_areas
 from tests.common import make_incidents
 
 AS_OF = pd.Timestamp("2025-06-01")
