@@ -23,6 +23,7 @@ from ui import (
     data,
     exports,
     hotspots,
+    lang,
     plan,
     routes,
     sites,
@@ -38,6 +39,7 @@ state.init_once(st.session_state, state.static_defaults(DEFAULTS))
 # Every sidebar widget is drawn on every run, before any early stop: Streamlit
 # forgets the value of a keyed widget that a run skips.
 with st.sidebar:
+    lang.language_switch()
     upload = controls.data_source_controls()
     use_log = incident_log.source_toggle()
 

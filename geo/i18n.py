@@ -4,9 +4,14 @@ Strings are written in English in the code and marked with the method names
 gettext extracts (``t.gettext("…")``, ``t.ngettext("…", "…", n)``, and
 :func:`gettext_noop` for tables of labels translated when shown), never with
 a function called ``_`` (it would shadow the interactive ``_`` and i18n tools'
-conventions differ). The French catalog is ``geo/locale/fr/LC_MESSAGES/sahel.po``
-(plain text, read with Babel at first use; no compiled ``.mo`` to keep in step),
-its vocabulary fixed by ``geo/locale/glossary.csv`` (METHODS.md §7: the words a
+conventions differ). The French catalog is the set of ``.po`` files in
+``geo/locale/fr/LC_MESSAGES/``, one per part of the code (:data:`CATALOG_AREAS`:
+the page shell, the views, the map layers, the exports, the command line, the
+analyses), so that people translating different parts never edit the same file.
+They are plain text, read with Babel at first use (no compiled ``.mo`` to keep
+in step), merged into one table; a text used by two parts has the same
+translation in both (``tests/test_i18n.py``). The vocabulary is fixed by
+``geo/locale/glossary.csv`` (METHODS.md §7: the words a
 francophone security analyst uses — « exposition aux incidents », never « sûr »).
 Numbers and dates follow the language's conventions through Babel
 (``1 354,3 km`` and ``14 nov. 2025`` in French).
@@ -35,6 +40,8 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LOCALE_DIR",
     "GLOSSARY",
+    "CATALOG_AREAS",
+    "catalog_area",
     "Translator",
     "translator",
     "pick_language",
@@ -52,6 +59,32 @@ LOCALE_DIR: Path = Path(__file__).resolve().parent / "locale"
 GLOSSARY: Path = LOCALE_DIR / "glossary.csv"
 _DOMAIN = "sahel"
 
+#: Parts of the code and the catalog file each one's strings go to, first match wins:
+#: (catalog name, path prefixes relative to the repository root).
+CATALOG_AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "app",
+        (
+            "app.py",
+            "ui/__init__.py",
+            "ui/about.py",
+            "ui/access.py",
+            "ui/chrome.py",
+            "ui/controls.py",
+            "ui/data.py",
+            "ui/exports.py",
+            "ui/lang.py",
+            "ui/selection.py",
+            "ui/state.py",
+        ),
+    ),
+    ("views", ("ui/",)),
+    ("layers", ("layers/",)),
+    ("export", ("geo/export/",)),
+    ("cli", ("geo/cli.py", "geo/__main__.py", "geo/commands/")),
+    ("geo", ("geo/",)),
+)
+
 
 def _check(lang: str) -> str:
     code = str(lang).strip().lower()
@@ -60,24 +93,53 @@ def _check(lang: str) -> str:
     return code
 
 
+def catalog_area(source: str) -> str:
+    """Name the catalog a source file's strings belong to.
+
+    Parameters
+    ----------
+    source : str
+        The file's path relative to the repository root, with ``/`` separators.
+
+    Returns
+    -------
+    str
+        A name of :data:`CATALOG_AREAS` (its file is ``<name>.po``).
+
+    Examples
+    --------
+    >>> catalog_area("ui/hotspots.py"), catalog_area("ui/chrome.py"), catalog_area("geo/cli.py")
+    ('views', 'app', 'cli')
+    """
+    for name, prefixes in CATALOG_AREAS:
+        if any(source == p or (p.endswith("/") and source.startswith(p)) for p in prefixes):
+            return name
+    raise ParameterError(f"`source` was {source!r}, which no catalog area covers")
+
+
 @functools.cache
 def _catalog(lang: str) -> Mapping[object, object]:
-    """Map each msgid (str, or (singular, plural)) to its translation (str, or plural forms)."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{_DOMAIN}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=_DOMAIN)
+    """Map each msgid (str, or (singular, plural)) to its translation (str, or plural forms).
+
+    Every ``.po`` file of the language is read, in :data:`CATALOG_AREAS` order.
+    """
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
     out: dict[object, object] = {}
-    for message in catalog:
-        if not message.id or message.fuzzy:
+    for name, _prefixes in CATALOG_AREAS:
+        path = folder / f"{name}.po"
+        if not path.exists():
             continue
-        if isinstance(message.id, tuple):
-            forms = tuple(message.string)
-            if all(forms):
-                out[message.id] = forms
-        elif message.string:
-            out[message.id] = message.string
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=lang, domain=_DOMAIN)
+        for message in catalog:
+            if not message.id or message.fuzzy or message.id in out:
+                continue
+            if isinstance(message.id, tuple):
+                forms = tuple(message.string)
+                if all(forms):
+                    out[message.id] = forms
+            elif message.string:
+                out[message.id] = message.string
     return out
 
 

@@ -811,8 +811,10 @@ def test_pdf_in_french_reads_as_a_french_briefing(analysis, basemap, tmp_path):
     ):
         assert expected in flat, expected
     assert "Page 1 sur" in flat and "Sécurisé" not in flat and "sûr" not in flat
-    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "sahel.po").open("rb") as fh:
-        catalog = read_po(fh)
+    catalog = []
+    for po in sorted((LOCALE_DIR / "fr" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            catalog.extend(read_po(fh))
     english = [
         m.id
         for m in catalog
