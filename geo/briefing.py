@@ -25,8 +25,13 @@ import shapely
 from geo.crs import METRIC_CRS, WGS84
 from geo.emerging import BECAME_HOT, EmergingResult, emerging_for_incidents, unit_sentence
 from geo.errors import InsufficientDataError, ParameterError
+from geo.i18n import Translator, gettext_noop, translator
+from geo.schema import CATEGORY_LABELS
 from geo.segments import _nearest_towns
 from geo.settings import DEFAULTS
+
+#: The default language of every text here (callers pass ``tr`` for another).
+_EN: Translator = translator()
 
 __all__ = [
     "SINCE_COLUMNS",
@@ -35,6 +40,7 @@ __all__ = [
     "since_incidents",
     "what_changed",
     "format_since",
+    "PLACE_KIND_WORDS",
 ]
 
 #: Columns of the since-list, in order.
@@ -330,7 +336,14 @@ def what_changed(
     return WhatChanged(listed, result, None, sentences, step)
 
 
-def format_since(table: pd.DataFrame, *, n: int = 20) -> str:
+#: ``place_kind`` of the since-list -> its word.
+PLACE_KIND_WORDS: dict[str, str] = {
+    "key site": gettext_noop("key site"),
+    "corridor": gettext_noop("corridor"),
+}
+
+
+def format_since(table: pd.DataFrame, *, n: int = 20, tr: Translator = _EN) -> str:
     """Write the since-list as plain lines for the terminal.
 
     Parameters
@@ -339,28 +352,55 @@ def format_since(table: pd.DataFrame, *, n: int = 20) -> str:
         :func:`since_incidents`.
     n : int
         Rows shown at most (the rest are counted).
+    tr : Translator
+        The language of the lines (English by default).
 
     Returns
     -------
     str
         A heading line, then one line per row.
     """
+    from geo.provenance import format_day
+
     a = table.attrs
-    head = (
-        f"After {a['since']} (to {a['as_of']}): {a['n_since']:,} incident(s) in all, "
-        f"{a['n_listed']:,} within {a['site_radius_km']:g} km of a key site or "
-        f"{a['buffer_km']:g} km of a corridor stretch."
+    head = tr.ngettext(
+        "After {since} (to {as_of}): {n} incident in all, {listed} within {radius} km of a "
+        "key site or {buffer} km of a corridor stretch.",
+        "After {since} (to {as_of}): {n} incidents in all, {listed} within {radius} km of a "
+        "key site or {buffer} km of a corridor stretch.",
+        a["n_since"],
+    ).format(
+        since=format_day(a["since"], tr=tr),
+        as_of=format_day(a["as_of"], tr=tr),
+        n=tr.number(a["n_since"]),
+        listed=tr.number(a["n_listed"]),
+        radius=tr.number(a["site_radius_km"]),
+        buffer=tr.number(a["buffer_km"]),
     )
     if a.get("n_imprecise_left_out"):
-        head += f" Not placed (imprecise location): {a['n_imprecise_left_out']:,}."
+        head += " " + tr.gettext("Not placed (imprecise location): {n}.").format(
+            n=tr.number(a["n_imprecise_left_out"])
+        )
     lines = [head]
     for row in table.head(n).itertuples(index=False):
-        day = pd.Timestamp(row.event_date).date()
         lines.append(
-            f"  {row.place} ({row.place_kind}, exposure {row.place_exposure:.2f}): {day} "
-            f"{row.category}, {row.fatalities} killed, {row.distance_km:.1f} km away, "
-            f"{row.nearest_town_km:.0f} km from {row.nearest_town}."
+            "  "
+            + tr.gettext(
+                "{place} ({kind}, exposure {exposure}): {day} {category}, {killed} killed, "
+                "{distance} km away, {town_km} km from {town}."
+            ).format(
+                place=row.place,
+                kind=tr.gettext(PLACE_KIND_WORDS.get(str(row.place_kind), str(row.place_kind))),
+                exposure=tr.number(row.place_exposure, 2),
+                day=format_day(row.event_date, tr=tr),
+                category=tr.gettext(CATEGORY_LABELS.get(str(row.category), str(row.category))),
+                killed=tr.number(row.fatalities),
+                distance=tr.number(row.distance_km, 1),
+                town_km=tr.number(row.nearest_town_km),
+                town=row.nearest_town,
+            )
         )
     if len(table) > n:
-        lines.append(f"  ... and {len(table) - n:,} more rows.")
+        more = tr.number(len(table) - n)
+        lines.append("  " + tr.gettext("... and {n} more rows.").format(n=more))
     return "\n".join(lines)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import ParameterError
+from geo.i18n import gettext_noop
 
 __all__ = [
     "DISTANCE_DECAYS",
@@ -28,15 +29,17 @@ __all__ = [
 
 #: Allowed values of ``distance_decay``, each with its kernel (d in km, b = buffer).
 DISTANCE_DECAYS: dict[str, str] = {
-    "linear": "max(0, 1 - d / b): 1 at the road, 0 at the buffer edge",
-    "gaussian": "exp(-0.5 * (d / (b / 2)) ** 2), cut at the buffer edge",
-    "none": "1 for every incident within the buffer",
+    "linear": gettext_noop("max(0, 1 - d / b): 1 at the road, 0 at the buffer edge"),
+    "gaussian": gettext_noop("exp(-0.5 * (d / (b / 2)) ** 2), cut at the buffer edge"),
+    "none": gettext_noop("1 for every incident within the buffer"),
 }
 
 #: Allowed values of ``imprecise`` (route and site exposure), each with what it does.
 IMPRECISE_MODES: dict[str, str] = {
-    "spread": "an imprecise event counts over its uncertainty area (disc, cercle or road)",
-    "drop": "an imprecise event is left out (and counted as left out)",
+    "spread": gettext_noop(
+        "an imprecise event counts over its uncertainty area (disc, cercle or road)"
+    ),
+    "drop": gettext_noop("an imprecise event is left out (and counted as left out)"),
 }
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import geo.commands
 from geo import __version__
 from geo.errors import RiskMapError
-from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 
 __all__ = ["build_parser", "main"]
 
@@ -56,13 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"geo.commands.{info.name}")
         module.register(sub)
     for command in sub.choices.values():
-        command.add_argument(
-            "--lang",
-            choices=LANGUAGES,
-            default=DEFAULT_LANGUAGE,
-            help="language of the output: en (default) or fr",
-        )
+        _add_lang(command, default=DEFAULT_LANGUAGE)
     return parser
+
+
+def _add_lang(parser: argparse.ArgumentParser, *, default: str) -> None:
+    """Add ``--lang`` to a command and to each of its sub-commands (``log add --lang fr``).
+
+    A sub-command's ``--lang`` has no default of its own, so ``log --lang fr add``
+    keeps the language given before the sub-command.
+    """
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default,
+        help="language of the output: en (default) or fr",
+    )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_lang(child, default=argparse.SUPPRESS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,13 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    tr = translator(args.lang)
     try:
         return int(args.func(args) or 0)
     except RiskMapError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(tr.gettext("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print(tr.gettext("error: interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
@@ -96,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         log.exception("unexpected error in command %s", args.command)
         print(
-            "error: internal error (a bug); details were written to the log.",
+            tr.gettext("error: internal error (a bug); details were written to the log."),
             file=sys.stderr,
         )
         return 1

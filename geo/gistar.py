@@ -25,6 +25,7 @@ from scipy import stats
 
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
+from geo.i18n import gettext_noop
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -42,14 +43,14 @@ GISTAR_CLASSES: tuple[str, ...] = ("hot", "cold", "not_significant", "excluded")
 
 #: Inference -> what it is, in words.
 GISTAR_INFERENCES: dict[str, str] = {
-    "analytical": "analytical normal p-values from the z-score (two-sided)",
-    "permutation": "conditional-permutation p-values (two-sided)",
+    "analytical": gettext_noop("analytical normal p-values from the z-score (two-sided)"),
+    "permutation": gettext_noop("conditional-permutation p-values (two-sided)"),
 }
 
 #: Value -> what Gi* is computed on, in words.
 GISTAR_VALUES: dict[str, str] = {
-    "counts": "incident counts per unit",
-    "rate": "incidents per km² of each unit",
+    "counts": gettext_noop("incident counts per unit"),
+    "rate": gettext_noop("incidents per km² of each unit"),
 }
 
 

@@ -20,10 +20,13 @@ import pandas as pd
 
 from geo.crs import METRIC_PROJ
 from geo.export.share import SHARE_NOTE, is_shared
-from geo.i18n import gettext_noop
+from geo.i18n import DEFAULT_LANGUAGE, Translator, gettext_noop, translator
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
+
+#: The default language of every text here (callers pass ``tr`` for another).
+_EN: Translator = translator()
 
 #: Why events are left out of a result: key -> the words every output uses after a
 #: count ("3 outside the window"). Results key their left-out counts by these words.
@@ -57,7 +60,7 @@ LEFT_OUT_WHY: dict[str, str] = {
 }
 
 
-def left_out_sentence(left_out: Mapping[str, int]) -> str:
+def left_out_sentence(left_out: Mapping[str, int], *, tr: Translator = _EN) -> str:
     """Return the one sentence every output uses for what it left out and why.
 
     Parameters
@@ -65,6 +68,8 @@ def left_out_sentence(left_out: Mapping[str, int]) -> str:
     left_out : mapping of str to int
         Reason (a :data:`LEFT_OUT_REASONS` value, or other words) -> events.
         Reasons with no event are not named.
+    tr : Translator
+        The language of the sentence (English by default); reasons are translated.
 
     Returns
     -------
@@ -77,9 +82,13 @@ def left_out_sentence(left_out: Mapping[str, int]) -> str:
     'Left out: 1,200 outside the window.'
     >>> left_out_sentence({})
     'Left out: none.'
+    >>> left_out_sentence({LEFT_OUT_REASONS["outside_window"]: 3}, tr=translator("fr"))
+    'Écartés : 3 hors de la période.'
     """
-    parts = [f"{int(n):,} {reason}" for reason, n in left_out.items() if n]
-    return "Left out: " + "; ".join(parts) + "." if parts else "Left out: none."
+    parts = [f"{tr.number(int(n))} {tr.gettext(str(r))}" for r, n in left_out.items() if n]
+    if not parts:
+        return tr.gettext("Left out: none.")
+    return tr.gettext("Left out: {reasons}.").format(reasons="; ".join(parts))
 
 
 __all__ = [
@@ -87,22 +96,27 @@ __all__ = [
     "LEFT_OUT_WHY",
     "build_provenance",
     "left_out_sentence",
+    "format_day",
     "format_period",
     "format_time",
     "jsonable",
+    "method_steps",
     "library_versions",
     "provenance_lines",
     "provenance_table",
 ]
 
 
-def format_period(start: date, end: date) -> str:
-    """Return ``start – end (N days)`` for titles and provenance.
+def format_period(start: date, end: date, *, tr: Translator = _EN) -> str:
+    """Return ``start to end (N days)`` for titles and provenance.
 
     Parameters
     ----------
     start, end : datetime.date
         Inclusive window.
+    tr : Translator
+        The language (English by default, with ISO dates that scripts parse;
+        French with French dates).
 
     Returns
     -------
@@ -113,9 +127,38 @@ def format_period(start: date, end: date) -> str:
     --------
     >>> format_period(date(2025, 5, 1), date(2025, 5, 31))
     '2025-05-01 to 2025-05-31 (31 days)'
+    >>> format_period(date(2025, 5, 1), date(2025, 5, 31), tr=translator("fr"))
+    'du 1 mai 2025 au 31 mai 2025 (31 jours)'
     """
     s, e = _as_date(start), _as_date(end)
-    return f"{s.isoformat()} to {e.isoformat()} ({(e - s).days + 1} days)"
+    days = (e - s).days + 1
+    return tr.ngettext("{start} to {end} ({n} day)", "{start} to {end} ({n} days)", days).format(
+        start=format_day(s, tr=tr), end=format_day(e, tr=tr), n=tr.number(days)
+    )
+
+
+def format_day(value: object, *, tr: Translator = _EN) -> str:
+    """Return a calendar day: ISO ``YYYY-MM-DD`` in English, the language's own form otherwise.
+
+    Parameters
+    ----------
+    value : date, datetime, Timestamp or ISO text
+        The day.
+    tr : Translator
+        The language.
+
+    Returns
+    -------
+    str
+        ``2025-11-14`` in English, ``14 nov. 2025`` in French.
+
+    Examples
+    --------
+    >>> format_day("2025-11-14"), format_day("2025-11-14", tr=translator("fr"))
+    ('2025-11-14', '14 nov. 2025')
+    """
+    day = _as_date(value)
+    return day.isoformat() if tr.lang == DEFAULT_LANGUAGE else tr.date(day)
 
 
 def _as_date(value: object) -> date:
@@ -271,7 +314,7 @@ def build_provenance(analysis: Analysis) -> dict[str, Any]:
         filters["actors"] = f"{len(actors)} actor filter(s), names withheld"
     for key in ("categories", "sources", "actors"):
         if filters.get(key) is None:
-            filters[key] = "all"
+            filters[key] = gettext_noop("all")
     start, end = filters.pop("start"), filters.pop("end")
     params = _record(analysis.params)
     prov: dict[str, Any] = {
@@ -301,23 +344,37 @@ def build_provenance(analysis: Analysis) -> dict[str, Any]:
     return jsonable(prov)
 
 
-def _fmt_num(value: object) -> str:
+def _fmt_num(value: object, tr: Translator) -> str:
     if isinstance(value, Mapping):
-        return "(" + ", ".join(f"{k} {_fmt_num(v)}" for k, v in value.items()) + ")"
+        return "(" + ", ".join(f"{k} {_fmt_num(v, tr)}" for k, v in value.items()) + ")"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return tr.number(value)
+    if isinstance(value, float):
+        return tr.number(value, digits=len(repr(value).split(".")[-1]))
     return str(value)
 
 
-def provenance_lines(prov: Mapping[str, Any]) -> list[str]:
+#: Input-row counts of the record's ``validation`` -> their words after the number.
+_VALIDATION_WORDS: dict[str, str] = {
+    "rows_in": gettext_noop("rows in"),
+    "kept": gettext_noop("kept"),
+    "repaired": gettext_noop("repaired"),
+    "rejected": gettext_noop("rejected"),
+}
+
+
+def provenance_lines(prov: Mapping[str, Any], *, tr: Translator = _EN) -> list[str]:
     """Render a provenance record as short human-readable lines.
 
     Parameters
     ----------
     prov : mapping
         A record from :func:`build_provenance`.
+    tr : Translator
+        The language of the lines (English by default). Parameter names and
+        library names stay as the record spells them (they are keys).
 
     Returns
     -------
@@ -330,37 +387,178 @@ def provenance_lines(prov: Mapping[str, Any]) -> list[str]:
     p = prov["parameters"]
 
     def _set(value: object) -> str:
-        return value if isinstance(value, str) else ", ".join(str(v) for v in value)
+        if isinstance(value, str):
+            return tr.gettext(value)
+        return ", ".join(str(v) for v in value)
 
+    imprecise = (
+        tr.gettext("imprecise locations included in point analyses")
+        if f.get("include_imprecise")
+        else tr.gettext("imprecise locations left out of point analyses")
+    )
     lines = [
-        f"{prov['product']} {prov['app_version']}, generated {prov['generated_at']}",
-        f"Period {period['start']} to {period['end']} ({period['days']} days); "
-        f"analysis date {prov['as_of']}",
-        f"Filters: categories {_set(f['categories'])}; sources {_set(f['sources'])}; "
-        f"actors {_set(f['actors'])}; imprecise locations "
-        + ("included in" if f.get("include_imprecise") else "left out of")
-        + " point analyses",
-        "Parameters: "
-        + "; ".join(f"{k} {_fmt_num(v)}" for k, v in p.items() if k not in ("as_of",)),
+        tr.gettext("{product} {version}, generated {time}").format(
+            product=prov["product"], version=prov["app_version"], time=prov["generated_at"]
+        ),
+        tr.gettext("Period {period}; analysis date {as_of}").format(
+            period=format_period(period["start"], period["end"], tr=tr),
+            as_of=format_day(prov["as_of"], tr=tr),
+        ),
+        tr.gettext(
+            "Filters: categories {categories}; sources {sources}; actors {actors}; {imprecise}"
+        ).format(
+            categories=_set(f["categories"]),
+            sources=_set(f["sources"]),
+            actors=_set(f["actors"]),
+            imprecise=imprecise,
+        ),
+        tr.gettext("Parameters: {parameters}").format(
+            parameters="; ".join(
+                f"{k} {_fmt_num(v, tr)}" for k, v in p.items() if k not in ("as_of",)
+            )
+        ),
     ]
     v = prov["validation"]
     if v:
-        lines.append(
-            "Input rows: "
-            + ", ".join(f"{_fmt_num(v[k])} {k.replace('_', ' ')}" for k in v if k != "files")
+        counts = ", ".join(
+            f"{_fmt_num(v[k], tr)} {tr.gettext(_VALIDATION_WORDS.get(k, k.replace('_', ' ')))}"
+            for k in v
+            if k != "files"
         )
-    lines.append(left_out_sentence(prov["left_out"]))
+        lines.append(tr.gettext("Input rows: {counts}").format(counts=counts))
+    lines.append(left_out_sentence(prov["left_out"], tr=tr))
     if prov["data_sources"]:
-        lines.append("Incident sources: " + "; ".join(prov["data_sources"]))
+        lines.append(
+            tr.gettext("Incident sources: {sources}").format(
+                sources="; ".join(tr.gettext(str(s)) for s in prov["data_sources"])
+            )
+        )
     lines.append(
-        f"Events in window: {_fmt_num(prov['incidents_in_window'])} ({prov['incidents_digest']})"
+        tr.gettext("Events in window: {n} ({digest})").format(
+            n=_fmt_num(prov["incidents_in_window"], tr), digest=prov["incidents_digest"]
+        )
     )
     versions = prov.get("versions") or {}
     if versions:
-        lines.append("Computed with " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    if prov.get("share_note"):
-        lines.append(prov["share_note"])
+        lines.append(
+            tr.gettext("Computed with {versions}").format(
+                versions=", ".join(f"{k} {v}" for k, v in versions.items())
+            )
+        )
+    share_note = prov.get("share_note")
+    if share_note:
+        lines.append(tr.gettext(share_note))
     return lines
+
+
+def method_steps(analysis: Analysis, *, tr: Translator = _EN) -> list[tuple[str, str]]:
+    """Describe each step of the method with the parameters it ran with (the PDF method table).
+
+    Parameters
+    ----------
+    analysis : geo.pipeline.Analysis
+        The analysis (its ``filters`` and ``params``).
+    tr : Translator
+        The language of the step names and descriptions (English by default).
+
+    Returns
+    -------
+    list of (str, str)
+        (step, what was computed), in the order the method runs.
+    """
+    from geo.checks import DISTANCE_DECAYS
+    from geo.exposure import EXPOSURE_CLASS_BREAKS
+    from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES
+    from geo.schema import CATEGORY_WEIGHT_WORDS
+
+    p, f = analysis.params, analysis.filters
+    lo, mid, hi = (tr.number(b, 2).rstrip("0").rstrip(".,") for b in EXPOSURE_CLASS_BREAKS)
+
+    def num(value: float) -> str:
+        return tr.number(value, 0 if float(value).is_integer() else 2)
+
+    weights = ", ".join(
+        f"{tr.gettext(CATEGORY_WEIGHT_WORDS.get(k, k.replace('_', ' ')))} {num(v)}"
+        for k, v in dict(p.type_weights).items()
+    )
+    decay = tr.gettext(DISTANCE_DECAYS.get(p.distance_decay, p.distance_decay))
+    as_of = format_day(getattr(p, "as_of", None) or f.end, tr=tr)
+    return [
+        (
+            tr.gettext("Window"),
+            tr.gettext(
+                "{period}; previous period of equal length for changes; analysis date {as_of}."
+            ).format(period=format_period(f.start, f.end, tr=tr), as_of=as_of),
+        ),
+        (
+            tr.gettext("Admin rates"),
+            tr.gettext(
+                "Incidents and fatalities per unit (level {level}) and per {area} km²; a point "
+                "on a shared border counts once (documented tie-break); imprecise events count "
+                "here."
+            ).format(level=p.admin_level, area=tr.number(1000)),
+        ),
+        (
+            tr.gettext("KDE hotspots"),
+            tr.gettext(
+                "Gaussian kernel, bandwidth {bandwidth} km, cells of {cell} m, computed in an "
+                "equal-area projection; precise events only."
+            ).format(bandwidth=num(p.kde_bandwidth_km), cell=num(p.kde_cell_m)),
+        ),
+        (
+            tr.gettext("Hexagons and Gi*"),
+            tr.gettext(
+                "H3 resolution {resolution} counts; Getis-Ord Gi* on {value} with {inference}, "
+                "alpha {alpha}, false-discovery-rate correction {fdr}; too few events give a "
+                "message, not a map."
+            ).format(
+                resolution=p.hex_resolution,
+                value=tr.gettext(GISTAR_VALUES.get(p.gistar_value, p.gistar_value)),
+                inference=tr.gettext(GISTAR_INFERENCES.get(p.gistar_inference, "p-values")),
+                alpha=num(p.gistar_alpha),
+                fdr=tr.gettext("on") if p.gistar_fdr else tr.gettext("off"),
+            ),
+        ),
+        (
+            tr.gettext("Surge flags"),
+            tr.gettext(
+                "ACLED rule below ADMIN1: latest week at least double the average of the 4 weeks "
+                "before, or latest 4 weeks at least double the average of the 12 before; units "
+                "with under one event per 4 weeks ignored."
+            ),
+        ),
+        (
+            tr.gettext("Route incident exposure"),
+            tr.gettext(
+                "Routes cut into {segment} km segments. For each segment, the sum over incidents "
+                "within {buffer} km of type weight × distance decay × 0.5^(age / {half_life} "
+                "days), divided by the segment length. Distance decay: {decay}. Type weights: "
+                "{weights}."
+            ).format(
+                segment=num(p.segment_km),
+                buffer=num(p.buffer_km),
+                half_life=num(p.half_life_days),
+                decay=decay,
+                weights=weights,
+            ),
+        ),
+        (
+            tr.gettext("Classes"),
+            tr.gettext(
+                "Exposure per km: low below {lo}, medium {lo}–{mid}, high {mid}–{hi}, critical "
+                "{hi} or more. One unit is one convoy attack or abduction on the road on the "
+                "analysis day. Fixed breaks: a class means the same on every route and date."
+            ).format(lo=lo, mid=mid, hi=hi),
+        ),
+        (
+            tr.gettext("Site exposure"),
+            tr.gettext(
+                "Incidents within {radius} km of each site in the last 30, 90 and 365 days; "
+                "nearest incident of the last year; trend of the last 90 days against the 90 "
+                "before; score as for routes, classed with the same breaks."
+            ).format(radius=num(p.site_radius_km)),
+        ),
+    ]
 
 
 def provenance_table(prov: Mapping[str, Any]) -> pd.DataFrame:

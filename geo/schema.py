@@ -44,7 +44,12 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
     "CATEGORY_TABLE",
+    "CATEGORY_WEIGHT_WORDS",
+    "ADMIN_LEVEL_NAMES",
+    "EXPOSURE_CLASS_LABELS",
+    "GEO_PRECISION_LABELS",
     "KEYWORD_RULES",
+    "TREND_LABELS",
     "SOURCE_LABELS",
     "categorise",
     "empty_incidents",
@@ -101,12 +106,54 @@ CATEGORY_LABELS: dict[str, str] = {
     "other": gettext_noop("Other"),
 }
 
+#: Category -> the short words method texts use beside its weight ("abduction 1").
+CATEGORY_WEIGHT_WORDS: dict[str, str] = {
+    "abduction": gettext_noop("abduction"),
+    "attack_on_convoy": gettext_noop("attack on convoy"),
+    "attack_on_site": gettext_noop("attack on site"),
+    "explosive": gettext_noop("IED or shelling"),
+    "armed_attack": gettext_noop("armed attack"),
+    "violence_against_civilians": gettext_noop("violence against civilians"),
+    "unrest": gettext_noop("protest or riot"),
+    "other": gettext_noop("other"),
+}
+
 SOURCE_LABELS: dict[str, str] = {
-    "acled": "ACLED export (user file)",
-    "ucdp": "UCDP GED 21.1 (CC BY 4.0)",
-    "news": "News-compiled logs 2021-2026 (cited reports)",
-    "user": "User file",
-    "log": "The team's incident log",
+    "acled": gettext_noop("ACLED export (user file)"),
+    "ucdp": gettext_noop("UCDP GED 21.1 (CC BY 4.0)"),
+    "news": gettext_noop("News-compiled logs 2021-2026 (cited reports)"),
+    "user": gettext_noop("User file"),
+    "log": gettext_noop("The team's incident log"),
+}
+
+#: Admin level -> the name of its units (Mali: région > cercle > commune).
+ADMIN_LEVEL_NAMES: dict[int, str] = {
+    0: gettext_noop("Country"),
+    1: gettext_noop("Region"),
+    2: gettext_noop("Cercle"),
+    3: gettext_noop("Commune"),
+}
+
+#: ``geo_precision`` code -> what the location is.
+GEO_PRECISION_LABELS: dict[int, str] = {
+    1: gettext_noop("exact place"),
+    2: gettext_noop("near a place (within 25 km)"),
+    3: gettext_noop("area (centroid)"),
+}
+
+#: Exposure class (``geo.exposure.EXPOSURE_CLASSES``) -> its word, as tables show it.
+EXPOSURE_CLASS_LABELS: dict[str, str] = {
+    "low": gettext_noop("low"),
+    "medium": gettext_noop("medium"),
+    "high": gettext_noop("high"),
+    "critical": gettext_noop("critical"),
+}
+
+#: Site trend (``geo.sites``: last 90 days against the 90 before) -> its word.
+TREND_LABELS: dict[str, str] = {
+    "up": gettext_noop("up"),
+    "down": gettext_noop("down"),
+    "flat": gettext_noop("flat"),
 }
 
 #: (source family, event_type, sub_event_type or "*") -> category.

@@ -28,7 +28,7 @@ def test_brief_pdf_on_bundled_data(tmp_path, capsys):
     out = tmp_path / "brief.pdf"
     assert main(["brief", *WINDOW, "--out", str(out)]) == 0
     said = capsys.readouterr().out.strip()
-    assert said.startswith(f"wrote {out} (PDF briefing") and "Left out:" in said
+    assert said.startswith(f"wrote {out} (") and "bytes)" in said and "Left out:" in said
     text = _text(out)
     assert "Incident exposure briefing" in text
     assert "Period 2025-05-01 to 2025-11-20 (204 days)" in text

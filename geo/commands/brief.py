@@ -35,6 +35,7 @@ from geo.export.raster import export_kde_geotiff
 from geo.export.share import share_safe_analysis
 from geo.export.tabular import export_csv_tables
 from geo.export.vector import export_gpkg
+from geo.i18n import translator
 from geo.provenance import build_provenance, format_period, left_out_sentence
 from geo.settings import DEFAULTS
 
@@ -267,12 +268,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         shown = share_safe_analysis(analysis) if share else analysis
         written = export_html(_html_page(shown), out, provenance=build_provenance(shown))
+    tr = translator(args.lang)
     print(
-        f"wrote {written} ({BRIEF_FORMATS[suffix]}, {written.stat().st_size:,} bytes): "
-        f"{len(analysis.incidents):,} incidents, {format_period(start, end)}. "
-        f"{left_out_sentence(analysis.left_out)}"
+        tr.gettext("wrote {file} ({size} bytes): {n} incidents, {period}.").format(
+            file=written,
+            size=tr.number(written.stat().st_size),
+            n=tr.number(len(analysis.incidents)),
+            period=format_period(start, end, tr=tr),
+        )
+        + " "
+        + left_out_sentence(analysis.left_out, tr=tr)
     )
-    print(format_since(analysis.what_changed.since))
+    print(format_since(analysis.what_changed.since, tr=tr))
     if analysis.backtest is not None:
         print(analysis.backtest.sentence)
     return 0
