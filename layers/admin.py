@@ -8,10 +8,12 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
-from geo.palette import CHANGE_CLASSES, change_index, classify, format_number
+from geo.i18n import Translator, gettext_noop
+from geo.palette import CHANGE_CLASSES, change_index, classify
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, classes_legend, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, localize, number
 
 __all__ = ["ADMIN_COLUMNS", "VALUE_COLUMNS", "build_admin", "change_text"]
 
@@ -25,16 +27,16 @@ ADMIN_COLUMNS: tuple[str, ...] = (
     "change",
     "change_pct",
 )
-#: Columns the colours can follow, with their legend wording.
+#: Columns the colours can follow, with their legend wording (translated when shown).
 VALUE_COLUMNS: dict[str, str] = {
-    "incidents": "Incidents",
-    "fatalities": "Fatalities",
-    "incidents_per_1000km2": "Incidents per 1,000 km²",
-    "change": "Change in incidents against the previous window",
+    "incidents": gettext_noop("Incidents"),
+    "fatalities": gettext_noop("Fatalities"),
+    "incidents_per_1000km2": gettext_noop("Incidents per 1,000 km²"),
+    "change": gettext_noop("Change in incidents against the previous window"),
 }
 
 
-def change_text(change: float, change_pct: float) -> str:
+def change_text(change: float, change_pct: float, *, tr: Translator = ENGLISH) -> str:
     """Describe the change against the previous window, e.g. ``+3 (+50 %)``.
 
     Parameters
@@ -44,6 +46,8 @@ def change_text(change: float, change_pct: float) -> str:
     change_pct : float
         Change in percent of the previous window (NaN or infinite when the
         previous window had none).
+    tr : Translator
+        Language of the words and numbers.
 
     Returns
     -------
@@ -54,16 +58,17 @@ def change_text(change: float, change_pct: float) -> str:
     --------
     >>> change_text(3, 50.0), change_text(-1, -25.0), change_text(2, float("inf"))
     ('+3 (+50 %)', '-1 (-25 %)', '+2 (none before)')
-    >>> change_text(0, float("nan"))
-    '0'
+    >>> from geo.i18n import translator
+    >>> change_text(0, float("nan")), change_text(2, float("inf"), tr=translator("fr"))
+    ('0', '+2 (aucun auparavant)')
     """
     if change is None or not math.isfinite(float(change)):
         return "–"
     c = float(change)
-    head = f"{c:+,.0f}" if c != 0 else "0"
+    head = localize(f"{c:+,.0f}", tr) if c != 0 else "0"
     if change_pct is None or not math.isfinite(float(change_pct)):
-        return f"{head} (none before)" if c > 0 else head
-    return f"{head} ({float(change_pct):+,.0f} %)"
+        return tr.gettext("{change} (none before)").format(change=head) if c > 0 else head
+    return f"{head} ({localize(f'{float(change_pct):+,.0f}', tr)} %)"
 
 
 def build_admin(
@@ -76,6 +81,7 @@ def build_admin(
     unit_label: str = "Unit",
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Colour each admin unit by incidents, fatalities or incidents per 1,000 km².
 
@@ -95,11 +101,14 @@ def build_admin(
         values, :func:`geo.palette.class_breaks`; zero has its own light grey).
         The change has fixed classes (:data:`geo.palette.CHANGE_CLASSES`).
     unit_label : str
-        Word for a unit in the tooltip (``Cercle``, ``Region``).
+        Word for a unit in the tooltip (``Cercle``, ``Region``), already translated.
     note : str
         Small print in the legend: window, source, left-out events.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltip labels, legend and numbers (``name`` and
+        ``note`` come translated).
 
     Returns
     -------
@@ -132,10 +141,12 @@ def build_admin(
     ]
     extra = {
         "s": index,
-        "i": [format_number(v) for v in gdf["incidents"]],
-        "f": [format_number(v) for v in gdf["fatalities"]],
-        "r": [format_number(v, digits=2) for v in gdf["incidents_per_1000km2"]],
-        "c": [change_text(c, p) for c, p in zip(gdf["change"], gdf["change_pct"], strict=True)],
+        "i": [number(v, tr) for v in gdf["incidents"]],
+        "f": [number(v, tr) for v in gdf["fatalities"]],
+        "r": [number(v, tr, digits=2) for v in gdf["incidents_per_1000km2"]],
+        "c": [
+            change_text(c, p, tr=tr) for c, p in zip(gdf["change"], gdf["change_pct"], strict=True)
+        ],
     }
     fc = feature_collection(gdf, {"unit_id": "id", "name": "n"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
@@ -145,18 +156,20 @@ def build_admin(
             styles=styles,
             tooltip_fields=[
                 ("n", unit_label),
-                ("i", "Incidents"),
-                ("f", "Fatalities"),
-                ("r", "Incidents per 1,000 km²"),
-                ("c", "Change vs previous window"),
+                ("i", tr.gettext("Incidents")),
+                ("f", tr.gettext("Fatalities")),
+                ("r", tr.gettext("Incidents per 1,000 km²")),
+                ("c", tr.gettext("Change vs previous window")),
             ],
             highlight=True,
         ).add_to(group)
     if legend:
-        title = f"{name}: {VALUE_COLUMNS[value_column]}"
+        title = tr.gettext("{layer}: {measure}").format(
+            layer=name, measure=tr.gettext(VALUE_COLUMNS[value_column])
+        )
         if value_column == "change":
-            items = [LegendItem(label, c) for label, *_, c in reversed(CHANGE_CLASSES)]
-            swatch_legend(items, title=title, note=note).add_to(group)
+            items = [LegendItem(tr.gettext(label), c) for label, *_, c in reversed(CHANGE_CLASSES)]
+            swatch_legend(items, title=title, note=note, tr=tr).add_to(group)
         else:
-            classes_legend(values, breaks, palette, title=title, note=note).add_to(group)
+            classes_legend(values, breaks, palette, title=title, note=note, tr=tr).add_to(group)
     return group

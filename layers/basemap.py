@@ -18,10 +18,12 @@ from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
+from geo.i18n import Translator, gettext_noop
 from geo.palette import BASEMAP
 from layers._geojson import GeoJsonLayer, feature_collection, to_wgs84
 from layers.legend import add_css
 from layers.safe import safe_text
+from layers.wording import ENGLISH
 
 __all__ = [
     "BASEMAP_KEYS",
@@ -48,8 +50,8 @@ BASEMAP_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 ROAD_WIDTHS: dict[str, float] = {"motorway": 2.6, "trunk": 2.2, "primary": 1.6, "secondary": 1.0}
 #: Zoom from which each town rank is labelled.
 LABEL_MIN_ZOOM: dict[str, int] = {"city": 6, "town": 8, "village": 10}
-#: Credits of the bundled basemap (data/SOURCES.md).
-ATTRIBUTION = (
+#: Credits of the bundled basemap (data/SOURCES.md; translated when shown).
+ATTRIBUTION = gettext_noop(
     "Boundaries: geoBoundaries (CC BY 4.0); roads and towns: © OpenStreetMap contributors "
     "(ODbL); countries, rivers, lakes: Made with Natural Earth"
 )
@@ -171,10 +173,11 @@ def _merged_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def build_basemap(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
-    name: str = "Basemap",
+    name: str | None = None,
     show: bool = True,
     simplify_deg: float = 0.001,
     label_min_zoom: Mapping[str, int] = LABEL_MIN_ZOOM,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw the bundled vector basemap as one non-interactive layer.
 
@@ -187,8 +190,8 @@ def build_basemap(
         secondary), ``towns`` (``name`` and ``place_cls`` or ``place_class``:
         city, town or village). Any CRS (reprojected to EPSG:4326). Only these
         columns are read; nothing else is embedded.
-    name : str
-        Name in the layer switcher.
+    name : str, optional
+        Name in the layer switcher; default "Basemap" in ``tr``'s language.
     show : bool
         Shown when the map opens.
     simplify_deg : float
@@ -197,6 +200,9 @@ def build_basemap(
         the page small.
     label_min_zoom : mapping of str to int
         Zoom from which ``city``, ``town`` and ``village`` labels show.
+    tr : Translator
+        Language of the default name and of the credits (town names keep
+        their accents as the data has them).
 
     Returns
     -------
@@ -215,9 +221,9 @@ def build_basemap(
         raise ParameterError(
             f"build_basemap: unknown layer(s) {unknown}; allowed: {list(BASEMAP_KEYS)}."
         )
-    group = folium.FeatureGroup(name=safe_text(name), show=show)
+    group = folium.FeatureGroup(name=safe_text(name or tr.gettext("Basemap")), show=show)
     _Panes(label_min_zoom).add_to(group)
-    common = {"pane": BASE_PANE, "interactive": False, "attribution": ATTRIBUTION}
+    common = {"pane": BASE_PANE, "interactive": False, "attribution": tr.gettext(ATTRIBUTION)}
     for key in BASEMAP_KEYS:
         if key not in layers:
             continue
@@ -260,15 +266,18 @@ def _add_towns(group: folium.FeatureGroup, towns: gpd.GeoDataFrame, common: dict
     ).add_to(group)
 
 
-def online_tiles(m: folium.Map, *, name: str = "OpenStreetMap tiles (online)") -> folium.Map:
+def online_tiles(m: folium.Map, *, name: str | None = None, tr: Translator = ENGLISH) -> folium.Map:
     """Add the OpenStreetMap tile layer: opt-in only, it sends the viewed area to openstreetmap.org.
 
     Parameters
     ----------
     m : folium.Map
         The map.
-    name : str
-        Name in the layer switcher.
+    name : str, optional
+        Name in the layer switcher; default "OpenStreetMap tiles (online)" in
+        ``tr``'s language.
+    tr : Translator
+        Language of the default name and of the credit.
 
     Returns
     -------
@@ -277,8 +286,8 @@ def online_tiles(m: folium.Map, *, name: str = "OpenStreetMap tiles (online)") -
     """
     folium.TileLayer(
         "OpenStreetMap",
-        name=safe_text(name),
-        attr="© OpenStreetMap contributors",
+        name=safe_text(name or tr.gettext("OpenStreetMap tiles (online)")),
+        attr=tr.gettext("© OpenStreetMap contributors"),
         overlay=False,
         control=True,
     ).add_to(m)

@@ -7,15 +7,30 @@ import geopandas as gpd
 
 from geo.emerging import CATEGORIES, CATEGORY_LABELS
 from geo.errors import ParameterError
+from geo.i18n import Translator
 from geo.palette import EMERGING_COLORS
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, localize
 
 __all__ = ["EMERGING_COLUMNS", "build_emerging"]
 
 #: Input contract: ``geo.emerging.EmergingResult.units`` columns used here.
 EMERGING_COLUMNS: tuple[str, ...] = ("category", "n_hot", "n_cold", "n_steps", "trend_tau")
+
+
+def _of_steps(k: int, n: int, step: str, tr: Translator) -> str:
+    """``3 of 12 months`` in ``tr``'s language (the plural follows ``n``)."""
+    if step == "week":
+        text = tr.ngettext("{k} of {n} week", "{k} of {n} weeks", n)
+    elif step == "month":
+        text = tr.ngettext("{k} of {n} month", "{k} of {n} months", n)
+    elif step == "quarter":
+        text = tr.ngettext("{k} of {n} quarter", "{k} of {n} quarters", n)
+    else:
+        text = "{k} of {n} " + step
+    return text.format(k=k, n=n)
 
 
 def build_emerging(
@@ -27,6 +42,7 @@ def build_emerging(
     name_column: str | None = "name",
     show: bool = True,
     note: str = "",
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw each unit in the colour of its emerging hot spot category.
 
@@ -44,6 +60,8 @@ def build_emerging(
         Shown when the map opens.
     note : str
         Small print under the legend (window, thresholds, inference).
+    tr : Translator
+        Language of the tooltip labels, pattern names and counts.
 
     Returns
     -------
@@ -71,24 +89,30 @@ def build_emerging(
         for c in CATEGORIES
     ]
     props = {id_column: "u"}
-    fields = [("u", "Unit" if id_column != "hex" else "H3 cell")]
+    fields = [("u", tr.gettext("Unit") if id_column != "hex" else tr.gettext("H3 cell"))]
     if name_column and name_column in gdf.columns:
         props[name_column] = "n"
-        fields.append(("n", "Name"))
-    plural = {"week": "weeks", "month": "months", "quarter": "quarters"}.get(step, step)
+        fields.append(("n", tr.gettext("Name")))
     extra = {
         "s": [CATEGORIES.index(c) for c in cats],
-        "k": [CATEGORY_LABELS[c] for c in cats],
-        "h": [f"{h} of {n} {plural}" for h, n in zip(gdf["n_hot"], gdf["n_steps"], strict=True)],
-        "c": [f"{c} of {n} {plural}" for c, n in zip(gdf["n_cold"], gdf["n_steps"], strict=True)],
-        "t": [f"{t:+.2f}" for t in gdf["trend_tau"]],
+        "k": [tr.gettext(CATEGORY_LABELS[c]) for c in cats],
+        "h": [_of_steps(h, n, step, tr) for h, n in zip(gdf["n_hot"], gdf["n_steps"], strict=True)],
+        "c": [
+            _of_steps(c, n, step, tr) for c, n in zip(gdf["n_cold"], gdf["n_steps"], strict=True)
+        ],
+        "t": [localize(f"{t:+.2f}", tr) for t in gdf["trend_tau"]],
     }
-    fields += [("k", "Pattern"), ("h", "Hot"), ("c", "Cold"), ("t", "Trend (Kendall tau)")]
+    fields += [
+        ("k", tr.gettext("Pattern")),
+        ("h", tr.gettext("Hot")),
+        ("c", tr.gettext("Cold")),
+        ("t", tr.gettext("Trend (Kendall tau)")),
+    ]
     fc = feature_collection(gdf, props, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
         GeoJsonLayer(fc, styles=styles, tooltip_fields=fields, highlight=True).add_to(group)
     present = [c for c in CATEGORIES if c in set(cats)] or ["no_pattern"]
-    items = [LegendItem(CATEGORY_LABELS[c], EMERGING_COLORS[c]) for c in present]
-    swatch_legend(items, title=name, note=note).add_to(group)
+    items = [LegendItem(tr.gettext(CATEGORY_LABELS[c]), EMERGING_COLORS[c]) for c in present]
+    swatch_legend(items, title=name, note=note, tr=tr).add_to(group)
     return group

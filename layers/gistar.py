@@ -8,10 +8,12 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
+from geo.i18n import Translator
 from geo.palette import GISTAR_CLASSES, GISTAR_COLORS, GISTAR_LABELS
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, localize
 
 __all__ = ["GISTAR_COLUMNS", "ID_COLUMNS", "build_gistar"]
 
@@ -21,12 +23,12 @@ GISTAR_COLUMNS: tuple[str, ...] = ("z", "p_adjusted", "gistar_class")
 ID_COLUMNS: tuple[str, ...] = ("hex", "unit_id")
 
 
-def _fmt(value: object, pattern: str) -> str:
+def _fmt(value: object, pattern: str, tr: Translator) -> str:
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return "–"
-    return pattern.format(v) if math.isfinite(v) else "–"
+    return localize(pattern.format(v), tr) if math.isfinite(v) else "–"
 
 
 def build_gistar(
@@ -38,6 +40,7 @@ def build_gistar(
     name_column: str | None = None,
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw Gi* classes: hot (red), cold (blue), not significant (pale, nearly clear).
 
@@ -60,6 +63,8 @@ def build_gistar(
         Small print: alpha, FDR correction, permutations, events used/left out.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltip labels, class names and numbers.
 
     Returns
     -------
@@ -101,17 +106,21 @@ def build_gistar(
         for c in GISTAR_CLASSES
     ]
     props = {id_column: "id"}
-    fields = [("id", "Unit" if id_column != "hex" else "H3 cell")]
+    fields = [("id", tr.gettext("Unit") if id_column != "hex" else tr.gettext("H3 cell"))]
     if name_column:
         props[name_column] = "n"
-        fields.append(("n", "Name"))
+        fields.append(("n", tr.gettext("Name")))
     extra = {
         "s": [GISTAR_CLASSES.index(c) for c in cls],
-        "k": [GISTAR_LABELS[c] for c in cls],
-        "z": [_fmt(v, "{:+.2f}") for v in gdf["z"]],
-        "p": [_fmt(v, "{:.3g}") for v in gdf["p_adjusted"]],
+        "k": [tr.gettext(GISTAR_LABELS[c]) for c in cls],
+        "z": [_fmt(v, "{:+.2f}", tr) for v in gdf["z"]],
+        "p": [_fmt(v, "{:.3g}", tr) for v in gdf["p_adjusted"]],
     }
-    fields += [("k", "Class"), ("z", "Gi* z-score"), ("p", "p (adjusted)")]
+    fields += [
+        ("k", tr.gettext("Class")),
+        ("z", tr.gettext("Gi* z-score")),
+        ("p", tr.gettext("p (adjusted)")),
+    ]
     fc = feature_collection(gdf, props, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
@@ -122,6 +131,6 @@ def build_gistar(
             "not_significant",
             "cold",
         ]
-        items = [LegendItem(GISTAR_LABELS[c], GISTAR_COLORS[c]) for c in present]
-        swatch_legend(items, title=name, note=note).add_to(group)
+        items = [LegendItem(tr.gettext(GISTAR_LABELS[c]), GISTAR_COLORS[c]) for c in present]
+        swatch_legend(items, title=name, note=note, tr=tr).add_to(group)
     return group

@@ -6,16 +6,18 @@ import folium
 import geopandas as gpd
 
 from geo.errors import ParameterError
-from geo.palette import classify, format_number
+from geo.i18n import Translator
+from geo.palette import classify
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import classes_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, number
 
 __all__ = ["HEX_COLUMNS", "build_hexes"]
 
 #: Input contract (geo.hotspots hex table).
 HEX_COLUMNS: tuple[str, ...] = ("hex", "incidents", "fatalities")
-_VALUES = {"incidents": "Incidents", "fatalities": "Fatalities"}
+_VALUES = ("incidents", "fatalities")
 
 
 def build_hexes(
@@ -27,6 +29,7 @@ def build_hexes(
     n_classes: int = 5,
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw H3 cells coloured by incidents (or fatalities) per cell.
 
@@ -47,6 +50,8 @@ def build_hexes(
         Small print: resolution, window, source, events left out.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltip labels, legend and numbers.
 
     Returns
     -------
@@ -72,8 +77,8 @@ def build_hexes(
     ]
     extra = {
         "s": index,
-        "i": [format_number(v) for v in gdf["incidents"]],
-        "f": [format_number(v) for v in gdf["fatalities"]],
+        "i": [number(v, tr) for v in gdf["incidents"]],
+        "f": [number(v, tr) for v in gdf["fatalities"]],
     }
     fc = feature_collection(gdf, {"hex": "id"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
@@ -81,10 +86,18 @@ def build_hexes(
         GeoJsonLayer(
             fc,
             styles=styles,
-            tooltip_fields=[("id", "H3 cell"), ("i", "Incidents"), ("f", "Fatalities")],
+            tooltip_fields=[
+                ("id", tr.gettext("H3 cell")),
+                ("i", tr.gettext("Incidents")),
+                ("f", tr.gettext("Fatalities")),
+            ],
             highlight=True,
         ).add_to(group)
     if legend:
-        title = f"{name}: {_VALUES[value_column].lower()} per cell"
-        classes_legend(values, breaks, palette, title=title, note=note).add_to(group)
+        title = (
+            tr.gettext("{layer}: incidents per cell")
+            if value_column == "incidents"
+            else tr.gettext("{layer}: fatalities per cell")
+        ).format(layer=name)
+        classes_legend(values, breaks, palette, title=title, note=note, tr=tr).add_to(group)
     return group

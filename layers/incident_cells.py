@@ -11,12 +11,14 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.i18n import Translator
 from layers.hexes import build_hexes
+from layers.wording import ENGLISH
 
 __all__ = ["build_incident_cells", "cells_note"]
 
 
-def cells_note(n_incidents: int, resolution: int) -> str:
+def cells_note(n_incidents: int, resolution: int, *, tr: Translator = ENGLISH) -> str:
     """Say how the incidents are drawn, as one sentence.
 
     Parameters
@@ -25,6 +27,8 @@ def cells_note(n_incidents: int, resolution: int) -> str:
         Incidents in the window.
     resolution : int
         H3 resolution of the cells.
+    tr : Translator
+        Language of the sentence.
 
     Returns
     -------
@@ -36,10 +40,11 @@ def cells_note(n_incidents: int, resolution: int) -> str:
     >>> cells_note(412000, 6)
     '412,000 incidents drawn as counts per H3 cell (resolution 6), not one marker each.'
     """
-    return (
-        f"{n_incidents:,} incidents drawn as counts per H3 cell (resolution {resolution}), "
-        "not one marker each."
-    )
+    return tr.ngettext(
+        "{n} incident drawn as counts per H3 cell (resolution {resolution}), not one marker each.",
+        "{n} incidents drawn as counts per H3 cell (resolution {resolution}), not one marker each.",
+        n_incidents,
+    ).format(n=tr.number(n_incidents), resolution=resolution)
 
 
 def build_incident_cells(
@@ -50,6 +55,7 @@ def build_incident_cells(
     name: str,
     show: bool = True,
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw the window's incidents as H3 cells coloured by their count.
 
@@ -68,6 +74,8 @@ def build_incident_cells(
         Shown when the map opens.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltips, legend and note.
 
     Returns
     -------
@@ -78,5 +86,6 @@ def build_incident_cells(
         name=name,
         show=show,
         legend=legend,
-        note=cells_note(n_incidents, resolution),
+        note=cells_note(n_incidents, resolution, tr=tr),
+        tr=tr,
     )

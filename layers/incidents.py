@@ -41,6 +41,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from geo.errors import ParameterError
+from geo.i18n import Translator, gettext_noop
 from geo.palette import CATEGORY_COLORS, CATEGORY_SHAPES, marker_svg
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
 from geo.spread import between_stretches
@@ -48,6 +49,7 @@ from layers._geojson import POPUP_OPTIONS, js_literal, require_columns, to_wgs84
 from layers._render import render_layer_once
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, day
 
 __all__ = [
     "INCIDENT_COLUMNS",
@@ -77,27 +79,33 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
 )
 #: Radius (km) of the approximate circle of an imprecise event, by geo_precision.
 APPROX_RADIUS_KM: dict[int, float] = {2: 25.0, 3: 50.0}
-#: Text fields of the popup, in order: (key, label).
+#: Text fields of the popup, in order: (key, label translated when shown).
 POPUP_FIELDS: tuple[tuple[str, str], ...] = (
-    ("date", "Date"),
-    ("event_type", "Event type"),
-    ("what", "What happened"),
-    ("actors", "Actors"),
-    ("location", "Location"),
-    ("source", "Source"),
-    ("source_url", "Source address"),
-    ("event_id", "Event id"),
-    ("notes", "Notes"),
+    ("date", gettext_noop("Date")),
+    ("event_type", gettext_noop("Event type")),
+    ("what", gettext_noop("What happened")),
+    ("actors", gettext_noop("Actors")),
+    ("location", gettext_noop("Location")),
+    ("source", gettext_noop("Source")),
+    ("source_url", gettext_noop("Source address")),
+    ("event_id", gettext_noop("Event id")),
+    ("notes", gettext_noop("Notes")),
 )
-#: Words for the event-type codes of the news log and of common exports.
+#: Words for the event-type codes of the news log and of common exports (translated when shown).
 EVENT_TYPE_LABELS: dict[str, str] = {
-    "armed_attack": "Armed attack",
-    "attack_on_site": "Attack on a site",
-    "convoy_attack": "Attack on a convoy",
-    "fuel_convoy": "Fuel convoy",
-    "ied": "Explosive device (IED)",
-    "kidnapping": "Kidnapping",
-    "other": "Other",
+    "armed_attack": gettext_noop("Armed attack"),
+    "attack_on_site": gettext_noop("Attack on a site"),
+    "convoy_attack": gettext_noop("Attack on a convoy"),
+    "fuel_convoy": gettext_noop("Fuel convoy"),
+    "ied": gettext_noop("Explosive device (IED)"),
+    "kidnapping": gettext_noop("Kidnapping"),
+    "other": gettext_noop("Other"),
+}
+#: A coarse date precision, said after the date (translated when shown).
+_DATE_PRECISION: dict[str, str] = {
+    "week": gettext_noop("{date} (week precision)"),
+    "month": gettext_noop("{date} (month precision)"),
+    "year": gettext_noop("{date} (year precision)"),
 }
 _CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+|[a-z]+")
 #: Decimal places of event coordinates on the page (about 1 m).
@@ -220,12 +228,13 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
         stretches: list[list],
         bounds: list[list[float | None]],
         marker_radius_px: float = 6.0,
+        tr: Translator = ENGLISH,
     ):
         super().__init__(name=None, overlay=True, control=False, show=True)
         self._name = "IncidentLayer"
         self.tables = tables
         self.fields = [
-            [safe_text(label), "srm-url" if key == "source_url" else ""]
+            [safe_text(tr.gettext(label)), "srm-url" if key == "source_url" else ""]
             for key, label in POPUP_FIELDS
         ]
         self.categories = categories
@@ -235,10 +244,10 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
         self.bounds = bounds
         self.look = {
             "size": marker_size_px(marker_radius_px),
-            "fatalities": safe_text("Fatalities"),
-            "precision": safe_text("Location precision"),
-            "approx_text": safe_text("approximate, within about"),
-            "road_text": safe_text("somewhere on the road between the two towns named"),
+            "fatalities": safe_text(tr.gettext("Fatalities")),
+            "precision": safe_text(tr.gettext("Location precision")),
+            "approx_text": safe_text(tr.gettext("approximate, within about")),
+            "road_text": safe_text(tr.gettext("somewhere on the road between the two towns named")),
             "cluster": {"chunkedLoading": True, "maxClusterRadius": 45},
             "popup": POPUP_OPTIONS,
         }
@@ -256,8 +265,11 @@ def marker_size_px(radius_px: float) -> int:
     return int(round(2 * float(radius_px) + 2))
 
 
-def human_code(value: object) -> str:
+def human_code(value: object, tr: Translator = ENGLISH) -> str:
     """Words for a snake_case code (``convoy_attack`` -> ``Attack on a convoy``); text unchanged.
+
+    The codes of :data:`EVENT_TYPE_LABELS` are named in ``tr``'s language;
+    other codes are only made readable, text from the data is left as given.
 
     Examples
     --------
@@ -269,7 +281,9 @@ def human_code(value: object) -> str:
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     if not _CODE.fullmatch(text):
         return text
-    return EVENT_TYPE_LABELS.get(text, text.replace("_", " ").capitalize())
+    if text in EVENT_TYPE_LABELS:
+        return tr.gettext(EVENT_TYPE_LABELS[text])
+    return text.replace("_", " ").capitalize()
 
 
 def _encode(values: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -279,21 +293,62 @@ def _encode(values: pd.Series) -> tuple[list[str], np.ndarray]:
     return [str(u) for u in uniques], codes
 
 
-def _date_text(gdf: gpd.GeoDataFrame) -> pd.Series:
-    dates = pd.to_datetime(gdf["event_date"], errors="coerce")
-    out = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "")
+def _date_text(gdf: gpd.GeoDataFrame, tr: Translator) -> pd.Series:
+    dates = pd.to_datetime(gdf["event_date"], errors="coerce").dt.normalize()
+    words = {d: day(d.date(), tr) for d in pd.DatetimeIndex(dates.dropna().unique())}
+    out = dates.map(words).where(dates.notna(), "").astype(object)
     if "date_precision" in gdf.columns:
         prec = gdf["date_precision"].astype("object")
-        coarse = prec.isin(["week", "month", "year"])
-        out = out.where(~coarse, out + " (" + prec.astype(str) + " precision)")
+        out = pd.Series(
+            [
+                tr.gettext(_DATE_PRECISION[p]).format(date=d) if d and p in _DATE_PRECISION else d
+                for d, p in zip(out, prec, strict=True)
+            ],
+            index=gdf.index,
+            dtype=object,
+        )
     return out
 
 
-def _actors(gdf: gpd.GeoDataFrame) -> pd.Series:
-    a1 = gdf["actor1"].astype("object").map(human_code)
-    a2 = gdf["actor2"].astype("object").map(human_code)
-    both = (a1.str.len() > 0) & (a2.str.len() > 0)
-    return (a1 + np.where(both, " vs ", "") + a2).str.strip()
+def _actors(gdf: gpd.GeoDataFrame, tr: Translator) -> pd.Series:
+    a1 = gdf["actor1"].astype("object").map(lambda v: human_code(v, tr))
+    a2 = gdf["actor2"].astype("object").map(lambda v: human_code(v, tr))
+    both = tr.gettext("{first} vs {second}")
+    return pd.Series(
+        [
+            (both.format(first=x, second=y) if x and y else x + y).strip()
+            for x, y in zip(a1, a2, strict=True)
+        ],
+        index=gdf.index,
+        dtype=object,
+    )
+
+
+def _counts_note(precise: int, areas: int, roads: int, left_out: int, tr: Translator) -> str:
+    """Say how many events are drawn each way and how many are not (English keeps one form)."""
+    parts = [
+        tr.ngettext("{n} precise events as points", "{n} precise events as points", precise),
+        tr.ngettext("{n} imprecise as areas", "{n} imprecise as areas", areas),
+    ]
+    counts = [precise, areas]
+    if roads:
+        parts.append(
+            tr.ngettext(
+                "{n} between two towns as road stretches",
+                "{n} between two towns as road stretches",
+                roads,
+            )
+        )
+        counts.append(roads)
+    if left_out:
+        parts.append(
+            tr.ngettext(
+                "{n} without coordinates not drawn", "{n} without coordinates not drawn", left_out
+            )
+        )
+        counts.append(left_out)
+    sentence = "; ".join(p.format(n=tr.number(k)) for p, k in zip(parts, counts, strict=True))
+    return sentence + "."
 
 
 def build_incidents(
@@ -309,6 +364,7 @@ def build_incidents(
     legend: bool = True,
     legend_open: bool = True,
     stretches: gpd.GeoSeries | None = None,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw incidents: precise ones clustered, imprecise ones as dashed areas or road stretches.
 
@@ -344,6 +400,9 @@ def build_incidents(
         Road lines indexed like ``incidents`` (any CRS): those events are drawn
         as a dashed stretch instead of a circle. Default
         :func:`geo.spread.between_stretches` (events placed "between A and B").
+    tr : Translator
+        Language of the popups, tooltips, category names, dates and legend
+        (place names, actors, sources' words and notes stay as the data has them).
 
     Returns
     -------
@@ -386,16 +445,20 @@ def build_incidents(
     notes = notes.where(~long, notes.str.slice(0, cut).str.rstrip() + "…")
     if cut == 0:
         notes = notes.str.slice(0, 0)
-    source = gdf["source"].astype("object").map(lambda s: SOURCE_LABELS.get(s, s))
+    source = (
+        gdf["source"]
+        .astype("object")
+        .map(lambda s: tr.gettext(SOURCE_LABELS[s]) if s in SOURCE_LABELS else s)
+    )
     columns = {
-        "date": _date_text(gdf),
-        "event_type": gdf["event_type"].astype("object").map(human_code),
+        "date": _date_text(gdf, tr),
+        "event_type": gdf["event_type"].astype("object").map(lambda v: human_code(v, tr)),
         "what": (
-            gdf["sub_event_type"].astype("object").map(human_code)
+            gdf["sub_event_type"].astype("object").map(lambda v: human_code(v, tr))
             if "sub_event_type" in gdf.columns
             else pd.Series("", index=gdf.index)
         ),
-        "actors": _actors(gdf),
+        "actors": _actors(gdf, tr),
         "location": gdf["location"],
         "source": source,
         "source_url": gdf["source_url"],
@@ -450,7 +513,7 @@ def build_incidents(
         tables=tables,
         categories=[
             [
-                safe_text(CATEGORY_LABELS[c]),
+                safe_text(tr.gettext(CATEGORY_LABELS[c])),
                 CATEGORY_COLORS[c],
                 marker_svg(CATEGORY_SHAPES[c], CATEGORY_COLORS[c], size_px=size),
             ]
@@ -461,26 +524,33 @@ def build_incidents(
         stretches=rows_s,
         bounds=bounds,
         marker_radius_px=marker_radius_px,
+        tr=tr,
     ).add_to(group)
     if legend:
         present = [c for c in CATEGORIES if c in set(cats)]
         items = [
-            LegendItem(CATEGORY_LABELS[c], CATEGORY_COLORS[c], f"marker_{CATEGORY_SHAPES[c]}")
+            LegendItem(
+                tr.gettext(CATEGORY_LABELS[c]), CATEGORY_COLORS[c], f"marker_{CATEGORY_SHAPES[c]}"
+            )
             for c in present
         ]
         if rows_a:
             items.append(
-                LegendItem("Approximate location (the area it lies in)", "#555555", "dashed_circle")
+                LegendItem(
+                    tr.gettext("Approximate location (the area it lies in)"),
+                    "#555555",
+                    "dashed_circle",
+                )
             )
         if rows_s:
             items.append(
-                LegendItem("Somewhere on this road (between two towns)", "#555555", "dashed_line")
+                LegendItem(
+                    tr.gettext("Somewhere on this road (between two towns)"),
+                    "#555555",
+                    "dashed_line",
+                )
             )
-        counts = f"{len(rows_p):,} precise events as points; {len(rows_a):,} imprecise as areas"
-        if rows_s:
-            counts += f"; {len(rows_s):,} between two towns as road stretches"
-        if n_left_out:
-            counts += f"; {n_left_out:,} without coordinates not drawn"
-        small = f"{counts}. {note}".strip() if note else counts + "."
-        swatch_legend(items, title=name, note=small, expanded=legend_open).add_to(group)
+        small = _counts_note(len(rows_p), len(rows_a), len(rows_s), n_left_out, tr)
+        small = f"{small} {note}".strip() if note else small
+        swatch_legend(items, title=name, note=small, expanded=legend_open, tr=tr).add_to(group)
     return group

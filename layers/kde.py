@@ -9,9 +9,11 @@ import folium
 import numpy as np
 
 from geo.errors import ParameterError
-from geo.palette import DENSITY_RAMP, colorize_density, format_number
+from geo.i18n import Translator
+from geo.palette import DENSITY_RAMP, colorize_density
 from layers.legend import ramp_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, number
 
 __all__ = ["build_kde", "to_web_mercator_rows"]
 
@@ -86,9 +88,10 @@ def build_kde(
     show: bool = True,
     opacity: float = 0.8,
     vmax: float | None = None,
-    units: str = "incidents per km²",
+    units: str | None = None,
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw a KDE surface (already computed) over its EPSG:4326 bounds.
 
@@ -109,12 +112,15 @@ def build_kde(
     vmax : float, optional
         Density drawn darkest; for a 2-D grid the default is its maximum. Shown
         in the legend with ``units``.
-    units : str
-        Density units for the legend.
+    units : str, optional
+        Density units for the legend (already translated); default
+        "incidents per km²" in ``tr``'s language.
     note : str
         Small print: bandwidth, cell, window, events left out.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the legend's words and numbers.
 
     Returns
     -------
@@ -152,11 +158,14 @@ def build_kde(
             control=False,
         ).add_to(group)
     if legend:
+        units = units if units is not None else tr.gettext("incidents per km²")
         high = (
-            f"{format_number(top, digits=2)} {units}"
+            f"{number(top, tr, digits=2)} {units}"
             if top is not None and math.isfinite(top) and top > 0
-            else "highest density"
+            else tr.gettext("highest density")
         )
         colors = ["#{:02x}{:02x}{:02x}".format(*c[:3]) for _, c in DENSITY_RAMP]
-        ramp_legend(colors, title=name, low_label="0", high_label=high, note=note).add_to(group)
+        ramp_legend(colors, title=name, low_label="0", high_label=high, note=note, tr=tr).add_to(
+            group
+        )
     return group

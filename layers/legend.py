@@ -18,8 +18,10 @@ from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
 from geo.errors import ParameterError
+from geo.i18n import Translator
 from geo.palette import BASEMAP, MARKER_SHAPES, check_color, marker_svg, range_labels
 from layers.safe import safe_text
+from layers.wording import ENGLISH, localize
 
 __all__ = [
     "LegendItem",
@@ -154,7 +156,8 @@ class Legend(MacroElement):
     Add it to a layer (FeatureGroup) to follow that layer's visibility, or to the
     map to stay on. Build it with :func:`swatch_legend` or :func:`ramp_legend`.
     Its title is a button with ``aria-expanded`` that shows or hides the rest,
-    so a legend never has to stay over the data; ``expanded`` is its first state.
+    so a legend never has to stay over the data; ``expanded`` is its first state;
+    ``tr`` gives the language of the button's hint (and of the default title).
     """
 
     _template = Template(
@@ -176,7 +179,7 @@ class Legend(MacroElement):
                 body.innerHTML = {{ this.body|tojson }};
                 function show(yes) {
                     btn.setAttribute("aria-expanded", yes ? "true" : "false");
-                    btn.title = yes ? "Hide this legend" : "Show this legend";
+                    btn.title = yes ? {{ this.hide_text|tojson }} : {{ this.show_text|tojson }};
                     body.hidden = !yes;
                 }
                 btn.addEventListener("click", function() {
@@ -201,13 +204,21 @@ class Legend(MacroElement):
     )
 
     def __init__(
-        self, body: str, *, title: str = "", position: str = "bottomright", expanded: bool = True
+        self,
+        body: str,
+        *,
+        title: str = "",
+        position: str = "bottomright",
+        expanded: bool = True,
+        tr: Translator = ENGLISH,
     ):
         super().__init__()
         if position not in POSITIONS:
             raise ParameterError(f"legend position {position!r} is not one of {POSITIONS}.")
         self._name = "Legend"
-        self.title = safe_text(title) if title else "Legend"
+        self.title = safe_text(title or tr.gettext("Legend"))
+        self.hide_text = safe_text(tr.gettext("Hide this legend"))
+        self.show_text = safe_text(tr.gettext("Show this legend"))
         self.body = body
         self.position = position
         self.expanded = bool(expanded)
@@ -240,6 +251,7 @@ def swatch_legend(
     note: str = "",
     position: str = "bottomright",
     expanded: bool = True,
+    tr: Translator = ENGLISH,
 ) -> Legend:
     """Legend with one coloured key per class.
 
@@ -255,6 +267,8 @@ def swatch_legend(
         Map corner: ``topleft``, ``topright``, ``bottomleft`` or ``bottomright``.
     expanded : bool
         Open when drawn (False: only its title button shows until clicked).
+    tr : Translator
+        Language of the control's own words (the texts given are already translated).
 
     Returns
     -------
@@ -266,7 +280,7 @@ def swatch_legend(
         On an unknown shape, a colour that is not ``#rrggbb`` or a bad position.
     """
     rows = "".join(item.html() for item in items)
-    return Legend(_frame(rows, note), title=title, position=position, expanded=expanded)
+    return Legend(_frame(rows, note), title=title, position=position, expanded=expanded, tr=tr)
 
 
 def ramp_legend(
@@ -278,6 +292,7 @@ def ramp_legend(
     note: str = "",
     position: str = "bottomright",
     expanded: bool = True,
+    tr: Translator = ENGLISH,
 ) -> Legend:
     """Legend with a continuous colour ramp and its two end labels.
 
@@ -291,6 +306,8 @@ def ramp_legend(
         Map corner.
     expanded : bool
         Open when drawn.
+    tr : Translator
+        Language of the control's own words.
 
     Returns
     -------
@@ -310,7 +327,7 @@ def ramp_legend(
         f'<div class="srm-ends"><span>{safe_text(low_label)}</span>'
         f"<span>{safe_text(high_label)}</span></div>"
     )
-    return Legend(_frame(ramp, note), title=title, position=position, expanded=expanded)
+    return Legend(_frame(ramp, note), title=title, position=position, expanded=expanded, tr=tr)
 
 
 def classes_legend(
@@ -322,6 +339,7 @@ def classes_legend(
     note: str = "",
     position: str = "bottomright",
     expanded: bool = True,
+    tr: Translator = ENGLISH,
 ) -> Legend:
     """Legend of the count/rate classes made by :func:`geo.palette.classify`.
 
@@ -331,8 +349,8 @@ def classes_legend(
         The classified values (whole numbers get integer ranges such as ``3–10``).
     breaks, palette : sequence
         From :func:`geo.palette.classify` (``palette[0]`` is the zero class).
-    title, note, position, expanded :
-        As for :func:`swatch_legend`.
+    title, note, position, expanded, tr :
+        As for :func:`swatch_legend`; the class ranges follow ``tr``'s number format.
 
     Returns
     -------
@@ -340,8 +358,8 @@ def classes_legend(
     """
     arr = np.asarray(values, dtype=float)
     integer = bool(np.all(np.mod(arr[np.isfinite(arr)], 1) == 0))
-    labels = range_labels(breaks, integer=integer)
+    labels = [localize(label, tr) for label in range_labels(breaks, integer=integer)]
     items = [LegendItem("0", palette[0])] + [
         LegendItem(label, color) for label, color in zip(labels, palette[1:], strict=True)
     ]
-    return swatch_legend(items, title=title, note=note, position=position, expanded=expanded)
+    return swatch_legend(items, title=title, note=note, position=position, expanded=expanded, tr=tr)

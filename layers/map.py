@@ -9,9 +9,11 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo.i18n import Translator
 from layers.assets import DEFAULT_BASE_URL, use_local_assets
 from layers.legend import Legend, add_css
 from layers.safe import safe_text
+from layers.wording import ENGLISH
 
 __all__ = [
     "WESTERN_MALI_BOUNDS",
@@ -115,6 +117,7 @@ def new_map(
     online_basemap: bool = False,
     minimal_assets: bool = False,
     height: str = "100%",
+    tr: Translator = ENGLISH,
 ) -> OfflineMap:
     """Create an offline map fitted to ``bounds`` (western Mali when there is nothing to fit).
 
@@ -134,6 +137,8 @@ def new_map(
         standalone HTML export (about 1.5 MB smaller once inlined).
     height : str
         CSS height of the map.
+    tr : Translator
+        Language of the online tile layer's name and credit.
 
     Returns
     -------
@@ -163,7 +168,7 @@ def new_map(
     if online_basemap:
         from layers.basemap import online_tiles
 
-        online_tiles(m)
+        online_tiles(m, tr=tr)
     use_local_assets(m, base_url=asset_base_url, minimal=minimal_assets)
     return m
 
@@ -236,7 +241,13 @@ class _Attribution(MacroElement):
 
 
 def add_page_info(
-    m: folium.Map, *, title: str, heading: str, lines: Sequence[str], expanded: bool = True
+    m: folium.Map,
+    *,
+    title: str,
+    heading: str,
+    lines: Sequence[str],
+    expanded: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.Map:
     """Give a standalone page its ``<title>`` and a collapsible panel: heading, then lines.
 
@@ -252,6 +263,8 @@ def add_page_info(
         Period, filters, provenance: one paragraph each (neutralised).
     expanded : bool
         The panel starts open.
+    tr : Translator
+        Language of the panel button's hint (the texts given are already translated).
 
     Returns
     -------
@@ -260,7 +273,7 @@ def add_page_info(
     """
     m.get_root().title = safe_text(title)
     body = "".join(f'<div class="srm-note srm-info-line">{safe_text(t)}</div>' for t in lines)
-    Legend(body, title=heading, position="topleft", expanded=expanded).add_to(m)
+    Legend(body, title=heading, position="topleft", expanded=expanded, tr=tr).add_to(m)
     return m
 
 

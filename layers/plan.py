@@ -5,10 +5,12 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo.palette import PLAN_ROUTE_LABELS, PLAN_ROUTE_STYLES, format_number
+from geo.i18n import Translator, gettext_noop
+from geo.palette import PLAN_ROUTE_LABELS, PLAN_ROUTE_STYLES
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, localize, number
 
 __all__ = ["PLAN_COLUMNS", "ROUTE_STYLES", "ATTRIBUTION", "build_plan"]
 
@@ -33,8 +35,8 @@ ROUTE_STYLES: dict[str, tuple[dict, str]] = {
     )
     for kind, (color, weight, dash) in PLAN_ROUTE_STYLES.items()
 }
-#: Credit of the routed geometry.
-ATTRIBUTION = "Routes: planned over © OpenStreetMap contributors roads (ODbL)"
+#: Credit of the routed geometry (translated when shown).
+ATTRIBUTION = gettext_noop("Routes: planned over © OpenStreetMap contributors roads (ODbL)")
 
 
 def build_plan(
@@ -44,6 +46,7 @@ def build_plan(
     show: bool = True,
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw the routes of a plan: shortest black, least exposed green, alternatives dashed.
 
@@ -59,6 +62,8 @@ def build_plan(
         Small print: window, λ, what exposure means.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltip labels, legend, credit and numbers.
 
     Returns
     -------
@@ -81,13 +86,15 @@ def build_plan(
     gdf = gdf.assign(_order=order.to_numpy()).sort_values("_order", kind="stable")
     extra = {
         "s": gdf["_order"].tolist(),
-        "k": [f"{format_number(v)} km" for v in gdf["length_km"]],
-        "a": [f"{v:+,.0f} km" for v in gdf["km_added"]],
+        "k": [f"{number(v, tr)} km" for v in gdf["length_km"]],
+        "a": [localize(f"{v:+,.0f} km", tr) for v in gdf["km_added"]],
         "e": [
-            f"{format_number(e, digits=2)} ({format_number(p, digits=3)} per km)"
+            tr.gettext("{total} ({per_km} per km)").format(
+                total=number(e, tr, digits=2), per_km=number(p, tr, digits=3)
+            )
             for e, p in zip(gdf["exposure"], gdf["exposure_per_km"], strict=True)
         ],
-        "h": [f"{format_number(v)} km" for v in gdf["km_high_or_critical"]],
+        "h": [f"{number(v, tr)} km" for v in gdf["km_high_or_critical"]],
     }
     fc = feature_collection(gdf, {"label": "r", "roads": "d"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
@@ -96,21 +103,21 @@ def build_plan(
             fc,
             styles=[ROUTE_STYLES[k][0] for k in kinds],
             tooltip_fields=[
-                ("r", "Route"),
-                ("k", "Length"),
-                ("a", "Against the shortest"),
-                ("e", "Incident exposure over the trip"),
-                ("h", "High or critical"),
-                ("d", "Roads"),
+                ("r", tr.gettext("Route")),
+                ("k", tr.gettext("Length")),
+                ("a", tr.gettext("Against the shortest")),
+                ("e", tr.gettext("Incident exposure over the trip")),
+                ("h", tr.gettext("High or critical")),
+                ("d", tr.gettext("Roads")),
             ],
             highlight=True,
-            attribution=ATTRIBUTION,
+            attribution=tr.gettext(ATTRIBUTION),
         ).add_to(group)
     if legend:
         present = set(gdf["route_kind"])
         items = [
             LegendItem(
-                label,
+                tr.gettext(label),
                 style["color"],
                 "dashed_line" if "dashArray" in style else "line",
                 style["weight"],
@@ -118,5 +125,5 @@ def build_plan(
             for kind, (style, label) in reversed(ROUTE_STYLES.items())
             if kind in present
         ]
-        swatch_legend(items, title=name, note=note).add_to(group)
+        swatch_legend(items, title=name, note=note, tr=tr).add_to(group)
     return group

@@ -24,12 +24,14 @@ from folium.utilities import get_obj_in_upper_tree
 
 from geo.emerging import STEPS
 from geo.errors import ParameterError
+from geo.i18n import DEFAULT_LANGUAGE, Translator
 from geo.palette import CATEGORY_COLORS, check_color
 from geo.schema import CATEGORIES
 from geo.settings import DEFAULTS
 from layers._geojson import js_literal, to_wgs84
 from layers._render import RawElement
 from layers.safe import safe_text
+from layers.wording import ENGLISH, day
 
 __all__ = ["PLAYBACK_STEPS", "playback_data", "Playback", "build_playback"]
 
@@ -154,8 +156,34 @@ _SCRIPT = """
 """
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
+def _step_label(period: pd.Period, step: str, tr: Translator) -> str:
+    """``Week of 2020-03-02`` / ``March 2020`` (``Semaine du 2 mars 2020`` / ``mars 2020``)."""
+    start = period.start_time.date()
+    if step == "week":
+        return tr.gettext("Week of {day}").format(day=day(start, tr))
+    if tr.lang == DEFAULT_LANGUAGE:
+        return period.start_time.strftime("%B %Y")
+    return tr.date(start, style="MMMM y")
+
+
+def _step_sentence(
+    label: str, n: int, killed: int, abductions: int, convoys: int, sites: int, tr: Translator
+) -> str:
+    """One step's key figures as a sentence in ``tr``'s language."""
+    return tr.gettext("{step}: {incidents}, {killed}; {abductions}, {convoys}, {sites}.").format(
+        step=label,
+        incidents=tr.ngettext("{n} incident", "{n} incidents", n).format(n=tr.number(n)),
+        killed=tr.gettext("{n} killed").format(n=tr.number(killed)),
+        abductions=tr.ngettext("{n} abduction", "{n} abductions", abductions).format(
+            n=tr.number(abductions)
+        ),
+        convoys=tr.ngettext("{n} attack on convoys", "{n} attacks on convoys", convoys).format(
+            n=tr.number(convoys)
+        ),
+        sites=tr.ngettext("{n} attack on sites", "{n} attacks on sites", sites).format(
+            n=tr.number(sites)
+        ),
+    )
 
 
 def playback_data(
@@ -163,6 +191,7 @@ def playback_data(
     *,
     step: str = DEFAULTS.playback_step,
     include_imprecise: bool = DEFAULTS.include_imprecise,
+    tr: Translator = ENGLISH,
 ) -> dict[str, Any]:
     """Arrange incidents by step for the playback, with one key-figure sentence per step.
 
@@ -174,6 +203,8 @@ def playback_data(
         Playback step (weeks run Monday to Sunday).
     include_imprecise : bool
         Also draw events whose location is not their own place.
+    tr : Translator
+        Language of the step labels and sentences (French dates and numbers).
 
     Returns
     -------
@@ -232,20 +263,13 @@ def playback_data(
         c: np.bincount(index[kept["category"].astype(str).to_numpy() == c], minlength=len(steps))
         for c in ("abduction", "attack_on_convoy", "attack_on_site")
     }
-    labels = [
-        f"Week of {p.start_time.date()}" if step == "week" else p.start_time.strftime("%B %Y")
-        for p in steps
-    ]
-    sentences = []
-    for k, label in enumerate(labels):
-        n, f = int(counts[k]), int(killed[k])
-        a, cv, st = (int(per_cat[c][k]) for c in per_cat)
-        sentences.append(
-            f"{label}: {n} {_plural(n, 'incident', 'incidents')}, {f} killed; "
-            f"{a} {_plural(a, 'abduction', 'abductions')}, "
-            f"{cv} {_plural(cv, 'attack on convoys', 'attacks on convoys')}, "
-            f"{st} {_plural(st, 'attack on sites', 'attacks on sites')}."
+    labels = [_step_label(p, step, tr) for p in steps]
+    sentences = [
+        _step_sentence(
+            label, int(counts[k]), int(killed[k]), *(int(per_cat[c][k]) for c in per_cat), tr=tr
         )
+        for k, label in enumerate(labels)
+    ]
     xy = np.round(np.column_stack([kept.geometry.y, kept.geometry.x])[order], 4)
     return {
         "lat": xy[:, 0].tolist() if len(xy) else [],
@@ -267,14 +291,22 @@ class Playback(MacroElement):
     neutralised (:func:`layers.safe.safe_text`) and is set with ``textContent``.
     """
 
-    def __init__(self, data: dict[str, Any], *, title: str, interval_ms: int, trail_steps: int):
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        title: str,
+        interval_ms: int,
+        trail_steps: int,
+        tr: Translator = ENGLISH,
+    ):
         super().__init__()
         self._name = "Playback"
         self.data = {
             **{k: data[k] for k in ("lat", "lon", "cat", "off", "colors", "sentences")},
             "title": safe_text(title),
-            "play": "Play",
-            "pause": "Pause",
+            "play": safe_text(tr.gettext("Play")),
+            "pause": safe_text(tr.gettext("Pause")),
             "interval": int(interval_ms),
             "trail": int(trail_steps),
             "css": _CSS,
@@ -309,6 +341,7 @@ def build_playback(
     interval_ms: int = DEFAULTS.playback_interval_ms,
     trail_steps: int = DEFAULTS.playback_trail_steps,
     show: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Make the playback layer: a time slider with play/pause over the window's incidents.
 
@@ -326,14 +359,18 @@ def build_playback(
         Time per step while playing; faded previous steps drawn.
     show : bool
         On when the map opens.
+    tr : Translator
+        Language of the buttons, step labels and key-figure sentences.
 
     Returns
     -------
     folium.FeatureGroup
         Holding the :class:`Playback` element.
     """
-    data = playback_data(incidents_4326, step=step, include_imprecise=include_imprecise)
+    data = playback_data(incidents_4326, step=step, include_imprecise=include_imprecise, tr=tr)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if data["sentences"]:
-        Playback(data, title=name, interval_ms=interval_ms, trail_steps=trail_steps).add_to(group)
+        Playback(data, title=name, interval_ms=interval_ms, trail_steps=trail_steps, tr=tr).add_to(
+            group
+        )
     return group

@@ -5,17 +5,18 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.i18n import Translator, gettext_noop
 from geo.palette import (
     EXPOSURE_CLASSES,
     EXPOSURE_COLORS,
     EXPOSURE_WEIGHTS,
     UNCLASSED_COLOR,
     exposure_index,
-    format_number,
 )
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, number
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -41,8 +42,8 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
 )
 #: Colour of the casing drawn under corridor lines.
 CASING_COLOR = "#262626"
-#: Credit of the corridor geometry (routed over OSM roads).
-ATTRIBUTION = "Corridors: routed over © OpenStreetMap contributors roads (ODbL)"
+#: Credit of the corridor geometry (routed over OSM roads; translated when shown).
+ATTRIBUTION = gettext_noop("Corridors: routed over © OpenStreetMap contributors roads (ODbL)")
 
 
 def segment_ids(segments: gpd.GeoDataFrame) -> list[str]:
@@ -86,6 +87,7 @@ def build_routes(
     route_labels: dict[str, str] | None = None,
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw route segments coloured (and thickened) by exposure class.
 
@@ -104,6 +106,8 @@ def build_routes(
         Small print: window, buffer, half-life, source, class thresholds.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltip labels, class names, legend, credit and numbers.
 
     Returns
     -------
@@ -127,13 +131,13 @@ def build_routes(
         "id": segment_ids(gdf),
         "r": [labels.get(r, r) for r in gdf["route_id"]],
         "k": [
-            f"{format_number(a)}–{format_number(b)} km"
+            f"{number(a, tr)}–{number(b, tr)} km"
             for a, b in zip(gdf["km_from"], gdf["km_to"], strict=True)
         ],
-        "i": [format_number(v) for v in gdf["n_incidents"]],
-        "e": [format_number(v, digits=2) for v in gdf["exposure_per_km"]],
+        "i": [number(v, tr) for v in gdf["n_incidents"]],
+        "e": [number(v, tr, digits=2) for v in gdf["exposure_per_km"]],
         "c": [
-            c if i < len(EXPOSURE_CLASSES) else "not classed"
+            tr.gettext(c if i < len(EXPOSURE_CLASSES) else "not classed")
             for c, i in zip(gdf["exposure_class"], index, strict=True)
         ],
     }
@@ -150,22 +154,23 @@ def build_routes(
             fc,
             styles=exposure_styles(line=True),
             tooltip_fields=[
-                ("r", "Route"),
-                ("k", "Stretch"),
-                ("t", "Nearest town"),
-                ("i", "Incidents nearby"),
-                ("e", "Incident exposure per km"),
-                ("c", "Exposure class"),
+                ("r", tr.gettext("Route")),
+                ("k", tr.gettext("Stretch")),
+                ("t", tr.gettext("Nearest town")),
+                ("i", tr.gettext("Incidents nearby")),
+                ("e", tr.gettext("Incident exposure per km")),
+                ("c", tr.gettext("Exposure class")),
             ],
             highlight=True,
-            attribution=ATTRIBUTION,
+            attribution=tr.gettext(ATTRIBUTION),
         ).add_to(group)
     if legend:
         items = [
-            LegendItem(c, EXPOSURE_COLORS[c], "line", EXPOSURE_WEIGHTS[c])
+            LegendItem(tr.gettext(c), EXPOSURE_COLORS[c], "line", EXPOSURE_WEIGHTS[c])
             for c in reversed(EXPOSURE_CLASSES)
         ]
         if len(EXPOSURE_CLASSES) in index:
-            items.append(LegendItem("not classed", UNCLASSED_COLOR, "line", 2.0))
-        swatch_legend(items, title=f"{name}: incident exposure", note=note).add_to(group)
+            items.append(LegendItem(tr.gettext("not classed"), UNCLASSED_COLOR, "line", 2.0))
+        title = tr.gettext("{layer}: incident exposure").format(layer=name)
+        swatch_legend(items, title=title, note=note, tr=tr).add_to(group)
     return group

@@ -6,16 +6,18 @@ import folium
 import geopandas as gpd
 import numpy as np
 
+from geo.i18n import Translator
 from geo.palette import (
     EXPOSURE_CLASSES,
     EXPOSURE_COLORS,
+    SITE_TYPE_LABELS,
     UNCLASSED_COLOR,
     exposure_index,
-    format_number,
 )
 from layers._geojson import GeoJsonLayer, feature_collection, require_columns, to_wgs84
 from layers.legend import LegendItem, swatch_legend
 from layers.safe import safe_text
+from layers.wording import ENGLISH, number
 
 __all__ = ["SITE_COLUMNS", "KEY_RADIUS_PX", "OTHER_RADIUS_PX", "build_sites"]
 
@@ -61,6 +63,13 @@ def _styles() -> list[dict]:
     return out
 
 
+def _site_type(value: object, tr: Translator) -> object:
+    """Name a bundled site type in ``tr``'s language; a type from the user's own list as given."""
+    if tr.lang == ENGLISH.lang or value not in SITE_TYPE_LABELS:
+        return value
+    return tr.gettext(SITE_TYPE_LABELS[value])
+
+
 def build_sites(
     sites: gpd.GeoDataFrame,
     *,
@@ -69,6 +78,7 @@ def build_sites(
     key_sites_only: bool = False,
     note: str = "",
     legend: bool = True,
+    tr: Translator = ENGLISH,
 ) -> folium.FeatureGroup:
     """Draw sites coloured by exposure class; key sites larger with a dark outline, on top.
 
@@ -87,6 +97,10 @@ def build_sites(
         Small print: radius, windows, source.
     legend : bool
         Add the legend control.
+    tr : Translator
+        Language of the tooltip labels, class names, legend and numbers; a
+        site type of the bundled list (:data:`geo.palette.SITE_TYPE_LABELS`)
+        is named in that language too, any other type is shown as given.
 
     Returns
     -------
@@ -113,14 +127,15 @@ def build_sites(
     n_cls = len(EXPOSURE_CLASSES)
     extra = {
         "s": [2 * i + int(k) for i, k in zip(index, key, strict=True)],
-        "c": [EXPOSURE_CLASSES[i] if i < n_cls else "not classed" for i in index],
-        "a": [format_number(v) for v in gdf["n_30d"]],
-        "b": [format_number(v) for v in gdf["n_90d"]],
-        "y": [format_number(v) for v in gdf["n_365d"]],
-        "d": [format_number(v, digits=1) for v in gdf["nearest_km"]],
-        "k": ["yes" if k else "" for k in key],
+        "c": [tr.gettext(EXPOSURE_CLASSES[i] if i < n_cls else "not classed") for i in index],
+        "a": [number(v, tr) for v in gdf["n_30d"]],
+        "b": [number(v, tr) for v in gdf["n_90d"]],
+        "y": [number(v, tr) for v in gdf["n_365d"]],
+        "d": [number(v, tr, digits=1) for v in gdf["nearest_km"]],
+        "k": [tr.gettext("yes") if k else "" for k in key],
+        "t": [_site_type(t, tr) for t in gdf["site_type"]],
     }
-    fc = feature_collection(gdf, {"site_id": "id", "name": "n", "site_type": "t"}, extra=extra)
+    fc = feature_collection(gdf, {"site_id": "id", "name": "n"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
         GeoJsonLayer(
@@ -128,21 +143,25 @@ def build_sites(
             styles=_styles(),
             point={"kind": "circleMarker"},
             tooltip_fields=[
-                ("n", "Site"),
-                ("t", "Type"),
-                ("k", "Key site"),
-                ("c", "Exposure class"),
-                ("a", "Incidents, last 30 days"),
-                ("b", "Incidents, last 90 days"),
-                ("y", "Incidents, last 365 days"),
-                ("d", "Nearest incident (km)"),
+                ("n", tr.gettext("Site")),
+                ("t", tr.gettext("Type")),
+                ("k", tr.gettext("Key site")),
+                ("c", tr.gettext("Exposure class")),
+                ("a", tr.gettext("Incidents, last 30 days")),
+                ("b", tr.gettext("Incidents, last 90 days")),
+                ("y", tr.gettext("Incidents, last 365 days")),
+                ("d", tr.gettext("Nearest incident (km)")),
             ],
             highlight=True,
         ).add_to(group)
     if legend:
-        items = [LegendItem(c, EXPOSURE_COLORS[c], "circle") for c in reversed(EXPOSURE_CLASSES)]
+        items = [
+            LegendItem(tr.gettext(c), EXPOSURE_COLORS[c], "circle")
+            for c in reversed(EXPOSURE_CLASSES)
+        ]
         if n_cls in index:
-            items.append(LegendItem("not classed", UNCLASSED_COLOR, "circle"))
-        items.append(LegendItem("Key site (mine, factory, plant)", "#111111", "ring"))
-        swatch_legend(items, title=f"{name}: incident exposure", note=note).add_to(group)
+            items.append(LegendItem(tr.gettext("not classed"), UNCLASSED_COLOR, "circle"))
+        items.append(LegendItem(tr.gettext("Key site (mine, factory, plant)"), "#111111", "ring"))
+        title = tr.gettext("{layer}: incident exposure").format(layer=name)
+        swatch_legend(items, title=title, note=note, tr=tr).add_to(group)
     return group
