@@ -26,11 +26,7 @@ ENGLISH: Translator = translator(DEFAULT_LANGUAGE)
 #: Labels of geo.palette and geo.emerging tables, marked for the layers catalog
 #: (tests/test_layers_french.py checks they are every label of those tables).
 PALETTE_WORDS: tuple[str, ...] = (
-    # geo.palette.EXPOSURE_CLASSES, and the word for a route or site without a class
-    gettext_noop("low"),
-    gettext_noop("medium"),
-    gettext_noop("high"),
-    gettext_noop("critical"),
+    # the word for a route or site without a class (the classes are geo.schema's)
     gettext_noop("not classed"),
     # geo.palette.GISTAR_LABELS
     gettext_noop("Hot spot, 99 % confidence"),
@@ -59,11 +55,6 @@ PALETTE_WORDS: tuple[str, ...] = (
     gettext_noop("Power plant"),
     gettext_noop("Dam"),
     gettext_noop("Industrial area"),
-    # geo.schema.SOURCE_LABELS (UCDP's is the dataset's name)
-    gettext_noop("ACLED export (user file)"),
-    gettext_noop("News-compiled logs 2021-2026 (cited reports)"),
-    gettext_noop("User file"),
-    gettext_noop("The team's incident log"),
     # geo.emerging.CATEGORY_LABELS
     gettext_noop("New hot spot"),
     gettext_noop("Consecutive hot spot"),
