@@ -16,12 +16,15 @@ import streamlit as st
 
 from geo.admin import window_bounds
 from geo.gistar import gistar_sentence
+from geo.i18n import Translator, gettext_noop
 from geo.palette import CATEGORY_COLORS, GISTAR_LABELS
 from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
 from geo.pipeline import Analysis
 from geo.schema import CATEGORIES, CATEGORY_LABELS
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
+from ui.display import ENGLISH, chart_locale, short, signed, styled, unit_level
+from ui.lang import tr
 from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS
 
 __all__ = [
@@ -41,11 +44,11 @@ __all__ = [
 
 #: Key figures shown above the map: Analysis.key_figures name -> label.
 KEY_FIGURES: dict[str, str] = {
-    "incidents": "Incidents",
-    "fatalities": "Fatalities",
-    "abductions": "Abductions",
-    "convoy_attacks": "Attacks on convoys",
-    "site_attacks": "Attacks on sites",
+    "incidents": gettext_noop("Incidents"),
+    "fatalities": gettext_noop("Fatalities"),
+    "abductions": gettext_noop("Abductions"),
+    "convoy_attacks": gettext_noop("Attacks on convoys"),
+    "site_attacks": gettext_noop("Attacks on sites"),
 }
 #: Categories each key figure counts (None: all), as geo.pipeline counts them;
 #: fatalities sum over every incident.
@@ -67,27 +70,31 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen (its key identifies the cached map).
     """
+    t = tr()
     f = analysis.filters
     _, _, prev_start, prev_end = window_bounds(f.start, f.end)
-    st.subheader("Key figures")
-    _key_figures(analysis, prev=(prev_start.date(), prev_end.date()))
+    previous = t.period(prev_start.date(), prev_end.date())
+    st.subheader(t.gettext("Key figures"))
+    _key_figures(analysis, previous=previous, t=t)
     chrome.provenance(analysis)
 
     method = choices.method
-    level = ADMIN_LEVELS.get(analysis.params.admin_level, str(analysis.params.admin_level))
-    st.subheader(f"Map: {HOTSPOT_METHODS[method]}")
+    level = t.gettext(
+        ADMIN_LEVELS.get(analysis.params.admin_level, str(analysis.params.admin_level))
+    )
+    st.subheader(t.gettext("Map: {method}").format(method=t.gettext(HOTSPOT_METHODS[method])))
     if method == "gistar" and analysis.gistar is None:
         chrome.show_user_error(
-            "Gi* was not computed, so the map shows incidents per admin unit instead.",
+            t.gettext("Gi* was not computed, so the map shows incidents per admin unit instead."),
             analysis.gistar_message or "",
         )
     if method == "hex":
-        st.caption(hex_summary(analysis.hexes, analysis.params.hex_resolution))
+        st.caption(hex_summary(analysis.hexes, analysis.params.hex_resolution, tr=t))
     if method == "gistar" and analysis.gistar is not None:
-        st.caption(gistar_summary(analysis.gistar, analysis.params))
+        st.caption(gistar_summary(analysis.gistar, analysis.params, tr=t))
     if method == "kde" and analysis.kde is None:
         chrome.show_user_info(
-            "No kernel density for this window, so the map shows admin units instead.",
+            t.gettext("No kernel density for this window, so the map shows admin units instead."),
             analysis.kde_message or "",
         )
 
@@ -96,65 +103,88 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
-            ("hotspots", dataset.key, f, analysis.params, method, choices.measure, choices.layers),
+            (
+                "hotspots",
+                dataset.key,
+                f,
+                analysis.params,
+                method,
+                choices.measure,
+                choices.layers,
+                t.lang,
+            ),
             lambda: maps.hotspot_layers(
-                analysis, method=method, layers=choices.layers, measure=choices.measure
+                analysis, method=method, layers=choices.layers, measure=choices.measure, tr=t
             ),
             private=dataset.key != BUNDLED_KEY,
             layers=choices.layers,
             online_basemap=choices.online_basemap,
-            credit=maps.incident_credit(analysis),
+            credit=maps.incident_credit(analysis, tr=t),
             selected=selected_shape(analysis, picked),
+            tr=t,
         )
         maps.show_map(view, key="map.hotspots")
     with right:
-        st.markdown("**Selected on the map**")
+        st.markdown("**{}**".format(t.gettext("Selected on the map")))
         units = analysis.admin_stats.sort_values("name")
         picked = selection.choose(
             "hotspots",
             dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True)),
-            label=f"Select a unit ({level.split(' (')[0].lower()})",
-            placeholder="Choose a unit, or click one on the map",
+            label=t.gettext("Select a unit ({level})").format(
+                level=unit_level(analysis.params.admin_level, tr=t).lower()
+            ),
+            placeholder=t.gettext("Choose a unit, or click one on the map"),
         )
         selection.show_details(
-            lambda: selected_rows(analysis, picked, method=method),
-            hint="Click a unit or hexagon on the map, or choose a unit above, to see its "
-            "figures here. Click an incident to open its details on the map.",
+            lambda: selected_rows(analysis, picked, method=method, tr=t),
+            hint=t.gettext(
+                "Click a unit or hexagon on the map, or choose a unit above, to see its "
+                "figures here. Click an incident to open its details on the map."
+            ),
         )
-        st.markdown("**Surge flags**")
-        surges = surge_table(analysis.surge, analysis.admin_stats)
+        st.markdown("**{}**".format(t.gettext("Surge flags")))
+        surges = surge_table(analysis.surge, analysis.admin_stats, tr=t)
         if surges.empty:
             st.caption(
-                "No unit flagged: no latest week or month at least double its recent "
-                "average (units with under one event per four weeks are ignored)."
+                t.gettext(
+                    "No unit flagged: no latest week or month at least double its recent "
+                    "average (units with under one event per four weeks are ignored)."
+                )
             )
         else:
-            st.dataframe(surges, hide_index=True, width="stretch")
+            average = t.gettext("Average before")
+            st.dataframe(
+                styled(surges, tr=t, digits={average: 1}), hide_index=True, width="stretch"
+            )
             st.caption(
-                "ACLED's surge rules below ADMIN1: latest week ≥ 2 × the average week of the "
-                "past month, or latest month ≥ 2 × the average month of the past year."
+                t.gettext(
+                    "ACLED's surge rules below ADMIN1: latest week ≥ 2 × the average week of "
+                    "the past month, or latest month ≥ 2 × the average month of the past year."
+                )
             )
 
-    st.subheader("Incidents per week, by category")
-    weekly = weekly_counts(analysis.incidents)
+    st.subheader(t.gettext("Incidents per week, by category"))
+    weekly = weekly_counts(analysis.incidents, tr=t)
     if weekly.empty:
-        st.caption("No incident in this window.")
+        st.caption(t.gettext("No incident in this window."))
     else:
-        st.altair_chart(_weekly_chart(weekly), width="stretch")
+        st.altair_chart(_weekly_chart(weekly, tr=t), width="stretch")
 
-    st.subheader(f"Units ranked by incidents: {level}")
+    st.subheader(t.gettext("Units ranked by incidents: {level}").format(level=level))
     st.dataframe(
-        units_table(analysis.admin_stats),
+        styled(
+            units_table(analysis.admin_stats, tr=t),
+            tr=t,
+            digits={t.gettext("Incidents per 1,000 km²"): 2},
+        ),
         hide_index=True,
         width="stretch",
-        column_config={
-            "Incidents per 1,000 km²": st.column_config.NumberColumn(format="%.2f"),
-            "Area (km²)": st.column_config.NumberColumn(format="%,.0f"),
-        },
     )
     st.caption(
-        "Admin totals count every event in the window, imprecise locations included. "
-        f"Previous window: {prev_start.date()} to {prev_end.date()}."
+        t.gettext(
+            "Admin totals count every event in the window, imprecise locations included. "
+            "Previous window: {period}."
+        ).format(period=previous)
     )
 
 
@@ -181,7 +211,11 @@ def selected_shape(analysis: Analysis, picked: str | None) -> Any:
 
 
 def selected_rows(
-    analysis: Analysis, picked: str | None, *, method: str
+    analysis: Analysis,
+    picked: str | None,
+    *,
+    method: str,
+    tr: Translator = ENGLISH,
 ) -> list[tuple[str, object]] | None:
     """Figures of the selected unit or H3 cell over the window on screen, or None.
 
@@ -193,6 +227,8 @@ def selected_rows(
         Selected ``unit_id`` or H3 cell.
     method : str
         Hotspot method on the map (its Gi* class is shown with ``gistar``).
+    tr : Translator
+        The page's language.
 
     Returns
     -------
@@ -202,37 +238,52 @@ def selected_rows(
     found = _selected_frame(analysis, picked)
     if found is None:
         return None
+    t = tr
     kind, frame = found
     r = frame.iloc[0]
     if kind == "unit":
-        level = {1: "Region", 2: "Cercle"}.get(analysis.params.admin_level, "Region (2023)")
+        level = unit_level(analysis.params.admin_level, tr=t)
         rows: list[tuple[str, object]] = [
             (level, r["name"]),
-            ("Region", r.get("adm1_name") if analysis.params.admin_level != 1 else None),
-            ("Incidents", f"{int(r['incidents']):,}"),
-            ("Fatalities", f"{int(r['fatalities']):,}"),
-            ("Incidents per 1,000 km²", f"{float(r['incidents_per_1000km2']):.2f}"),
-            ("Previous window", f"{int(r['prev_incidents']):,}" if "prev_incidents" in r else None),
-            ("Change", r.get("change_label")),
-            ("Area (km²)", f"{float(r['area_km2']):,.0f}" if "area_km2" in r else None),
+            (
+                t.gettext("Region"),
+                r.get("adm1_name") if analysis.params.admin_level != 1 else None,
+            ),
+            (t.gettext("Incidents"), t.number(int(r["incidents"]))),
+            (t.gettext("Fatalities"), t.number(int(r["fatalities"]))),
+            (t.gettext("Incidents per 1,000 km²"), t.number(float(r["incidents_per_1000km2"]), 2)),
+            (
+                t.gettext("Previous window"),
+                t.number(int(r["prev_incidents"])) if "prev_incidents" in r else None,
+            ),
+            (t.gettext("Change"), r.get("change_label")),
+            (
+                t.gettext("Area (km²)"),
+                t.number(float(r["area_km2"])) if "area_km2" in r else None,
+            ),
         ]
         gistar_shown = method == "gistar" and analysis.params.gistar_on == "admin"
         if gistar_shown and analysis.gistar is not None and "unit_id" in analysis.gistar.columns:
             g = analysis.gistar[analysis.gistar["unit_id"].astype(str) == picked]
             if len(g):
-                rows.append(("Gi* class", GISTAR_LABELS.get(str(g.iloc[0]["gistar_class"]))))
+                rows.append((t.gettext("Gi* class"), _gistar_label(g.iloc[0]["gistar_class"], t)))
         return rows
-    rows = [("H3 cell", picked)]
+    rows = [(t.gettext("H3 cell"), picked)]
     if kind == "hex":
-        rows += [("Incidents", f"{int(r['incidents']):,}")]
-        rows += [("Fatalities", f"{int(r['fatalities']):,}")]
+        rows += [(t.gettext("Incidents"), t.number(int(r["incidents"])))]
+        rows += [(t.gettext("Fatalities"), t.number(int(r["fatalities"])))]
     else:
-        rows += [("Gi* class", GISTAR_LABELS.get(str(r["gistar_class"])))]
-        rows += [("Gi* z-score", f"{float(r['z']):+.2f}")]
+        rows += [(t.gettext("Gi* class"), _gistar_label(r["gistar_class"], t))]
+        rows += [(t.gettext("Gi* z-score"), signed(float(r["z"]), 2, tr=t))]
     return rows
 
 
-def _key_figures(analysis: Analysis, *, prev: tuple[Any, Any]) -> None:
+def _gistar_label(value: object, t: Translator) -> str | None:
+    label = GISTAR_LABELS.get(str(value))
+    return None if label is None else t.gettext(label)
+
+
+def _key_figures(analysis: Analysis, *, previous: str, t: Translator) -> None:
     figures = analysis.key_figures
     weekly = weekly_series(analysis.incidents)
     cols = st.columns(len(KEY_FIGURES))
@@ -242,14 +293,18 @@ def _key_figures(analysis: Analysis, *, prev: tuple[Any, Any]) -> None:
         change = None if before is None else now - int(before)
         with col:
             chrome.change_metric(
-                label,
-                f"{now:,}",
+                t.gettext(label),
+                t.number(now),
                 change,
-                change_text=f"{change:+,}" if change is not None else "",
-                description="vs previous",
-                help=f"Previous window of equal length: {prev[0]} to {prev[1]} "
-                f"({before if before is not None else 'unknown'} then). The bars show "
-                "each week of this window.",
+                change_text=signed(change, tr=t) if change is not None else "",
+                description=t.gettext("vs previous"),
+                help=t.gettext(
+                    "Previous window of equal length: {period} ({before} then). The bars "
+                    "show each week of this window."
+                ).format(
+                    period=previous,
+                    before=t.number(int(before)) if before is not None else t.gettext("unknown"),
+                ),
                 # A sparkline of fewer than four weeks says nothing.
                 chart_data=weekly.get(name) if len(weekly.get(name, [])) >= 4 else None,
             )
@@ -294,7 +349,7 @@ def weekly_series(incidents: pd.DataFrame) -> dict[str, list[float]]:
 H3_CELL_KM2: dict[int, float] = {4: 1770.0, 5: 253.0, 6: 36.1, 7: 5.2}
 
 
-def hex_summary(hexes: pd.DataFrame, resolution: int) -> str:
+def hex_summary(hexes: pd.DataFrame, resolution: int, *, tr: Translator = ENGLISH) -> str:
     """Say how many H3 cells hold incidents and how big a cell is.
 
     Parameters
@@ -303,6 +358,8 @@ def hex_summary(hexes: pd.DataFrame, resolution: int) -> str:
         :func:`geo.hotspots.hex_counts` output (``incidents`` per cell).
     resolution : int
         H3 resolution of the cells.
+    tr : Translator
+        The page's language.
 
     Returns
     -------
@@ -319,19 +376,17 @@ def hex_summary(hexes: pd.DataFrame, resolution: int) -> str:
     """
     n = int((hexes["incidents"] > 0).sum()) if len(hexes) else 0
     area = H3_CELL_KM2.get(int(resolution))
-    size = f", about {area:,.0f} km² each" if area else ""
-    if n == 1:
-        return (
-            f"1 H3 cell (resolution {resolution}{size}) holds at least one incident; "
-            "zoom in to see small cells."
-        )
-    return (
-        f"{n:,} H3 cells (resolution {resolution}{size}) hold at least one incident; "
-        "zoom in to see small cells."
-    )
+    size = tr.gettext(", about {area} km² each").format(area=tr.number(area)) if area else ""
+    return tr.ngettext(
+        "{n} H3 cell (resolution {resolution}{size}) holds at least one incident; "
+        "zoom in to see small cells.",
+        "{n} H3 cells (resolution {resolution}{size}) hold at least one incident; "
+        "zoom in to see small cells.",
+        n,
+    ).format(n=tr.number(n), resolution=resolution, size=size)
 
 
-def gistar_summary(result: pd.DataFrame, params: Any) -> str:
+def gistar_summary(result: pd.DataFrame, params: Any, *, tr: Translator = ENGLISH) -> str:
     """Say in one sentence how many units Gi* found hot or cold, and on what test.
 
     Parameters
@@ -340,6 +395,9 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
         :func:`geo.gistar.gistar` output with ``gistar_class``.
     params : geo.pipeline.Params
         For the units, significance level and correction.
+    tr : Translator
+        The page's language (for tables without :func:`geo.gistar.gistar_sentence`'s
+        attributes; that sentence is English).
 
     Returns
     -------
@@ -358,28 +416,50 @@ def gistar_summary(result: pd.DataFrame, params: Any) -> str:
     'Gi* on 3 H3 hexagons at α = 0.05 without correction: 1 hot spot, 1 cold spot,
     1 not significant.'
     """
-    units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
+    t = tr
     if "gistar" in result.attrs:
+        units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
         return gistar_sentence(result, units=units)
     classes = result["gistar_class"].astype(str)
     hot = int(classes.str.startswith("hot").sum())
     cold = int(classes.str.startswith("cold").sum())
-    test = "with the false-discovery-rate correction" if params.gistar_fdr else "without correction"
-    hot_text = "1 hot spot" if hot == 1 else f"{hot:,} hot spots"
-    cold_text = "1 cold spot" if cold == 1 else f"{cold:,} cold spots"
-    return (
-        f"Gi* on {len(classes):,} {units} at α = {params.gistar_alpha:g} {test}: "
-        f"{hot_text}, {cold_text}, {len(classes) - hot - cold:,} not significant."
+    n = len(classes)
+    text = (
+        t.ngettext(
+            "Gi* on {n} H3 hexagon at α = {alpha}", "Gi* on {n} H3 hexagons at α = {alpha}", n
+        )
+        if params.gistar_on == "hex"
+        else t.ngettext(
+            "Gi* on {n} admin unit at α = {alpha}", "Gi* on {n} admin units at α = {alpha}", n
+        )
     )
+    test = (
+        t.gettext("with the false-discovery-rate correction")
+        if params.gistar_fdr
+        else t.gettext("without correction")
+    )
+    counts = ", ".join(
+        (
+            t.ngettext("{n} hot spot", "{n} hot spots", hot).format(n=t.number(hot)),
+            t.ngettext("{n} cold spot", "{n} cold spots", cold).format(n=t.number(cold)),
+            t.ngettext("{n} not significant", "{n} not significant", n - hot - cold).format(
+                n=t.number(n - hot - cold)
+            ),
+        )
+    )
+    alpha = short(params.gistar_alpha, tr=t)
+    return f"{text.format(n=t.number(n), alpha=alpha)} {test}: {counts}."
 
 
-def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+def weekly_counts(incidents: pd.DataFrame, *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Count incidents per week (weeks start on Monday) and category, for the chart.
 
     Parameters
     ----------
     incidents : DataFrame
         Incidents of the window, with ``event_date`` and ``category``.
+    tr : Translator
+        The language of the category labels.
 
     Returns
     -------
@@ -407,38 +487,46 @@ def weekly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
         .rename("incidents")
         .reset_index()
     )
-    out["category"] = out["category"].map(lambda c: CATEGORY_LABELS.get(c, c))
+    out["category"] = out["category"].map(lambda c: tr.gettext(CATEGORY_LABELS.get(c, c)))
     out["week_end"] = out["week"] + pd.Timedelta(days=7)
     return out[["week", "week_end", "category", "incidents"]]
 
 
-def _weekly_chart(weekly: pd.DataFrame) -> alt.Chart:
-    labels = [CATEGORY_LABELS[c] for c in CATEGORIES]
+def _weekly_chart(weekly: pd.DataFrame, *, tr: Translator) -> alt.Chart:
+    labels = [tr.gettext(CATEGORY_LABELS[c]) for c in CATEGORIES]
+    week, category, incidents = (
+        tr.gettext("Week starting"),
+        tr.gettext("Category"),
+        tr.gettext("Incidents"),
+    )
     colors = [CATEGORY_COLORS[c] for c in CATEGORIES]
     return (
         alt.Chart(weekly)
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("week:T", title="Week starting"),
+            x=alt.X("week:T", title=week),
             x2="week_end:T",
-            y=alt.Y("sum(incidents):Q", title="Incidents"),
+            y=alt.Y("sum(incidents):Q", title=incidents),
             color=alt.Color(
                 "category:N",
-                title="Category",
+                title=category,
                 scale=alt.Scale(domain=labels, range=colors),
                 legend=alt.Legend(orient="bottom", columns=4, labelLimit=260),
             ),
             tooltip=[
-                alt.Tooltip("week:T", title="Week starting"),
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("incidents:Q", title="Incidents"),
+                alt.Tooltip("week:T", title=week, format="%e %b %Y"),
+                alt.Tooltip("category:N", title=category),
+                alt.Tooltip("incidents:Q", title=incidents),
             ],
         )
         .properties(height=260)
+        .configure(locale=chart_locale(tr))
     )
 
 
-def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def surge_table(
+    surge: pd.DataFrame, units: pd.DataFrame, *, tr: Translator = ENGLISH
+) -> pd.DataFrame:
     """List the flagged units by name, with their latest week and month against the averages.
 
     Parameters
@@ -447,6 +535,8 @@ def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
         :func:`geo.surge.surge_flags` output, indexed by unit id.
     units : DataFrame
         Admin statistics with ``unit_id`` and ``name``.
+    tr : Translator
+        The language of the headings and of ``week`` / ``month``.
 
     Returns
     -------
@@ -472,17 +562,18 @@ def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     names = units.set_index("unit_id")["name"] if "unit_id" in units else pd.Series(dtype=str)
     week = flagged["week_flag"].to_numpy()
+    t = tr
     return pd.DataFrame(
         {
-            "Unit": [str(names.get(i, i)) for i in flagged.index],
-            "Surge": ["week" if w else "month" for w in week],
-            "Latest": [
+            t.gettext("Unit"): [str(names.get(i, i)) for i in flagged.index],
+            t.gettext("Surge"): [t.gettext("week") if w else t.gettext("month") for w in week],
+            t.gettext("Latest"): [
                 int(lw) if w else int(lm)
                 for w, lw, lm in zip(
                     week, flagged["latest_week"], flagged["latest_month"], strict=True
                 )
             ],
-            "Average before": [
+            t.gettext("Average before"): [
                 round(float(aw if w else am), 1)
                 for w, aw, am in zip(
                     week, flagged["avg_week_prev_4"], flagged["avg_month_prev_12"], strict=True
@@ -492,31 +583,36 @@ def surge_table(surge: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def units_table(stats: pd.DataFrame) -> pd.DataFrame:
+def units_table(stats: pd.DataFrame, *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Admin statistics as the page shows them: named columns, most incidents first.
 
     Parameters
     ----------
     stats : DataFrame
         :func:`geo.admin.aggregate_admin` output.
+    tr : Translator
+        The language of the headings.
 
     Returns
     -------
     DataFrame
         Unit, region, incidents, fatalities, rate, previous window and change.
     """
-    cols = {
-        "name": "Unit",
-        "adm1_name": "Region",
-        "incidents": "Incidents",
-        "fatalities": "Fatalities",
-        "incidents_per_1000km2": "Incidents per 1,000 km²",
-        "prev_incidents": "Previous window",
-        "change_label": "Change",
-        "area_km2": "Area (km²)",
-    }
-    present = {k: v for k, v in cols.items() if k in stats.columns}
-    table = pd.DataFrame(stats[list(present)]).rename(columns=present)
-    return table.sort_values(
-        ["Incidents", "Fatalities"], ascending=False, kind="stable"
-    ).reset_index(drop=True)
+    present = {k: tr.gettext(v) for k, v in _UNIT_COLUMNS.items() if k in stats.columns}
+    table = pd.DataFrame(stats[list(present)]).sort_values(
+        ["incidents", "fatalities"], ascending=False, kind="stable"
+    )
+    return table.rename(columns=present).reset_index(drop=True)
+
+
+#: Columns of the units table: admin statistics column -> heading.
+_UNIT_COLUMNS: dict[str, str] = {
+    "name": gettext_noop("Unit"),
+    "adm1_name": gettext_noop("Region"),
+    "incidents": gettext_noop("Incidents"),
+    "fatalities": gettext_noop("Fatalities"),
+    "incidents_per_1000km2": gettext_noop("Incidents per 1,000 km²"),
+    "prev_incidents": gettext_noop("Previous window"),
+    "change_label": gettext_noop("Change"),
+    "area_km2": gettext_noop("Area (km²)"),
+}

@@ -31,9 +31,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.hotspots import hex_counts, kde_overlay
+from geo.i18n import Translator
 from geo.io import bundled
 from geo.pipeline import Analysis
-from geo.provenance import build_provenance, format_period, provenance_lines
+from geo.provenance import build_provenance, provenance_lines
 from geo.settings import DEFAULTS
 from layers.admin import build_admin
 from layers.assets import inline_assets, use_local_assets
@@ -47,6 +48,7 @@ from layers.map import add_attribution, add_layer_control, add_page_info, new_ma
 from layers.routes import build_routes
 from layers.selection import build_selection
 from layers.sites import build_sites
+from ui.display import ENGLISH, short, unit_level
 
 __all__ = [
     "RETURNED_OBJECTS",
@@ -91,6 +93,7 @@ def view_map(
     credit: str,
     bounds: tuple[float, float, float, float] | None = None,
     selected: gpd.GeoDataFrame | None = None,
+    tr: Translator = ENGLISH,
 ) -> ViewMap:
     """Put together a view's map from the cached base map and cached analysis layers.
 
@@ -107,6 +110,8 @@ def view_map(
     selected : GeoDataFrame, optional
         The selected feature, outlined over the analysis layers (not cached:
         one small shape).
+    tr : Translator
+        The page's language (the selection layer's name).
 
     Returns
     -------
@@ -114,7 +119,7 @@ def view_map(
     """
     groups = cached_layers(key, build_layers, private=private)
     if selected is not None and len(selected):
-        groups = [*groups, build_selection(selected, name="Selection")]
+        groups = [*groups, build_selection(selected, name=tr.gettext("Selection"))]
     base = base_map(layers=layers, online_basemap=online_basemap, credit=credit, bounds=bounds)
     return ViewMap(base=base, groups=groups)
 
@@ -229,20 +234,24 @@ def _layers_private(key: Hashable, _build: Callable[[], list[Any]]) -> list[Any]
     return _localised(_build)
 
 
-def incident_credit(analysis: Analysis) -> str:
+def incident_credit(analysis: Analysis, *, tr: Translator = ENGLISH) -> str:
     """Return the map credit for the incidents drawn (the basemap credits itself).
 
     Parameters
     ----------
     analysis : geo.pipeline.Analysis
         The run on screen.
+    tr : Translator
+        The page's language.
 
     Returns
     -------
     str
         E.g. ``"Incidents: UCDP GED 21.1 (CC BY 4.0)"``.
     """
-    return "Incidents: " + ("; ".join(analysis.sources) or "none in this window")
+    return tr.gettext("Incidents: {sources}").format(
+        sources="; ".join(analysis.sources) or tr.gettext("none in this window")
+    )
 
 
 def basemap_group(layers: Mapping[str, bool]) -> Any:
@@ -310,8 +319,11 @@ def _base_copy(
     return m
 
 
-def _incidents_layer(analysis: Analysis, *, show: bool, legend: bool = True) -> Any:
+def _incidents_layer(
+    analysis: Analysis, *, show: bool, legend: bool = True, tr: Translator = ENGLISH
+) -> Any:
     n = len(analysis.incidents)
+    name = tr.gettext("Incidents in the window")
     if n > DEFAULTS.incident_marker_limit:
         res = DEFAULTS.incident_cell_resolution
         cells = hex_counts(analysis.incidents, resolution=res, include_imprecise=True)
@@ -319,14 +331,14 @@ def _incidents_layer(analysis: Analysis, *, show: bool, legend: bool = True) -> 
             cells,
             n_incidents=n,
             resolution=res,
-            name="Incidents in the window",
+            name=name,
             show=show,
             legend=legend,
         )
     # Its legend starts folded: the hotspot legend is the one a reader needs first.
     return build_incidents(
         analysis.incidents,
-        name="Incidents in the window",
+        name=name,
         show=show,
         legend=legend,
         legend_open=False,
@@ -334,7 +346,12 @@ def _incidents_layer(analysis: Analysis, *, show: bool, legend: bool = True) -> 
 
 
 def hotspot_layers(
-    analysis: Analysis, *, method: str, layers: Mapping[str, bool], measure: str
+    analysis: Analysis,
+    *,
+    method: str,
+    layers: Mapping[str, bool],
+    measure: str,
+    tr: Translator = ENGLISH,
 ) -> list[Any]:
     """Build the Hotspots view's layers: the chosen hotspot layer, overlays, incidents.
 
@@ -348,6 +365,8 @@ def hotspot_layers(
         Layer switches from the sidebar (``ui.state.LAYERS``).
     measure : str
         What colours admin units (``ui.state.CHOROPLETH_MEASURES``).
+    tr : Translator
+        The page's language (layer names and notes).
 
     Returns
     -------
@@ -356,47 +375,53 @@ def hotspot_layers(
     """
     groups = []
     if layers.get("hotspots", True):
-        groups.append(_hotspot_layer(analysis, method, measure))
+        groups.append(_hotspot_layer(analysis, method, measure, tr=tr))
     if layers.get("routes", False):
-        groups.append(build_routes(analysis.segments, name="Corridor exposure"))
+        groups.append(build_routes(analysis.segments, name=tr.gettext("Corridor exposure")))
     if layers.get("sites", False):
         groups.append(
-            build_sites(analysis.sites, name="Mines, factories, plants", key_sites_only=True)
+            build_sites(
+                analysis.sites, name=tr.gettext("Mines, factories, plants"), key_sites_only=True
+            )
         )
     # Always built (hidden when switched off): its plugin script must be on the page
     # from the first draw, or switching it on later would find no markercluster.
-    groups.append(_incidents_layer(analysis, show=layers.get("incidents", True)))
+    groups.append(_incidents_layer(analysis, show=layers.get("incidents", True), tr=tr))
     return groups
 
 
-def _hotspot_layer(analysis: Analysis, method: str, measure: str) -> Any:
-    level = {1: "Region", 2: "Cercle"}.get(analysis.params.admin_level, "Region (2023)")
-    if method == "kde":
-        if analysis.kde is None:
-            return build_admin(
-                analysis.admin_stats,
-                name="Incidents per unit",
-                unit_label=level,
-                value_column=measure,
-            )
+def _hotspot_layer(
+    analysis: Analysis, method: str, measure: str, *, tr: Translator = ENGLISH
+) -> Any:
+    level = unit_level(analysis.params.admin_level, tr=tr)
+    if method == "kde" and analysis.kde is not None:
         image, bounds = kde_overlay(analysis.kde)
         return build_kde(
             image,
             bounds=bounds,
-            name="Kernel density",
-            note=f"bandwidth {analysis.params.kde_bandwidth_km:g} km",
+            name=tr.gettext("Kernel density"),
+            note=tr.gettext("bandwidth {km} km").format(
+                km=short(analysis.params.kde_bandwidth_km, tr=tr)
+            ),
         )
     if method == "hex":
-        return build_hexes(analysis.hexes, name="Incidents per H3 cell")
+        return build_hexes(analysis.hexes, name=tr.gettext("Incidents per H3 cell"))
     if method == "gistar" and analysis.gistar is not None:
-        return build_gistar(analysis.gistar, name="Gi* hot and cold spots")
+        return build_gistar(analysis.gistar, name=tr.gettext("Gi* hot and cold spots"))
     return build_admin(
-        analysis.admin_stats, name="Incidents per unit", unit_label=level, value_column=measure
+        analysis.admin_stats,
+        name=tr.gettext("Incidents per unit"),
+        unit_label=level,
+        value_column=measure,
     )
 
 
 def routes_layers(
-    analysis: Analysis, *, layers: Mapping[str, bool], route_labels: Mapping[str, str]
+    analysis: Analysis,
+    *,
+    layers: Mapping[str, bool],
+    route_labels: Mapping[str, str],
+    tr: Translator = ENGLISH,
 ) -> list[Any]:
     """Build the Routes view's layers: segments coloured by exposure class, incidents.
 
@@ -408,6 +433,8 @@ def routes_layers(
         Layer switches from the sidebar.
     route_labels : Mapping of str to str
         Readable route names by ``route_id``.
+    tr : Translator
+        The page's language (layer names and notes).
 
     Returns
     -------
@@ -417,13 +444,18 @@ def routes_layers(
     return [
         build_routes(
             analysis.segments,
-            name="Corridor exposure",
+            name=tr.gettext("Corridor exposure"),
             route_labels=dict(route_labels),
-            note=f"{p.segment_km:g} km segments, incidents within {p.buffer_km:g} km, "
-            f"half-life {p.half_life_days:g} days",
+            note=tr.gettext(
+                "{segment} km segments, incidents within {buffer} km, half-life {days} days"
+            ).format(
+                segment=short(p.segment_km, tr=tr),
+                buffer=short(p.buffer_km, tr=tr),
+                days=short(p.half_life_days, tr=tr),
+            ),
         ),
         # The corridor legend matters here; the incident colours are on the Hotspots map.
-        _incidents_layer(analysis, show=layers.get("incidents", True), legend=False),
+        _incidents_layer(analysis, show=layers.get("incidents", True), legend=False, tr=tr),
     ]
 
 
@@ -433,6 +465,7 @@ def sites_layers(
     layers: Mapping[str, bool],
     show_generic: bool,
     sites: gpd.GeoDataFrame | None = None,
+    tr: Translator = ENGLISH,
 ) -> list[Any]:
     """Build the Sites view's layers: sites coloured by exposure class, incidents.
 
@@ -447,6 +480,8 @@ def sites_layers(
     sites : GeoDataFrame, optional
         The ranked sites to draw (the user's own list, or both lists); the
         analysis's bundled sites by default.
+    tr : Translator
+        The page's language (layer names and notes).
 
     Returns
     -------
@@ -455,15 +490,24 @@ def sites_layers(
     return [
         build_sites(
             analysis.sites if sites is None else sites,
-            name="Site exposure",
+            name=tr.gettext("Site exposure"),
             key_sites_only=not show_generic,
-            note=f"incidents within {analysis.params.site_radius_km:g} km",
+            note=tr.gettext("incidents within {km} km").format(
+                km=short(analysis.params.site_radius_km, tr=tr)
+            ),
         ),
-        _incidents_layer(analysis, show=layers.get("incidents", True), legend=False),
+        _incidents_layer(analysis, show=layers.get("incidents", True), legend=False, tr=tr),
     ]
 
 
-def standalone_html(analysis: Analysis, *, method: str, measure: str, with_incidents: bool) -> str:
+def standalone_html(
+    analysis: Analysis,
+    *,
+    method: str,
+    measure: str,
+    with_incidents: bool,
+    tr: Translator = ENGLISH,
+) -> str:
     """Render one offline page with every layer of the analysis, assets inlined.
 
     Parameters
@@ -478,6 +522,8 @@ def standalone_html(analysis: Analysis, *, method: str, measure: str, with_incid
         :data:`ui.state.CHOROPLETH_MEASURES`: count, rate or change).
     with_incidents : bool
         Draw the incident layer.
+    tr : Translator
+        The page's language (layer names, title and heading).
 
     Returns
     -------
@@ -488,21 +534,27 @@ def standalone_html(analysis: Analysis, *, method: str, measure: str, with_incid
     """
     m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True)
     basemap_group({}).add_to(m)
-    _hotspot_layer(analysis, method, measure).add_to(m)
-    build_routes(analysis.segments, name="Corridor exposure", show=True).add_to(m)
+    _hotspot_layer(analysis, method, measure, tr=tr).add_to(m)
+    build_routes(analysis.segments, name=tr.gettext("Corridor exposure"), show=True).add_to(m)
     build_sites(
-        analysis.sites, name="Mines, factories, plants", key_sites_only=True, show=True
+        analysis.sites,
+        name=tr.gettext("Mines, factories, plants"),
+        key_sites_only=True,
+        show=True,
     ).add_to(m)
     if with_incidents:
-        _incidents_layer(analysis, show=True).add_to(m)
+        _incidents_layer(analysis, show=True, tr=tr).add_to(m)
     add_layer_control(m, collapsed=True)
-    add_attribution(m, incident_credit(analysis))
+    add_attribution(m, incident_credit(analysis, tr=tr))
     f = analysis.filters
-    period = format_period(f.start, f.end)
+    days = (f.end - f.start).days + 1
+    period = tr.ngettext("{period} ({n} day)", "{period} ({n} days)", days).format(
+        period=tr.period(f.start, f.end), n=tr.number(days)
+    )
     add_page_info(
         m,
-        title=f"Sahel Risk Map: incidents {period}",
-        heading=f"Sahel Risk Map, {period}",
+        title=tr.gettext("Sahel Risk Map: incidents {period}").format(period=period),
+        heading=tr.gettext("Sahel Risk Map, {period}").format(period=period),
         lines=provenance_lines(build_provenance(analysis)),
     )
     return inline_assets(m.get_root().render(), base_url=ASSET_BASE_URL)

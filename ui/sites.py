@@ -15,15 +15,19 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import RiskMapError
+from geo.i18n import Translator, gettext_noop
 from geo.io.sites import read_sites
 from geo.palette import SITE_TYPE_LABELS
 from geo.pipeline import Analysis, select_incidents
 from geo.sites import site_exposure
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
+from ui.display import ENGLISH, class_label, short, styled
+from ui.lang import tr
 
 __all__ = [
     "SITE_LISTS",
+    "LIST_LABELS",
     "SITE_UPLOAD_TYPES",
     "view",
     "sites_table",
@@ -45,18 +49,22 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen (its key identifies the cached map).
     """
+    t = tr()
     p = analysis.params
-    st.subheader("Incident exposure of mines, factories and plants")
+    st.subheader(t.gettext("Incident exposure of mines, factories and plants"))
     chrome.provenance(analysis)
     st.caption(
-        f"Incidents within {p.site_radius_km:g} km of each site in the 30, 90 and 365 days "
-        f"up to {p.as_of}, the nearest incident and the trend (last 90 days against the 90 "
-        "before). Exposure counts reported incidents; it does not say a site is safe. "
-        "Incidents are drawn as on the Hotspots map."
+        t.gettext(
+            "Incidents within {km} km of each site in the 30, 90 and 365 days up to {as_of}, "
+            "the nearest incident and the trend (last 90 days against the 90 before). "
+            "Exposure counts reported incidents; it does not say a site is safe. Incidents "
+            "are drawn as on the Hotspots map."
+        ).format(km=short(p.site_radius_km, tr=t), as_of=t.date(p.as_of))
     )
-    ranked, which = _site_list(analysis, dataset)
+    ranked, which = _site_list(analysis, dataset, t)
     show_generic = st.toggle(
-        "Also show generic industrial areas (mostly around Bamako)", key="sites.show_generic"
+        t.gettext("Also show generic industrial areas (mostly around Bamako)"),
+        key="sites.show_generic",
     )
     selection.take_map_click(st.session_state, "sites", "map.sites")
     picked = selection.selected(st.session_state, "sites")
@@ -64,62 +72,88 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         view = maps.view_map(
-            ("sites", dataset.key, analysis.filters, p, choices.layers, show_generic, which),
+            (
+                "sites",
+                dataset.key,
+                analysis.filters,
+                p,
+                choices.layers,
+                show_generic,
+                which,
+                t.lang,
+            ),
             lambda: maps.sites_layers(
-                analysis, layers=choices.layers, show_generic=show_generic, sites=ranked
+                analysis, layers=choices.layers, show_generic=show_generic, sites=ranked, tr=t
             ),
             private=dataset.key != BUNDLED_KEY or which[0] != "bundled",
             layers=choices.layers,
             online_basemap=choices.online_basemap,
-            credit=maps.incident_credit(analysis),
+            credit=maps.incident_credit(analysis, tr=t),
             selected=shown.loc[shown["site_id"].astype(str) == picked, ["geometry"]],
+            tr=t,
         )
         maps.show_map(view, key="map.sites")
     with right:
-        st.markdown("**Selected on the map**")
+        st.markdown("**{}**".format(t.gettext("Selected on the map")))
         ordered = shown.sort_values("name")
         picked = selection.choose(
             "sites",
             dict(zip(ordered["site_id"].astype(str), ordered["name"].astype(str), strict=True)),
-            label="Select a site",
-            placeholder="Choose a site, or click one on the map",
+            label=t.gettext("Select a site"),
+            placeholder=t.gettext("Choose a site, or click one on the map"),
         )
         selection.show_details(
-            lambda: site_rows(shown, picked),
-            hint="Click a site on the map, or choose one above, to see its counts and "
-            "nearest incident here.",
+            lambda: site_rows(shown, picked, tr=t),
+            hint=t.gettext(
+                "Click a site on the map, or choose one above, to see its counts and "
+                "nearest incident here."
+            ),
         )
 
-    st.subheader("Sites ranked by exposure")
-    table = sites_table(ranked, show_generic=show_generic)
+    st.subheader(t.gettext("Sites ranked by exposure"))
+    table = sites_table(ranked, show_generic=show_generic, tr=t)
     st.dataframe(
-        table,
+        styled(
+            table,
+            tr=t,
+            digits={
+                t.gettext("Nearest incident (km)"): 1,
+                t.gettext("Exposure score"): 2,
+            },
+            dates=[t.gettext("Nearest incident date")],
+        ),
         hide_index=True,
         width="stretch",
         height=min(36 * (len(table) + 1) + 2, 600),
         column_config={
-            "Site": st.column_config.TextColumn(width="medium"),
-            "Nearest incident (km)": st.column_config.NumberColumn(format="%.1f"),
-            "Exposure score": st.column_config.NumberColumn(format="%.2f"),
-            "Trend": st.column_config.TextColumn(width="large"),
+            t.gettext("Site"): st.column_config.TextColumn(width="medium"),
+            t.gettext("Trend"): st.column_config.TextColumn(width="large"),
         },
     )
     n_generic = int((~ranked["is_key_site"].astype(bool)).sum())
     if not show_generic and n_generic:
-        st.caption(f"{n_generic:,} generic industrial areas hidden; switch them on above.")
+        st.caption(
+            t.ngettext(
+                "{n} generic industrial area hidden; switch it on above.",
+                "{n} generic industrial areas hidden; switch them on above.",
+                n_generic,
+            ).format(n=t.number(n_generic))
+        )
 
 
 #: Which site list the view ranks: value -> label.
 SITE_LISTS: dict[str, str] = {
-    "own": "My sites",
-    "both": "My sites and the bundled sites",
-    "bundled": "Bundled sites (OpenStreetMap 2021)",
+    "own": gettext_noop("My sites"),
+    "both": gettext_noop("My sites and the bundled sites"),
+    "bundled": gettext_noop("Bundled sites (OpenStreetMap 2021)"),
 }
+#: The list each ranked site came from (the ``list`` column): code -> label.
+LIST_LABELS: dict[str, str] = {"own": gettext_noop("My sites"), "bundled": gettext_noop("Bundled")}
 #: File types of an own site list (checked again by content in geo.io).
 SITE_UPLOAD_TYPES: tuple[str, ...] = ("geojson", "json", "gpkg", "csv", "zip")
 
 
-@st.cache_data(show_spinner="Reading your sites...", scope="session", max_entries=3)
+@st.cache_data(show_spinner=False, scope="session", max_entries=3)
 def _read_own(digest: str, _data: bytes, name: str) -> tuple[gpd.GeoDataFrame | None, str | None]:
     try:
         return read_sites(_data, name=name), None
@@ -127,7 +161,7 @@ def _read_own(digest: str, _data: bytes, name: str) -> tuple[gpd.GeoDataFrame | 
         return None, str(exc)
 
 
-@st.cache_data(show_spinner="Ranking your sites...", scope="session", max_entries=6)
+@st.cache_data(show_spinner=False, scope="session", max_entries=6)
 def _own_exposure(
     key: tuple[str, str], _assigned: gpd.GeoDataFrame, _sites: gpd.GeoDataFrame, filters, params
 ) -> gpd.GeoDataFrame:
@@ -157,11 +191,9 @@ def both_lists(own: gpd.GeoDataFrame, bundled: gpd.GeoDataFrame) -> gpd.GeoDataF
     ...     "n_365d": [1], "nearest_km": [3.0]}, geometry=[shapely.Point(0, 0)], crs=4326)
     >>> b = a.assign(site_id=["x"], exposure=[2.0])
     >>> both_lists(a, b)[["site_id", "rank", "list"]].values.tolist()
-    [['x', 1, 'Bundled'], ['my:1', 2, 'My sites']]
+    [['x', 1, 'bundled'], ['my:1', 2, 'own']]
     """
-    joined = pd.concat(
-        [own.assign(list="My sites"), bundled.assign(list="Bundled")], ignore_index=True
-    )
+    joined = pd.concat([own.assign(list="own"), bundled.assign(list="bundled")], ignore_index=True)
     joined = joined.sort_values(
         ["exposure", "n_90d", "n_365d", "nearest_km"],
         ascending=[False, False, False, True],
@@ -172,79 +204,107 @@ def both_lists(own: gpd.GeoDataFrame, bundled: gpd.GeoDataFrame) -> gpd.GeoDataF
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=own.crs).reset_index(drop=True)
 
 
-def _site_list(analysis: Analysis, dataset: Any) -> tuple[gpd.GeoDataFrame, tuple[str, str]]:
+def _site_list(
+    analysis: Analysis, dataset: Any, t: Translator
+) -> tuple[gpd.GeoDataFrame, tuple[str, str]]:
     """Draw the own-sites uploader and the list choice; return the ranked sites and their key."""
     upload = st.file_uploader(
-        "Your own sites (this session only)",
+        t.gettext("Your own sites (this session only)"),
         type=list(SITE_UPLOAD_TYPES),
         key="sites.upload",
-        help="Points or polygons with a name and a type: GeoJSON, GeoPackage, a zipped "
-        "shapefile, or a CSV with latitude and longitude columns. Read by the same "
-        "sandboxed reader as incident files; nothing leaves this machine.",
+        help=t.gettext(
+            "Points or polygons with a name and a type: GeoJSON, GeoPackage, a zipped "
+            "shapefile, or a CSV with latitude and longitude columns. Read by the same "
+            "sandboxed reader as incident files; nothing leaves this machine."
+        ),
     )
     if upload is None:
         return analysis.sites, ("bundled", "")
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    own, problem = _read_own(digest, data, upload.name)
+    with st.spinner(t.gettext("Reading your sites...")):
+        own, problem = _read_own(digest, data, upload.name)
     if own is None:
-        chrome.show_user_error("Your site list could not be used.", problem or "")
+        chrome.show_user_error(t.gettext("Your site list could not be used."), problem or "")
         return analysis.sites, ("bundled", "")
     which = st.radio(
-        "Sites to rank",
+        t.gettext("Sites to rank"),
         options=list(SITE_LISTS),
-        format_func=SITE_LISTS.get,
+        format_func=lambda k: t.gettext(SITE_LISTS[k]),
         key="sites.which",
         horizontal=True,
     )
     if which == "bundled":
         return analysis.sites, ("bundled", "")
-    ranked = _own_exposure(
-        (digest, dataset.key), dataset.incidents, own, analysis.filters, analysis.params
+    with st.spinner(t.gettext("Ranking your sites...")):
+        ranked = _own_exposure(
+            (digest, dataset.key), dataset.incidents, own, analysis.filters, analysis.params
+        )
+    st.caption(
+        t.gettext("{sites} read from your file, ranked below.").format(
+            sites=sites_count_text(len(ranked), tr=t)
+        )
     )
-    st.caption(f"{sites_count_text(len(ranked))} read from your file, ranked below.")
     if which == "both":
         return both_lists(ranked, analysis.sites), ("both", digest)
-    return ranked.assign(list="My sites"), ("own", digest)
+    return ranked.assign(list="own"), ("own", digest)
 
 
-def sites_count_text(n: int) -> str:
+def sites_count_text(n: int, *, tr: Translator = ENGLISH) -> str:
     """Say how many sites a list holds.
 
     Examples
     --------
-    >>> sites_count_text(1), sites_count_text(12)
-    ('1 site', '12 sites')
+    >>> sites_count_text(1), sites_count_text(1200)
+    ('1 site', '1,200 sites')
     """
-    return "1 site" if n == 1 else f"{n:,} sites"
+    return tr.ngettext("{n} site", "{n} sites", n).format(n=tr.number(n))
 
 
-def site_rows(sites: pd.DataFrame, picked: str | None) -> list[tuple[str, object]] | None:
+def site_rows(
+    sites: pd.DataFrame, picked: str | None, *, tr: Translator = ENGLISH
+) -> list[tuple[str, object]] | None:
     """Figures of the selected site for the selection panel, or None."""
     row = sites[sites["site_id"].astype(str) == picked]
     if picked is None or row.empty:
         return None
+    t = tr
     r = row.iloc[0]
     nearest = pd.to_datetime(r.get("nearest_date"))
     return [
-        ("Site", r["name"]),
-        ("Type", SITE_TYPE_LABELS.get(r["site_type"], str(r["site_type"]))),
-        ("Operator", r.get("operator") or None),
-        ("Exposure class", r.get("exposure_class") or "not classed"),
-        ("Incidents, last 30 days", f"{int(r['n_30d']):,}"),
-        ("Incidents, last 90 days", f"{int(r['n_90d']):,}"),
-        ("Incidents, last 365 days", f"{int(r['n_365d']):,}"),
+        (t.gettext("Site"), r["name"]),
+        (t.gettext("Type"), _site_type(r["site_type"], t)),
+        (t.gettext("Operator"), r.get("operator") or None),
         (
-            "Nearest incident",
+            t.gettext("Exposure class"),
+            class_label(r["exposure_class"], tr=t)
+            if r.get("exposure_class")
+            else t.gettext("not classed"),
+        ),
+        (t.gettext("Incidents, last 30 days"), t.number(int(r["n_30d"]))),
+        (t.gettext("Incidents, last 90 days"), t.number(int(r["n_90d"]))),
+        (t.gettext("Incidents, last 365 days"), t.number(int(r["n_365d"]))),
+        (
+            t.gettext("Nearest incident"),
             None
             if pd.isna(r["nearest_km"])
-            else f"{r['nearest_km']:,.1f} km on {nearest.date() if pd.notna(nearest) else '?'}",
+            else t.gettext("{km} km on {date}").format(
+                km=t.number(r["nearest_km"], 1),
+                date=t.date(nearest.date()) if pd.notna(nearest) else "?",
+            ),
         ),
-        ("Trend", r.get("trend_text") or None),
+        (t.gettext("Trend"), r.get("trend_text") or None),
     ]
 
 
-def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
+def _site_type(value: object, t: Translator) -> str:
+    label = SITE_TYPE_LABELS.get(str(value))
+    return str(value) if label is None else t.gettext(label)
+
+
+def sites_table(
+    sites: pd.DataFrame, *, show_generic: bool, tr: Translator = ENGLISH
+) -> pd.DataFrame:
     """Sites as the page lists them, most exposed first.
 
     Parameters
@@ -253,6 +313,8 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
         :func:`geo.sites.site_exposure` output.
     show_generic : bool
         Keep generic industrial areas (``is_key_site`` False).
+    tr : Translator
+        The language of the headings, types and classes.
 
     Returns
     -------
@@ -269,26 +331,30 @@ def sites_table(sites: pd.DataFrame, *, show_generic: bool) -> pd.DataFrame:
     >>> sites_table(s, show_generic=False)["Site"].tolist()
     ['A']
     """
+    t = tr
     chosen = sites if show_generic else sites[sites["is_key_site"].astype(bool)]
     chosen = chosen.sort_values("rank", kind="stable")
     out = pd.DataFrame(
         {
-            "Rank": range(1, len(chosen) + 1),
-            "Site": chosen["name"].astype(str).to_numpy(),
-            "Type": [SITE_TYPE_LABELS.get(t, str(t)) for t in chosen["site_type"]],
-            "Class": chosen["exposure_class"].astype(str).to_numpy(),
-            "30 days": chosen["n_30d"].to_numpy(),
-            "90 days": chosen["n_90d"].to_numpy(),
-            "365 days": chosen["n_365d"].to_numpy(),
-            "Nearest incident (km)": chosen["nearest_km"].to_numpy(),
-            "Nearest incident date": pd.to_datetime(chosen["nearest_date"]).dt.date.to_numpy(),
-            "Trend": chosen["trend_text"].astype(str).to_numpy(),
-            "Exposure score": chosen["exposure"].to_numpy(),
-            "Operator": (
+            t.gettext("Rank"): range(1, len(chosen) + 1),
+            t.gettext("Site"): chosen["name"].astype(str).to_numpy(),
+            t.gettext("Type"): [_site_type(v, t) for v in chosen["site_type"]],
+            t.gettext("Class"): [class_label(c, tr=t) for c in chosen["exposure_class"]],
+            t.gettext("30 days"): chosen["n_30d"].to_numpy(),
+            t.gettext("90 days"): chosen["n_90d"].to_numpy(),
+            t.gettext("365 days"): chosen["n_365d"].to_numpy(),
+            t.gettext("Nearest incident (km)"): chosen["nearest_km"].to_numpy(),
+            t.gettext("Nearest incident date"): pd.to_datetime(
+                chosen["nearest_date"]
+            ).dt.date.to_numpy(),
+            t.gettext("Trend"): chosen["trend_text"].astype(str).to_numpy(),
+            t.gettext("Exposure score"): chosen["exposure"].to_numpy(),
+            t.gettext("Operator"): (
                 chosen["operator"].fillna("").astype(str).to_numpy() if "operator" in chosen else ""
             ),
         }
     )
     if "list" in chosen.columns and chosen["list"].nunique() > 1:
-        out.insert(2, "List", chosen["list"].astype(str).to_numpy())
+        lists = [t.gettext(LIST_LABELS.get(v, str(v))) for v in chosen["list"]]
+        out.insert(2, t.gettext("List"), lists)
     return out
