@@ -19,10 +19,10 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from pandas.io.formats.style import Styler
 
 from geo.i18n import Translator, gettext_noop, translator
+from geo.schema import ADMIN_LEVEL_NAMES, EXPOSURE_CLASS_LABELS
 
 __all__ = [
     "ENGLISH",
-    "EXPOSURE_CLASS_LABELS",
     "UNIT_LEVELS",
     "unit_level",
     "short",
@@ -34,18 +34,10 @@ __all__ = [
 
 #: The default language of every function here (English stays the default; callers opt in).
 ENGLISH: Translator = translator("en")
-#: Route and site exposure classes (geo.palette.EXPOSURE_CLASSES) as the views name them.
-EXPOSURE_CLASS_LABELS: dict[str, str] = {
-    "low": gettext_noop("low"),
-    "medium": gettext_noop("medium"),
-    "high": gettext_noop("high"),
-    "critical": gettext_noop("critical"),
-}
-
 #: Admin level of ``Params.admin_level`` -> the name of one unit.
 UNIT_LEVELS: dict[int | str, str] = {
-    1: gettext_noop("Region"),
-    2: gettext_noop("Cercle"),
+    1: ADMIN_LEVEL_NAMES[1],
+    2: ADMIN_LEVEL_NAMES[2],
     "region_2023": gettext_noop("Region (2023)"),
 }
 
@@ -90,7 +82,7 @@ def class_label(value: object, *, tr: Translator = ENGLISH) -> str:
     Examples
     --------
     >>> class_label("high", tr=translator("fr")), class_label("x")
-    ('élevée', 'x')
+    ('élevé', 'x')
     """
     text = str(value)
     return tr.gettext(EXPOSURE_CLASS_LABELS[text]) if text in EXPOSURE_CLASS_LABELS else text
