@@ -6,7 +6,8 @@ instead of the real worker. It runs the real worker's :func:`main` (same request
 protocol, same resource limits) but replaces the readers with :func:`fault`, so the
 fault happens where a hostile file would strike: after the limits are set, while
 reading. SPEC is one of ``segv``, ``loop``, ``sleep:S``, ``alloc``, ``connect:PORT``,
-``exit:N``, ``garbage:JSON``. No production module knows about it.
+``exit:N``, ``garbage:JSON`` (an answer without its rows), ``garbage-rows`` (rows
+of the wrong schema). No production module knows about it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import socket
 import sys
 import time
 from typing import Any
+
+import pyarrow as pa
 
 import geo.io._ingest_worker as worker
 from geo.errors import InputFileError
@@ -50,6 +53,21 @@ def fault(spec: str, limits: IngestLimits) -> None:
         with open("result.json", "w", encoding="utf-8") as fh:
             json.dump(
                 {"protocol": worker._PROTOCOL, "ok": True, "result": json.loads(arg or "{}")}, fh
+            )
+        os._exit(0)
+    elif kind == "garbage-rows":
+        table = pa.table({"event_id": ["x"], "secret": ["y"]})
+        with pa.OSFile("result.arrow", "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            out.write_table(table)
+        report = {"file": "g.csv", "format": "csv", "rows_in": 1, "rows_kept": 1}
+        with open("result.json", "w", encoding="utf-8") as fh:
+            json.dump(
+                {
+                    "protocol": worker._PROTOCOL,
+                    "ok": True,
+                    "result": {**report, "notes": [], "issues": []},
+                },
+                fh,
             )
         os._exit(0)
 

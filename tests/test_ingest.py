@@ -21,6 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
@@ -150,65 +151,123 @@ def test_precheck_passes_plain_files_and_zips_up_to_the_member_limit():
         containers.precheck(_zip_of(4), file="a.zip", limits=limits)
 
 
-def _encoded(name: str = "news_small.csv") -> dict:
+def _encoded(name: str = "news_small.csv") -> tuple[pa.Table, dict]:
     result = read_incidents((FIX / name).read_bytes(), name=name, today=TODAY)
-    return json.loads(json.dumps(encode_result(result)))
+    return _ipc_round_trip(*encode_result(result))
+
+
+def _ipc_round_trip(table: pa.Table, report: dict) -> tuple[pa.Table, dict]:
+    """Write the table as the worker does and read it back as the parent does."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as out:
+        out.write_table(table)
+    back = pa.ipc.open_file(pa.BufferReader(sink.getvalue())).read_all()
+    return back, json.loads(json.dumps(report))
 
 
 def test_transport_round_trip_is_exact():
     result = read_incidents((FIX / "news_small.csv").read_bytes(), name="n.csv", today=TODAY)
-    back = decode_result(json.loads(json.dumps(encode_result(result))))
+    back = decode_result(*_ipc_round_trip(*encode_result(result)))
     pd.testing.assert_frame_equal(back.incidents, result.incidents, check_exact=True)
     assert back.report == result.report
 
 
+def test_transport_shares_one_string_per_repeated_value():
+    back = decode_result(*_encoded()).incidents
+    assert back["source"].map(id).nunique() == 1 and len(back) > 1
+
+
 def test_transport_of_an_empty_result():
     result = read_incidents(b"id,date,lat,lon\n", name="e.csv", today=TODAY)
-    back = decode_result(json.loads(json.dumps(encode_result(result))))
+    back = decode_result(*_ipc_round_trip(*encode_result(result)))
     assert back.incidents.empty and list(back.incidents.columns) == list(result.incidents.columns)
     assert back.report == result.report
 
 
-def _tamper(data: dict, how: str) -> dict:
+def _replace(table: pa.Table, name: str, values: pa.Array, *, keep_field: bool = True) -> pa.Table:
+    i = table.schema.get_field_index(name)
+    field = table.schema.field(i) if keep_field else pa.field(name, values.type)
+    return pa.Table.from_arrays(
+        [values if j == i else table.column(j) for j in range(table.num_columns)],
+        schema=table.schema.set(i, field),
+    )
+
+
+def _tamper(table: pa.Table, report: dict, how: str) -> tuple[pa.Table, dict]:
+    n = table.num_rows
     if how == "extra column":
-        data["columns"]["secret"] = [""] * len(data["lon"])
+        table = table.append_column("secret", pa.array([""] * n))
+    elif how == "missing column":
+        table = table.drop_columns(["notes"])
     elif how == "dtype":
-        data["dtypes"]["fatalities"] = "float64"
-    elif how == "short column":
-        data["columns"]["notes"] = data["columns"]["notes"][:-1]
+        table = _replace(table, "fatalities", pa.array([0.0] * n), keep_field=False)
     elif how == "bool as int":
-        data["columns"]["precise"] = [1 for _ in data["columns"]["precise"]]
-    elif how == "object in text":
-        data["columns"]["notes"][0] = {"__class__": "x"}
+        table = _replace(table, "precise", pa.array([1] * n, pa.int8()), keep_field=False)
+    elif how == "plain text":
+        table = _replace(table, "notes", pa.array([""] * n), keep_field=False)
+    elif how == "null in a number":
+        table = _replace(table, "fatalities", pa.array([None] + [0] * (n - 1), pa.int64()))
+    elif how == "index past the dictionary":
+        words = pa.DictionaryArray.from_arrays(
+            pa.array([7] * n, pa.int32()), pa.array(["a"]), safe=False
+        )
+        table = _replace(table, "notes", words)
     elif how == "nan coordinate":
-        data["lon"][0] = float("nan")
+        lon = table.column("lon").to_pylist()
+        table = _replace(table, "lon", pa.array([float("nan"), *lon[1:]]))
     elif how == "counts":
-        data["report"]["rows_kept"] -= 1
-    return data
+        report["rows_kept"] -= 1
+    return table, report
 
 
 @pytest.mark.parametrize(
     "how",
     [
         "extra column",
+        "missing column",
         "dtype",
-        "short column",
         "bool as int",
-        "object in text",
+        "plain text",
+        "null in a number",
+        "index past the dictionary",
         "nan coordinate",
         "counts",
     ],
 )
 def test_transport_refuses_a_tampered_result(how):
-    with pytest.raises((ValueError, TypeError, KeyError)):
-        decode_result(_tamper(_encoded(), how))
+    with pytest.raises((ValueError, TypeError, KeyError, pa.ArrowException)):
+        decode_result(*_tamper(*_encoded(), how))
 
 
-def test_tampered_worker_output_is_an_input_error(worker_fault):
-    bad = json.dumps({"columns": {}, "dtypes": {}, "lon": [], "lat": []})
-    worker_fault(f"garbage:{bad}")
+def test_worker_answer_without_its_rows_is_an_input_error(worker_fault):
+    worker_fault("garbage:{}")
+    with pytest.raises(InputFileError, match=r"returned an unreadable result"):
+        ingest_upload(b"id,date,lat,lon\n", name="g.csv")
+
+
+def test_tampered_worker_rows_are_an_input_error(worker_fault):
+    worker_fault("garbage-rows")
     with pytest.raises(InputFileError, match=r"returned an inconsistent result"):
         ingest_upload(b"id,date,lat,lon\n", name="g.csv")
+
+
+def test_progress_is_told_each_stage_in_order():
+    seen: list[str] = []
+    ingest_upload((FIX / "news_small.csv").read_bytes(), name="n.csv", progress=seen.append)
+    stages = list(dict.fromkeys(seen))
+    assert set(stages) <= set(ingest.STAGES) and stages[-1] == "checking"
+    assert stages == sorted(stages, key=ingest.STAGES.index)
+
+
+def test_a_cancelled_read_kills_the_worker_and_leaves_no_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def cancel(stage: str) -> None:
+        raise KeyboardInterrupt  # at the first report: the worker has started
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_upload((FIX / "news_small.csv").read_bytes(), name="n.csv", progress=cancel)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_worker_exit_code_is_a_crash_message(worker_fault):

@@ -1,13 +1,17 @@
-"""Child-process entry of :mod:`geo.io.ingest`: limit itself, parse one file, write ``result.json``.
+"""Child-process entry of :mod:`geo.io.ingest`: limit itself, parse one file, write the result.
 
 Run as ``python -m geo.io._ingest_worker`` by :func:`geo.io.ingest.ingest_upload`, in
 an empty private folder (its working directory), with a minimal environment
 and usually no network. Protocol: stdin carries a 4-byte big-endian header
 length, a JSON header (name, options, limits) and the file's bytes; the worker
-writes ``result.json`` into its working directory (``{"ok": true, "result":
-...}`` or ``{"ok": false, "kind": ..., "message": ...}``) and exits 0. Any
-other ending (a signal, a non-zero code, no result file) is a crash the
-parent reports as "the file could not be parsed". stdout is not used, so a
+writes, into its working directory, the incidents as an Arrow IPC file
+``result.arrow`` (incidents only), then ``result.json`` (``{"ok": true,
+"result": ...}`` or ``{"ok": false, "kind": ..., "message": ...}``), each
+under a temporary name renamed when complete, and exits 0. ``result.json``
+comes last, so its presence means the answer is whole. Any other ending (a
+signal, a non-zero code, no result file) is a crash the parent reports as "the
+file could not be parsed". While it works it appends its stage (``reading``,
+``sending``) to ``progress``, which the parent polls. stdout is not used, so a
 library printing to it cannot corrupt the answer.
 
 The limits (``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core file) are
@@ -25,6 +29,8 @@ import struct
 import sys
 import traceback
 from typing import Any
+
+import pyarrow as pa
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.errors import RiskMapError
@@ -51,6 +57,17 @@ def _read_exactly(stream: Any, n: int) -> bytes:
     if len(data) != n:
         raise EOFError(f"expected {n} bytes on stdin, got {len(data)}")
     return data
+
+
+def _stage(name: str) -> None:
+    with open("progress", "a", encoding="ascii") as fh:
+        fh.write(name + "\n")
+
+
+def _write_table(table: pa.Table) -> None:
+    with pa.OSFile("result.arrow.part", "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+        out.write_table(table)
+    os.replace("result.arrow.part", "result.arrow")
 
 
 def _answer(payload: dict[str, Any]) -> None:
@@ -83,6 +100,7 @@ def main() -> int:
         print(f"ingest worker: malformed request ({exc})", file=sys.stderr)
         return 3
     try:
+        _stage("reading")
         kind = request.get("kind", "incidents")
         if kind == "incidents":
             today = request.get("today")
@@ -94,7 +112,10 @@ def main() -> int:
                 today=dt.date.fromisoformat(today) if today else None,
                 limits=limits,
             )
-            answer = encode_result(result)
+            _stage("sending")
+            table, answer = encode_result(result)
+            del result
+            _write_table(table)
         else:
             answer = encode_layer(
                 read_layer(

@@ -41,6 +41,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from geo import errors
@@ -69,6 +72,7 @@ from geo.validate import RowIssue, ValidationReport
 
 __all__ = [
     "MAX_WORKERS",
+    "STAGES",
     "decode_layer",
     "decode_result",
     "encode_layer",
@@ -93,6 +97,11 @@ _USER_ERRORS: dict[str, type[RiskMapError]] = {
 #: How the worker is started: ``python -s -m <module> [args]`` (tests start a faulty one).
 _WORKER: tuple[str, ...] = ("geo.io._ingest_worker",)
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
+#: What ``progress`` is told of a read, in order: the worker starting (Python and
+#: GeoPandas imports), parsing the file and checking its rows, handing the result back,
+#: and this process checking the result.
+STAGES: tuple[str, ...] = ("starting", "reading", "sending", "checking")
+_POLL_S = 0.5
 
 
 def ingest_upload(
@@ -103,6 +112,7 @@ def ingest_upload(
     fmt: str | None = None,
     layer: str | None = None,
     today: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ReadResult:
     r"""Read an untrusted incident file: limits checked first, parsing in a sandboxed child.
 
@@ -117,6 +127,12 @@ def ingest_upload(
         Size, archive and process limits (:data:`DEFAULT_LIMITS`).
     fmt, layer, today
         Passed to :func:`geo.io.incidents.read_incidents`.
+    progress : callable, optional
+        ``progress(stage)`` about twice a second while the worker runs, then
+        once before the result is checked; ``stage`` is one of :data:`STAGES`.
+        If it raises (the user cancelled: ``KeyboardInterrupt``, a Streamlit
+        stop), the worker is killed, its private folder removed, and the
+        exception propagates: nothing is left half-written.
 
     Returns
     -------
@@ -142,11 +158,14 @@ def ingest_upload(
     at most :data:`MAX_WORKERS` parses run at once, others wait (bounded by
     ``limits.wall_s``). Memory in this process: the upload plus the result.
 
-    The result comes back as JSON (column lists and lon/lat floats, which
-    round-trip exactly) written by the worker into its private folder; it is
-    checked against the canonical schema before use. Nothing is unpickled: the
-    worker parses hostile bytes with C libraries, so its output is treated as
-    untrusted data too.
+    The rows come back as an Arrow IPC file written by the worker into its
+    private folder (text dictionary-encoded, lon/lat float64, exact) and the
+    report as JSON beside it; this process maps the file, validates every
+    buffer (``Table.validate(full=True)``) and checks the schema, nulls and
+    coordinates against the canonical record before use (:func:`decode_result`).
+    Nothing is unpickled: the worker parses hostile bytes with C libraries, so
+    its output is treated as untrusted data too. At 1,000,000 rows the hand-back
+    is about 0.1 GB and a few seconds (``benchmarks/bench_ingest.py``).
 
     Examples
     --------
@@ -165,17 +184,26 @@ def ingest_upload(
         "layer": layer,
         "today": (today or dt.date.today()).isoformat(),
     }
-    payload, file = _ingest(bytes(data), name=name, request=request, limits=limits)
+    payload, file = _ingest(
+        bytes(data), name=name, request=request, limits=limits, progress=progress
+    )
+    if progress is not None:
+        progress("checking")
     try:
-        return decode_result(payload["result"])
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        return decode_result(payload["table"], payload["result"])
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, pa.ArrowException) as exc:
         log.warning("ingestion worker result for %s failed its checks: %s", file, exc)
         raise InputFileError(
             f"{file}: the file could not be parsed (the reader returned an inconsistent result)."
         ) from None
 
 
-def ingest_file(path: Path, *, limits: IngestLimits = LOCAL_FILE_LIMITS) -> ReadResult:
+def ingest_file(
+    path: Path,
+    *,
+    limits: IngestLimits = LOCAL_FILE_LIMITS,
+    progress: Callable[[str], None] | None = None,
+) -> ReadResult:
     """Read an incident file from this machine's disk through the sandbox (CLI, ``app.py --``).
 
     Parameters
@@ -185,6 +213,8 @@ def ingest_file(path: Path, *, limits: IngestLimits = LOCAL_FILE_LIMITS) -> Read
     limits : IngestLimits
         :data:`geo.io.containers.LOCAL_FILE_LIMITS` by default: sized for
         1,000,000 incidents, unlike the 50 MiB of an upload.
+    progress : callable, optional
+        As :func:`ingest_upload`.
 
     Returns
     -------
@@ -196,7 +226,9 @@ def ingest_file(path: Path, *, limits: IngestLimits = LOCAL_FILE_LIMITS) -> Read
     InputFileError
         As :func:`ingest_upload`, and when the file cannot be read.
     """
-    return ingest_upload(read_file_bytes(path, limits=limits), name=path.name, limits=limits)
+    return ingest_upload(
+        read_file_bytes(path, limits=limits), name=path.name, limits=limits, progress=progress
+    )
 
 
 def ingest_layer(
@@ -259,7 +291,12 @@ def ingest_layer(
 
 
 def _ingest(
-    raw: bytes, *, name: str, request: dict[str, Any], limits: IngestLimits
+    raw: bytes,
+    *,
+    name: str,
+    request: dict[str, Any],
+    limits: IngestLimits,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Pre-check, then parse in the worker; return its successful payload and the display name."""
     file = display_name(name)
@@ -270,7 +307,7 @@ def _ingest(
             f"{file}: the server is busy reading other files; try again in a minute."
         )
     try:
-        payload = _run_worker(request, raw, file=file, limits=limits)
+        payload = _run_worker(request, raw, file=file, limits=limits, progress=progress)
     finally:
         _SLOTS.release()
     _raise_failure(payload, file=file)
@@ -341,7 +378,12 @@ def _worker_env(tmp: str) -> dict[str, str]:
 
 
 def _run_worker(
-    request: dict[str, Any], raw: bytes, *, file: str, limits: IngestLimits
+    request: dict[str, Any],
+    raw: bytes,
+    *,
+    file: str,
+    limits: IngestLimits,
+    progress: Callable[[str], None] | None,
 ) -> dict[str, Any]:
     header = json.dumps(request).encode("utf-8")
     message = struct.pack(">I", len(header)) + header + raw
@@ -361,17 +403,12 @@ def _run_worker(
                 start_new_session=True,
                 close_fds=True,
             )
-            try:
-                proc.communicate(message, timeout=limits.wall_s)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                raise InputFileError(
-                    f"{file}: the file could not be parsed (it took longer than "
-                    f"{limits.wall_s:g} s); try a smaller file."
-                ) from None
-            finally:
-                _kill_group(proc)
+            # Killed and reaped in every case, also when ``progress`` raised (the user
+            # cancelled); the folder is removed below: nothing is left half-written.
+            _wait(proc, message, tmp=Path(tmp), file=file, limits=limits, progress=progress)
         payload = _collect(proc.returncode, Path(tmp), file=file, limits=limits)
+        if payload.get("ok") and request["kind"] == "incidents":
+            payload["table"] = _read_table(Path(tmp) / "result.arrow", file=file, limits=limits)
         if not payload.get("ok") and payload.get("kind") not in _USER_ERRORS:
             log.warning(
                 "ingestion worker could not read an upload (%s: %s); stderr tail:\n%s",
@@ -382,6 +419,71 @@ def _run_worker(
         return payload
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _wait(
+    proc: subprocess.Popen,
+    message: bytes,
+    *,
+    tmp: Path,
+    file: str,
+    limits: IngestLimits,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Feed the worker its request and wait for it, telling ``progress`` its stage meanwhile."""
+    feeder = threading.Thread(target=_feed, args=(proc.stdin, message), daemon=True)
+    feeder.start()
+    deadline = time.monotonic() + limits.wall_s
+    try:
+        while True:
+            if progress is not None:
+                progress(_worker_stage(tmp))
+            try:
+                proc.wait(timeout=max(0.0, min(_POLL_S, deadline - time.monotonic())))
+                return
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    raise InputFileError(
+                        f"{file}: the file could not be parsed (it took longer than "
+                        f"{limits.wall_s:g} s); try a smaller file."
+                    ) from None
+    finally:
+        _kill_group(proc)  # a dead reader closes the pipe: the feeder stops
+        feeder.join()
+
+
+def _feed(stdin: Any, message: bytes) -> None:
+    try:
+        stdin.write(message)
+    except (BrokenPipeError, ValueError):
+        pass  # the worker stopped reading (it ended, crashed or was killed)
+    finally:
+        try:
+            stdin.close()
+        except OSError:
+            pass
+
+
+def _worker_stage(tmp: Path) -> str:
+    """Return the worker's last stage in ``progress`` (of :data:`STAGES`), or ``starting``."""
+    try:
+        with (tmp / "progress").open("rb") as fh:
+            lines = fh.read(256).decode("ascii", errors="replace").split()
+    except OSError:
+        return "starting"
+    return lines[-1] if lines and lines[-1] in STAGES else "starting"
+
+
+def _read_table(path: Path, *, file: str, limits: IngestLimits) -> pa.Table:
+    """Map the worker's Arrow IPC file (its size bounded by ``limits.file_bytes``)."""
+    try:
+        if path.stat().st_size > limits.file_bytes:
+            raise InputFileError(f"{file}: the file could not be parsed (the result is too large).")
+        return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    except (OSError, pa.ArrowException):
+        raise InputFileError(
+            f"{file}: the file could not be parsed (the reader returned an unreadable result)."
+        ) from None
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -446,62 +548,6 @@ def _why(returncode: int, limits: IngestLimits) -> str:
 # --------------------------------------------------------------------------- result transport
 
 
-def encode_result(result: ReadResult) -> dict[str, Any]:
-    """Return a read result as JSON-ready data (the worker's side of the transport).
-
-    Parameters
-    ----------
-    result : ReadResult
-        Canonical incidents (Point geometries, EPSG:4326) and their report.
-
-    Returns
-    -------
-    dict
-        ``columns`` (name -> list), ``dtypes``, ``lon``/``lat`` lists and the
-        report's fields. Dates travel as int64 nanoseconds, floats as JSON
-        numbers (exact round trip).
-
-    Raises
-    ------
-    ValueError
-        If a geometry is not a point or the CRS is not EPSG:4326.
-    """
-    gdf = result.incidents
-    if gdf.crs is None or not gdf.crs.equals(WGS84):
-        raise ValueError(f"incidents must be in EPSG:4326, not {gdf.crs}")
-    geoms = gdf.geometry.to_numpy()
-    kinds = shapely.get_type_id(geoms)
-    if len(gdf) and not (kinds == 0).all():
-        raise ValueError("incident geometries must all be points")
-    columns: dict[str, list[Any]] = {}
-    for c in gdf.columns:
-        if c == gdf.geometry.name:
-            continue
-        s = gdf[c]
-        if s.dtype.kind == "M":
-            ns = s.to_numpy(dtype="datetime64[ns]")
-            columns[c] = [None if np.isnat(v) else int(v.astype("int64")) for v in ns]
-        elif s.dtype.kind in "biuf":
-            columns[c] = s.to_numpy().tolist()
-        else:
-            columns[c] = [None if _missing(v) else str(v) for v in s]
-    rep = result.report
-    return {
-        "columns": columns,
-        "dtypes": {c: str(gdf[c].dtype) for c in columns},
-        "lon": shapely.get_x(geoms).tolist(),
-        "lat": shapely.get_y(geoms).tolist(),
-        "report": {
-            "file": rep.file,
-            "format": rep.format,
-            "rows_in": rep.rows_in,
-            "rows_kept": rep.rows_kept,
-            "notes": list(rep.notes),
-            "issues": [i.to_dict() for i in rep.issues],
-        },
-    }
-
-
 def _raise_failure(payload: dict[str, Any], *, file: str) -> None:
     if not payload.get("ok"):
         kind, message = payload.get("kind"), payload.get("message")
@@ -524,76 +570,130 @@ def _raise_failure(payload: dict[str, Any], *, file: str) -> None:
         )
 
 
-def _check_values(name: str, values: list[Any], kind: str, n: int) -> None:
-    if not isinstance(values, list) or len(values) != n:
-        raise ValueError(f"column {name!r}: expected a list of {n} values")
-    if kind == "M":
-        ok = all(v is None or (type(v) is int and abs(v) < 2**63) for v in values)
-    elif kind == "b":
-        ok = all(type(v) is bool for v in values)
-    elif kind in "iu":
-        ok = all(type(v) is int and abs(v) < 2**63 for v in values)
-    elif kind == "f":
-        ok = all(type(v) in (int, float) for v in values)
-    else:
-        ok = all(v is None or type(v) is str for v in values)
-    if not ok:
-        raise ValueError(f"column {name!r}: a value has the wrong type")
+def _incident_schema() -> pa.Schema:
+    """Return the Arrow schema of the incidents' transport: canonical columns, lon, lat."""
+    template = empty_incidents()
+    fields = []
+    for c in CANONICAL_COLUMNS[:-1]:
+        kind = template[c].dtype.kind
+        if kind == "M":
+            fields.append(pa.field(c, pa.timestamp("ns")))
+        elif kind == "b":
+            fields.append(pa.field(c, pa.bool_(), nullable=False))
+        elif kind in "iu":
+            fields.append(pa.field(c, pa.int64(), nullable=False))
+        else:
+            fields.append(pa.field(c, pa.dictionary(pa.int32(), pa.string())))
+    fields += [pa.field(a, pa.float64(), nullable=False) for a in ("lon", "lat")]
+    return pa.schema(fields)
 
 
-def decode_result(data: dict[str, Any]) -> ReadResult:
-    """Rebuild a read result from :func:`encode_result` data, checking every value's type.
+def encode_result(result: ReadResult) -> tuple[pa.Table, dict[str, Any]]:
+    """Return a read result as an Arrow table and JSON-ready report (the worker's side).
 
     Parameters
     ----------
-    data : dict
-        Output of :func:`encode_result`, after a JSON round trip.
+    result : ReadResult
+        Canonical incidents (Point geometries, EPSG:4326) and their report.
+
+    Returns
+    -------
+    (pyarrow.Table, dict)
+        The columns of :func:`_incident_schema` (text dictionary-encoded, so a
+        value repeated a million times travels once; dates as nanoseconds;
+        ``lon``/``lat`` as float64, exact) and the report's fields.
+
+    Raises
+    ------
+    ValueError
+        If a geometry is not a point or the CRS is not EPSG:4326.
+    """
+    gdf = result.incidents
+    if gdf.crs is None or not gdf.crs.equals(WGS84):
+        raise ValueError(f"incidents must be in EPSG:4326, not {gdf.crs}")
+    geoms = gdf.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    if len(gdf) and not (kinds == 0).all():
+        raise ValueError("incident geometries must all be points")
+    schema = _incident_schema()
+    arrays = []
+    for f in schema:
+        if f.name in ("lon", "lat"):
+            values = (shapely.get_x if f.name == "lon" else shapely.get_y)(geoms)
+            arrays.append(pa.array(values, type=f.type))
+        elif pa.types.is_dictionary(f.type):
+            text = gdf[f.name].to_numpy(dtype=object)
+            arrays.append(pa.array(text, type=pa.string(), from_pandas=True).dictionary_encode())
+        else:
+            arrays.append(pa.array(gdf[f.name].to_numpy(), type=f.type, from_pandas=True))
+    rep = result.report
+    report = {
+        "file": rep.file,
+        "format": rep.format,
+        "rows_in": rep.rows_in,
+        "rows_kept": rep.rows_kept,
+        "notes": list(rep.notes),
+        "issues": [i.to_dict() for i in rep.issues],
+    }
+    return pa.Table.from_arrays(arrays, schema=schema), report
+
+
+def decode_result(table: pa.Table, report: dict[str, Any]) -> ReadResult:
+    """Rebuild a read result from :func:`encode_result` output, checking every column.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The worker's Arrow table (read from its IPC file).
+    report : dict
+        The report's fields, after a JSON round trip.
 
     Returns
     -------
     ReadResult
         Exactly :data:`geo.schema.CANONICAL_COLUMNS` with their canonical dtypes,
-        EPSG:4326 points, ``RangeIndex``.
+        EPSG:4326 points, ``RangeIndex``. A text value repeated in many rows is
+        one Python string shared by those rows.
 
     Raises
     ------
     ValueError, KeyError, TypeError
-        If the columns, dtypes, lengths or value types differ from the
-        canonical record, a coordinate is not finite, or the report's counts do
-        not add up.
+        If the schema (names, types, nullability) differs from the canonical
+        record's, the table's buffers are inconsistent, a non-nullable column
+        has a null, a coordinate is not finite, or the report's counts do not
+        add up.
     """
+    if not isinstance(table, pa.Table):
+        raise TypeError(f"expected an Arrow table, not {type(table).__name__}")
+    schema = _incident_schema()
+    if not table.schema.equals(schema):
+        raise ValueError(f"the columns differ from the canonical record: {table.schema}")
+    table.validate(full=True)
+    table = table.unify_dictionaries().combine_chunks()
+    n = table.num_rows
+    frame: dict[str, Any] = {}
     template = empty_incidents()
-    columns, dtypes = data["columns"], data["dtypes"]
-    expected = list(CANONICAL_COLUMNS[:-1])
-    if list(columns) != expected or list(dtypes) != expected:
-        raise ValueError("the columns differ from the canonical record")
-    lon, lat = data["lon"], data["lat"]
-    n = len(lon)
-    for c in expected:
-        if dtypes[c] != str(template[c].dtype):
-            raise ValueError(f"column {c!r} has dtype {dtypes[c]!r}")
-        _check_values(c, columns[c], template[c].dtype.kind, n)
-    _check_values("lon", lon, "f", n)
-    _check_values("lat", lat, "f", n)
-    x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    for f in schema:
+        column = table.column(f.name)
+        if not f.nullable and column.null_count:
+            raise ValueError(f"column {f.name!r} has {column.null_count} missing values")
+        if pa.types.is_dictionary(f.type):
+            chunk = column.chunk(0) if column.num_chunks else pa.array([], f.type)
+            words = np.append(np.asarray(chunk.dictionary.to_pylist(), dtype=object), None)
+            codes = chunk.indices.fill_null(-1).to_numpy()
+            frame[f.name] = pd.Series(words[codes], dtype=object)
+        elif f.name in ("lon", "lat"):
+            frame[f.name] = column.to_numpy()
+        else:
+            frame[f.name] = column.to_numpy().astype(template[f.name].dtype)  # a copy
+    x, y = frame.pop("lon"), frame.pop("lat")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("a coordinate is not finite")
-    frame: dict[str, Any] = {}
-    for c in expected:
-        dtype = template[c].dtype
-        if dtype.kind == "M":
-            ints = [np.iinfo(np.int64).min if v is None else v for v in columns[c]]
-            frame[c] = np.asarray(ints, dtype=np.int64).view("datetime64[ns]")
-        elif dtype.kind in "biuf":
-            frame[c] = np.asarray(columns[c], dtype=dtype)
-        else:
-            frame[c] = pd.Series(columns[c], dtype=dtype)
     gdf = gpd.GeoDataFrame(
         pd.DataFrame(frame), geometry=gpd.GeoSeries(shapely.points(x, y), crs=WGS84), crs=WGS84
     )
     if n == 0:
         gdf = template
-    rep = data["report"]
     issues = tuple(
         RowIssue(
             str(i["file"]),
@@ -604,19 +704,19 @@ def decode_result(data: dict[str, Any]) -> ReadResult:
             i["action"],
             str(i["row_label"]),
         )
-        for i in rep["issues"]
+        for i in report["issues"]
     )
-    report = ValidationReport(
-        str(rep["file"]),
-        str(rep["format"]),
-        rows_in=int(rep["rows_in"]),
-        rows_kept=int(rep["rows_kept"]),
+    out = ValidationReport(
+        str(report["file"]),
+        str(report["format"]),
+        rows_in=int(report["rows_in"]),
+        rows_kept=int(report["rows_kept"]),
         issues=issues,
-        notes=tuple(str(s) for s in rep["notes"]),
+        notes=tuple(str(s) for s in report["notes"]),
     )
-    if report.rows_kept != n:
-        raise ValueError(f"the report keeps {report.rows_kept} rows but {n} came back")
-    return ReadResult(gdf, report)
+    if out.rows_kept != n:
+        raise ValueError(f"the report keeps {out.rows_kept} rows but {n} came back")
+    return ReadResult(gdf, out)
 
 
 def encode_layer(layer: Layer) -> dict[str, Any]:
