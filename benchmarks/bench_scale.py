@@ -7,17 +7,25 @@ date drawn over two years (2023-2024) and a fresh id. They are never real
 events. The window is the last 180 days (the app's default), analysis date its
 last day.
 
-Figures printed, one line each, beside their reference in the same run:
+The app keeps each part of an analysis in a cache per (data set, the filters
+and parameters it reads) and what does not depend on the filters (the points
+projected and their H3 cells) once per data set (``memo`` of
+:func:`geo.pipeline.lazy_analysis`); this benchmark holds the same cache in a
+dict. Figures printed, one line each, beside their reference in the same run:
 
-- ``run_analysis``: the eager run every figure of every view (the CLI and the
-  exports still use it); reference for the lazy views below.
-- ``hotspots view``: what a filter change computes when the Hotspots view is
-  open (:func:`geo.pipeline.lazy_analysis`, the parts that view reads: the
-  selection, admin table, hexes, Gi*, surge, key figures) plus building its
-  layers, KDE included when ``--method kde``.
-- ``routes view`` / ``sites view``: the same for those views.
-- ``map payload``: the size of the HTML of the Hotspots map's layers, with one
-  marker per incident (the reference) and as drawn (counts per H3 cell above
+- ``run_analysis``: the eager run of every figure of every view (the CLI and
+  the exports still use it); the reference for the views below.
+- ``open``: the first Hotspots view (admin) of a data set: the per-data-set
+  points are computed here.
+- ``filter change``: what a change of the window (one day earlier each time,
+  so nothing but the points is reused) computes with the Hotspots view open,
+  per method (the selection, admin table, surge, key figures, the hotspot
+  layer and the incidents layer, KDE or hexes included), then with the Routes
+  and the Sites view open.
+- ``payload``: the HTML of the Hotspots map's layers (the base map, identical
+  from one redraw to the next, is measured once); the incidents layer with
+  one marker per incident (the reference, up to twice the marker limit) and as
+  drawn (counts per H3 cell at several resolutions above
   ``Settings.incident_marker_limit``).
 - ``RSS``: this process's peak resident memory so far (``ru_maxrss``).
 
@@ -32,7 +40,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import folium
 import geopandas as gpd
@@ -51,7 +59,7 @@ from geo.pipeline import (
 )
 from geo.settings import DEFAULTS
 from layers.incidents import build_incidents
-from ui.maps import hotspot_layers
+from ui.maps import base_map, hotspot_layers
 
 SEED = 20261204
 JITTER_DEG = 0.02
@@ -100,9 +108,9 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
-def payload_mib(groups: list) -> float:
-    """Size of the HTML of a map holding ``groups`` (the analysis layers only), MiB."""
-    m = folium.Map(tiles=None)
+def payload_mib(groups: list, m: folium.Map | None = None) -> float:
+    """Size of the HTML of a map (default empty) holding ``groups``, MiB."""
+    m = m or folium.Map(tiles=None)
     for group in groups:
         group.add_to(m)
     return len(m.get_root().render().encode()) / 2**20
@@ -112,43 +120,74 @@ def measure(n: int, ctx: object) -> None:
     """Print, for N incidents, the eager run beside what each view computes, payload and RSS."""
     assigned = prepare_incidents(synthetic(n), ctx)
     newest = assigned["event_date"].max().date()
-    filters = Filters(start=newest - timedelta(days=DEFAULTS.window_days - 1), end=newest)
     params = Params(as_of=newest)
     switches = {"hotspots": True, "incidents": True}
+    store: dict = {}
 
-    def lazy() -> object:
-        return lazy_analysis(assigned, None, filters, params, context=ctx)
+    def memo(key: object, compute: Callable[[], dict]) -> dict:
+        if key not in store:
+            store[key] = compute()
+        return store[key]
 
-    eager_s, eager = timed(lambda: run_analysis(assigned, None, filters, params, context=ctx))
-    print(f"\n{n:,} SYNTHETIC incidents, {len(eager.incidents):,} in the 180-day window")
-    print(f"  run_analysis (eager, every view; reference) {eager_s:6.2f} s")
+    def window(days_back: int) -> Filters:
+        end = newest - timedelta(days=days_back)
+        return Filters(start=end - timedelta(days=DEFAULTS.window_days - 1), end=end)
 
-    def view(method: str) -> list:
-        run = lazy()
+    def hotspots(filters: Filters, method: str) -> list:
+        run = lazy_analysis(assigned, None, filters, params, context=ctx, memo=memo)
         _ = run.admin_stats, run.surge, run.key_figures
         return hotspot_layers(run, method=method, layers=switches, measure="incidents")
 
-    for method in ("admin", "kde", "hex"):
-        took, groups = timed(lambda method=method: view(method))
+    eager_s, eager = timed(lambda: run_analysis(assigned, None, window(0), params, context=ctx))
+    n_window = len(eager.incidents)
+    print(f"\n{n:,} SYNTHETIC incidents, {n_window:,} in the 180-day window")
+    print(f"  run_analysis (eager, every view; reference)   {eager_s:6.2f} s")
+    took, _ = timed(lambda: hotspots(window(0), "admin"))
+    print(f"  open: first Hotspots view (admin), points      {took:6.2f} s")
+    for days_back, method in enumerate(("admin", "kde", "hex"), start=1):
+        took, groups = timed(lambda d=days_back, m=method: hotspots(window(d), m))
         print(
-            f"  hotspots view ({method}): compute + layers   {took:6.2f} s "
-            f"(eager {eager_s:.2f} s), layers payload {payload_mib(groups):5.2f} MiB"
+            f"  filter change, Hotspots view ({method:5s})      {took:6.2f} s "
+            f"(eager {eager_s:.2f} s), layers {payload_mib(groups):5.2f} MiB"
         )
-    for label, names in (
-        ("routes", ("segments", "route_summary", "worst_stretches")),
-        ("sites", ("sites",)),
+    for days_back, (label, names) in enumerate(
+        (
+            ("Routes", ("segments", "route_summary", "worst_stretches")),
+            ("Sites", ("sites",)),
+        ),
+        start=4,
     ):
-        took, _ = timed(lambda names=names: [getattr(lazy(), f) for f in names])
-        print(f"  {label} view: compute                    {took:6.2f} s")
-    if len(eager.incidents) <= DEFAULTS.incident_marker_limit * 2:
+
+        def view(d: int = days_back, names: tuple = names) -> list:
+            run = lazy_analysis(assigned, None, window(d), params, context=ctx, memo=memo)
+            return [getattr(run, f) for f in names]
+
+        took, _ = timed(view)
+        print(f"  filter change, {label} view                   {took:6.2f} s")
+    cells = hotspot_layers(eager, method="admin", layers={"hotspots": False}, measure="incidents")
+    drawn = "one marker each" if n_window <= DEFAULTS.incident_marker_limit else "cells"
+    print(f"  incidents layer as drawn ({drawn:15s})   {payload_mib(cells):5.2f} MiB")
+    if n_window <= DEFAULTS.incident_marker_limit * 2:
         markers = payload_mib([build_incidents(eager.incidents, name="Incidents")])
-        print(f"  one marker each (reference): layer payload  {markers:5.2f} MiB")
-    print(f"  peak RSS of this process so far            {rss_mib():6.0f} MiB")
+        print(f"  one marker each (reference): layer payload    {markers:5.2f} MiB")
+    print(f"  peak RSS of this process so far               {rss_mib():6.0f} MiB")
 
 
 def main(sizes: list[int]) -> None:
     """Print the figures for each size (see the module docstring)."""
     ctx = load_context()
+    # Warm-up, not timed: first imports, the road graph, the spread layers.
+    bundled = prepare_incidents(load_bundled_incidents().incidents, ctx)
+    newest = bundled["event_date"].max().date()
+    run_analysis(
+        bundled,
+        None,
+        Filters(start=date(2019, 1, 1), end=newest),
+        Params(as_of=newest),
+        context=ctx,
+    )
+    base = base_map(layers={"admin": True, "basemap": True}, online_basemap=False, credit="")
+    print(f"base map (basemap, identical across redraws)    {payload_mib([], base):5.2f} MiB")
     for n in sizes:
         measure(n, ctx)
 

@@ -43,6 +43,8 @@ __all__ = [
     "write_kde_geotiff",
     "kde_overlay",
     "hex_counts",
+    "point_cells",
+    "cell_pyramid",
 ]
 
 #: Nodata value declared in KDE GeoTIFFs (no cell holds it: density is >= 0 everywhere).
@@ -410,7 +412,9 @@ def kde_overlay(
     -----
     Reprojected with ``rasterio.warp.reproject`` (bilinear) onto a lon/lat
     grid with as many pixels as the source over the box of its bounds
-    (``transform_bounds``); colour = cmap(density / max density).
+    (``transform_bounds``); colour = cmap(density / max density), looked up in
+    the colour map's table of N colours (a tenth of the cost of calling it on
+    a grid of millions of cells).
     """
     import matplotlib
     from rasterio.warp import Resampling, reproject, transform_bounds
@@ -437,8 +441,12 @@ def kde_overlay(
     rgba = np.zeros((height, width, 4), dtype=np.uint8)
     if vmax > 0:
         v = np.clip(dest / vmax, 0.0, 1.0)
-        colours = matplotlib.colormaps[cmap](v)
-        rgba[..., :3] = np.round(colours[..., :3] * 255).astype(np.uint8)
+        # The colour map's own lookup (index floor(v * N), the top value in the last
+        # entry) on a table of its N colours: the same pixels as calling it on v.
+        ramp = matplotlib.colormaps[cmap]
+        table = np.round(ramp(np.arange(ramp.N))[:, :3] * 255).astype(np.uint8)
+        index = (v * ramp.N).astype(np.intp)
+        rgba[..., :3] = table[np.minimum(index, ramp.N - 1)]
         alpha = np.where(v >= floor_fraction, (0.3 + 0.7 * v) * max_alpha, 0.0)
         rgba[..., 3] = np.round(alpha * 255).astype(np.uint8)
     return rgba, (west, south, east, north)
@@ -466,6 +474,161 @@ def _cell_polygons(names: list[str]) -> np.ndarray:
         coords = np.array([rings[i] for i in idx], dtype=float)[:, :, ::-1]
         polygons[idx] = shapely.polygons(coords)
     return polygons
+
+
+def _latlng_cells(lat: np.ndarray, lng: np.ndarray, resolution: int) -> np.ndarray:
+    """H3 cell (integer) of each (lat, lng) in range, one H3 call per distinct pair."""
+    codes, uniques = pd.factorize(lat + 1j * lng)
+    unique_cells = np.fromiter(
+        map(h3int.latlng_to_cell, uniques.real.tolist(), uniques.imag.tolist(), repeat(resolution)),
+        dtype=np.uint64,
+        count=len(uniques),
+    )
+    return unique_cells[codes] if len(codes) else np.array([], dtype=np.uint64)
+
+
+def point_cells(incidents_4326: gpd.GeoDataFrame, *, resolution: int) -> np.ndarray:
+    """Return the H3 cell of every incident's point, imprecise ones included (0: no usable point).
+
+    Parameters
+    ----------
+    incidents_4326 : GeoDataFrame
+        Point incidents in EPSG:4326. Not modified.
+    resolution : int
+        H3 resolution 0..15.
+
+    Returns
+    -------
+    ndarray of uint64
+        One cell per row (H3 integer id); 0, which no cell has, for a missing,
+        empty, non-finite or out-of-range point.
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(-8.0, 12.65), None], crs=4326)
+    >>> [h3.int_to_str(int(c)) if c else None for c in point_cells(pts, resolution=6)]
+    ['865440d2fffffff', None]
+    """
+    require_wgs84(incidents_4326, what="incidents")
+    used, lng, lat, _ = _select_points(incidents_4326, include_imprecise=True)
+    in_range = (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
+    out = np.zeros(len(incidents_4326), dtype=np.uint64)
+    out[np.flatnonzero(used)[in_range]] = _latlng_cells(
+        lat[in_range], lng[in_range], int(resolution)
+    )
+    return out
+
+
+def cell_pyramid(
+    incidents_4326: gpd.GeoDataFrame,
+    *,
+    resolutions: tuple[int, ...] = DEFAULTS.incident_cell_resolutions,
+    cells: np.ndarray | None = None,
+    max_cells: int = DEFAULTS.incident_cell_limit,
+) -> gpd.GeoDataFrame:
+    """Count every incident (imprecise ones included) per H3 cell at several resolutions.
+
+    For drawing many incidents aggregated, the cells splitting as the map
+    zooms in (:mod:`layers.incident_cells`); for analysis use :func:`hex_counts`.
+
+    Parameters
+    ----------
+    incidents_4326 : GeoDataFrame
+        Point incidents in EPSG:4326 with ``fatalities``. Not modified.
+    resolutions : tuple of int
+        H3 resolutions, each 0..15.
+    cells : ndarray of uint64, optional
+        The incidents' cells at the finest of ``resolutions``
+        (:func:`point_cells`), when already computed (the app computes them
+        once per data set).
+    max_cells : int
+        Most cells in all: the resolutions are kept coarse to fine while their
+        total stays within it (the coarsest always), which bounds the page.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per (``resolution``, cell): ``resolution``, ``hex`` (H3 id,
+        hex string), ``incidents``, ``fatalities`` and the cell polygon
+        (EPSG:4326), sorted by resolution then ``hex``. ``attrs`` holds
+        ``resolutions`` (those kept), ``n_used`` and ``n_left_out`` (no usable
+        point).
+
+    Raises
+    ------
+    ParameterError
+        If a resolution is not an integer in 0..15 or ``cells`` is not one per row.
+
+    Notes
+    -----
+    A coarser cell is the H3 parent of the finest cell: H3 cells do not nest
+    exactly, so an event a few hundred metres from a cell's edge can count in
+    the neighbour of the cell that holds its point. Good enough for a drawing
+    and one H3 call per distinct point in all (the parents are taken of the
+    distinct cells only).
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"fatalities": [1, 2]},
+    ...     geometry=shapely.points([[-8.0, 12.65], [-8.3, 12.9]]),
+    ...     crs=4326,
+    ... )
+    >>> cell_pyramid(pts, resolutions=(4, 7)).groupby("resolution")["incidents"].sum().to_dict()
+    {4: 2, 7: 2}
+    """
+    levels = sorted({int(r) for r in resolutions})
+    if (
+        not levels
+        or any(not 0 <= r <= 15 for r in levels)
+        or any(isinstance(r, bool) or not isinstance(r, int | np.integer) for r in resolutions)
+    ):
+        raise ParameterError(f"`resolutions` was {resolutions!r}; give integers in 0..15.")
+    finest = levels[-1]
+    if cells is None:
+        cells = point_cells(incidents_4326, resolution=finest)
+    if len(cells) != len(incidents_4326):
+        raise ParameterError(
+            f"`cells` has {len(cells):,} values for {len(incidents_4326):,} incidents."
+        )
+    used = cells != 0
+    fat = pd.to_numeric(incidents_4326["fatalities"], errors="coerce").fillna(0).to_numpy()
+    distinct, inverse = np.unique(cells[used], return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(distinct)).astype(np.int64)
+    fat_sum = np.bincount(inverse, weights=fat[used], minlength=len(distinct)).astype(np.int64)
+    parts: list[pd.DataFrame] = []
+    kept: list[int] = []
+    for level in levels:
+        parents = np.fromiter(
+            (h3int.cell_to_parent(int(c), level) for c in distinct),
+            dtype=np.uint64,
+            count=len(distinct),
+        )
+        ids, back = np.unique(parents, return_inverse=True)
+        if kept and sum(map(len, parts)) + len(ids) > max_cells:
+            break
+        kept.append(level)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "resolution": level,
+                    "hex": [h3.int_to_str(int(c)) for c in ids],
+                    "incidents": np.bincount(back, weights=counts, minlength=len(ids)),
+                    "fatalities": np.bincount(back, weights=fat_sum, minlength=len(ids)),
+                }
+            )
+        )
+    table = pd.concat(parts, ignore_index=True)
+    table = table.astype({"incidents": np.int64, "fatalities": np.int64})
+    out = gpd.GeoDataFrame(
+        table, geometry=gpd.GeoSeries(_cell_polygons(list(table["hex"])), crs=WGS84), crs=WGS84
+    )
+    out.attrs = {
+        "resolutions": tuple(kept),
+        "n_used": int(used.sum()),
+        "n_left_out": int((~used).sum()),
+    }
+    return out
 
 
 def hex_counts(
@@ -538,13 +701,7 @@ def hex_counts(
     fatalities = pd.to_numeric(incidents_4326["fatalities"], errors="coerce").fillna(0)
     fat = fatalities.to_numpy(dtype=np.int64)[rows]
 
-    codes, uniques = pd.factorize(lat + 1j * lng)
-    unique_cells = np.fromiter(
-        map(h3int.latlng_to_cell, uniques.real.tolist(), uniques.imag.tolist(), repeat(resolution)),
-        dtype=np.uint64,
-        count=len(uniques),
-    )
-    cells = unique_cells[codes] if len(codes) else np.array([], dtype=np.uint64)
+    cells = _latlng_cells(lat, lng, resolution)
     if study_area is not None:
         extra = _study_cells(study_area, resolution)
     else:

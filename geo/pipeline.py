@@ -15,13 +15,15 @@ from datetime import UTC, date, datetime
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 
 from geo import __version__
 from geo.admin import aggregate_admin, assign_admin, filter_mask, prepare_units, window_bounds
-from geo.crs import to_metric
+from geo.crs import METRIC_CRS, WGS84, to_metric
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import gistar
-from geo.hotspots import KDEResult, hex_counts, kde_grid
+from geo.hotspots import KDEResult, cell_pyramid, hex_counts, kde_grid, point_cells
 from geo.io import bundled
 from geo.matching import merge_notes
 from geo.provenance import LEFT_OUT_REASONS
@@ -50,6 +52,7 @@ __all__ = [
     "admin_table",
     "kde_surface",
     "hex_table",
+    "incident_points",
     "gistar_table",
     "surge_table",
     "route_exposure",
@@ -192,7 +195,9 @@ class Analysis:
     ``what_changed`` (:class:`geo.briefing.WhatChanged`) is filled by the callers
     that brief changes (``brief --since``, the app's "What is changing" view);
     ``backtest`` (:class:`geo.evaluate.Backtest`) by those that ran one (``brief
-    --backtest``, the app's About / Method view).
+    --backtest``, the app's About / Method view). ``incident_cells`` counts the
+    window's incidents per H3 cell at ``Settings.incident_cell_resolutions``
+    (:func:`geo.hotspots.cell_pyramid`), for maps that draw them aggregated.
     """
 
     filters: Filters
@@ -218,6 +223,7 @@ class Analysis:
     kde_message: str | None = None
     what_changed: object | None = None
     backtest: object | None = None
+    incident_cells: gpd.GeoDataFrame | None = None
 
 
 _FIELDS = tuple(f.name for f in fields(Analysis))
@@ -358,6 +364,7 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
         ("admin_level", "hex_resolution", "seed", *_GISTAR_PARAMS),
     ),
     "surge": (("surge",), ("categories", "sources", "actors"), ("as_of", "admin_level")),
+    "incident_cells": (("incident_cells",), _WINDOW_FILTERS, ()),
     "routes": (
         ("segments", "route_summary", "worst_stretches", "notes"),
         (*_WINDOW_FILTERS, "imprecise"),
@@ -385,6 +392,38 @@ def _no_memo(key: Hashable, compute: Callable[[], dict[str, object]]) -> dict[st
     return compute()
 
 
+class _Part:
+    """A field of :class:`LazyAnalysis`, computed by its part when first read.
+
+    A non-data descriptor: once computed, the value is in the instance's
+    ``__dict__`` and read from there. It also hides the class-level defaults of
+    :class:`Analysis` (``kde_message = None``), which would otherwise be read
+    before the part ran.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: LazyAnalysis | None, owner: type | None = None) -> object:
+        if obj is None:
+            return self
+        pending = obj.__dict__["_pending"]
+        part = next(p for p in pending if self.name in PARTS[p][0])
+        obj.__dict__.update(pending.pop(part)())
+        return obj.__dict__[self.name]
+
+
+def _part_fields(cls: type) -> type:
+    """Put a :class:`_Part` on ``cls`` for every field of :data:`PARTS`."""
+    for names, _, _ in PARTS.values():
+        for name in names:
+            part = _Part()
+            part.__set_name__(cls, name)
+            setattr(cls, name, part)
+    return cls
+
+
+@_part_fields
 class LazyAnalysis(Analysis):
     """An :class:`Analysis` whose parts (:data:`PARTS`) are computed when first read.
 
@@ -401,20 +440,11 @@ class LazyAnalysis(Analysis):
         pending: dict[str, Callable[[], dict]] | None = None,
         **values: object,
     ):
+        self.__dict__["_pending"] = pending or {}
         # ``dataclasses.replace`` builds a copy from every field, read (computed) first.
         if values:
             Analysis.__init__(self, **values)
         self.__dict__.update(ready or {})
-        self.__dict__["_pending"] = pending or {}
-
-    def __getattr__(self, name: str) -> object:
-        pending = self.__dict__.get("_pending", {})
-        for part, compute in list(pending.items()):
-            if name in PARTS[part][0]:
-                self.__dict__.update(compute())
-                del pending[part]
-                return self.__dict__[name]
-        raise AttributeError(name)
 
     def __reduce__(self) -> tuple:
         return (_eager, (Analysis, {f: getattr(self, f) for f in _FIELDS}))
@@ -469,9 +499,18 @@ def lazy_analysis(
     figures = _key_figures(window)
     previous = _key_figures(assigned[sel.in_prev])
     figures.update({f"prev_{k}": v for k, v in previous.items()})
-    used_sources = sorted(set(window["source"].astype(str))) or sorted(
-        set(assigned["source"].astype(str))
+    used_sources = sorted(window["source"].astype(str).unique()) or sorted(
+        assigned["source"].astype(str).unique()
     )
+
+    @functools.cache
+    def points() -> dict[str, np.ndarray]:
+        # Per data set, not per filter: with the caller's memo, computed once for
+        # every row and sliced to the window; without one, for the window only.
+        if memo is _no_memo:
+            return incident_points(window)
+        rows = memo(("points", (), ()), lambda: incident_points(assigned))
+        return {k: v[sel.in_window] for k, v in rows.items()}
 
     def routes() -> dict[str, object]:
         report_ = route_exposure(sel, filters, params, context=context)
@@ -483,7 +522,8 @@ def lazy_analysis(
         }
 
     def kde() -> dict[str, object]:
-        surface, message = kde_surface(sel, filters, params)
+        xy = points()
+        surface, message = kde_surface(sel, filters, params, metric_xy=(xy["x_m"], xy["y_m"]))
         return {"kde": surface, "kde_message": message}
 
     def gistar_part() -> dict[str, object]:
@@ -496,6 +536,13 @@ def lazy_analysis(
         "hexes": lambda: {"hexes": hex_table(sel, filters, params)},
         "gistar": gistar_part,
         "surge": lambda: {"surge": surge_table(assigned, sel, params, context=context)},
+        "incident_cells": lambda: {
+            "incident_cells": cell_pyramid(
+                window,
+                resolutions=DEFAULTS.incident_cell_resolutions,
+                cells=points()["cell"],
+            )
+        },
         "routes": routes,
         "sites": lambda: {
             "sites": site_table(sel, filters, params, context=context)
@@ -700,7 +747,11 @@ def admin_table(
 
 
 def kde_surface(
-    selection: Selection, filters: Filters, params: Params
+    selection: Selection,
+    filters: Filters,
+    params: Params,
+    *,
+    metric_xy: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[KDEResult | None, str | None]:
     """Estimate the window's kernel density, or return None and the reason.
 
@@ -710,6 +761,9 @@ def kde_surface(
         From :func:`select_incidents`.
     filters, params : Filters, Params
         ``include_imprecise``; bandwidth, cell and weight.
+    metric_xy : tuple of ndarray, optional
+        The window's coordinates in :data:`geo.crs.METRIC_CRS`
+        (:func:`incident_points`), when already computed; else projected here.
 
     Returns
     -------
@@ -718,11 +772,22 @@ def kde_surface(
     message : str or None
         Why there is no surface.
     """
-    if not len(selection.window):
+    window = selection.window
+    if not len(window):
         return None, "No incident in this window and these filters."
+    # Only the columns the estimate reads: the window may hold a million rows.
+    columns = [c for c in ("precise", params.kde_weight) if c in window.columns]
+    if metric_xy is None:
+        metric = to_metric(window[[*columns, window.geometry.name]], what="incidents")
+    else:
+        geoms = np.asarray(window.geometry.values, dtype=object)
+        placed = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        points_m = np.full(len(window), None, dtype=object)
+        points_m[placed] = shapely.points(metric_xy[0][placed], metric_xy[1][placed])
+        metric = gpd.GeoDataFrame(pd.DataFrame(window[columns]), geometry=points_m, crs=METRIC_CRS)
     try:
         kde = kde_grid(
-            to_metric(selection.window, what="incidents"),
+            metric,
             bandwidth_km=params.kde_bandwidth_km,
             cell_m=params.kde_cell_m,
             weight=params.kde_weight,
@@ -753,6 +818,29 @@ def hex_table(selection: Selection, filters: Filters, params: Params) -> gpd.Geo
         resolution=params.hex_resolution,
         include_imprecise=filters.include_imprecise,
     )
+
+
+def incident_points(incidents: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Project every incident's point and find its H3 cell, once for the parts that share them.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents in EPSG:4326 (the assigned data set, or a window of it).
+
+    Returns
+    -------
+    dict of str to ndarray
+        One value per row: ``x_m``, ``y_m`` (:data:`geo.crs.METRIC_CRS`
+        metres, NaN without a point) and ``cell`` (H3 cell at the finest of
+        ``Settings.incident_cell_resolutions``, :func:`geo.hotspots.point_cells`).
+    """
+    geoms = np.asarray(incidents.geometry.values, dtype=object)
+    lon, lat = shapely.get_x(geoms), shapely.get_y(geoms)
+    to_m = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    x_m, y_m = to_m.transform(lon, lat)
+    cell = point_cells(incidents, resolution=max(DEFAULTS.incident_cell_resolutions))
+    return {"x_m": np.asarray(x_m), "y_m": np.asarray(y_m), "cell": cell}
 
 
 def gistar_table(
@@ -925,7 +1013,7 @@ def _notes(window: pd.DataFrame, route_meta: dict) -> list[str]:
     notes = []
     if len(window) == 0:
         notes.append("No incident in this window and these filters.")
-    if "news" in set(window["source"].astype(str)):
+    if (window["source"].astype(str) == "news").any():
         notes.append(
             "The news-compiled log is a sample of reported incidents, town-level at best; "
             "many rural incidents are never reported."

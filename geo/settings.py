@@ -73,9 +73,14 @@ class Settings:
         about 70 bytes of page an incident, 1.66 MiB at 24,548 synthetic
         incidents, so the page would pass 5 MB near 70,000 with the basemap;
         ``benchmarks/bench_scale.py``).
-    incident_cell_resolution : int
-        H3 resolution of those cells (6, about 36 km²: the Hotspots map's
-        layers are 0.80 MiB with 245,910 synthetic incidents in the window).
+    incident_cell_resolutions : tuple of int
+        H3 resolutions of those cells, coarse to fine, the map showing the one
+        that suits its zoom (4: about 1,770 km² a cell, to 7: about 5 km²;
+        :mod:`layers.incident_cells`).
+    incident_cell_limit : int
+        Most cells drawn over all those resolutions, the finest left out first
+        (12,000: about 270 bytes of page a cell, 3.1 MiB; 7,574 cells with
+        245,910 synthetic incidents in the window).
     gistar_alpha : float
         Significance level for Gi* classes (0.05).
     gistar_fdr : bool
@@ -263,7 +268,8 @@ class Settings:
     kde_cell_m: float = 1000.0
     hex_resolution: int = 6
     incident_marker_limit: int = 20_000
-    incident_cell_resolution: int = 6
+    incident_cell_resolutions: tuple[int, ...] = (4, 5, 6, 7)
+    incident_cell_limit: int = 12_000
     gistar_alpha: float = 0.05
     gistar_fdr: bool = True
     gistar_inference: str = "analytical"

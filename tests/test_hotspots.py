@@ -16,9 +16,11 @@ from geo.crs import METRIC_CRS, WGS84
 from geo.errors import CRSError, ExportError, InsufficientDataError, ParameterError
 from geo.hotspots import (
     KDE_NODATA,
+    cell_pyramid,
     hex_counts,
     kde_grid,
     kde_overlay,
+    point_cells,
     write_kde_geotiff,
 )
 from geo.provenance import LEFT_OUT_REASONS
@@ -155,6 +157,24 @@ def test_overlay_is_rgba_in_4326_and_transparent_away_from_events():
     assert rgba[row, col, 3] > 0
 
 
+def test_overlay_colours_are_the_colour_maps_own():
+    import matplotlib
+
+    # SYNTHETIC: 40 seeded points, so the grid holds many density levels.
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-8.5, -8.0, 40), rng.uniform(12.5, 13.0, 40)
+    inc = common.make_incidents(list(shapely.points(lon, lat))).to_crs(METRIC_CRS)
+    rgba, _ = kde_overlay(kde_grid(inc, cell_m=2000), cmap="viridis", floor_fraction=0.0)
+    # Colours of the normalised density, the colour map called on it (the old way).
+    alpha = rgba[..., 3]
+    colours = matplotlib.colormaps["viridis"]
+    for level in np.unique(alpha)[:: max(1, len(np.unique(alpha)) // 20)]:
+        v = (level / 255 / 0.8 - 0.3) / 0.7  # alpha = (0.3 + 0.7 v) * 0.8
+        row, col = np.argwhere(alpha == level)[0]
+        expected = np.round(np.array(colours(float(v))[:3]) * 255)
+        assert np.abs(rgba[row, col, :3].astype(int) - expected).max() <= 6
+
+
 # --- Hexes -------------------------------------------------------------------------------
 
 
@@ -210,3 +230,60 @@ def test_hex_resolution_must_be_an_integer_in_range(resolution):
 def test_hex_refuses_metric_input():
     with pytest.raises(CRSError, match="to_crs\\(4326\\)"):
         hex_counts(common.metric_incidents([(0.0, 0.0)]))
+
+
+# --- Cells for drawing many incidents ----------------------------------------------------
+
+
+def _seeded_points(n: int = 400):
+    # SYNTHETIC: n seeded points in a 0.5° box inside the test grid.
+    rng = np.random.default_rng(11)
+    lon, lat = rng.uniform(-8.5, -8.0, n), rng.uniform(12.5, 13.0, n)
+    fat = list(rng.integers(0, 4, n))
+    return lon, lat, common.make_incidents(list(shapely.points(lon, lat)), fatalities=fat)
+
+
+def test_point_cells_are_h3s_and_zero_without_a_point():
+    lon, lat, inc = _seeded_points(20)
+    cells = point_cells(inc, resolution=7)
+    assert [h3.int_to_str(int(c)) for c in cells] == [
+        h3.latlng_to_cell(y, x, 7) for x, y in zip(lon, lat, strict=True)
+    ]
+    awkward = common.make_incidents(common.awkward_geoms())
+    assert (point_cells(awkward, resolution=7) == 0).all()
+
+
+def test_cell_pyramid_counts_every_incident_at_each_resolution_in_the_finest_cells_parent():
+    lon, lat, inc = _seeded_points()
+    inc["precise"] = [True, False] * 200  # imprecise ones are drawn too
+    pyramid = cell_pyramid(inc, resolutions=(7, 4, 5))
+    assert sorted(pyramid["resolution"].unique()) == [4, 5, 7]
+    totals = pyramid.groupby("resolution")[["incidents", "fatalities"]].sum()
+    assert (totals["incidents"] == 400).all()
+    assert (totals["fatalities"] == inc["fatalities"].sum()).all()
+    finest = [h3.latlng_to_cell(y, x, 7) for x, y in zip(lon, lat, strict=True)]
+    for res in (4, 5):
+        parents = pd.Series([h3.cell_to_parent(c, res) for c in finest]).value_counts()
+        level = pyramid[pyramid["resolution"] == res].set_index("hex")["incidents"]
+        assert level.sort_index().to_dict() == parents.sort_index().to_dict()
+    assert pyramid.attrs["n_used"] == 400 and pyramid.crs == WGS84
+
+
+def test_cell_pyramid_leaves_out_the_finest_resolutions_past_the_cell_limit():
+    _, _, inc = _seeded_points()
+    full = cell_pyramid(inc, resolutions=(4, 5, 6, 7))
+    per_level = full.groupby("resolution").size()
+    limit = int(per_level[[4, 5, 6]].sum())
+    capped = cell_pyramid(inc, resolutions=(4, 5, 6, 7), max_cells=limit)
+    assert capped.attrs["resolutions"] == (4, 5, 6) and len(capped) == limit
+    assert cell_pyramid(inc, resolutions=(6, 7), max_cells=1).attrs["resolutions"] == (6,)
+
+
+def test_cell_pyramid_uses_the_cells_given():
+    _, _, inc = _seeded_points(10)
+    cells = point_cells(inc, resolution=7)
+    cells[:3] = 0  # as if those three had no point
+    pyramid = cell_pyramid(inc, resolutions=(5, 7), cells=cells)
+    assert (pyramid.groupby("resolution")["incidents"].sum() == 7).all()
+    with pytest.raises(ParameterError, match="`cells` has"):
+        cell_pyramid(inc, resolutions=(5, 7), cells=cells[:5])

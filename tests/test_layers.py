@@ -53,6 +53,7 @@ MODULES = [
     "layers.admin",
     "layers.kde",
     "layers.hexes",
+    "layers.incident_cells",
     "layers.gistar",
     "layers.incidents",
     "layers.routes",
@@ -527,6 +528,35 @@ def test_basemap_from_bundled_data_is_non_interactive_and_credited():
     assert '"interactive":false' in page and "srm-basemap" in page
     assert "geoBoundaries (CC BY 4.0)" in page and "OpenStreetMap contributors" in page
     assert "Bamako" in page
+
+
+def test_incident_cells_hold_each_resolution_and_switch_them_on_zoom():
+    from geo.hotspots import cell_pyramid
+    from layers.incident_cells import build_incident_cells, zoom_starts
+
+    # SYNTHETIC: 200 seeded points near Bamako.
+    rng = np.random.default_rng(5)
+    pts = points(rng.uniform(-8.3, -7.7, 200), rng.uniform(12.4, 12.9, 200))
+    inc = gpd.GeoDataFrame({"fatalities": rng.integers(0, 3, 200)}, geometry=pts, crs=4326)
+    cells = cell_pyramid(inc, resolutions=(4, 5, 6, 7))
+    group = build_incident_cells(cells, n_incidents=200, name="Incidents")
+    m = new_map()
+    group.add_to(m)
+    page = m.get_root().render()
+    subs = [c for c in group._children.values() if isinstance(c, folium.FeatureGroup)]
+    assert len(subs) == 4 and not any(sub.control for sub in subs)
+    for res in (4, 5, 6, 7):
+        assert f"200 incidents drawn as counts per H3 cell (resolution {res})" in page
+        one = cells[cells["resolution"] == res]["hex"].iloc[0]
+        assert f'"id":"{one}"' in page
+    starts = zoom_starts((4, 5, 6, 7))
+    assert list(starts.values()) == sorted(starts.values()) and starts[4] == 0
+    # The switch follows the map's zoom and shows one sub-layer of the group.
+    switch = re.search(r"var starts = (\[[^\]]*\]);", page)
+    assert switch and json.loads(switch.group(1)) == list(starts.values())
+    assert 'map.on("zoomend", pick)' in page
+    assert all(f"{sub.get_name()}]" in page for sub in subs)
+    assert "group.addLayer(level[1])" in page and "group.removeLayer(level[1])" in page
 
 
 @pytest.mark.parametrize("module", MODULES)

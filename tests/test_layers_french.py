@@ -113,7 +113,7 @@ def french_map(text: str = "Ségou") -> folium.Map:
     layers.build_sites(site_table(text), name="Sites", tr=FR).add_to(m)
     build_plan(plan_table(), name="Itinéraires", tr=FR).add_to(m)
     build_incident_cells(
-        hex_table(text), n_incidents=1354, resolution=6, name="Cellules", tr=FR
+        hex_table(text).assign(resolution=6), n_incidents=1354, name="Cellules", tr=FR
     ).add_to(m)
     result = emerging_hotspots(_grid(), _cube(CUBES["intensifying_hot"]))
     build_emerging(result.units, name="Tendances", step="month", tr=FR).add_to(m)

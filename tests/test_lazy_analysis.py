@@ -67,12 +67,29 @@ def test_parts_are_computed_when_read_and_reused_through_the_memo(bundled):
         assigned, read.report, filters, Params(as_of=END), context=context, memo=memo
     )
     _ = first.kde, first.admin_stats
-    assert computed == ["kde", "admin"]  # no route, site, hex, Gi* or surge work
+    # The points (metric coordinates, H3 cells) are per data set, shared by the parts.
+    assert computed == ["kde", "points", "admin"]  # no route, site, hex, Gi* or surge work
     changed = Params(as_of=END, buffer_km=DEFAULTS.buffer_km + 5)
     second = lazy_analysis(assigned, read.report, filters, changed, context=context, memo=memo)
     _ = second.kde, second.segments
-    assert computed == ["kde", "admin", "routes"]  # a route parameter reuses the KDE
-    assert set(PARTS) == {"admin", "kde", "hexes", "gistar", "surge", "routes", "sites"}
+    assert computed == ["kde", "points", "admin", "routes"]  # a route parameter reuses the KDE
+    narrower = Filters(start=START, end=END - dt.timedelta(days=30))
+    third = lazy_analysis(assigned, read.report, narrower, changed, context=context, memo=memo)
+    _ = third.kde, third.incident_cells
+    # A filter change recomputes the KDE on the points already projected.
+    assert computed == ["kde", "points", "admin", "routes", "kde", "incident_cells"]
+    assert set(PARTS) == {
+        "admin", "kde", "hexes", "gistar", "surge", "incident_cells", "routes", "sites",
+    }  # fmt: skip
+
+
+def test_a_default_valued_field_is_computed_when_read_first(bundled):
+    context, read, assigned = bundled
+    filters, params = Filters(start=START, end=END), Params(as_of=END)
+    eager = run_analysis(assigned, read.report, filters, params, context=context)
+    lazy = lazy_analysis(assigned, read.report, filters, params, context=context)
+    assert lazy.incident_cells is not None
+    pd.testing.assert_frame_equal(lazy.incident_cells, eager.incident_cells)
 
 
 def _html(group):

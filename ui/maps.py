@@ -30,7 +30,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.hotspots import hex_counts, kde_overlay
+from geo.hotspots import kde_overlay
 from geo.i18n import Translator
 from geo.io import bundled
 from geo.pipeline import Analysis
@@ -325,15 +325,13 @@ def _incidents_layer(
     n = len(analysis.incidents)
     name = tr.gettext("Incidents in the window")
     if n > DEFAULTS.incident_marker_limit:
-        res = DEFAULTS.incident_cell_resolution
-        cells = hex_counts(analysis.incidents, resolution=res, include_imprecise=True)
         return build_incident_cells(
-            cells,
+            analysis.incident_cells,
             n_incidents=n,
-            resolution=res,
             name=name,
             show=show,
             legend=legend,
+            tr=tr,
         )
     # Its legend starts folded: the hotspot legend is the one a reader needs first.
     return build_incidents(
