@@ -277,7 +277,7 @@ def online_tiles(m: folium.Map, *, name: str | None = None, tr: Translator = ENG
         Name in the layer switcher; default "OpenStreetMap tiles (online)" in
         ``tr``'s language.
     tr : Translator
-        Language of the default name and of the credit.
+        Language of the default name (the credit is OpenStreetMap's own wording).
 
     Returns
     -------
@@ -287,7 +287,7 @@ def online_tiles(m: folium.Map, *, name: str | None = None, tr: Translator = ENG
     folium.TileLayer(
         "OpenStreetMap",
         name=safe_text(name or tr.gettext("OpenStreetMap tiles (online)")),
-        attr=tr.gettext("© OpenStreetMap contributors"),
+        attr="© OpenStreetMap contributors",
         overlay=False,
         control=True,
     ).add_to(m)

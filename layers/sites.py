@@ -10,7 +10,6 @@ from geo.i18n import Translator
 from geo.palette import (
     EXPOSURE_CLASSES,
     EXPOSURE_COLORS,
-    SITE_TYPE_LABELS,
     UNCLASSED_COLOR,
     exposure_index,
 )
@@ -63,13 +62,6 @@ def _styles() -> list[dict]:
     return out
 
 
-def _site_type(value: object, tr: Translator) -> object:
-    """Name a bundled site type in ``tr``'s language; a type from the user's own list as given."""
-    if tr.lang == ENGLISH.lang or value not in SITE_TYPE_LABELS:
-        return value
-    return tr.gettext(SITE_TYPE_LABELS[value])
-
-
 def build_sites(
     sites: gpd.GeoDataFrame,
     *,
@@ -98,9 +90,8 @@ def build_sites(
     legend : bool
         Add the legend control.
     tr : Translator
-        Language of the tooltip labels, class names, legend and numbers; a
-        site type of the bundled list (:data:`geo.palette.SITE_TYPE_LABELS`)
-        is named in that language too, any other type is shown as given.
+        Language of the tooltip labels, class names, legend and numbers (the
+        site type is shown as the data gives it).
 
     Returns
     -------
@@ -133,9 +124,8 @@ def build_sites(
         "y": [number(v, tr) for v in gdf["n_365d"]],
         "d": [number(v, tr, digits=1) for v in gdf["nearest_km"]],
         "k": [tr.gettext("yes") if k else "" for k in key],
-        "t": [_site_type(t, tr) for t in gdf["site_type"]],
     }
-    fc = feature_collection(gdf, {"site_id": "id", "name": "n"}, extra=extra)
+    fc = feature_collection(gdf, {"site_id": "id", "name": "n", "site_type": "t"}, extra=extra)
     group = folium.FeatureGroup(name=safe_text(name), show=show)
     if fc["features"]:
         GeoJsonLayer(

@@ -48,13 +48,6 @@ PALETTE_WORDS: tuple[str, ...] = (
     gettext_noop("Alternative"),
     gettext_noop("Shortest route"),
     gettext_noop("Least incident exposure (reported data, stated window)"),
-    # geo.palette.SITE_TYPE_LABELS ("Other" is geo.schema's)
-    gettext_noop("Gold mine"),
-    gettext_noop("Mine"),
-    gettext_noop("Factory"),
-    gettext_noop("Power plant"),
-    gettext_noop("Dam"),
-    gettext_noop("Industrial area"),
     # geo.emerging.CATEGORY_LABELS
     gettext_noop("New hot spot"),
     gettext_noop("Consecutive hot spot"),

@@ -36,7 +36,6 @@ from geo.palette import (
     EXPOSURE_CLASSES,
     GISTAR_LABELS,
     PLAN_ROUTE_LABELS,
-    SITE_TYPE_LABELS,
 )
 from geo.schema import SOURCE_LABELS
 from layers.emerging import build_emerging
@@ -177,7 +176,6 @@ def test_the_french_map_shows_no_english_text_of_the_layers_catalog(french_page)
         pytest.param("mois sur", id="emerging counts"),
         pytest.param("Lecture", id="playback button"),
         pytest.param("Tuiles OpenStreetMap (en ligne)", id="online tiles name"),
-        pytest.param("© contributeurs OpenStreetMap", id="tile credit"),
         pytest.param("Fond de carte", id="basemap name"),
         pytest.param("Limites : geoBoundaries (CC BY 4.0) ; routes", id="basemap credit"),
     ],
@@ -229,10 +227,9 @@ def test_palette_words_mark_every_label_of_the_palette_tables():
         *(label for label, *_ in CHANGE_CLASSES),
         *PLAN_ROUTE_LABELS.values(),
         *EMERGING_LABELS.values(),
-        *SITE_TYPE_LABELS.values(),
     }
     unmarked = labels - set(PALETTE_WORDS) - {"Other"}
     assert not unmarked
     # exposure classes and source names are marked by geo.schema
     shown = labels | set(EXPOSURE_CLASSES) | {v for k, v in SOURCE_LABELS.items() if k != "ucdp"}
-    assert all(FR.gettext(label) != label for label in shown - {"Mine"})
+    assert all(FR.gettext(label) != label for label in shown)

@@ -1,7 +1,9 @@
 """An already-rendered standalone HTML map, written only when it loads nothing from the network.
 
-Rendering belongs to ``layers/`` (``geo`` never imports folium); this module
-checks the page, puts the provenance record in its head and writes it atomically.
+Rendering belongs to ``layers/`` (``geo`` never imports folium; its builders
+take ``tr=`` for a French page); this module checks the page, states its
+language on the ``<html>`` element, puts the provenance record in its head and
+writes it atomically.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from geo.errors import ExportError
 from geo.export.atomic import write_bytes_atomic
+from geo.i18n import DEFAULT_LANGUAGE, Translator, translator
 from geo.provenance import provenance_lines
 
 __all__ = ["export_html"]
@@ -40,10 +43,24 @@ def _asset_urls(html_text: str) -> list[str]:
     return found
 
 
-def _provenance_head(prov: Mapping[str, Any]) -> str:
+_HTML_TAG_RE = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+_LANG_ATTR_RE = re.compile(r"""\slang\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
+def _with_lang(page: str, lang: str) -> str:
+    """Set the ``lang`` attribute of the page's ``<html>`` element (replacing any)."""
+    m = _HTML_TAG_RE.search(page)
+    if m is None:
+        return page
+    tag = _LANG_ATTR_RE.sub("", m.group())
+    tag = f'{tag[:5]} lang="{lang}"{tag[5:]}'
+    return page[: m.start()] + tag + page[m.end() :]
+
+
+def _provenance_head(prov: Mapping[str, Any], tr: Translator) -> str:
     text = json.dumps(prov, ensure_ascii=True, sort_keys=True)
     meta = f'<meta name="sahel-risk-map-provenance" content="{html.escape(text, quote=True)}">'
-    comment_lines = [line.replace("--", "- -") for line in provenance_lines(prov)]
+    comment_lines = [line.replace("--", "- -") for line in provenance_lines(prov, tr=tr)]
     comment = (
         "<!-- Sahel Risk Map provenance\n"
         + "\n".join(html.escape(line, quote=False) for line in comment_lines)
@@ -57,6 +74,7 @@ def export_html(
     path: str | os.PathLike[str],
     *,
     provenance: Mapping[str, Any] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write an already-rendered standalone HTML map, refusing any online asset.
 
@@ -70,6 +88,11 @@ def export_html(
     provenance : mapping, optional
         A record from :func:`build_provenance`; written into the page head as
         a ``<meta name="sahel-risk-map-provenance">`` tag and a comment.
+    lang : str
+        Language of the page (``en`` or ``fr``): written as the ``<html
+        lang="…">`` attribute (screen readers, hyphenation, the browser's
+        translation offer) and used for the provenance comment. Render the
+        page's own text in that language with the builders' ``tr=``.
 
     Returns
     -------
@@ -78,6 +101,8 @@ def export_html(
 
     Raises
     ------
+    ParameterError
+        If ``lang`` is not one of :data:`geo.i18n.LANGUAGES`.
     ExportError
         If the page loads anything over http(s) (scripts, stylesheets,
         images, CSS ``url()``, tile URL templates): offline, such a map is
@@ -92,9 +117,10 @@ def export_html(
             f"HTML map: the page loads {len(urls)} asset(s) from the network (first: "
             f"{urls[0]!r}); inline them with layers.assets.inline_assets before exporting."
         )
-    page = html_text
+    tr = translator(lang)
+    page = _with_lang(html_text, tr.lang)
     if provenance is not None:
-        head = _provenance_head(provenance)
+        head = _provenance_head(provenance, tr)
         m = re.search(r"<head[^>]*>", page, re.IGNORECASE)
         page = page[: m.end()] + "\n" + head + page[m.end() :] if m else head + page
     return write_bytes_atomic(

@@ -129,7 +129,9 @@ def render_map_png(
     basemap : Basemap, optional
         The basemap layers; :func:`load_basemap` by default.
     lang : str
-        Language of the title block and footer (``en`` or ``fr``); the legend stays English.
+        Language of the whole map (``en`` or ``fr``): title block, legend, scale
+        bar, country names, footer and the PNG's title and description chunks
+        (French dates and numbers). Town names are drawn as the data has them.
 
     Returns
     -------
@@ -203,10 +205,10 @@ def _draw_map(
     box = metric_box(lonlat or default_extent(analysis, basemap), aspect_range=aspect_range)
     base = clipped_basemap(basemap, box)
 
-    fig, ax = new_figure(width_px, dpi)
-    legend = [*draw_layers(ax, analysis, base, layers), basemap_legend()]
-    map_w = map_width_in(width_px, dpi, chrome=chrome)[2]
     tr = translator(lang)
+    fig, ax = new_figure(width_px, dpi)
+    legend = [*draw_layers(ax, analysis, base, layers, tr=tr), basemap_legend(tr)]
+    map_w = map_width_in(width_px, dpi, chrome=chrome)[2]
     foot_lines = _footer_lines(analysis, basemap, prov, map_w, tr) if chrome else []
     frame = frame_figure(
         fig,
@@ -225,6 +227,7 @@ def _draw_map(
         box,
         priority_towns=analysis_town_names(analysis) if "routes" in layers else (),
         shared=is_shared(analysis),
+        tr=tr,
     )
     draw_legend(fig, frame.legend_rect, legend, frame.fig_h, frame.fig_w)
     if chrome:
@@ -238,7 +241,7 @@ def _draw_map(
         "extent": box,
         "dpi": dpi,
     }
-    return fig, info, _metadata(analysis, basemap, prov, title=title, handling=handling)
+    return fig, info, _metadata(analysis, basemap, prov, title=title, handling=handling, tr=tr)
 
 
 def _footer_lines(
@@ -247,13 +250,15 @@ def _footer_lines(
     """Return the sources, what was left out and the provenance, wrapped to the map width."""
     texts = [
         tr.gettext("Sources: {sources}").format(sources=basemap.attribution),
-        left_out_sentence(analysis.left_out)
+        left_out_sentence(analysis.left_out, tr=tr)
         + " "
         + tr.gettext(
             "Scores are incident exposure over the stated window and sources; absence of "
             "reported incidents is not absence of risk."
         ),
-        tr.gettext("Provenance: {record}").format(record=" | ".join(provenance_lines(prov)[:5])),
+        tr.gettext("Provenance: {record}").format(
+            record=" | ".join(provenance_lines(prov, tr=tr)[:5])
+        ),
     ]
     return [line for t in texts for line in wrap(t, map_w, 5.6)]
 
@@ -297,14 +302,18 @@ def _metadata(
     *,
     title: str | None,
     handling: str | None,
+    tr: Translator,
 ) -> dict[str, str]:
-    """PNG text chunks: title, provenance lines and JSON, sources, handling caveat."""
+    """PNG text chunks: title, provenance lines and JSON, sources, handling caveat.
+
+    The title and description are in the map's language; the JSON record stays as built.
+    """
     metadata = {
-        "Title": title or "Sahel Risk Map — incident exposure",
-        "Description": " | ".join(provenance_lines(prov)),
+        "Title": title or tr.gettext("Sahel Risk Map — incident exposure"),
+        "Description": " | ".join(provenance_lines(prov, tr=tr)),
         "Copyright": basemap.attribution,
         "Software": f"Sahel Risk Map {analysis.app_version}",
-        "Source": "; ".join(prov["data_sources"]) or "none",
+        "Source": "; ".join(prov["data_sources"]) or tr.gettext("none"),
         "Creation Time": prov["generated_at"],
         "provenance": json.dumps(prov, ensure_ascii=True, sort_keys=True),
     }
@@ -368,7 +377,7 @@ def export_png(
     basemap : Basemap, optional
         Basemap layers; the bundled data by default.
     lang : str
-        Language of the title block and footer (``en`` or ``fr``).
+        Language of the map (``en`` or ``fr``), as for :func:`render_map_png`.
 
     Returns
     -------

@@ -15,6 +15,7 @@ from matplotlib.transforms import Bbox
 from pyproj import Geod, Transformer
 
 from geo.crs import METRIC_CRS, WGS84
+from geo.i18n import DEFAULT_LANGUAGE, Translator, gettext_noop, translator
 from geo.palette import (
     BASEMAP,
 )
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
     from geo.pipeline import Analysis
 
 __all__ = [
+    "COUNTRY_NAMES",
     "analysis_town_names",
+    "country_label",
     "draw_cartography",
     "halo",
     "label_countries",
@@ -31,6 +34,39 @@ __all__ = [
     "north_arrow",
     "scale_bar",
 ]
+
+
+_EN = translator(DEFAULT_LANGUAGE)
+
+#: The bundled countries (``iso3`` -> the ``name`` of geo.io.bundled), named in the
+#: map's language when drawn; a country not listed keeps the name the data gives.
+COUNTRY_NAMES: dict[str, str] = {
+    "BEN": gettext_noop("Benin"),
+    "BFA": gettext_noop("Burkina Faso"),
+    "CIV": gettext_noop("Côte d'Ivoire"),
+    "DZA": gettext_noop("Algeria"),
+    "GHA": gettext_noop("Ghana"),
+    "GIN": gettext_noop("Guinea"),
+    "GMB": gettext_noop("Gambia"),
+    "GNB": gettext_noop("Guinea-Bissau"),
+    "LBR": gettext_noop("Liberia"),
+    "MLI": gettext_noop("Mali"),
+    "MRT": gettext_noop("Mauritania"),
+    "NER": gettext_noop("Niger"),
+    "NGA": gettext_noop("Nigeria"),
+    "ESH": gettext_noop("W. Sahara"),
+    "SEN": gettext_noop("Senegal"),
+    "SLE": gettext_noop("Sierra Leone"),
+    "TGO": gettext_noop("Togo"),
+}
+
+
+def country_label(row: Mapping[str, Any], tr: Translator = _EN) -> str:
+    """Name a country as the map labels it: upper case, in ``tr``'s language when known."""
+    name, code = str(row["name"]), row.get("iso3")
+    if tr.lang != DEFAULT_LANGUAGE and code in COUNTRY_NAMES:
+        name = tr.gettext(COUNTRY_NAMES[code])
+    return name.upper()
 
 
 def halo(width: float = 2.2) -> list:
@@ -114,6 +150,8 @@ def label_countries(
     renderer: Any,
     obstacles: list[Bbox],
     box: tuple[float, float, float, float],
+    *,
+    tr: Translator = _EN,
 ) -> None:
     """Label the neighbouring countries inside the map where their names fit."""
     if countries is None or countries.empty or "name" not in countries:
@@ -137,7 +175,7 @@ def label_countries(
         text = ax.text(
             p.x,
             p.y,
-            str(row["name"]).upper(),
+            country_label(row, tr),
             ha="center",
             va="center",
             fontsize=8.5,
@@ -153,10 +191,23 @@ def label_countries(
             obstacles.append(bb)
 
 
+def _km(value: float, tr: Translator) -> str:
+    text = f"{value:g}"
+    return text if tr.lang == DEFAULT_LANGUAGE else text.replace(".", ",")
+
+
 def scale_bar(
-    ax: Any, box: tuple[float, float, float, float], renderer: Any, obstacles: list[Bbox]
+    ax: Any,
+    box: tuple[float, float, float, float],
+    renderer: Any,
+    obstacles: list[Bbox],
+    *,
+    tr: Translator = _EN,
 ) -> None:
-    """Scale bar measured at the map centre with geodesic distances (pyproj.Geod)."""
+    """Scale bar measured at the map centre with geodesic distances (pyproj.Geod).
+
+    Its labels follow ``tr``'s number format (``12,5`` in French).
+    """
     x0, y0, x1, y1 = box
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     to_ll = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
@@ -182,7 +233,7 @@ def scale_bar(
                 zorder=11,
             )
         )
-    labels = [(0, "0"), (length / 2, f"{length_km / 2:g}"), (length, f"{length_km:g} km")]
+    labels = [(0, "0"), (length / 2, _km(length_km / 2, tr)), (length, f"{_km(length_km, tr)} km")]
     for dx, lab in labels:
         t = ax.text(
             bx + dx,
@@ -267,11 +318,16 @@ def draw_cartography(
     *,
     priority_towns: Sequence[str],
     shared: bool,
+    tr: Translator = _EN,
 ) -> list[str]:
-    """Scale bar, north arrow, town and country labels (and the sharing mark); return towns."""
+    """Scale bar, north arrow, town and country labels (and the sharing mark); return towns.
+
+    Town names are drawn as the data has them (accents kept); the scale bar,
+    country names and sharing mark are in ``tr``'s language.
+    """
     renderer = ax.figure.canvas.get_renderer()
     obstacles: list[Bbox] = []
-    scale_bar(ax, box, renderer, obstacles)
+    scale_bar(ax, box, renderer, obstacles, tr=tr)
     north_arrow(ax, box, obstacles)
     towns = label_towns(
         ax,
@@ -281,12 +337,12 @@ def draw_cartography(
         obstacles=obstacles,
         box=box,
     )
-    label_countries(ax, base["countries"], renderer, obstacles, box)
+    label_countries(ax, base["countries"], renderer, obstacles, box, tr=tr)
     if shared:
         ax.text(
             0.995,
             0.006,
-            "Prepared for sharing: locations coarsened",
+            tr.gettext("Prepared for sharing: locations coarsened"),
             transform=ax.transAxes,
             ha="right",
             va="bottom",

@@ -20,6 +20,7 @@ from matplotlib.path import Path as MplPath
 from geo.crs import METRIC_CRS
 from geo.export.png.layout import metric
 from geo.export.share import is_shared
+from geo.i18n import DEFAULT_LANGUAGE, Translator, gettext_noop, translator
 from geo.palette import (
     BASEMAP,
     CATEGORY_COLORS,
@@ -36,6 +37,20 @@ from geo.schema import CATEGORY_LABELS
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
+
+_EN = translator(DEFAULT_LANGUAGE)
+#: Heading of the admin choropleth by admin level (translated when drawn).
+_ADMIN_HEADINGS: dict[int, str] = {
+    1: gettext_noop("Incidents per 1,000 km² (regions)"),
+    2: gettext_noop("Incidents per 1,000 km² (cercles)"),
+}
+_ADMIN_HEADING_OTHER = gettext_noop("Incidents per 1,000 km² (admin units)")
+#: Legend words of the site marker groups (translated when drawn).
+_SITE_GROUP_NAMES: dict[str, str] = {
+    "mine": gettext_noop("Mine"),
+    "plant": gettext_noop("Factory, plant or dam"),
+    "other": gettext_noop("Other key site"),
+}
 
 __all__ = [
     "draw_admin",
@@ -118,25 +133,29 @@ def _stroke(ax: Any, geoms: gpd.GeoSeries, *, color: str, linewidth: float, zord
         )
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float, tr: Translator = _EN) -> str:
+    """Write a class bound: whole above 100, one decimal above 10, two significant digits below."""
     if value >= 100:
-        return f"{value:,.0f}"
+        return tr.number(value, 0)
     if value >= 10:
-        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-    return f"{value:.2g}"
+        return tr.number(value, 0 if float(value).is_integer() else 1)
+    text = f"{value:.2g}"
+    return text if tr.lang == DEFAULT_LANGUAGE else text.replace(".", ",")
 
 
-def draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) -> None:
+def draw_admin(
+    ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int, tr: Translator = _EN
+) -> None:
     """Draw the admin choropleth of incidents per 1,000 km² and add its legend section."""
     column = "incidents_per_1000km2"
-    units = {1: "regions", 2: "cercles"}.get(level, "admin units")
-    heading = f"Incidents per 1,000 km² ({units})"
+    heading = tr.gettext(_ADMIN_HEADINGS.get(level, _ADMIN_HEADING_OTHER))
     if admin is None or admin.empty or column not in admin.columns:
         return
     values = pd.to_numeric(admin[column], errors="coerce").to_numpy(dtype=float)
     breaks = class_breaks(values)  # the app's head/tail breaks (geo.palette)
     if not breaks:
-        legend.append((heading, [("patch", BASEMAP["mali"], "No incidents in the window")]))
+        empty = tr.gettext("No incidents in the window")
+        legend.append((heading, [("patch", BASEMAP["mali"], empty)]))
         return
     palette = class_palette(len(breaks))  # the app's colours for the same classes
     idx = np.searchsorted(np.asarray(breaks), values, side="left")
@@ -147,12 +166,15 @@ def draw_admin(ax: Any, admin: gpd.GeoDataFrame, legend: list, *, level: int) ->
     mask = np.array([c is not None for c in colors])
     if mask.any():
         _fill(ax, admin.geometry[mask], [c for c in colors if c is not None], alpha=0.85, zorder=2)
-    items = [("patch", BASEMAP["mali"], "0 (no incidents)")]
+    items = [("patch", BASEMAP["mali"], tr.gettext("0 (no incidents)"))]
     lower = 0.0
     for b, color in zip(breaks, palette, strict=False):
-        items.append(
-            ("patch", color, f"{_fmt(lower)} – {_fmt(b)}" if lower else f"up to {_fmt(b)}")
+        label = (
+            f"{_fmt(lower, tr)} – {_fmt(b, tr)}"
+            if lower
+            else tr.gettext("up to {value}").format(value=_fmt(b, tr))
         )
+        items.append(("patch", color, label))
         lower = b
     legend.append((heading, items))
 
@@ -205,7 +227,7 @@ def _kde_in_metric(kde: Any) -> tuple[np.ndarray, tuple[float, float, float, flo
     return out, (west, east, south, north)
 
 
-def draw_kde(ax: Any, kde: Any, bandwidth_km: float, legend: list) -> None:
+def draw_kde(ax: Any, kde: Any, bandwidth_km: float, legend: list, *, tr: Translator = _EN) -> None:
     """Draw the KDE surface (if computed) and add its legend section."""
     if kde is None:
         return
@@ -213,10 +235,15 @@ def draw_kde(ax: Any, kde: Any, bandwidth_km: float, legend: list) -> None:
     if not np.isfinite(arr).any() or float(np.nanmax(arr)) <= 0:
         return
     ax.imshow(ramp_rgba(arr), extent=extent, origin="upper", interpolation="bilinear", zorder=3)
+    bandwidth = f"{bandwidth_km:g}"
+    if tr.lang != DEFAULT_LANGUAGE:
+        bandwidth = bandwidth.replace(".", ",")
     legend.append(
         (
-            f"Incident density (KDE, {bandwidth_km:g} km bandwidth)",
-            [("gradient", None, "relative: low → high")],
+            tr.gettext("Incident density (KDE, {bandwidth} km bandwidth)").format(
+                bandwidth=bandwidth
+            ),
+            [("gradient", None, tr.gettext("relative: low → high"))],
         )
     )
 
@@ -226,7 +253,7 @@ def _exposure_class(value: object) -> str:
     return text if text in EXPOSURE_CLASSES else "low"
 
 
-def draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
+def draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list, *, tr: Translator = _EN) -> None:
     """Draw route segments by exposure class (colour and width) and add their legend."""
     if segments is None or segments.empty:
         return
@@ -265,16 +292,26 @@ def draw_routes(ax: Any, segments: gpd.GeoDataFrame, legend: list) -> None:
     present = set(classes)
     legend.append(
         (
-            "Route incident exposure (per km)",
+            tr.gettext("Route incident exposure (per km)"),
             [
-                ("line", cls, cls.capitalize() + ("" if cls in present else " (none)"))
+                (
+                    "line",
+                    cls,
+                    (
+                        tr.gettext(cls).capitalize()
+                        if cls in present
+                        else tr.gettext("{exposure_class} (none)").format(
+                            exposure_class=tr.gettext(cls).capitalize()
+                        )
+                    ),
+                )
                 for cls in EXPOSURE_CLASSES
             ],
         )
     )
 
 
-def draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list) -> None:
+def draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list, *, tr: Translator = _EN) -> None:
     """Draw sites by exposure class with a marker per site group and add their legend."""
     if sites is None or sites.empty:
         return
@@ -307,21 +344,25 @@ def draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list) -> None:
             linewidths=0.8,
             zorder=7,
         )
-    names = {"mine": "Mine", "plant": "Factory, plant or dam", "other": "Other key site"}
     items = [
-        ("marker", (m, "#ffffff"), names[g]) for g, m in SITE_MARKERS.items() if (groups == g).any()
+        ("marker", (m, "#ffffff"), tr.gettext(_SITE_GROUP_NAMES[g]))
+        for g, m in SITE_MARKERS.items()
+        if (groups == g).any()
     ]
-    items.append(("text", None, "fill colour = exposure class"))
-    legend.append((f"Key sites ({len(sites)})", items))
+    items.append(("text", None, tr.gettext("fill colour = exposure class")))
+    legend.append((tr.gettext("Key sites ({n})").format(n=tr.number(len(sites))), items))
 
 
-def draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, shared: bool) -> None:
+def draw_incidents(
+    ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, shared: bool, tr: Translator = _EN
+) -> None:
     """Draw incidents by category (precise as dots, approximate hollow) with their legend."""
     if incidents is None:
         return
     n = len(incidents)
     if n == 0:
-        legend.append(("Incidents", [("text", None, "No incidents in the window")]))
+        empty = tr.gettext("No incidents in the window")
+        legend.append((tr.gettext("Incidents"), [("text", None, empty)]))
         return
     if shared:
         cells = (
@@ -341,8 +382,8 @@ def draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, shared
         )
         legend.append(
             (
-                f"Incidents ({n:,})",
-                [("patch", "#6b6b6b", "Events per H3 cell (~250 km²); darker = more")],
+                tr.gettext("Incidents ({n})").format(n=tr.number(n)),
+                [("patch", "#6b6b6b", tr.gettext("Events per H3 cell (~250 km²); darker = more"))],
             )
         )
         return
@@ -381,12 +422,18 @@ def draw_incidents(ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, shared
         )
     present = [c for c in CATEGORY_COLORS if (cats == c).any()]
     items: list[tuple] = [
-        ("marker", ("o", CATEGORY_COLORS[c]), f"{CATEGORY_LABELS[c]} ({int((cats == c).sum())})")
+        (
+            "marker",
+            ("o", CATEGORY_COLORS[c]),
+            f"{tr.gettext(CATEGORY_LABELS[c])} ({tr.number(int((cats == c).sum()))})",
+        )
         for c in present
     ]
-    items.append(("marker", ("o", "#555555"), f"Precise location ({int((~imp).sum())})"))
-    items.append(("hollow", None, f"Approximate location ({int(imp.sum())})"))
-    legend.append((f"Incidents in the window ({n:,})", items))
+    precise_text = tr.gettext("Precise location ({n})").format(n=tr.number(int((~imp).sum())))
+    items.append(("marker", ("o", "#555555"), precise_text))
+    approx_text = tr.gettext("Approximate location ({n})").format(n=tr.number(int(imp.sum())))
+    items.append(("hollow", None, approx_text))
+    legend.append((tr.gettext("Incidents in the window ({n})").format(n=tr.number(n)), items))
 
 
 def draw_basemap(ax: Any, base: dict[str, gpd.GeoDataFrame]) -> None:
@@ -426,20 +473,25 @@ def draw_layers(
     analysis: Analysis,
     base: Mapping[str, gpd.GeoDataFrame | None],
     layers: Sequence[str],
+    *,
+    tr: Translator = _EN,
 ) -> list[tuple[str, list]]:
-    """Draw the basemap and the chosen layers in their stacking order; return the legend."""
+    """Draw the basemap and the chosen layers in their stacking order; return the legend.
+
+    The legend's headings and entries are in ``tr``'s language (English by default).
+    """
     legend: list[tuple[str, list]] = []
     draw_basemap(ax, base)
     if "admin" in layers:
         level = int(analysis.params.admin_level)
-        draw_admin(ax, metric(analysis.admin_stats), legend, level=level)
+        draw_admin(ax, metric(analysis.admin_stats), legend, level=level, tr=tr)
     if "kde" in layers:
-        draw_kde(ax, analysis.kde, float(analysis.params.kde_bandwidth_km), legend)
+        draw_kde(ax, analysis.kde, float(analysis.params.kde_bandwidth_km), legend, tr=tr)
     draw_boundaries(ax, base)
     if "routes" in layers:
-        draw_routes(ax, metric(analysis.segments), legend)
+        draw_routes(ax, metric(analysis.segments), legend, tr=tr)
     if "sites" in layers:
-        draw_sites(ax, metric(analysis.sites), legend)
+        draw_sites(ax, metric(analysis.sites), legend, tr=tr)
     if "incidents" in layers:
-        draw_incidents(ax, metric(analysis.incidents), legend, shared=is_shared(analysis))
+        draw_incidents(ax, metric(analysis.incidents), legend, shared=is_shared(analysis), tr=tr)
     return legend

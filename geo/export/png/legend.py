@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -12,14 +11,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from geo.export.png.draw import ramp_rgba
+from geo.i18n import DEFAULT_LANGUAGE, Translator, translator
 from geo.palette import (
     BASEMAP,
     EXPOSURE_COLORS,
     EXPOSURE_PRINT_WIDTH_PT,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "basemap_legend",
@@ -28,6 +25,9 @@ __all__ = [
     "legend_columns",
     "legend_height",
 ]
+
+
+_EN = translator(DEFAULT_LANGUAGE)
 
 
 def _legend_item_height(kind: str) -> float:
@@ -196,16 +196,16 @@ def draw_legend(
             y -= 0.1
 
 
-def basemap_legend() -> tuple[str, list]:
-    """Return the legend section of the basemap lines."""
+def basemap_legend(tr: Translator = _EN) -> tuple[str, list]:
+    """Return the legend section of the basemap lines, in ``tr``'s language."""
     return (
-        "Basemap",
+        tr.gettext("Basemap"),
         [
-            ("basemap", ("#4d4d4d", 0.9), "Country border"),
-            ("basemap", (BASEMAP["adm1"], 0.7), "Region (ADM1)"),
-            ("basemap", (BASEMAP["adm2"], 0.5), "Cercle (ADM2)"),
-            ("basemap", (BASEMAP["road_major"], 0.8), "Main road (OSM)"),
-            ("basemap", (BASEMAP["river"], 0.8), "River"),
+            ("basemap", ("#4d4d4d", 0.9), tr.gettext("Country border")),
+            ("basemap", (BASEMAP["adm1"], 0.7), tr.gettext("Region (ADM1)")),
+            ("basemap", (BASEMAP["adm2"], 0.5), tr.gettext("Cercle (ADM2)")),
+            ("basemap", (BASEMAP["road_major"], 0.8), tr.gettext("Main road (OSM)")),
+            ("basemap", (BASEMAP["river"], 0.8), tr.gettext("River")),
         ],
     )
 
