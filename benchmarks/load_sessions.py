@@ -31,6 +31,7 @@ Usage::
     python benchmarks/load_sessions.py --churn 50            # K09: 50 connect-and-leave
     python benchmarks/load_sessions.py --url http://127.0.0.1:8501 --pid 1234
     python benchmarks/load_sessions.py --incidents /tmp/synthetic_100k.parquet
+    python benchmarks/load_sessions.py --incidents /tmp/s100k.parquet --python-malloc malloc
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -103,12 +104,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def started_app(
-    timeout_s: float = 120.0, incidents: str | None = None
+    timeout_s: float = 120.0, incidents: str | None = None, python_malloc: str | None = None
 ) -> Iterator[tuple[str, int]]:
     """Run ``streamlit run app.py`` on a free loopback port; yield (url, pid); stop it after.
 
     With ``incidents``, the app opens that file (``-- --incidents FILE``) instead
-    of the bundled data.
+    of the bundled data. ``python_malloc`` sets the server's ``PYTHONMALLOC``
+    (``malloc``: small objects from the C allocator, whose freed pages the app
+    hands back to the OS as a session leaves; default: Python's own pymalloc).
     """
     port = free_port()
     cmd = [
@@ -130,7 +133,8 @@ def started_app(
         *(("--", "--incidents", incidents) if incidents else ()),
     ]
     log = open(os.devnull, "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    env = {**os.environ, **({"PYTHONMALLOC": python_malloc} if python_malloc else {})}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
@@ -270,16 +274,35 @@ def settle(pid: int | None, wait_s: float) -> int:
     return rss_kib(pid)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options naming the server (``--url``/``--pid``, or the one to start)."""
     parser.add_argument("--url", help="a running app on loopback (default: start one)")
     parser.add_argument("--pid", type=int, help="server pid for RSS (with --url)")
+    parser.add_argument("--incidents", help="the started app opens this file (-- --incidents)")
+    parser.add_argument(
+        "--python-malloc", choices=("pymalloc", "malloc"), help="the started server's PYTHONMALLOC"
+    )
+    parser.add_argument("--settle-s", type=float, default=15.0, help="wait for sessions to drop")
+
+
+def against_server(
+    args: argparse.Namespace, body: Callable[[str, int | None], Awaitable[int]]
+) -> int:
+    """Run ``body(url, pid)`` against ``--url``, or against an app started for it."""
+    if args.url:
+        loopback_url(args.url)
+        return asyncio.run(body(args.url, args.pid))
+    with started_app(300.0, args.incidents, args.python_malloc) as (url, pid):
+        return asyncio.run(body(url, pid))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    server_arguments(parser)
     parser.add_argument("--levels", default="1,4,10", help="concurrent sessions per level")
     parser.add_argument("--redraws", type=int, default=3, help="redraws per session")
     parser.add_argument("--churn", type=int, default=0, help="K09: sessions that come and go")
-    parser.add_argument("--settle-s", type=float, default=15.0, help="wait for sessions to drop")
     parser.add_argument("--timeout-s", type=float, default=900.0, help="global time limit")
-    parser.add_argument("--incidents", help="the started app opens this file (-- --incidents)")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if any(n < 1 or n > MAX_SESSIONS for n in levels) or not 0 <= args.churn <= MAX_SESSIONS:
@@ -334,11 +357,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stopped: global time limit of {args.timeout_s:.0f} s reached")
             return 2
 
-    if args.url:
-        loopback_url(args.url)
-        return asyncio.run(bounded(args.url, args.pid))
-    with started_app(timeout_s=300.0, incidents=args.incidents) as (url, pid):
-        return asyncio.run(bounded(url, pid))
+    return against_server(args, bounded)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ Caching rules (SECURITY.md 1.11, 1.12):
 - bundled data and analyses of it are public and cached globally;
 - anything derived from an upload is cached with ``scope="session"``, so no other
   session can reach it, and is dropped when the session ends;
+- a session's own objects (:func:`session_memo`) live in a session-scoped cache, not in
+  ``st.session_state``: Streamlit keeps a disconnected session's state for a reconnect
+  (``server.disconnectedSessionTTL``, and until a later disconnect reaps it), but clears
+  its session-scoped caches as it disconnects, so a session that left holds no data;
 - nothing is persisted to disk, and caches are only a speed-up: a cleared cache
   gives the same answers, computed again.
 
@@ -15,6 +19,8 @@ another view (or another session) sees.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import hashlib
 import logging
 import sys
@@ -80,12 +86,17 @@ class Dataset:
         (:func:`geo.pipeline.prepare_incidents`).
     report : geo.validate.ValidationReport
         What the reader kept, repaired and rejected.
+    public : bool
+        True for data every session sees alike (the bundled data, the file the
+        operator named on the command line): its analysis parts are cached for
+        all sessions. False (uploads, the merged incident log): this session only.
     """
 
     key: str
     label: str
     incidents: gpd.GeoDataFrame
     report: object
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,13 +119,10 @@ def context() -> Context:
     -------
     geo.pipeline.Context
         Loaded once for all sessions (public bundled data); each session keeps
-        its own copy in ``st.session_state["data.context"]`` so that the route
-        segments the context computes once per segment length are reused
-        across reruns.
+        its own copy (:func:`session_memo`) so that the route segments the
+        context computes once per segment length are reused across reruns.
     """
-    if "data.context" not in st.session_state:
-        st.session_state["data.context"] = _context_copy()
-    return st.session_state["data.context"]
+    return session_memo("data.context", BUNDLED_KEY, _context_copy)
 
 
 @st.cache_data(show_spinner="Loading the bundled incidents...", max_entries=1)
@@ -128,7 +136,7 @@ def bundled_dataset() -> Dataset:
     """
     result = load_bundled_incidents()
     incidents = prepare_incidents(result.incidents, _context_copy())
-    return Dataset(BUNDLED_KEY, "Bundled data", incidents, result.report)
+    return Dataset(BUNDLED_KEY, "Bundled data", incidents, result.report, public=True)
 
 
 def server_incidents_path(argv: Sequence[str] | None = None) -> Path | None:
@@ -197,7 +205,8 @@ def _read_server_file(path: str, size: int, mtime_ns: int) -> UploadOutcome:
     result = ingest_file(Path(path))
     incidents = prepare_incidents(result.incidents, _context_copy())
     key = f"server:{hashlib.sha256(f'{path}:{size}:{mtime_ns}'.encode()).hexdigest()}"
-    return UploadOutcome(Dataset(key, Path(path).name, incidents, result.report), None)
+    dataset = Dataset(key, Path(path).name, incidents, result.report, public=True)
+    return UploadOutcome(dataset, None)
 
 
 def uploaded_dataset(data: bytes, *, name: str) -> UploadOutcome:
@@ -316,14 +325,15 @@ def analyse(dataset: Dataset, filters: Filters, params: Params) -> Analysis:
         it reads (the Hotspots view never scores routes or sites). Each part is
         cached per (data set, the filters and parameters it reads,
         :data:`geo.pipeline.PARTS`), so a change of a route parameter reuses
-        the KDE; parts of the bundled data are shared by all sessions, parts
-        of an upload or a server file are kept in this session only.
+        the KDE; parts of public data (:attr:`Dataset.public`: the bundled data,
+        the server's file) are computed once for all sessions, parts of an
+        upload or of the merged log are kept in this session only.
     """
-    cached = _part_public if dataset.key == BUNDLED_KEY else _part_private
+    cached = _part_public if dataset.public else _part_private
     ctx = context()
 
     def memo(key: Hashable, compute: Callable[[], dict]) -> dict:
-        return cached(dataset.key, id(ctx), key, compute)
+        return cached(dataset.key, key, compute)
 
     return session_memo(
         "analysis.last",
@@ -340,7 +350,10 @@ def session_memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     ``st.cache_data`` hands out a fresh copy on every hit (an unpickle of the
     whole result: 0.1-0.2 s for 20,000 incidents). A rerun that changed nothing
     (a click on the map, another tab) reuses this session's own object
-    instead. Only this session holds it, and the page only reads it.
+    instead. Only this session holds it, and the page only reads it. The memos
+    live in this session's slot of a session-scoped cache (:func:`_session_slots`),
+    which Streamlit clears when the session disconnects: a session that left
+    keeps no data (``st.session_state`` would keep it for a possible reconnect).
 
     Parameters
     ----------
@@ -356,21 +369,42 @@ def session_memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     object
         The result for ``key``.
     """
-    hit = st.session_state.get(name)
+    slots = _session_slots()
+    hit = slots.get(name)
     if hit is not None and hit[0] == key:
         return hit[1]
     value = compute()
-    st.session_state[name] = (key, value)
+    slots[name] = (key, value)
     return value
 
 
+def _release_slots(slots: dict[str, tuple[Hashable, object]]) -> None:
+    """Drop a session's memos as it disconnects, and hand the freed pages back to the OS.
+
+    glibc keeps freed memory in its heaps: without ``malloc_trim`` a server that
+    served ten 100,000-incident sessions stays at twice its baseline resident
+    memory after they leave, although nothing is alive
+    (``benchmarks/load_sessions.py``). Elsewhere than glibc, the memos are only dropped.
+    """
+    slots.clear()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+@st.cache_resource(show_spinner=False, scope="session", max_entries=1, on_release=_release_slots)
+def _session_slots() -> dict[str, tuple[Hashable, object]]:
+    # One dict per session, never shared: scope="session" gives each session its own,
+    # released by Streamlit when the session disconnects (AppSession.clear_session_caches).
+    return {}
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _part_public(data_key: str, context_id: int, part_key: Hashable, _compute: Callable) -> dict:
+def _part_public(data_key: str, part_key: Hashable, _compute: Callable) -> dict:
     return _compute()
 
 
 @st.cache_data(show_spinner=False, scope="session", max_entries=32)
-def _part_private(data_key: str, context_id: int, part_key: Hashable, _compute: Callable) -> dict:
+def _part_private(data_key: str, part_key: Hashable, _compute: Callable) -> dict:
     return _compute()
 
 
@@ -388,7 +422,7 @@ def data_bounds(dataset: Dataset) -> DataBounds | None:
         Oldest and newest event dates, the sources present, and the
         :data:`MAX_ACTOR_OPTIONS` most frequent actor names.
     """
-    if dataset.key == BUNDLED_KEY:
+    if dataset.public:
         return _bounds_public(dataset.key, dataset.incidents)
     return _bounds_private(dataset.key, dataset.incidents)
 
@@ -412,7 +446,7 @@ def _bounds(incidents: gpd.GeoDataFrame) -> DataBounds | None:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=1)
+@st.cache_data(show_spinner=False, max_entries=2)  # the bundled data and the server's file
 def _bounds_public(key: str, _incidents: gpd.GeoDataFrame) -> DataBounds | None:
     return _bounds(_incidents)
 

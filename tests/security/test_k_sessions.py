@@ -69,8 +69,24 @@ def test_k03_no_module_global_mutation_in_app_ui_layers():
                     }
                     if target.id not in local | assigned:
                         problems.append(f"{path.name}:{node.lineno} mutates global {target.id}")
-        if "cache_resource" in path.read_text(encoding="utf-8"):
-            problems.append(f"{path.name}: st.cache_resource (a shared mutable object)")
+        # st.cache_resource hands every caller the same object: allowed only with
+        # scope="session" (one object per session, dropped when it disconnects).
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "cache_resource":
+                call = next(
+                    (c for c in ast.walk(tree) if isinstance(c, ast.Call) and c.func is node),
+                    None,
+                )
+                scopes = (
+                    [ast.unparse(k.value) for k in call.keywords if k.arg == "scope"]
+                    if call
+                    else []
+                )
+                if scopes != ["'session'"]:
+                    problems.append(
+                        f"{path.name}:{node.lineno} st.cache_resource without scope='session'"
+                        " (a mutable object shared between sessions)"
+                    )
     assert problems == []
 
 
