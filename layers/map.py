@@ -138,7 +138,7 @@ def new_map(
     height : str
         CSS height of the map.
     tr : Translator
-        Language of the online tile layer's name and credit.
+        Language of the zoom buttons' hints and of the online tile layer's name.
 
     Returns
     -------
@@ -165,6 +165,8 @@ def new_map(
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     add_css(m)
     _FocusWithoutScroll().add_to(m)
+    if tr.lang != ENGLISH.lang:
+        _ZoomTitles(tr.gettext("Zoom in"), tr.gettext("Zoom out")).add_to(m)
     if online_basemap:
         from layers.basemap import online_tiles
 
@@ -221,6 +223,30 @@ class _FocusWithoutScroll(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "FocusWithoutScroll"
+
+
+class _ZoomTitles(MacroElement):
+    """Give Leaflet's zoom buttons their hint (``title``, ``aria-label``) in the page's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(zoom) {
+            if (!zoom) { return; }
+            [[zoom._zoomInButton, {{ this.zoom_in|tojson }}],
+             [zoom._zoomOutButton, {{ this.zoom_out|tojson }}]].forEach(function(b) {
+                if (b[0]) { b[0].title = b[1]; b[0].setAttribute("aria-label", b[1]); }
+            });
+        })({{ this._parent.get_name() }}.zoomControl);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, zoom_in: str, zoom_out: str) -> None:
+        super().__init__()
+        self._name = "ZoomTitles"
+        self.zoom_in = safe_text(zoom_in)
+        self.zoom_out = safe_text(zoom_out)
 
 
 class _Attribution(MacroElement):

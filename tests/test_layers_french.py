@@ -177,6 +177,7 @@ def test_the_french_map_shows_no_english_text_of_the_layers_catalog(french_page)
         pytest.param("Lecture", id="playback button"),
         pytest.param("Tuiles OpenStreetMap (en ligne)", id="online tiles name"),
         pytest.param("Fond de carte", id="basemap name"),
+        pytest.param("Zoom arrière", id="zoom button hint"),
         pytest.param("Limites : geoBoundaries (CC BY 4.0) ; routes", id="basemap credit"),
     ],
 )
