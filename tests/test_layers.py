@@ -559,6 +559,47 @@ def test_incident_cells_hold_each_resolution_and_switch_them_on_zoom():
     assert "group.addLayer(level[1])" in page and "group.removeLayer(level[1])" in page
 
 
+def test_incident_cells_split_as_the_map_zooms_in_a_browser(tmp_path):
+    from branca.element import Element
+
+    from geo.hotspots import cell_pyramid
+    from layers.incident_cells import build_incident_cells
+    from tests.browser_util import CHROMIUM, CHROMIUM_ARGS
+
+    # SYNTHETIC: 2,000 seeded points near Bamako; the page is opened from a file, offline.
+    rng = np.random.default_rng(5)
+    pts = points(rng.uniform(-8.3, -7.7, 2000), rng.uniform(12.4, 12.9, 2000))
+    inc = gpd.GeoDataFrame({"fatalities": rng.integers(0, 3, 2000)}, geometry=pts, crs=4326)
+    cells = cell_pyramid(inc, resolutions=(4, 5, 6, 7))
+    m = new_map()
+    build_incident_cells(cells, n_incidents=2000, name="Incidents").add_to(m)
+    probe = """
+    setTimeout(function() {
+        var seen = [5, 7, 9, 10].map(function(z) {
+            MAP.setView([12.65, -8.0], z, {animate: false});
+            var notes = document.querySelectorAll(".srm-legend .srm-note");
+            return [z, document.querySelectorAll("path.leaflet-interactive").length,
+                    notes.length, notes.length ? notes[0].textContent : ""];
+        });
+        document.title = JSON.stringify(seen);
+    }, 300);
+    """
+    m.get_root().script.add_child(Element(probe.replace("MAP", m.get_name())))
+    page = tmp_path / "cells.html"
+    page.write_text(inline_assets(m.get_root().render()))
+    out = subprocess.run(
+        [CHROMIUM, "--headless", *CHROMIUM_ARGS, "--virtual-time-budget=5000", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    title = re.search(r"<title>(.*?)</title>", out.stdout, re.S)
+    seen = json.loads(html.unescape(title.group(1)))
+    per_level = cells.groupby("resolution").size()
+    for (zoom, drawn, legends, note), res in zip(seen, (4, 5, 6, 7), strict=True):
+        assert drawn == per_level[res], zoom  # only this resolution's cells are on the map
+        assert legends == 1 and f"(resolution {res})" in note
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
