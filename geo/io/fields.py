@@ -421,19 +421,22 @@ def parse_dates(
         NaT where the row was rejected.
     """
     s = values.astype(str).str.strip().reset_index(drop=True)
-    n = len(s)
+    # Each distinct text is matched once (a million rows carry a few thousand dates).
+    codes, distinct = pd.factorize(s.to_numpy(dtype=object))
+    u = pd.Series(distinct, dtype=object)
+    n = len(u)
     year = np.full(n, -1, dtype=np.int64)
     month = np.full(n, -1, dtype=np.int64)
     day = np.full(n, -1, dtype=np.int64)
     matched = np.zeros(n, dtype=bool)
     zoned = np.zeros(n, dtype=bool)
-    timed = 0
+    timed_text = np.zeros(n, dtype=bool)
     for name in formats:
-        ext = s.str.extract("^" + _DATE_PATTERNS[name] + "$")
+        ext = u.str.extract("^" + _DATE_PATTERNS[name] + "$")
         hit = ext["y"].notna().to_numpy() & ~matched
         if "tz" in ext:
             zoned |= hit & ext["tz"].notna().to_numpy()
-            timed += int((hit & ext["time"].notna().to_numpy()).sum())
+            timed_text |= hit & ext["time"].notna().to_numpy()
         if "mname" in ext:
             m = ext["mname"].str.lower().map(_MONTHS)
             hit &= m.notna().to_numpy()
@@ -444,6 +447,8 @@ def parse_dates(
         month[hit] = pd.Series(mm)[hit].astype(int)
         day[hit] = ext["d"][hit].astype(int)
         matched |= hit
+    year, month, day, matched, zoned = (a[codes] for a in (year, month, day, matched, zoned))
+    timed = int(timed_text[codes].sum())
     utc_days = _utc_days(s, zoned & matched)
     for i, (y, m, d) in utc_days.items():
         if (y, m, d) != (year[i], month[i], day[i]):

@@ -66,6 +66,7 @@ from geo.io.sources import (
     DATE_FORMATS,
     UCDP_URL,
     UCDP_VIOLENCE,
+    categorise_rows,
     detect_family,
     map_columns,
     merge_dyadic,
@@ -74,7 +75,7 @@ from geo.io.sources import (
     source_notes,
 )
 from geo.io.tables import RawTable, load_table
-from geo.schema import CANONICAL_COLUMNS, CATEGORIES, categorise, empty_incidents, fold_text
+from geo.schema import CANONICAL_COLUMNS, CATEGORIES, empty_incidents, fold_text
 from geo.settings import BUNDLED, BundledPaths
 from geo.validate import RowIssue, ValidationReport
 
@@ -405,7 +406,9 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
 
     event_id = _event_ids(table, mapping.get("event_id"), rows, notes)
     keep = rows.alive
-    categories, rules = categorise(family, event_type[keep], sub_event_type[keep], notes_text[keep])
+    categories, rules = categorise_rows(
+        family, event_type[keep], sub_event_type[keep], notes_text[keep]
+    )
     if family == "user":  # a user file may carry ACLED or UCDP event types
         categories, rules = other_tables(
             categories, rules, event_type[keep], sub_event_type[keep], notes_text[keep], notes
@@ -413,35 +416,39 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
     if family == "user" and "category" in mapping:
         given = col("category")[keep].map(fold_text).str.replace(" ", "_")
         valid = given.isin(CATEGORIES).to_numpy()
-        categories = list(np.where(valid, given, categories))
-        rules = list(np.where(valid, "column", rules))
+        categories = np.where(valid, given, categories).astype(object)
+        rules = np.where(valid, "column", rules).astype(object)
     source_url = pd.Series([UCDP_URL] * n, dtype=object) if family == "ucdp" else col("source_url")
+    n_kept = int(keep.sum())
+    columns = {
+        "event_id": event_id[keep].to_numpy(dtype=object),
+        "source": np.full(n_kept, family, dtype=object),
+        "event_date": dates[keep],
+        "date_precision": date_precision[keep],
+        "event_type": event_type[keep].to_numpy(dtype=object),
+        "sub_event_type": sub_event_type[keep].to_numpy(dtype=object),
+        "actor1": col("actor1")[keep].to_numpy(dtype=object),
+        "actor2": col("actor2")[keep].to_numpy(dtype=object),
+        "fatalities": fatalities[keep],
+        "location": col("location")[keep].to_numpy(dtype=object),
+        "country": col("country")[keep].to_numpy(dtype=object),
+        "admin1": col("admin1")[keep].to_numpy(dtype=object),
+        "admin2": col("admin2")[keep].to_numpy(dtype=object),
+        "geo_precision": geo_precision[keep],
+        "precise": precise[keep],
+        "between_a": col("between_a")[keep].astype(str).str.strip().to_numpy(dtype=object),
+        "between_b": col("between_b")[keep].astype(str).str.strip().to_numpy(dtype=object),
+        "category": categories,
+        "category_rule": rules,
+        "notes": notes_text[keep].to_numpy(dtype=object),
+        "source_url": source_url[keep].to_numpy(dtype=object),
+        "source_file": np.full(n_kept, table.file, dtype=object),
+        "source_row": table.rows[keep],
+    }
+    # Text stays object (the canonical dtype): letting pandas infer its ``str`` dtype
+    # and casting back would copy a million strings twice.
     frame = pd.DataFrame(
-        {
-            "event_id": event_id[keep].to_numpy(dtype=object),
-            "source": family,
-            "event_date": dates[keep],
-            "date_precision": date_precision[keep],
-            "event_type": event_type[keep].to_numpy(dtype=object),
-            "sub_event_type": sub_event_type[keep].to_numpy(dtype=object),
-            "actor1": col("actor1")[keep].to_numpy(dtype=object),
-            "actor2": col("actor2")[keep].to_numpy(dtype=object),
-            "fatalities": fatalities[keep],
-            "location": col("location")[keep].to_numpy(dtype=object),
-            "country": col("country")[keep].to_numpy(dtype=object),
-            "admin1": col("admin1")[keep].to_numpy(dtype=object),
-            "admin2": col("admin2")[keep].to_numpy(dtype=object),
-            "geo_precision": geo_precision[keep],
-            "precise": precise[keep],
-            "between_a": col("between_a")[keep].astype(str).str.strip().to_numpy(dtype=object),
-            "between_b": col("between_b")[keep].astype(str).str.strip().to_numpy(dtype=object),
-            "category": np.asarray(categories, dtype=object),
-            "category_rule": np.asarray(rules, dtype=object),
-            "notes": notes_text[keep].to_numpy(dtype=object),
-            "source_url": source_url[keep].to_numpy(dtype=object),
-            "source_file": table.file,
-            "source_row": table.rows[keep],
-        }
+        {c: pd.Series(v, dtype=object) if v.dtype.kind == "O" else v for c, v in columns.items()}
     )
     gdf = _to_geoframe(frame, lon[keep], lat[keep])
     issues = sorted(rows.issues, key=lambda i: (i.row, i.column))
@@ -449,7 +456,7 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
         table.file,
         fmt,
         rows_in=n,
-        rows_kept=int(keep.sum()),
+        rows_kept=n_kept,
         issues=tuple(issues),
         notes=tuple(notes),
     )

@@ -34,6 +34,7 @@ __all__ = [
     "detect_family",
     "map_columns",
     "merge_dyadic",
+    "categorise_rows",
     "other_tables",
     "require_columns",
     "source_notes",
@@ -243,32 +244,66 @@ def require_columns(table: RawTable, family: str, mapping: dict[str, str]) -> No
     )
 
 
+def categorise_rows(
+    family: str, event_type: pd.Series, sub_event_type: pd.Series, text: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`geo.schema.categorise` of aligned rows, each distinct triple computed once.
+
+    Parameters
+    ----------
+    family : str
+        Source family of the table.
+    event_type, sub_event_type, text : Series
+        Aligned per-row values (any index).
+
+    Returns
+    -------
+    categories, rules : ndarray of str (object)
+        Per row, as :func:`geo.schema.categorise` gives them.
+
+    Notes
+    -----
+    The rows are factorised on (event type, sub-event type, text) with
+    vectorised pandas code and only the distinct triples go through the rules
+    (a Python loop): a file of a million rows with repeated types and notes
+    costs a pass over its distinct ones.
+    """
+    key = np.zeros(len(event_type), dtype=np.int64)
+    for part in (event_type, sub_event_type, text):
+        codes, distinct = pd.factorize(part.to_numpy(dtype=object), use_na_sentinel=False)
+        key, _ = pd.factorize(key * len(distinct) + codes)
+    first = np.unique(key, return_index=True)[1]
+    cats, rules = categorise(
+        family,
+        event_type.iloc[first].tolist(),
+        sub_event_type.iloc[first].tolist(),
+        text.iloc[first].tolist(),
+    )
+    return np.asarray(cats, dtype=object)[key], np.asarray(rules, dtype=object)[key]
+
+
 def other_tables(
-    categories: list[str],
-    rules: list[str],
+    categories: np.ndarray,
+    rules: np.ndarray,
     event_type: pd.Series,
     sub_event_type: pd.Series,
     text: pd.Series,
     notes: list[str],
-) -> tuple[list[str], list[str]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """For user rows the user table does not know, try the ACLED then the UCDP types."""
-    categories, rules = list(categories), list(rules)
+    categories, rules = categories.copy(), rules.copy()
     for family in ("acled", "ucdp"):
-        todo = [k for k, r in enumerate(rules) if r == "default"]
-        if not todo:
+        todo = np.flatnonzero(rules == "default")
+        if not todo.size:
             break
-        cats, why = categorise(
-            family,
-            event_type.iloc[todo],
-            sub_event_type.iloc[todo],
-            text.iloc[todo],
+        cats, why = categorise_rows(
+            family, event_type.iloc[todo], sub_event_type.iloc[todo], text.iloc[todo]
         )
-        hits = [(k, c, w) for k, c, w in zip(todo, cats, why, strict=True) if w != "default"]
-        for k, c, w in hits:
-            categories[k], rules[k] = c, w
-        if hits:
+        hit = why != "default"
+        categories[todo[hit]], rules[todo[hit]] = cats[hit], why[hit]
+        if hit.any():
             notes.append(
-                f"event types of {count_noun(len(hits), 'row')} matched with the "
+                f"event types of {count_noun(int(hit.sum()), 'row')} matched with the "
                 f"{family.upper()} table"
             )
     return categories, rules
