@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.briefing import default_since, what_changed
+from geo.briefing import PLACE_KIND_WORDS, default_since, what_changed
 from geo.emerging import CATEGORY_LABELS, STEPS, unit_sentence
+from geo.i18n import Translator, gettext_noop
 from geo.io import bundled
 from geo.pipeline import Analysis
 from geo.schema import CATEGORY_LABELS as INCIDENT_LABELS
@@ -24,8 +25,18 @@ from layers.emerging import build_emerging
 from layers.playback import PLAYBACK_STEPS, build_playback
 from ui import chrome, maps
 from ui.data import BUNDLED_KEY
+from ui.display import ENGLISH, date_format, short, styled
+from ui.lang import tr
 
-__all__ = ["view", "patterns_table", "since_table"]
+__all__ = ["STEP_LABELS", "view", "patterns_table", "since_table"]
+
+
+#: Time steps of the pattern cube and the playback as the page names them.
+STEP_LABELS: dict[str, str] = {
+    "week": gettext_noop("week"),
+    "month": gettext_noop("month"),
+    "quarter": gettext_noop("quarter"),
+}
 
 
 def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
@@ -40,95 +51,159 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen (its key identifies the cached map).
     """
+    t = tr()
     p, f = analysis.params, analysis.filters
-    st.subheader("What is changing")
+
+    def step_label(code: str) -> str:
+        return t.gettext(STEP_LABELS.get(code, code))
+
+    st.subheader(t.gettext("What is changing"))
     chrome.provenance(analysis)
     left, mid, right = st.columns(3)
     with left:
         step = st.radio(
-            "Pattern time step",
+            t.gettext("Pattern time step"),
             list(STEPS),
             index=list(STEPS).index(DEFAULTS.emerging_step),
+            format_func=step_label,
             horizontal=True,
             key="changes.step",
         )
     with mid:
         playback_step = st.radio(
-            "Playback step",
+            t.gettext("Playback step"),
             list(PLAYBACK_STEPS),
             index=list(PLAYBACK_STEPS).index(DEFAULTS.playback_step),
+            format_func=step_label,
             horizontal=True,
             key="changes.playback_step",
         )
     with right:
         since = st.date_input(
-            "New since", value=default_since(p.as_of), max_value=p.as_of, key="changes.since"
+            t.gettext("New since"),
+            value=default_since(p.as_of),
+            max_value=p.as_of,
+            format=date_format(t),
+            key="changes.since",
         )
     changes = what_changed(analysis, towns=bundled.load_towns(), since=since, step=step)
     result = changes.emerging
     if result is None:
         chrome.show_user_info(
-            "No emerging hot spot patterns for this window.", changes.emerging_message
+            t.gettext("No emerging hot spot patterns for this window."), changes.emerging_message
         )
     else:
         s = result.settings
         st.caption(
-            f"Emerging hot spot analysis (ArcGIS Pro's method, METHODS §4) over {s['steps']} "
-            f"{step} steps from {s['start']} to {s['end']}: Gi* per unit and step with its "
-            f"neighbours and the previous {s['time_lag_steps']} step(s), alpha "
-            f"{s['gistar_alpha']:g}, FDR {'on' if s['fdr'] else 'off'}; Mann-Kendall trend "
-            f"alpha {s['trend_alpha']:g}; persistent, intensifying, diminishing and historical "
-            f"need {s['steps_needed_for_share']} of {s['steps']} steps."
+            t.gettext(
+                "Emerging hot spot analysis (ArcGIS Pro's method, METHODS §4) over {steps} "
+                "{step} steps from {start} to {end}: Gi* per unit and step with its "
+                "neighbours and the previous {lag} step(s), alpha {alpha}, FDR {fdr}; "
+                "Mann-Kendall trend alpha {trend_alpha}; persistent, intensifying, "
+                "diminishing and historical need {needed} of {steps} steps."
+            ).format(
+                steps=t.number(s["steps"]),
+                step=step_label(step),
+                start=t.date(pd.Timestamp(s["start"]).date()),
+                end=t.date(pd.Timestamp(s["end"]).date()),
+                lag=s["time_lag_steps"],
+                alpha=short(s["gistar_alpha"], tr=t),
+                fdr=t.gettext("on") if s["fdr"] else t.gettext("off"),
+                trend_alpha=short(s["trend_alpha"], tr=t),
+                needed=s["steps_needed_for_share"],
+            )
         )
 
     def build() -> list[Any]:
         groups = []
         if result is not None:
-            groups.append(build_emerging(result.units, name="Emerging hot spots", step=step))
+            groups.append(
+                build_emerging(result.units, name=t.gettext("Emerging hot spots"), step=step, tr=t)
+            )
         groups.append(
             build_playback(
                 analysis.incidents,
-                name=f"Incident playback by {playback_step}",
+                name=t.gettext("Incident playback by {step}").format(
+                    step=step_label(playback_step)
+                ),
                 step=playback_step,
                 include_imprecise=f.include_imprecise,
+                tr=t,
             )
         )
         return groups
 
     shown = maps.view_map(
-        ("changes", dataset.key, f, p, choices.layers, step, playback_step),
+        ("changes", dataset.key, f, p, choices.layers, step, playback_step, t.lang),
         build,
         private=dataset.key != BUNDLED_KEY,
         layers=choices.layers,
         online_basemap=choices.online_basemap,
-        credit=maps.incident_credit(analysis),
+        credit=maps.incident_credit(analysis, tr=t),
+        tr=t,
     )
     maps.show_map(shown, key="map.changes")
     st.caption(
-        "Press Play on the map to replay the window's incidents; the figures under the "
-        "slider are those of the step shown."
+        t.gettext(
+            "Press Play on the map to replay the window's incidents; the figures under the "
+            "slider are those of the step shown."
+        )
     )
 
     if result is not None:
-        st.subheader("Patterns by unit")
-        st.dataframe(patterns_table(result.units, step=step), hide_index=True, width="stretch")
+        st.subheader(t.gettext("Patterns by unit"))
+        st.dataframe(
+            styled(
+                patterns_table(result.units, step=step, tr=t),
+                tr=t,
+                digits={t.gettext("Trend tau"): 3, t.gettext("Trend p"): 4},
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         if changes.became_hot:
-            st.markdown("**Units that became new, consecutive or intensifying hot spots**")
+            st.markdown(
+                "**{}**".format(
+                    t.gettext("Units that became new, consecutive or intensifying hot spots")
+                )
+            )
             for sentence in changes.became_hot:
                 st.text(sentence)
-    st.subheader(f"New since {since}")
+    st.subheader(t.gettext("New since {date}").format(date=t.date(since)))
     a = changes.since.attrs
     st.caption(
-        f"{a['n_since']:,} incident(s) dated after {a['since']} up to {a['as_of']}; "
-        f"{a['n_listed']:,} within {a['site_radius_km']:g} km of a key site or "
-        f"{a['buffer_km']:g} km of a corridor stretch, most exposed place first. Imprecise "
-        f"locations are not placed ({a['n_imprecise_left_out']:,} left out)."
+        t.ngettext(
+            "{n} incident dated after {since} up to {as_of}; {listed} within {radius} km of a "
+            "key site or {buffer} km of a corridor stretch, most exposed place first. "
+            "Imprecise locations are not placed ({left_out} left out).",
+            "{n} incidents dated after {since} up to {as_of}; {listed} within {radius} km of "
+            "a key site or {buffer} km of a corridor stretch, most exposed place first. "
+            "Imprecise locations are not placed ({left_out} left out).",
+            a["n_since"],
+        ).format(
+            n=t.number(a["n_since"]),
+            since=t.date(pd.Timestamp(a["since"]).date()),
+            as_of=t.date(pd.Timestamp(a["as_of"]).date()),
+            listed=t.number(a["n_listed"]),
+            radius=short(a["site_radius_km"], tr=t),
+            buffer=short(a["buffer_km"], tr=t),
+            left_out=t.number(a["n_imprecise_left_out"]),
+        )
     )
     if len(changes.since):
-        st.dataframe(since_table(changes.since), hide_index=True, width="stretch")
+        st.dataframe(
+            styled(
+                since_table(changes.since, tr=t),
+                tr=t,
+                digits={t.gettext("Exposure"): 2, t.gettext("Distance (km)"): 1},
+                dates=[t.gettext("Date")],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
-def patterns_table(units: pd.DataFrame, *, step: str) -> pd.DataFrame:
+def patterns_table(units: pd.DataFrame, *, step: str, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Units with a pattern as the page lists them: hot patterns first, most incidents first.
 
     Parameters
@@ -137,6 +212,9 @@ def patterns_table(units: pd.DataFrame, *, step: str) -> pd.DataFrame:
         ``EmergingResult.units``.
     step : str
         The cube's step (for the sentence).
+    tr : Translator
+        The language of the headings and pattern names (the summary sentence is
+        :func:`geo.emerging.unit_sentence`'s, English).
 
     Returns
     -------
@@ -157,45 +235,53 @@ def patterns_table(units: pd.DataFrame, *, step: str) -> pd.DataFrame:
     chosen = units[units["category"] != "no_pattern"].copy()
     chosen["_o"] = chosen["category"].map(order)
     chosen = chosen.sort_values(["_o", "incidents"], ascending=[True, False], kind="stable")
+    t = tr
     return pd.DataFrame(
         {
-            "Unit": chosen["name"].astype(str).to_numpy(),
-            "Pattern": [CATEGORY_LABELS[c] for c in chosen["category"]],
-            "Summary": [
+            t.gettext("Unit"): chosen["name"].astype(str).to_numpy(),
+            t.gettext("Pattern"): [t.gettext(CATEGORY_LABELS[c]) for c in chosen["category"]],
+            t.gettext("Summary"): [
                 unit_sentence(r.name, r.category, r.n_hot, r.n_cold, r.n_steps, step)
                 for r in chosen.itertuples(index=False)
             ],
-            "Hot steps": chosen["n_hot"].to_numpy(),
-            "Cold steps": chosen["n_cold"].to_numpy(),
-            "Trend tau": chosen["trend_tau"].round(3).to_numpy(),
-            "Trend p": chosen["trend_p"].round(4).to_numpy(),
-            "Incidents": chosen["incidents"].to_numpy(),
+            t.gettext("Hot steps"): chosen["n_hot"].to_numpy(),
+            t.gettext("Cold steps"): chosen["n_cold"].to_numpy(),
+            t.gettext("Trend tau"): chosen["trend_tau"].round(3).to_numpy(),
+            t.gettext("Trend p"): chosen["trend_p"].round(4).to_numpy(),
+            t.gettext("Incidents"): chosen["incidents"].to_numpy(),
         }
     )
 
 
-def since_table(table: pd.DataFrame) -> pd.DataFrame:
+def since_table(table: pd.DataFrame, *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Give the since-list readable headings.
 
     Parameters
     ----------
     table : DataFrame
         :func:`geo.briefing.since_incidents`.
+    tr : Translator
+        The language of the headings, place kinds and categories.
 
     Returns
     -------
     DataFrame
     """
+    t = tr
     return pd.DataFrame(
         {
-            "Place": table["place"].to_numpy(),
-            "Kind": table["place_kind"].to_numpy(),
-            "Exposure": table["place_exposure"].round(2).to_numpy(),
-            "Date": pd.to_datetime(table["event_date"]).dt.date.to_numpy(),
-            "Incident": [INCIDENT_LABELS.get(c, str(c)) for c in table["category"]],
-            "Killed": table["fatalities"].to_numpy(),
-            "Distance (km)": table["distance_km"].round(1).to_numpy(),
-            "Nearest town": table["nearest_town"].to_numpy(),
-            "Town (km)": table["nearest_town_km"].round(0).to_numpy(),
+            t.gettext("Place"): table["place"].to_numpy(),
+            t.gettext("Kind"): [
+                t.gettext(PLACE_KIND_WORDS.get(str(k), str(k))) for k in table["place_kind"]
+            ],
+            t.gettext("Exposure"): table["place_exposure"].round(2).to_numpy(),
+            t.gettext("Date"): pd.to_datetime(table["event_date"]).dt.date.to_numpy(),
+            t.gettext("Incident"): [
+                t.gettext(INCIDENT_LABELS.get(c, str(c))) for c in table["category"]
+            ],
+            t.gettext("Killed"): table["fatalities"].to_numpy(),
+            t.gettext("Distance (km)"): table["distance_km"].round(1).to_numpy(),
+            t.gettext("Nearest town"): table["nearest_town"].to_numpy(),
+            t.gettext("Town (km)"): table["nearest_town_km"].round(0).to_numpy(),
         }
     )

@@ -18,6 +18,7 @@ from babel.dates import get_day_names, get_month_names
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from pandas.io.formats.style import Styler
 
+from geo.gazetteer import fold_name
 from geo.i18n import Translator, gettext_noop, translator
 from geo.schema import ADMIN_LEVEL_NAMES, EXPOSURE_CLASS_LABELS
 
@@ -26,6 +27,8 @@ __all__ = [
     "UNIT_LEVELS",
     "unit_level",
     "short",
+    "searchable",
+    "date_format",
     "signed",
     "class_label",
     "styled",
@@ -63,6 +66,34 @@ def short(value: float, *, tr: Translator = ENGLISH) -> str:
     """
     text = f"{value:g}"
     return text if "e" in text else tr.number(value, len(text.partition(".")[2]))
+
+
+def searchable(label: str) -> str:
+    """Write a place's name for a select list, so it is found with or without accents.
+
+    Streamlit's lists filter on the text shown, accents included, so a name with
+    accented letters carries its folded form (:func:`geo.gazetteer.fold_name`)
+    after it: typing ``Kenieba`` or ``Kéniéba`` finds it. Other names are unchanged.
+
+    Examples
+    --------
+    >>> searchable("Kéniéba"), searchable("Touba (SEN)"), searchable("Ségou (MLI)")
+    ('Kéniéba · kenieba', 'Touba (SEN)', 'Ségou (MLI) · segou')
+    """
+    if not any(ord(c) > 127 and c.isalpha() for c in label):
+        return label
+    return f"{label} · {fold_name(label.split(' (')[0])}"
+
+
+def date_format(tr: Translator = ENGLISH) -> str:
+    """Give the order a date field is typed in (``st.date_input``'s ``format``).
+
+    Examples
+    --------
+    >>> date_format(translator("fr")), date_format()
+    ('DD/MM/YYYY', 'YYYY/MM/DD')
+    """
+    return "DD/MM/YYYY" if tr.lang == "fr" else "YYYY/MM/DD"
 
 
 def signed(value: float, digits: int = 0, *, tr: Translator = ENGLISH) -> str:

@@ -23,7 +23,7 @@ from geo.pipeline import Analysis
 from geo.schema import CATEGORIES, CATEGORY_LABELS
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
-from ui.display import ENGLISH, chart_locale, short, signed, styled, unit_level
+from ui.display import ENGLISH, chart_locale, searchable, short, signed, styled, unit_level
 from ui.lang import tr
 from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS
 
@@ -129,7 +129,12 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         units = analysis.admin_stats.sort_values("name")
         picked = selection.choose(
             "hotspots",
-            dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True)),
+            {
+                unit: searchable(name)
+                for unit, name in zip(
+                    units["unit_id"].astype(str), units["name"].astype(str), strict=True
+                )
+            },
             label=t.gettext("Select a unit ({level})").format(
                 level=unit_level(analysis.params.admin_level, tr=t).lower()
             ),

@@ -24,6 +24,7 @@ from geo.errors import RiskMapError
 from geo.export.atomic import safe_export_name
 from geo.export.tabular import table_bytes
 from geo.gazetteer import build_gazetteer, resolve_town
+from geo.i18n import Translator, gettext_noop
 from geo.io.bundled import load_towns
 from geo.io.ingest import ingest_upload
 from geo.log import LogStore, default_log_target, open_log
@@ -34,6 +35,8 @@ from geo.schema import CATEGORIES, CATEGORY_LABELS
 from layers.incidents import build_incidents
 from ui import about, access, chrome, data, state
 from ui.controls import UPLOAD_TYPES
+from ui.display import date_format, styled
+from ui.lang import tr
 
 __all__ = ["header", "source_toggle", "view", "with_log"]
 
@@ -57,11 +60,14 @@ def _gazetteer() -> Any:
 
 def source_toggle() -> bool:
     """Draw the sidebar switch that adds the team's incident log to the data; return it."""
+    t = tr()
     return st.toggle(
-        "Add the team's incident log",
+        t.gettext("Add the team's incident log"),
         key="data.log",
-        help="Counts the incidents your team recorded in the Incident log tab beside the "
-        "data chosen above. An event found in both is counted once.",
+        help=t.gettext(
+            "Counts the incidents your team recorded in the Incident log tab beside the "
+            "data chosen above. An event found in both is counted once."
+        ),
     )
 
 
@@ -113,16 +119,16 @@ def _flash(text: str) -> None:
     st.session_state[_FLASH] = text
 
 
-def _author() -> str | None:
+def _author(t: Translator) -> str | None:
     user = access.current_user()
     if user:
-        st.caption("Changes are recorded under the name you signed in with:")
+        st.caption(t.gettext("Changes are recorded under the name you signed in with:"))
         st.text(user)
         return user
     # Kept across tabs: Streamlit forgets a widget's value on a run that skips it.
     state.restore_widget(st.session_state, "log.author")
     name = st.text_input(
-        "Your name (recorded with every change)",
+        t.gettext("Your name (recorded with every change)"),
         key="log.author",
         max_chars=80,
         on_change=state.remember_widget,
@@ -143,31 +149,42 @@ def view(analysis: Any, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen (unused).
     """
+    t = tr()
     store = _log()
     rows = store.current()
     editor = access.can_edit()
-    st.subheader("Incident log")
+    st.subheader(t.gettext("Incident log"))
     st.caption(
-        f"Stored in {store.name}: {len(rows):,} current incidents. A correction or a "
-        "deletion adds a revision; nothing is overwritten. Switch on \"Add the team's "
-        'incident log" in the sidebar to count these incidents in the analyses.'
+        t.ngettext(
+            "Stored in {name}: {n} current incident. A correction or a deletion adds a "
+            'revision; nothing is overwritten. Switch on "Add the team\'s incident log" in '
+            "the sidebar to count these incidents in the analyses.",
+            "Stored in {name}: {n} current incidents. A correction or a deletion adds a "
+            'revision; nothing is overwritten. Switch on "Add the team\'s incident log" in '
+            "the sidebar to count these incidents in the analyses.",
+            len(rows),
+        ).format(name=store.name, n=t.number(len(rows)))
     )
     if _FLASH in st.session_state:
-        st.success("The log was changed.")
+        st.success(t.gettext("The log was changed."))
         st.text(st.session_state.pop(_FLASH))
     if not editor:
-        st.info("You can read the log. Only editors can add, change or import incidents.")
-    point = _map(store, rows, choices)
-    author = _author() if editor else None
+        st.info(
+            t.gettext("You can read the log. Only editors can add, change or import incidents.")
+        )
+    point = _map(store, rows, choices, t)
+    author = _author(t) if editor else None
     if editor:
-        _add_form(store, point, author)
-    _table_and_history(store, rows, editor, author)
+        _add_form(store, point, author, t)
+    _table_and_history(store, rows, editor, author, t)
     if editor:
-        _import(store, author)
-    _export(store, rows)
+        _import(store, author, t)
+    _export(store, rows, t)
 
 
-def _map(store: LogStore, rows: list[dict], choices: Any) -> tuple[float, float] | None:
+def _map(
+    store: LogStore, rows: list[dict], choices: Any, t: Translator
+) -> tuple[float, float] | None:
     from ui.maps import view_map
 
     picked = st.session_state.get(_POINT)
@@ -175,9 +192,11 @@ def _map(store: LogStore, rows: list[dict], choices: Any) -> tuple[float, float]
     def build() -> list[Any]:
         # Drawn even when empty: the cluster plugin's scripts load with the first map,
         # so the first incident added later can be drawn on the live map.
-        groups = [build_incidents(store.incidents(), name="Incident log", legend=False)]
+        groups = [
+            build_incidents(store.incidents(), name=t.gettext("Incident log"), legend=False, tr=t)
+        ]
         if picked is not None:
-            marker = folium.FeatureGroup(name="Chosen point")
+            marker = folium.FeatureGroup(name=t.gettext("Chosen point"))
             folium.CircleMarker(
                 location=[picked[1], picked[0]], radius=8, color="#000000", fill=False, weight=3
             ).add_to(marker)
@@ -186,14 +205,15 @@ def _map(store: LogStore, rows: list[dict], choices: Any) -> tuple[float, float]
 
     # Cached per log version and point for this session only (the log is not public data).
     view = view_map(
-        ("log", store.name, store.count_revisions(), picked),
+        ("log", store.name, store.count_revisions(), picked, t.lang),
         build,
         private=True,
         layers=choices.layers,
         online_basemap=choices.online_basemap,
-        credit="Incident log",
+        credit=t.gettext("Incident log"),
+        tr=t,
     )
-    st.caption("Click the map to place a new incident, or type a town below.")
+    st.caption(t.gettext("Click the map to place a new incident, or type a town below."))
     state = st_folium(
         view.base,
         key="log.map",
@@ -214,59 +234,83 @@ def _map(store: LogStore, rows: list[dict], choices: Any) -> tuple[float, float]
     return st.session_state.get(_POINT)
 
 
-def _grading_fields(prefix: str, reliability: str = "F", credibility: int = 6) -> tuple[str, int]:
+def _grading_fields(
+    prefix: str, t: Translator, reliability: str = "F", credibility: int = 6
+) -> tuple[str, int]:
     c1, c2 = st.columns(2)
     rel = c1.selectbox(
-        "Source reliability",
+        t.gettext("Source reliability"),
         list(RELIABILITY),
         index=list(RELIABILITY).index(reliability),
-        format_func=lambda k: f"{k}: {RELIABILITY[k]}",
+        format_func=lambda k: f"{k}: {t.gettext(RELIABILITY[k])}",
         key=f"{prefix}.reliability",
     )
     cred = c2.selectbox(
-        "Information credibility",
+        t.gettext("Information credibility"),
         list(CREDIBILITY),
         index=list(CREDIBILITY).index(credibility),
-        format_func=lambda k: f"{k}: {CREDIBILITY[k]}",
+        format_func=lambda k: f"{k}: {t.gettext(CREDIBILITY[k])}",
         key=f"{prefix}.credibility",
     )
     return rel, int(cred)
 
 
-def _add_form(store: LogStore, point: tuple[float, float] | None, author: str | None) -> None:
+def _add_form(
+    store: LogStore, point: tuple[float, float] | None, author: str | None, t: Translator
+) -> None:
     with st.form("log.add", clear_on_submit=True):
-        st.markdown("**Add an incident**")
+        st.markdown("**{}**".format(t.gettext("Add an incident")))
         where = (
-            f"Point clicked on the map: {point[1]:.5f}° N, {point[0]:.5f}° E."
+            t.gettext("Point clicked on the map: {lat}° N, {lon}° E.").format(
+                lat=t.number(point[1], 5), lon=t.number(point[0], 5)
+            )
             if point
-            else "No point clicked on the map yet."
+            else t.gettext("No point clicked on the map yet.")
         )
         st.caption(where)
-        place = st.text_input("Or a town (any spelling, e.g. Kenieba)", key="log.add.place")
+        place = st.text_input(
+            t.gettext("Or a town (any spelling, e.g. Kenieba)"), key="log.add.place"
+        )
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Date", value=dt.date.today(), key="log.add.date")
-        precision = c2.selectbox("Date precision", DATE_PRECISIONS, key="log.add.precision")
+        day = c1.date_input(
+            t.gettext("Date"), value=dt.date.today(), format=date_format(t), key="log.add.date"
+        )
+        precision = c2.selectbox(
+            t.gettext("Date precision"),
+            DATE_PRECISIONS,
+            format_func=lambda k: t.gettext(PRECISION_LABELS.get(k, k)),
+            key="log.add.precision",
+        )
         category = c3.selectbox(
-            "Category", CATEGORIES, format_func=CATEGORY_LABELS.get, key="log.add.category"
+            t.gettext("Category"),
+            CATEGORIES,
+            format_func=lambda c: t.gettext(CATEGORY_LABELS[c]),
+            key="log.add.category",
         )
         c1, c2 = st.columns(2)
-        actor1 = c1.text_input("Perpetrator (actor 1)", key="log.add.actor1")
-        actor2 = c2.text_input("Target (actor 2)", key="log.add.actor2")
+        actor1 = c1.text_input(t.gettext("Perpetrator (actor 1)"), key="log.add.actor1")
+        actor2 = c2.text_input(t.gettext("Target (actor 2)"), key="log.add.actor2")
         c1, c2, c3 = st.columns(3)
-        fatalities = c1.number_input("Fatalities", 0, 100_000, 0, key="log.add.fatalities")
-        victims = c2.number_input(
-            "Victims (killed, wounded, abducted)", 0, 100_000, 0, key="log.add.victims"
+        fatalities = c1.number_input(
+            t.gettext("Fatalities"), 0, 100_000, 0, key="log.add.fatalities"
         )
-        nationalities = c3.text_input("Victims' nationalities", key="log.add.nationalities")
-        notes = st.text_area("Notes", key="log.add.notes", max_chars=4000)
+        victims = c2.number_input(
+            t.gettext("Victims (killed, wounded, abducted)"), 0, 100_000, 0, key="log.add.victims"
+        )
+        nationalities = c3.text_input(
+            t.gettext("Victims' nationalities"), key="log.add.nationalities"
+        )
+        notes = st.text_area(t.gettext("Notes"), key="log.add.notes", max_chars=4000)
         c1, c2 = st.columns(2)
-        source = c1.text_input("Reported by (guard, driver, partner...)", key="log.add.source")
-        ref = c2.text_input("Report reference", key="log.add.ref")
-        reliability, credibility = _grading_fields("log.add")
-        original = st.text_area("Original text of the report", key="log.add.original")
-        sent = st.form_submit_button("Add to the log", disabled=author is None)
+        source = c1.text_input(
+            t.gettext("Reported by (guard, driver, partner...)"), key="log.add.source"
+        )
+        ref = c2.text_input(t.gettext("Report reference"), key="log.add.ref")
+        reliability, credibility = _grading_fields("log.add", t)
+        original = st.text_area(t.gettext("Original text of the report"), key="log.add.original")
+        sent = st.form_submit_button(t.gettext("Add to the log"), disabled=author is None)
     if author is None:
-        st.caption("Give your name above to add incidents.")
+        st.caption(t.gettext("Give your name above to add incidents."))
     if not sent:
         return
     values: dict[str, Any] = {
@@ -292,88 +336,131 @@ def _add_form(store: LogStore, point: tuple[float, float] | None, author: str | 
         elif point is not None:
             values.update(lon=point[0], lat=point[1], geo_precision=1)
         else:
-            st.error("Click the map or type a town to say where it happened.")
+            st.error(t.gettext("Click the map or type a town to say where it happened."))
             return
         incident = store.add(values, author=str(author))
     except RiskMapError as exc:
-        chrome.show_user_error("The incident was not added.", str(exc))
+        chrome.show_user_error(t.gettext("The incident was not added."), str(exc))
         return
     st.session_state.pop(_POINT, None)
-    _flash(f"Incident {incident} added to the log by {author}.")
+    _flash(
+        t.gettext("Incident {incident} added to the log by {author}.").format(
+            incident=incident, author=author
+        )
+    )
     st.rerun()
 
 
+#: Date precision of a log record (geo.log.records.DATE_PRECISIONS) as the form names it.
+PRECISION_LABELS: dict[str, str] = {
+    "day": gettext_noop("day"),
+    "week": gettext_noop("week"),
+    "month": gettext_noop("month"),
+}
+#: What a revision did (geo.log.records.ACTIONS) as the history names it.
+ACTION_LABELS: dict[str, str] = {
+    "add": gettext_noop("added"),
+    "import": gettext_noop("imported"),
+    "edit": gettext_noop("corrected"),
+    "delete": gettext_noop("deleted"),
+}
+
+
 _SHOWN = {
-    "incident_id": "Id",
-    "event_date": "Date",
-    "category": "Category",
-    "location": "Place",
-    "fatalities": "Fatalities",
-    "victims": "Victims",
-    "reliability": "Reliability",
-    "credibility": "Credibility",
-    "author": "Last change by",
-    "entered_at": "Last change (UTC)",
+    "incident_id": gettext_noop("Id"),
+    "event_date": gettext_noop("Date"),
+    "category": gettext_noop("Category"),
+    "location": gettext_noop("Place"),
+    "fatalities": gettext_noop("Fatalities"),
+    "victims": gettext_noop("Victims"),
+    "reliability": gettext_noop("Reliability"),
+    "credibility": gettext_noop("Credibility"),
+    "author": gettext_noop("Last change by"),
+    "entered_at": gettext_noop("Last change (UTC)"),
 }
 _HISTORY = {
-    "revision": "Revision",
-    "action": "Change",
-    "author": "By",
-    "entered_at": "When (UTC)",
-    "reason": "Reason",
-    "event_date": "Date",
-    "category": "Category",
-    "fatalities": "Fatalities",
-    "victims": "Victims",
-    "location": "Place",
-    "lat": "Lat",
-    "lon": "Lon",
-    "notes": "Notes",
-    "reliability": "Reliability",
-    "credibility": "Credibility",
+    "revision": gettext_noop("Revision"),
+    "action": gettext_noop("Change"),
+    "author": gettext_noop("By"),
+    "entered_at": gettext_noop("When (UTC)"),
+    "reason": gettext_noop("Reason"),
+    "event_date": gettext_noop("Date"),
+    "category": gettext_noop("Category"),
+    "fatalities": gettext_noop("Fatalities"),
+    "victims": gettext_noop("Victims"),
+    "location": gettext_noop("Place"),
+    "lat": gettext_noop("Lat"),
+    "lon": gettext_noop("Lon"),
+    "notes": gettext_noop("Notes"),
+    "reliability": gettext_noop("Reliability"),
+    "credibility": gettext_noop("Credibility"),
 }
 
 
-def _table_and_history(store: LogStore, rows: list[dict], editor: bool, author: str | None) -> None:
-    st.markdown("**Current incidents**")
+def _shown(records: list[dict], columns: dict[str, str], t: Translator) -> pd.DataFrame:
+    """Log records as a table: the chosen columns, words and headings in the page's language."""
+    frame = pd.DataFrame(records)[list(columns)]
+    frame["category"] = [t.gettext(CATEGORY_LABELS.get(c, str(c))) for c in frame["category"]]
+    frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
+    if "action" in frame:
+        frame["action"] = [t.gettext(ACTION_LABELS.get(a, str(a))) for a in frame["action"]]
+    return frame.rename(columns={k: t.gettext(v) for k, v in columns.items()})
+
+
+def _table_and_history(
+    store: LogStore, rows: list[dict], editor: bool, author: str | None, t: Translator
+) -> None:
+    st.markdown("**{}**".format(t.gettext("Current incidents")))
     if not rows:
-        st.text("The log holds no incident yet.")
+        st.text(t.gettext("The log holds no incident yet."))
         return
-    frame = pd.DataFrame(rows)[list(_SHOWN)].rename(columns=_SHOWN)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    date = t.gettext("Date")
+    st.dataframe(
+        styled(_shown(rows, _SHOWN, t), tr=t, dates=[date]), hide_index=True, width="stretch"
+    )
     ids = [r["incident_id"] for r in rows]
-    chosen = st.selectbox("Incident", ids, key="log.chosen", format_func=lambda i: f"#{i}")
+    chosen = st.selectbox(
+        t.gettext("Incident"), ids, key="log.chosen", format_func=lambda i: f"#{i}"
+    )
     history = store.history(chosen)
-    st.markdown(f"**History of incident {chosen}**")
-    st.table(pd.DataFrame(history)[list(_HISTORY)].rename(columns=_HISTORY).set_index("Revision"))
+    st.markdown("**{}**".format(t.gettext("History of incident {id}").format(id=chosen)))
+    table = _shown(history, _HISTORY, t).set_index(t.gettext("Revision"))
+    st.table(styled(table, tr=t, digits={t.gettext("Lat"): 5, t.gettext("Lon"): 5}, dates=[date]))
     if editor:
-        _edit_forms(store, history[-1], author)
+        _edit_forms(store, history[-1], author, t)
 
 
-def _edit_forms(store: LogStore, latest: dict, author: str | None) -> None:
+def _edit_forms(store: LogStore, latest: dict, author: str | None, t: Translator) -> None:
     incident = latest["incident_id"]
     with st.form(f"log.edit.{incident}"):
-        st.markdown(f"**Correct incident {incident}**")
+        st.markdown("**{}**".format(t.gettext("Correct incident {id}").format(id=incident)))
         c1, c2, c3 = st.columns(3)
         day = c1.date_input(
-            "Date", value=dt.date.fromisoformat(latest["event_date"]), key="log.edit.date"
+            t.gettext("Date"),
+            value=dt.date.fromisoformat(latest["event_date"]),
+            format=date_format(t),
+            key="log.edit.date",
         )
         category = c2.selectbox(
-            "Category",
+            t.gettext("Category"),
             CATEGORIES,
             index=CATEGORIES.index(latest["category"]),
-            format_func=CATEGORY_LABELS.get,
+            format_func=lambda c: t.gettext(CATEGORY_LABELS[c]),
             key="log.edit.category",
         )
         fatalities = c3.number_input(
-            "Fatalities", 0, 100_000, int(latest["fatalities"]), key="log.edit.fatalities"
+            t.gettext("Fatalities"),
+            0,
+            100_000,
+            int(latest["fatalities"]),
+            key="log.edit.fatalities",
         )
-        notes = st.text_area("Notes", value=latest["notes"], key="log.edit.notes")
+        notes = st.text_area(t.gettext("Notes"), value=latest["notes"], key="log.edit.notes")
         reliability, credibility = _grading_fields(
-            "log.edit", latest["reliability"], int(latest["credibility"])
+            "log.edit", t, latest["reliability"], int(latest["credibility"])
         )
-        reason = st.text_input("Why this correction", key="log.edit.reason")
-        sent = st.form_submit_button("Save the correction", disabled=author is None)
+        reason = st.text_input(t.gettext("Why this correction"), key="log.edit.reason")
+        sent = st.form_submit_button(t.gettext("Save the correction"), disabled=author is None)
     if sent:
         changes = {
             "event_date": day,
@@ -385,31 +472,39 @@ def _edit_forms(store: LogStore, latest: dict, author: str | None) -> None:
         }
         _write(
             lambda: store.edit(incident, changes, author=str(author), reason=reason),
-            f"Incident {incident} corrected by {author}.",
+            t.gettext("Incident {incident} corrected by {author}.").format(
+                incident=incident, author=author
+            ),
+            t,
         )
     with st.form(f"log.delete.{incident}"):
-        reason = st.text_input("Why delete it", key="log.delete.reason")
-        sent = st.form_submit_button("Delete incident", disabled=author is None)
+        reason = st.text_input(t.gettext("Why delete it"), key="log.delete.reason")
+        sent = st.form_submit_button(t.gettext("Delete incident"), disabled=author is None)
     if sent:
         _write(
             lambda: store.delete(incident, author=str(author), reason=reason),
-            f"Incident {incident} deleted by {author}; its history is kept.",
+            t.gettext("Incident {incident} deleted by {author}; its history is kept.").format(
+                incident=incident, author=author
+            ),
+            t,
         )
 
 
-def _write(action: Any, message: str) -> None:
+def _write(action: Any, message: str, t: Translator) -> None:
     try:
         action()
     except RiskMapError as exc:
-        chrome.show_user_error("Nothing was changed.", str(exc))
+        chrome.show_user_error(t.gettext("Nothing was changed."), str(exc))
         return
     _flash(message)
     st.rerun()
 
 
-def _import(store: LogStore, author: str | None) -> None:
-    with st.expander("Import a file into the log (ACLED, UCDP or CSV)"):
-        upload = st.file_uploader("File to import", type=list(UPLOAD_TYPES), key="log.import.file")
+def _import(store: LogStore, author: str | None, t: Translator) -> None:
+    with st.expander(t.gettext("Import a file into the log (ACLED, UCDP or CSV)")):
+        upload = st.file_uploader(
+            t.gettext("File to import"), type=list(UPLOAD_TYPES), key="log.import.file"
+        )
         if upload is None:
             return
         try:
@@ -419,45 +514,56 @@ def _import(store: LogStore, author: str | None) -> None:
                 lambda: ingest_upload(upload.getvalue(), name=upload.name),
             )
         except RiskMapError as exc:
-            chrome.show_user_error("The file could not be read.", str(exc))
+            chrome.show_user_error(t.gettext("The file could not be read."), str(exc))
             return
         about.validation_report(result.report, expanded=True)
         n = len(result.incidents)
         if n == 0 or not st.button(
-            f"Import {n:,} incidents (all of them or none)",
+            t.ngettext(
+                "Import {n} incident (all of them or none)",
+                "Import {n} incidents (all of them or none)",
+                n,
+            ).format(n=t.number(n)),
             key="log.import.go",
             disabled=author is None,
         ):
             return
-        bar = st.progress(0.0, text="Importing...")
+        importing = t.gettext("Importing...")
+        bar = st.progress(0.0, text=importing)
         try:
             ids = store.add_many(
                 from_canonical(result.incidents),
                 author=str(author),
                 action="import",
-                progress=lambda done, total: bar.progress(done / total, text="Importing..."),
+                progress=lambda done, total: bar.progress(done / total, text=importing),
             )
         except RiskMapError as exc:
-            chrome.show_user_error("Nothing was imported.", str(exc))
+            chrome.show_user_error(t.gettext("Nothing was imported."), str(exc))
             return
-        _flash(f"{len(ids):,} incidents imported from {upload.name} by {author}.")
+        _flash(
+            t.ngettext(
+                "{n} incident imported from {file} by {author}.",
+                "{n} incidents imported from {file} by {author}.",
+                len(ids),
+            ).format(n=t.number(len(ids)), file=upload.name, author=author)
+        )
         st.rerun()
 
 
-def _export(store: LogStore, rows: list[dict]) -> None:
+def _export(store: LogStore, rows: list[dict], t: Translator) -> None:
     if not rows:
         return
     frame = store.current_frame()
     c1, c2 = st.columns(2)
     c1.download_button(
-        "Export the log (GeoPackage)",
+        t.gettext("Export the log (GeoPackage)"),
         data=table_bytes(frame, fmt="GPKG", layer="incident_log"),
         file_name=safe_export_name("incident-log", "gpkg"),
         mime="application/geopackage+sqlite3",
         key="log.export.gpkg",
     )
     c2.download_button(
-        "Export the log (CSV)",
+        t.gettext("Export the log (CSV)"),
         data=table_bytes(frame.drop(columns="geometry"), fmt="CSV"),
         file_name=safe_export_name("incident-log", "csv"),
         mime="text/csv",

@@ -31,7 +31,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.hotspots import kde_overlay
-from geo.i18n import Translator
+from geo.i18n import Translator, translator
 from geo.io import bundled
 from geo.pipeline import Analysis
 from geo.provenance import build_provenance, provenance_lines
@@ -120,7 +120,9 @@ def view_map(
     groups = cached_layers(key, build_layers, private=private)
     if selected is not None and len(selected):
         groups = [*groups, build_selection(selected, name=tr.gettext("Selection"))]
-    base = base_map(layers=layers, online_basemap=online_basemap, credit=credit, bounds=bounds)
+    base = base_map(
+        layers=layers, online_basemap=online_basemap, credit=credit, bounds=bounds, tr=tr
+    )
     return ViewMap(base=base, groups=groups)
 
 
@@ -254,13 +256,15 @@ def incident_credit(analysis: Analysis, *, tr: Translator = ENGLISH) -> str:
     )
 
 
-def basemap_group(layers: Mapping[str, bool]) -> Any:
+def basemap_group(layers: Mapping[str, bool], *, tr: Translator = ENGLISH) -> Any:
     """Return a fresh copy of the basemap layer for these switches (built once for all).
 
     Parameters
     ----------
     layers : Mapping of str to bool
         Layer switches (``admin`` and ``basemap`` choose the basemap's layers).
+    tr : Translator
+        The page's language (layer and legend names).
 
     Returns
     -------
@@ -268,13 +272,14 @@ def basemap_group(layers: Mapping[str, bool]) -> Any:
         From :func:`layers.basemap.build_basemap`; public bundled data, so one
         build serves every session, each rerun getting its own unpickled copy.
     """
-    return _basemap_copy(_base_keys(layers))
+    return _basemap_copy(_base_keys(layers), tr.lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _basemap_copy(keys: tuple[str, ...]) -> Any:
+@st.cache_data(show_spinner=False, max_entries=8)
+def _basemap_copy(keys: tuple[str, ...], lang: str) -> Any:
     base = basemap_layers()
-    return build_basemap({k: base[k] for k in base if k in keys}, name="Basemap")
+    tr = translator(lang)
+    return build_basemap({k: base[k] for k in base if k in keys}, name=tr.gettext("Basemap"), tr=tr)
 
 
 def base_map(
@@ -283,6 +288,7 @@ def base_map(
     online_basemap: bool,
     credit: str,
     bounds: tuple[float, float, float, float] | None = None,
+    tr: Translator = ENGLISH,
 ) -> Any:
     """Return a fresh copy of a base map: the vector basemap and the credit line.
 
@@ -296,6 +302,8 @@ def base_map(
         Credit of the incidents drawn (the basemap credits itself).
     bounds : tuple of 4 float, optional
         Initial view (min lon, min lat, max lon, max lat); western Mali by default.
+    tr : Translator
+        The page's language (controls, basemap legend, credits).
 
     Returns
     -------
@@ -303,7 +311,7 @@ def base_map(
         Built once per argument set for all sessions (public data only) and
         identical across filter changes, so the live map stays in place.
     """
-    return _base_copy(_base_keys(layers), online_basemap, credit, bounds)
+    return _base_copy(_base_keys(layers), online_basemap, credit, bounds, tr.lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -312,9 +320,11 @@ def _base_copy(
     online_basemap: bool,
     credit: str,
     bounds: tuple[float, float, float, float] | None,
+    lang: str,
 ) -> Any:
-    m = new_map(bounds=bounds, asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap)
-    _basemap_copy(keys).add_to(m)
+    tr = translator(lang)
+    m = new_map(bounds=bounds, asset_base_url=ASSET_BASE_URL, online_basemap=online_basemap, tr=tr)
+    _basemap_copy(keys, lang).add_to(m)
     add_attribution(m, credit)
     return m
 
@@ -340,6 +350,7 @@ def _incidents_layer(
         show=show,
         legend=legend,
         legend_open=False,
+        tr=tr,
     )
 
 
@@ -375,11 +386,14 @@ def hotspot_layers(
     if layers.get("hotspots", True):
         groups.append(_hotspot_layer(analysis, method, measure, tr=tr))
     if layers.get("routes", False):
-        groups.append(build_routes(analysis.segments, name=tr.gettext("Corridor exposure")))
+        groups.append(build_routes(analysis.segments, name=tr.gettext("Corridor exposure"), tr=tr))
     if layers.get("sites", False):
         groups.append(
             build_sites(
-                analysis.sites, name=tr.gettext("Mines, factories, plants"), key_sites_only=True
+                analysis.sites,
+                name=tr.gettext("Mines, factories, plants"),
+                key_sites_only=True,
+                tr=tr,
             )
         )
     # Always built (hidden when switched off): its plugin script must be on the page
@@ -401,16 +415,18 @@ def _hotspot_layer(
             note=tr.gettext("bandwidth {km} km").format(
                 km=short(analysis.params.kde_bandwidth_km, tr=tr)
             ),
+            tr=tr,
         )
     if method == "hex":
-        return build_hexes(analysis.hexes, name=tr.gettext("Incidents per H3 cell"))
+        return build_hexes(analysis.hexes, name=tr.gettext("Incidents per H3 cell"), tr=tr)
     if method == "gistar" and analysis.gistar is not None:
-        return build_gistar(analysis.gistar, name=tr.gettext("Gi* hot and cold spots"))
+        return build_gistar(analysis.gistar, name=tr.gettext("Gi* hot and cold spots"), tr=tr)
     return build_admin(
         analysis.admin_stats,
         name=tr.gettext("Incidents per unit"),
         unit_label=level,
         value_column=measure,
+        tr=tr,
     )
 
 
@@ -451,6 +467,7 @@ def routes_layers(
                 buffer=short(p.buffer_km, tr=tr),
                 days=short(p.half_life_days, tr=tr),
             ),
+            tr=tr,
         ),
         # The corridor legend matters here; the incident colours are on the Hotspots map.
         _incidents_layer(analysis, show=layers.get("incidents", True), legend=False, tr=tr),
@@ -493,6 +510,7 @@ def sites_layers(
             note=tr.gettext("incidents within {km} km").format(
                 km=short(analysis.params.site_radius_km, tr=tr)
             ),
+            tr=tr,
         ),
         _incidents_layer(analysis, show=layers.get("incidents", True), legend=False, tr=tr),
     ]
@@ -530,15 +548,18 @@ def standalone_html(
         titled with the period, with a collapsible panel of the period,
         filters, parameters and provenance, and collapsible legends.
     """
-    m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True)
-    basemap_group({}).add_to(m)
+    m = new_map(asset_base_url=ASSET_BASE_URL, minimal_assets=True, tr=tr)
+    basemap_group({}, tr=tr).add_to(m)
     _hotspot_layer(analysis, method, measure, tr=tr).add_to(m)
-    build_routes(analysis.segments, name=tr.gettext("Corridor exposure"), show=True).add_to(m)
+    build_routes(analysis.segments, name=tr.gettext("Corridor exposure"), show=True, tr=tr).add_to(
+        m
+    )
     build_sites(
         analysis.sites,
         name=tr.gettext("Mines, factories, plants"),
         key_sites_only=True,
         show=True,
+        tr=tr,
     ).add_to(m)
     if with_incidents:
         _incidents_layer(analysis, show=True, tr=tr).add_to(m)
@@ -553,6 +574,7 @@ def standalone_html(
         m,
         title=tr.gettext("Sahel Risk Map: incidents {period}").format(period=period),
         heading=tr.gettext("Sahel Risk Map, {period}").format(period=period),
-        lines=provenance_lines(build_provenance(analysis)),
+        lines=provenance_lines(build_provenance(analysis), tr=tr),
+        tr=tr,
     )
     return inline_assets(m.get_root().render(), base_url=ASSET_BASE_URL)

@@ -1,12 +1,12 @@
 """The Plan tab: the shortest and the least-exposed road between two towns, compared.
 
 Origin, destination and via towns are chosen from the gazetteer (the select
-boxes search as you type, accents optional); a departure date and a "shorter ↔
-less exposed" slider (λ) set the plan. The routes are drawn in distinct styles
-with a legend; below, the routes side by side, an exposure profile per route,
-the plan's sentences, and the plan as a GeoPackage, a PDF briefing or a PNG
-map. The plan uses the incidents of the sidebar window and the route parameters
-of the analysis on screen.
+boxes search as you type, accents optional: :func:`ui.display.searchable`); a
+departure date and a "shorter ↔ less exposed" slider (λ) set the plan. The
+routes are drawn in distinct styles with a legend; below, the routes side by
+side, an exposure profile per route, the plan's sentences, and the plan as a
+GeoPackage, a PDF briefing or a PNG map. The plan uses the incidents of the
+sidebar window and the route parameters of the analysis on screen.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from geo.export.atomic import safe_export_name
 from geo.export.pdf.plan import render_plan_pdf
 from geo.export.plan import plan_gpkg_bytes, plan_png_bytes
 from geo.gazetteer import Gazetteer, build_gazetteer, resolve_town
+from geo.i18n import Translator, gettext_noop
 from geo.io.bundled import load_roads, load_towns
 from geo.pipeline import Analysis
 from geo.planner import Plan, plan_trip
@@ -30,23 +31,33 @@ from geo.settings import DEFAULTS
 from layers.plan import build_plan
 from ui import chrome, maps
 from ui.data import BUNDLED_KEY, session_memo
+from ui.display import ENGLISH, date_format, searchable, short, styled
+from ui.lang import tr
 from ui.routes import profile_chart, profile_frame
 
-__all__ = ["LAMBDA_STEPS", "PlanInputs", "routes_table", "view"]
+__all__ = ["LAMBDA_STEPS", "LAMBDA_LABELS", "PlanInputs", "routes_table", "view"]
 
-#: The "shorter ↔ less exposed" slider: label -> λ (km of detour one unit of exposure is worth).
+#: The "shorter ↔ less exposed" slider: step -> λ (km of detour one unit of exposure is worth).
 LAMBDA_STEPS: dict[str, float] = {
-    "Shortest": 0.0,
-    "Mostly shorter": 1.0,
-    "Balanced": DEFAULTS.plan_lambda,
-    "Mostly less exposed": 10.0,
-    "Least exposed": 50.0,
+    "shortest": 0.0,
+    "mostly_shorter": 1.0,
+    "balanced": DEFAULTS.plan_lambda,
+    "mostly_less_exposed": 10.0,
+    "least_exposed": 50.0,
+}
+#: Each slider step as the page names it.
+LAMBDA_LABELS: dict[str, str] = {
+    "shortest": gettext_noop("Shortest"),
+    "mostly_shorter": gettext_noop("Mostly shorter"),
+    "balanced": gettext_noop("Balanced"),
+    "mostly_less_exposed": gettext_noop("Mostly less exposed"),
+    "least_exposed": gettext_noop("Least exposed"),
 }
 
 _KIND_LABELS = {
-    "shortest": "Shortest",
-    "least_exposed": "Least incident exposure",
-    "alternative": "Alternative",
+    "shortest": gettext_noop("Shortest"),
+    "least_exposed": gettext_noop("Least incident exposure"),
+    "alternative": gettext_noop("Alternative"),
 }
 
 
@@ -79,55 +90,71 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen.
     """
+    t = tr()
     gaz = _gazetteer()
-    st.subheader("Plan a trip: the shortest and the least-exposed road")
+    st.subheader(t.gettext("Plan a trip: the shortest and the least-exposed road"))
     chrome.provenance(analysis)
     graph = road_graph(load_roads(), gaz.towns)
     reachable = graph.towns.loc[graph.towns["node"] >= 0, "label"]
-    inputs = _controls([lab for lab in gaz.labels if lab in set(reachable)], analysis)
+    inputs = _controls([lab for lab in gaz.labels if lab in set(reachable)], analysis, t)
     st.caption(
-        f"{len(reachable)} of the {len(gaz.towns)} towns lie within {graph.snap_km:g} km of "
-        "the bundled main roads and can be planned from or to."
+        t.gettext(
+            "{n} of the {total} towns lie within {km} km of the bundled main roads and can "
+            "be planned from or to."
+        ).format(
+            n=t.number(len(reachable)),
+            total=t.number(len(gaz.towns)),
+            km=short(graph.snap_km, tr=t),
+        )
     )
     if inputs.origin == inputs.destination and not inputs.via:
-        st.info("Choose two different towns.")
+        st.info(t.gettext("Choose two different towns."))
         return
     key = (dataset.key, analysis.filters, analysis.params, inputs)
-    with st.spinner("Planning the routes..."):
+    with st.spinner(t.gettext("Planning the routes...")):
         public = dataset.key == BUNDLED_KEY
         plan = session_memo("plan.last", key, lambda: _plan(gaz, analysis, inputs, public))
 
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        note = (
-            f"Incident exposure on the reported data over {plan.record.get('window', '')}; "
-            f"λ = {inputs.lambda_:g}."
-        )
+        f = analysis.filters
+        note = t.gettext(
+            "Incident exposure on the reported data over {period}; λ = {lambda_}."
+        ).format(period=t.period(f.start, f.end), lambda_=short(inputs.lambda_, tr=t))
         view_map = maps.view_map(
-            ("plan", dataset.key, analysis.filters, analysis.params, inputs, choices.layers),
-            lambda: [build_plan(plan.routes, name="Trip plan", note=note)],
+            ("plan", dataset.key, f, analysis.params, inputs, choices.layers, t.lang),
+            lambda: [build_plan(plan.routes, name=t.gettext("Trip plan"), note=note, tr=t)],
             private=dataset.key != BUNDLED_KEY,
             layers=choices.layers,
             online_basemap=choices.online_basemap,
-            credit=maps.incident_credit(analysis),
+            credit=maps.incident_credit(analysis, tr=t),
             bounds=tuple(float(b) for b in plan.routes.total_bounds),
+            tr=t,
         )
         maps.show_map(view_map, key="map.plan")
     with right:
-        st.markdown("**What the plan says**")
+        st.markdown("**{}**".format(t.gettext("What the plan says")))
         for sentence in plan.notes:
             st.text(sentence)
-    st.subheader("Routes side by side")
-    st.dataframe(routes_table(plan), hide_index=True, width="stretch")
-    st.subheader("Exposure per km along each route")
+    st.subheader(t.gettext("Routes side by side"))
+    table = routes_table(plan, tr=t)
+    digits = {
+        t.gettext("Incident exposure"): 2,
+        t.gettext("Exposure per km"): 3,
+        t.gettext("km added per unit avoided"): 1,
+    }
+    st.dataframe(styled(table, tr=t, digits=digits), hide_index=True, width="stretch")
+    st.subheader(t.gettext("Exposure per km along each route"))
     labels = dict(zip(plan.routes["route_id"], plan.routes["label"], strict=True))
     profile = profile_frame(plan.segments, labels)
     top = max(float(profile["exposure_per_km"].max()), 0.1) * 1.05 if len(profile) else 0.1
-    st.caption("Same vertical scale on every route; dotted lines mark towns near the road.")
+    st.caption(
+        t.gettext("Same vertical scale on every route; dotted lines mark towns near the road.")
+    )
     for route_id, label in labels.items():
         one = profile[profile["route_id"] == route_id]
         st.text(label)
-        st.altair_chart(profile_chart(one, y_max=top), width="stretch")
+        st.altair_chart(profile_chart(one, y_max=top, tr=t), width="stretch")
     files = session_memo(
         "plan.files",
         key,
@@ -140,7 +167,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     gpkg, pdf, png = st.columns(3)
     with gpkg:
         st.download_button(
-            "Download the plan (GeoPackage)",
+            t.gettext("Download the plan (GeoPackage)"),
             data=files[0],
             file_name=safe_export_name("plan", "gpkg"),
             mime="application/geopackage+sqlite3",
@@ -148,7 +175,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         )
     with pdf:
         st.download_button(
-            "Download the plan briefing (PDF)",
+            t.gettext("Download the plan briefing (PDF)"),
             data=files[1],
             file_name=safe_export_name("plan", "pdf"),
             mime="application/pdf",
@@ -156,7 +183,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         )
     with png:
         st.download_button(
-            "Download the map (PNG)",
+            t.gettext("Download the map (PNG)"),
             data=files[2],
             file_name=safe_export_name("plan-map", "png"),
             mime="image/png",
@@ -164,38 +191,58 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         )
 
 
-def _controls(labels: list[str], analysis: Analysis) -> PlanInputs:
+def _controls(labels: list[str], analysis: Analysis, t: Translator) -> PlanInputs:
     a, b, c = st.columns([2, 2, 3])
     with a:
-        origin = st.selectbox("From", labels, index=_index(labels, "Dakar"), key="plan.origin")
+        origin = st.selectbox(
+            t.gettext("From"),
+            labels,
+            index=_index(labels, "Dakar"),
+            format_func=searchable,
+            key="plan.origin",
+        )
     with b:
         destination = st.selectbox(
-            "To", labels, index=_index(labels, "Bamako"), key="plan.destination"
+            t.gettext("To"),
+            labels,
+            index=_index(labels, "Bamako"),
+            format_func=searchable,
+            key="plan.destination",
         )
     with c:
-        via = st.multiselect("Via (in order)", labels, key="plan.via")
+        via = st.multiselect(
+            t.gettext("Via (in order)"), labels, format_func=searchable, key="plan.via"
+        )
     d, e, f = st.columns([2, 4, 1])
     with d:
         as_of = st.date_input(
-            "Departure date",
+            t.gettext("Departure date"),
             value=analysis.params.as_of,
             max_value=analysis.params.as_of,
+            format=date_format(t),
             key="plan.as_of",
-            help="Incident ages count back from this day; later incidents are left out.",
+            help=t.gettext("Incident ages count back from this day; later incidents are left out."),
         )
     with e:
+        steps = "; ".join(
+            t.gettext("{step}: {km} km").format(
+                step=t.gettext(LAMBDA_LABELS[code]), km=short(value, tr=t)
+            )
+            for code, value in LAMBDA_STEPS.items()
+        )
         step = st.select_slider(
-            "Shorter ↔ less exposed",
+            t.gettext("Shorter ↔ less exposed"),
             options=list(LAMBDA_STEPS),
-            value="Balanced",
+            value="balanced",
+            format_func=lambda code: t.gettext(LAMBDA_LABELS[code]),
             key="plan.lambda",
-            help="How many km of detour one unit of incident exposure is worth: "
-            + "; ".join(f"{k}: {v:g} km" for k, v in LAMBDA_STEPS.items())
-            + ".",
+            help=t.gettext(
+                "How many km of detour one unit of incident exposure is worth: {steps}."
+            ).format(steps=steps),
         )
     with f:
         k = st.number_input(
-            "Alternatives",
+            t.gettext("Alternatives"),
             min_value=0,
             max_value=4,
             value=DEFAULTS.plan_alternatives,
@@ -239,12 +286,14 @@ def _plan(gaz: Gazetteer, analysis: Analysis, inputs: PlanInputs, public: bool) 
     )
 
 
-def routes_table(plan: Plan) -> pd.DataFrame:
+def routes_table(plan: Plan, *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Return the plan's routes as the page shows them.
 
     Parameters
     ----------
     plan : geo.planner.Plan
+    tr : Translator
+        The language of the headings and route kinds.
 
     Returns
     -------
@@ -252,21 +301,25 @@ def routes_table(plan: Plan) -> pd.DataFrame:
         Route, km, km added, incident exposure, per km, km high or critical,
         km added per unit of exposure avoided, roads, towns passed.
     """
+    t = tr
     r = plan.routes
+    also = t.gettext(" (also least exposed)")
     kind = [
-        _KIND_LABELS.get(k, k) + (" (also least exposed)" if k == "shortest" and least else "")
+        t.gettext(_KIND_LABELS.get(k, k)) + (also if k == "shortest" and least else "")
         for k, least in zip(r["route_kind"], r["is_least_exposed"], strict=True)
     ]
     return pd.DataFrame(
         {
-            "Route": kind,
-            "Length (km)": r["length_km"].round(0).to_numpy(),
-            "km added": r["km_added"].round(0).to_numpy(),
-            "Incident exposure": r["exposure"].round(2).to_numpy(),
-            "Exposure per km": r["exposure_per_km"].round(3).to_numpy(),
-            "km high or critical": r["km_high_or_critical"].round(0).to_numpy(),
-            "km added per unit avoided": r["km_per_exposure_avoided"].round(1).to_numpy(),
-            "Roads": r["roads"].to_numpy(),
-            "Towns passed": r["towns"].to_numpy(),
+            t.gettext("Route"): kind,
+            t.gettext("Length (km)"): r["length_km"].round(0).to_numpy(),
+            t.gettext("km added"): r["km_added"].round(0).to_numpy(),
+            t.gettext("Incident exposure"): r["exposure"].round(2).to_numpy(),
+            t.gettext("Exposure per km"): r["exposure_per_km"].round(3).to_numpy(),
+            t.gettext("km high or critical"): r["km_high_or_critical"].round(0).to_numpy(),
+            t.gettext("km added per unit avoided"): r["km_per_exposure_avoided"]
+            .round(1)
+            .to_numpy(),
+            t.gettext("Roads"): r["roads"].to_numpy(),
+            t.gettext("Towns passed"): r["towns"].to_numpy(),
         }
     )

@@ -22,7 +22,7 @@ from geo.pipeline import Analysis, select_incidents
 from geo.sites import site_exposure
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
-from ui.display import ENGLISH, class_label, short, styled
+from ui.display import ENGLISH, class_label, searchable, short, styled
 from ui.lang import tr
 
 __all__ = [
@@ -98,7 +98,12 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         ordered = shown.sort_values("name")
         picked = selection.choose(
             "sites",
-            dict(zip(ordered["site_id"].astype(str), ordered["name"].astype(str), strict=True)),
+            {
+                site: searchable(name)
+                for site, name in zip(
+                    ordered["site_id"].astype(str), ordered["name"].astype(str), strict=True
+                )
+            },
             label=t.gettext("Select a site"),
             placeholder=t.gettext("Choose a site, or click one on the map"),
         )
