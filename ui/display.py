@@ -113,7 +113,7 @@ def class_label(value: object, *, tr: Translator = ENGLISH) -> str:
     Examples
     --------
     >>> class_label("high", tr=translator("fr")), class_label("x")
-    ('élevé', 'x')
+    ('élevée', 'x')
     """
     text = str(value)
     return tr.gettext(EXPOSURE_CLASS_LABELS[text]) if text in EXPOSURE_CLASS_LABELS else text
