@@ -509,7 +509,8 @@ def _weekly_chart(weekly: pd.DataFrame, *, tr: Translator) -> alt.Chart:
         alt.Chart(weekly)
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("week:T", title=week),
+            # TRANSLATORS: a Vega time format (d3): %b month abbreviation, %d day of the month.
+            x=alt.X("week:T", title=week, axis=alt.Axis(format=tr.gettext("%b %d"))),
             x2="week_end:T",
             y=alt.Y("sum(incidents):Q", title=incidents),
             color=alt.Color(
@@ -519,7 +520,7 @@ def _weekly_chart(weekly: pd.DataFrame, *, tr: Translator) -> alt.Chart:
                 legend=alt.Legend(orient="bottom", columns=4, labelLimit=260),
             ),
             tooltip=[
-                alt.Tooltip("week:T", title=week, format="%e %b %Y"),
+                alt.Tooltip("week:T", title=week, format=tr.gettext("%b %e, %Y")),
                 alt.Tooltip("category:N", title=category),
                 alt.Tooltip("incidents:Q", title=incidents),
             ],
