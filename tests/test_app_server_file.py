@@ -15,6 +15,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from geo.io import ingest
+from ui import data
 from ui.data import server_incidents_path
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -37,10 +38,16 @@ def test_app_opens_the_server_file_through_the_sandbox(tmp_path, monkeypatch):
         geometry=[shapely.Point(-8.00034, 12.64932)] * 3,
         crs=4326,
     ).to_parquet(path)
-    kinds = []
+    kinds, stages = [], []
     real = ingest._run_worker
     monkeypatch.setattr(
         ingest, "_run_worker", lambda r, *a, **k: kinds.append(r) or real(r, *a, **k)
+    )
+    real_file = data.ingest_file
+    monkeypatch.setattr(
+        data,
+        "ingest_file",
+        lambda p, *, progress: real_file(p, progress=lambda s: stages.append(s) or progress(s)),
     )
     monkeypatch.setattr(sys, "argv", [APP, "--incidents", str(path)])
     at = AppTest.from_file(APP, default_timeout=240)
@@ -48,3 +55,10 @@ def test_app_opens_the_server_file_through_the_sandbox(tmp_path, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert [(r["kind"], r["name"]) for r in kinds] == [("incidents", "events.parquet")]
     assert {m.label: m.value for m in at.metric}["Incidents"] == "3"
+    assert stages[-1] == "checking" and set(stages) <= set(ingest.STAGES)
+    assert not at.get("progress")  # the bar is gone once the map is there
+    # A second session reuses the read: its progress bar is replayed from the cache.
+    again = AppTest.from_file(APP, default_timeout=240)
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert len(kinds) == 1 and {m.label: m.value for m in again.metric}["Incidents"] == "3"

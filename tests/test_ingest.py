@@ -256,7 +256,7 @@ def test_progress_is_told_each_stage_in_order():
     ingest_upload((FIX / "news_small.csv").read_bytes(), name="n.csv", progress=seen.append)
     stages = list(dict.fromkeys(seen))
     assert set(stages) <= set(ingest.STAGES) and stages[-1] == "checking"
-    assert stages == sorted(stages, key=ingest.STAGES.index)
+    assert stages == sorted(stages, key=list(ingest.STAGES).index)
 
 
 def test_a_cancelled_read_kills_the_worker_and_leaves_no_file(monkeypatch, tmp_path):
@@ -360,3 +360,23 @@ def test_isolation_probe_is_cached_and_runs_the_interpreter():
             env={"PATH": os.environ.get("PATH", "/usr/bin")},
         )
         assert "eth" not in done.stdout  # only loopback exists in the namespace
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_progress_redraws_one_line_and_ends_it():
+    out = _Terminal()
+    progress = ingest.terminal_progress("big.parquet", out)
+    for stage in ingest.STAGES:
+        progress(stage)
+    lines = out.getvalue().split("\r")[1:]
+    assert [line.split(": ", 1)[1].split(" (")[0] for line in lines] == list(ingest.STAGES.values())
+    assert all(line.startswith("big.parquet: ") for line in lines)
+    assert out.getvalue().endswith("\n") and out.getvalue().count("\n") == 1
+
+
+def test_terminal_progress_is_quiet_off_a_terminal():
+    assert ingest.terminal_progress("big.parquet", io.StringIO()) is None

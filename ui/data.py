@@ -24,6 +24,7 @@ import ctypes
 import hashlib
 import logging
 import sys
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ import streamlit as st
 
 from geo.errors import RiskMapError
 from geo.io.incidents import load_bundled_incidents
-from geo.io.ingest import ingest_file, ingest_upload
+from geo.io.ingest import STAGES, ingest_file, ingest_upload
 from geo.pipeline import (
     Analysis,
     Context,
@@ -184,26 +185,38 @@ def server_dataset(path: Path) -> UploadOutcome:
 
 
 def _server_outcome(key: tuple[str, int, int]) -> UploadOutcome:
-    name, size = Path(key[0]).name, key[1]
-    bar = st.progress(
-        0.05,
-        text=f"Reading {name} ({size / 2**20:.1f} MiB) in the sandboxed reader, then "
-        "assigning the incidents to regions and cercles...",
-    )
     try:
-        outcome = _read_server_file(*key)
+        return _read_server_file(*key)
     except RiskMapError as exc:
-        outcome = UploadOutcome(None, str(exc))
-    finally:
-        bar.empty()
-    return outcome
+        return UploadOutcome(None, str(exc))
+
+
+#: Where the progress bar stands at each stage of the sandboxed read (then the assignment).
+_STAGE_SHARE = {"starting": 0.02, "reading": 0.1, "sending": 0.6, "checking": 0.7}
 
 
 @st.cache_data(show_spinner=False, max_entries=1)
 def _read_server_file(path: str, size: int, mtime_ns: int) -> UploadOutcome:
     # One cached step (not a read then a prepare): the cache holds one copy of the rows.
-    result = ingest_file(Path(path))
-    incidents = prepare_incidents(result.incidents, _context_copy())
+    # The bar is made here so that Streamlit can replay it on a hit; its updates reach
+    # the browser during the read, and a stop or rerun raises in them, which kills the
+    # reader and removes its folder (geo.io.ingest): nothing is left half-written.
+    name, start = Path(path).name, time.monotonic()
+    bar = st.progress(0.0)
+
+    def progress(stage: str) -> None:
+        bar.progress(
+            _STAGE_SHARE[stage],
+            text=f"{name} ({size / 2**20:.1f} MiB): {STAGES[stage]} "
+            f"({time.monotonic() - start:.0f} s)",
+        )
+
+    try:
+        result = ingest_file(Path(path), progress=progress)
+        bar.progress(0.8, text=f"{name}: assigning the incidents to regions and cercles")
+        incidents = prepare_incidents(result.incidents, _context_copy())
+    finally:
+        bar.empty()
     key = f"server:{hashlib.sha256(f'{path}:{size}:{mtime_ns}'.encode()).hexdigest()}"
     dataset = Dataset(key, Path(path).name, incidents, result.report, public=True)
     return UploadOutcome(dataset, None)

@@ -28,7 +28,7 @@ from geo.export.tabular import write_table_atomic
 from geo.io.boundaries import read_boundaries
 from geo.io.bundled import load_routes as load_bundled_routes
 from geo.io.incidents import load_bundled_incidents
-from geo.io.ingest import ingest_file
+from geo.io.ingest import ingest_file, terminal_progress
 from geo.io.routes import read_routes
 from geo.pipeline import (
     Context,
@@ -84,12 +84,12 @@ def read_incidents(path_text: str | None) -> object:
         If the file is missing, unreadable or has no usable row.
     """
     from geo.io.incidents import load_bundled_incidents
-    from geo.io.ingest import ingest_file
+    from geo.io.ingest import ingest_file, terminal_progress
 
     if path_text:
         path = local_path(path_text)
         # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
-        result = ingest_file(path)
+        result = ingest_file(path, progress=terminal_progress(path.name))
     else:
         result = load_bundled_incidents()
     if not result.report.usable:
@@ -351,7 +351,7 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         If ``--from`` is after ``--to``.
     """
     from geo.io.incidents import load_bundled_incidents
-    from geo.io.ingest import ingest_file
+    from geo.io.ingest import ingest_file, terminal_progress
     from geo.pipeline import load_context
 
     if args.start and args.end and args.start > args.end:
@@ -359,7 +359,7 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     if args.incidents:
         path = local_path(args.incidents)
         # Parsed in geo.io.ingest's limited, network-less child process (SECURITY 1.4-1.6).
-        result = ingest_file(path)
+        result = ingest_file(path, progress=terminal_progress(path.name))
         source = path.name
     else:
         result = load_bundled_incidents()
@@ -496,7 +496,7 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
     if args.incidents:
         path = local_path(args.incidents)
         # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
-        result = ingest_file(path)
+        result = ingest_file(path, progress=terminal_progress(path.name))
     else:
         result = load_bundled_incidents()
     read_notes = len(result.report.notes)

@@ -246,10 +246,10 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.io.ingest import ingest_file
+    from geo.io.ingest import ingest_file, terminal_progress
 
     path = local_path(args.file)
-    result = ingest_file(path)
+    result = ingest_file(path, progress=terminal_progress(path.name))
     for line in result.report.to_lines(max_issues=20):
         print(line, file=sys.stderr)
     records = from_canonical(result.incidents)

@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import geopandas as gpd
 import numpy as np
@@ -81,6 +81,7 @@ __all__ = [
     "ingest_layer",
     "ingest_upload",
     "network_isolation",
+    "terminal_progress",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,10 +98,15 @@ _USER_ERRORS: dict[str, type[RiskMapError]] = {
 #: How the worker is started: ``python -s -m <module> [args]`` (tests start a faulty one).
 _WORKER: tuple[str, ...] = ("geo.io._ingest_worker",)
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
-#: What ``progress`` is told of a read, in order: the worker starting (Python and
-#: GeoPandas imports), parsing the file and checking its rows, handing the result back,
-#: and this process checking the result.
-STAGES: tuple[str, ...] = ("starting", "reading", "sending", "checking")
+#: What ``progress`` is told of a read, in order, and what each stage is: the worker
+#: starting (Python and GeoPandas imports), parsing the file and checking its rows,
+#: handing the rows back, and this process checking them.
+STAGES: dict[str, str] = {
+    "starting": "starting the sandboxed reader",
+    "reading": "reading the file and checking every row",
+    "sending": "handing the rows back",
+    "checking": "checking what the reader returned",
+}
 _POLL_S = 0.5
 
 
@@ -129,7 +135,7 @@ def ingest_upload(
         Passed to :func:`geo.io.incidents.read_incidents`.
     progress : callable, optional
         ``progress(stage)`` about twice a second while the worker runs, then
-        once before the result is checked; ``stage`` is one of :data:`STAGES`.
+        once before the result is checked; ``stage`` is a key of :data:`STAGES`.
         If it raises (the user cancelled: ``KeyboardInterrupt``, a Streamlit
         stop), the worker is killed, its private folder removed, and the
         exception propagates: nothing is left half-written.
@@ -229,6 +235,36 @@ def ingest_file(
     return ingest_upload(
         read_file_bytes(path, limits=limits), name=path.name, limits=limits, progress=progress
     )
+
+
+def terminal_progress(name: str, stream: TextIO | None = None) -> Callable[[str], None] | None:
+    """Return a ``progress`` that redraws one line on a terminal, or None when it is not one.
+
+    Parameters
+    ----------
+    name : str
+        The file's name, shown on the line.
+    stream : text stream, optional
+        Where to write (``sys.stderr``); when it is not a terminal (a pipe, a
+        log file, a test) nothing is written and None is returned.
+
+    Returns
+    -------
+    callable or None
+        ``progress(stage)`` for :func:`ingest_file`: ``name: <stage> (12 s)``
+        redrawn in place, the line ended at the last stage.
+    """
+    out = sys.stderr if stream is None else stream
+    if not out.isatty():
+        return None
+    start = time.monotonic()
+
+    def progress(stage: str) -> None:
+        end = "\n" if stage == "checking" else ""
+        line = f"{display_name(name)}: {STAGES[stage]} ({time.monotonic() - start:.0f} s)"
+        print(f"\r{line:<79}", end=end, file=out, flush=True)
+
+    return progress
 
 
 def ingest_layer(
@@ -465,7 +501,7 @@ def _feed(stdin: Any, message: bytes) -> None:
 
 
 def _worker_stage(tmp: Path) -> str:
-    """Return the worker's last stage in ``progress`` (of :data:`STAGES`), or ``starting``."""
+    """Return the worker's last stage in ``progress`` (a key of :data:`STAGES`), or ``starting``."""
     try:
         with (tmp / "progress").open("rb") as fh:
             lines = fh.read(256).decode("ascii", errors="replace").split()
