@@ -120,7 +120,7 @@ def test_french_png_legend_scale_and_caption(analysis, basemap):
         "Exposition aux incidents des axes routiers (par km)",
         "Sites clés (",
         "Incidents sur la période (",
-        "Localisation approximative (",
+        "Localisation approximative : la zone où il se situe (1)",
         "Enlèvement (",
         "Incidents pour 1 000 km² (cercles)",
         "Période 1 mai 2025 – 20 nov. 2025",
@@ -148,3 +148,12 @@ def test_english_png_legend_is_unchanged(analysis, basemap):
 )
 def test_country_labels(row, lang, expected):
     assert country_label(row, translator(lang)) == expected
+
+
+def test_french_png_title_and_legend_stay_inside_the_page(analysis, basemap):
+    with rc():
+        fig, _, _ = ex_png._draw_map(analysis, basemap=basemap, width_px=1600, lang="fr")
+        renderer = fig.canvas.get_renderer()
+        chrome = [*fig.texts, *(t for ax in fig.axes[1:] for t in ax.texts)]  # not the map
+        over = [t.get_text() for t in chrome if t.get_window_extent(renderer).x1 > fig.bbox.x1]
+    assert len(chrome) > 20 and over == []

@@ -208,8 +208,8 @@ def _hotspots_pages(
                 markup_para(
                     tr.gettext(
                         "Admin units shaded by incidents per 1,000 km² in the window; density "
-                        "surface from precise events only; dots are precise locations, hollow "
-                        "circles approximate ones."
+                        "surface from precise events only; dots are precise locations, dashed "
+                        "outlines the area an imprecise one lies in."
                     ),
                     s["caption"],
                 ),

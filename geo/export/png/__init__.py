@@ -55,7 +55,7 @@ from geo.export.png.layout import (
     rc,
     wrap,
 )
-from geo.export.png.legend import basemap_legend, draw_legend, legend_block_height
+from geo.export.png.legend import basemap_legend, draw_legend, fit_legend, legend_block_height
 from geo.export.share import is_shared, share_safe_analysis
 from geo.i18n import DEFAULT_LANGUAGE, Translator, gettext_noop, translator
 from geo.provenance import (
@@ -207,8 +207,10 @@ def _draw_map(
 
     tr = translator(lang)
     fig, ax = new_figure(width_px, dpi)
-    legend = [*draw_layers(ax, analysis, base, layers, tr=tr), basemap_legend(tr)]
     map_w = map_width_in(width_px, dpi, chrome=chrome)[2]
+    legend = fit_legend(
+        [*draw_layers(ax, analysis, base, layers, tr=tr), basemap_legend(tr)], map_w
+    )
     foot_lines = _footer_lines(analysis, basemap, prov, map_w, tr) if chrome else []
     frame = frame_figure(
         fig,
@@ -365,7 +367,7 @@ def export_png(
         Any of ``admin`` (choropleth of incidents per 1,000 km²), ``kde``
         (density surface), ``routes`` (segments by exposure class), ``sites``
         (key sites by exposure class), ``incidents`` (precise as dots,
-        approximate as hollow circles).
+        imprecise as the dashed outline of their uncertainty area).
     title : str, optional
         Map title.
     handling : str, optional

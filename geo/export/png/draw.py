@@ -3,6 +3,10 @@
 Colours come from :mod:`geo.palette`, as the app's layers do, with one exception:
 the admin choropleth uses ColorBrewer *Purples* so that it stays distinct from the
 KDE surface (YlOrRd) when both are drawn. Each ``draw_*`` adds its legend section.
+An imprecise event is drawn as the area it could have happened in, never as a
+point (DESIGN.md): the dashed outline of its uncertainty area from
+:func:`geo.spread.spread_areas` (a disc near a town, its cercle, or the road
+between two named towns), the areas its route and site exposure is spread over.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from geo.palette import (
     class_palette,
 )
 from geo.schema import CATEGORY_LABELS
+from geo.spread import bundled_spread_layers, spread_areas
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
@@ -111,7 +116,15 @@ def _fill(
         )
 
 
-def _stroke(ax: Any, geoms: gpd.GeoSeries, *, color: str, linewidth: float, zorder: float) -> None:
+def _stroke(
+    ax: Any,
+    geoms: gpd.GeoSeries,
+    *,
+    color: str,
+    linewidth: float,
+    zorder: float,
+    linestyle: Any = "solid",
+) -> None:
     """Draw lines (or polygon outlines) as one LineCollection."""
     if geoms is None or len(geoms) == 0:
         return
@@ -128,7 +141,12 @@ def _stroke(ax: Any, geoms: gpd.GeoSeries, *, color: str, linewidth: float, zord
     if lines:
         ax.add_collection(
             LineCollection(
-                lines, colors=color, linewidths=linewidth, capstyle="round", zorder=zorder
+                lines,
+                colors=color,
+                linewidths=linewidth,
+                linestyles=linestyle,
+                capstyle="round",
+                zorder=zorder,
             )
         )
 
@@ -353,10 +371,50 @@ def draw_sites(ax: Any, sites: gpd.GeoDataFrame, legend: list, *, tr: Translator
     legend.append((tr.gettext("Key sites ({n})").format(n=tr.number(len(sites))), items))
 
 
+#: Dash pattern (on, off in points) of uncertainty areas and road stretches.
+_DASH = (0, (3.0, 2.2))
+
+
+def draw_uncertainty(ax: Any, events: gpd.GeoDataFrame, colors: np.ndarray) -> np.ndarray:
+    """Draw the uncertainty area of each imprecise event, dashed in its category's colour.
+
+    Parameters
+    ----------
+    ax : matplotlib axes
+        The map, in :data:`geo.crs.METRIC_CRS`.
+    events : GeoDataFrame
+        Imprecise incidents in METRIC_CRS (coded places), with ``geo_precision``
+        and, when the source names two towns, ``between_a`` / ``between_b``.
+    colors : ndarray of str
+        Category colour of each event.
+
+    Returns
+    -------
+    ndarray of bool
+        For each event, whether it was drawn as a road stretch (else an area).
+
+    Notes
+    -----
+    Areas come from :func:`geo.spread.spread_areas` with the bundled cercles,
+    towns and road graph (built once per process, a few seconds); an area
+    shared by events of one category is drawn once. Areas get a faint fill,
+    road stretches none.
+    """
+    spread = spread_areas(events, bundled_spread_layers())
+    for color in dict.fromkeys(colors.tolist()):
+        areas = np.unique(spread.event_area[colors == color])
+        geoms = gpd.GeoSeries(spread.area_geometry[areas], crs=METRIC_CRS)
+        polygonal = geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        _fill(ax, geoms[polygonal], color, alpha=0.07, zorder=7.4)
+        _stroke(ax, geoms[polygonal], color=color, linewidth=0.9, zorder=7.5, linestyle=_DASH)
+        _stroke(ax, geoms[~polygonal], color=color, linewidth=1.8, zorder=7.6, linestyle=_DASH)
+    return spread.event_kind == "road"
+
+
 def draw_incidents(
     ax: Any, incidents: gpd.GeoDataFrame, legend: list, *, shared: bool, tr: Translator = _EN
 ) -> None:
-    """Draw incidents by category (precise as dots, approximate hollow) with their legend."""
+    """Draw incidents by category (precise as dots, imprecise as their area) with their legend."""
     if incidents is None:
         return
     n = len(incidents)
@@ -400,16 +458,9 @@ def draw_incidents(
     colors = np.array([CATEGORY_COLORS.get(c, CATEGORY_COLORS["other"]) for c in cats])
     pts = incidents.geometry.representative_point()
     imp = ~precise.to_numpy()
+    on_road = np.zeros(0, dtype=bool)
     if imp.any():
-        ax.scatter(
-            pts.x[imp],
-            pts.y[imp],
-            s=70,
-            facecolors="none",
-            edgecolors=colors[imp],
-            linewidths=1.0,
-            zorder=8,
-        )
+        on_road = draw_uncertainty(ax, incidents[imp].set_geometry(pts[imp]), colors[imp])
     if (~imp).any():
         ax.scatter(
             pts.x[~imp],
@@ -431,8 +482,12 @@ def draw_incidents(
     ]
     precise_text = tr.gettext("Precise location ({n})").format(n=tr.number(int((~imp).sum())))
     items.append(("marker", ("o", "#555555"), precise_text))
-    approx_text = tr.gettext("Approximate location ({n})").format(n=tr.number(int(imp.sum())))
-    items.append(("hollow", None, approx_text))
+    if (~on_road).any():
+        areas = tr.gettext("Approximate location: the area it lies in ({n})")
+        items.append(("area", None, areas.format(n=tr.number(int((~on_road).sum())))))
+    if on_road.any():
+        roads = tr.gettext("Somewhere on this road, between two towns ({n})")
+        items.append(("road", None, roads.format(n=tr.number(int(on_road.sum())))))
     legend.append((tr.gettext("Incidents in the window ({n})").format(n=tr.number(n)), items))
 
 

@@ -400,10 +400,10 @@ def place_map_axes(ax: Any, frame: Frame, box: tuple[float, float, float, float]
 
 
 def draw_title_block(fig: Figure, frame: Frame, *, title: str, subtitle: str) -> None:
-    """Draw the title and the period line above the map."""
+    """Draw the title and the period line above the map, each shrunk to fit its width."""
     top = frame.fig_h - frame.banner_h
     left = frame.margin / frame.fig_w
-    fig.text(
+    head = fig.text(
         left,
         frame.frac(top - 0.1),
         title,
@@ -413,9 +413,14 @@ def draw_title_block(fig: Figure, frame: Frame, *, title: str, subtitle: str) ->
         fontweight="bold",
         color="#1a1a1a",
     )
-    fig.text(
+    sub = fig.text(
         left, frame.frac(top - 0.46), subtitle, ha="left", va="top", fontsize=8, color="#444444"
     )
+    renderer = fig.canvas.get_renderer()
+    for text in (head, sub):
+        width_in = text.get_window_extent(renderer).width / fig.dpi
+        if width_in > frame.map_w:
+            text.set_fontsize(text.get_fontsize() * frame.map_w / width_in)
 
 
 def draw_footer(fig: Figure, frame: Frame, lines: Sequence[str]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Circle, Rectangle
 
 from geo.export.png.draw import ramp_rgba
 from geo.i18n import DEFAULT_LANGUAGE, Translator, translator
@@ -21,6 +21,7 @@ from geo.palette import (
 __all__ = [
     "basemap_legend",
     "draw_legend",
+    "fit_legend",
     "legend_block_height",
     "legend_columns",
     "legend_height",
@@ -30,8 +31,49 @@ __all__ = [
 _EN = translator(DEFAULT_LANGUAGE)
 
 
-def _legend_item_height(kind: str) -> float:
-    return 0.34 if kind == "gradient" else 0.17
+def _legend_item_height(kind: str, label: str = "") -> float:
+    return 0.34 if kind == "gradient" else 0.17 + 0.1 * label.count("\n")
+
+
+#: Font size (pt) of a legend entry, and the share of it an average DejaVu Sans glyph takes.
+_LABEL_PT, _GLYPH_EM = 6.5, 0.6
+
+
+def _n_columns(map_w: float) -> int:
+    return 4 if map_w > 9 else 3
+
+
+def fit_legend(sections: list[tuple[str, list]], map_w: float) -> list[tuple[str, list]]:
+    """Wrap each entry's label to its column (a French label is often longer than the English).
+
+    Parameters
+    ----------
+    sections : list of (title, items)
+        The legend as the ``draw_*`` functions build it.
+    map_w : float
+        Width of the map (and of the legend block), inches.
+
+    Returns
+    -------
+    list of (title, items)
+        The same sections, long labels on several lines (heights follow the lines).
+    """
+    col_w = map_w / _n_columns(map_w)
+    chars = max(int((col_w - 0.45) * 72 / (_LABEL_PT * _GLYPH_EM)), 16)
+    return [
+        (
+            title,
+            [
+                (
+                    kind,
+                    style,
+                    label if kind == "gradient" else "\n".join(textwrap.wrap(label, chars) or [""]),
+                )
+                for kind, style, label in items
+            ],
+        )
+        for title, items in sections
+    ]
 
 
 _TITLE_CHARS = 34
@@ -46,7 +88,7 @@ def legend_height(sections: Sequence[tuple[str, list]]) -> float:
     return sum(
         0.13
         + 0.13 * len(_title_lines(title))
-        + sum(_legend_item_height(k) for k, *_ in items)
+        + sum(_legend_item_height(k, label) for k, _, label in items)
         + 0.1
         for title, items in sections
     )
@@ -79,7 +121,7 @@ def draw_legend(
     ax.set_ylim(0, rect[3] * fig_h_in)
     width_in = rect[2] * fig_w_in
     height_in = rect[3] * fig_h_in
-    cols = legend_columns(sections, 4 if width_in > 9 else 3)
+    cols = legend_columns(sections, _n_columns(width_in))
     col_w = width_in / max(len(cols), 1)
     for c, col in enumerate(cols):
         x = c * col_w + 0.08
@@ -98,7 +140,7 @@ def draw_legend(
             )
             y -= 0.13 + 0.13 * len(_title_lines(title))
             for kind, style, label in items:
-                h = _legend_item_height(kind)
+                h = _legend_item_height(kind, label)
                 ym = y - h / 2 if kind != "gradient" else y - 0.09
                 if kind == "patch":
                     ax.add_patch(
@@ -144,17 +186,25 @@ def draw_legend(
                             linestyle="none",
                         )
                     )
-                elif kind == "hollow":
+                elif kind == "area":
+                    ax.add_patch(
+                        Circle(
+                            (x + 0.12, ym),
+                            0.055,
+                            facecolor=(0.33, 0.33, 0.33, 0.08),
+                            edgecolor="#555555",
+                            linewidth=0.9,
+                            linestyle=(0, (3.0, 2.2)),
+                        )
+                    )
+                elif kind == "road":
                     ax.add_line(
                         Line2D(
-                            [x + 0.12],
-                            [ym],
-                            marker="o",
-                            markersize=7,
-                            markerfacecolor="none",
-                            markeredgecolor="#555555",
-                            markeredgewidth=1.0,
-                            linestyle="none",
+                            [x, x + 0.24],
+                            [ym, ym],
+                            color="#555555",
+                            linewidth=1.8,
+                            linestyle=(0, (3.0, 2.2)),
                         )
                     )
                 elif kind == "basemap":
@@ -212,5 +262,5 @@ def basemap_legend(tr: Translator = _EN) -> tuple[str, list]:
 
 def legend_block_height(legend: list[tuple[str, list]], map_w: float) -> float:
     """Height (inches) of the legend laid out in 3 columns, or 4 on a map wider than 9 in."""
-    cols = len(legend_columns(legend, 4 if map_w > 9 else 3))
+    cols = len(legend_columns(legend, _n_columns(map_w)))
     return max(legend_height(c) for c in legend_columns(legend, cols)) + 0.1
