@@ -43,6 +43,7 @@ __all__ = [
     "EXPOSURE_CLASS_BREAKS",
     "LIMITS",
     "event_weights",
+    "points_in",
     "split_imprecise",
     "spread_of",
     "spread_pairs",
@@ -441,7 +442,7 @@ def segment_exposure(
     kept, vague = split_imprecise(kept, imprecise)
     seg_geoms = np.asarray(segments.geometry.values)
     n_seg = len(seg_geoms)
-    pts = _points_in(kept, segments.crs)
+    pts = points_in(kept, segments.crs)
     tree = shapely.STRtree(seg_geoms)
     inc_idx, seg_idx = tree.query(pts, predicate="dwithin", distance=buffer_km * 1000.0)
     dist_km = shapely.distance(pts[inc_idx], seg_geoms[seg_idx]) / 1000.0
@@ -672,7 +673,7 @@ def spread_record(spread: Spread | None, *, imprecise: str) -> dict[str, Any]:
     }
 
 
-def _points_in(kept: gpd.GeoDataFrame, crs: object) -> np.ndarray:
+def points_in(kept: gpd.GeoDataFrame, crs: object) -> np.ndarray:
     """Return the kept incidents (finite points) as shapely points in ``crs``."""
     geoms = np.asarray(kept.geometry.values)
     if kept.crs.equals(crs):

@@ -30,6 +30,7 @@ from geo.exposure import (
     classify_exposure,
     event_weights,
     exposure_contributions,
+    points_in,
     select_incidents,
     split_imprecise,
     spread_of,
@@ -190,11 +191,10 @@ def site_exposure(
     n_sites = len(sites)
     site_m = np.asarray(sites.geometry.to_crs(METRIC_CRS).values)
     no_location = np.asarray(sites.geometry.isna() | sites.geometry.is_empty)
-    inc_m = np.asarray(kept.geometry.to_crs(METRIC_CRS).values)
-    inc_ll = shapely.get_coordinates(np.asarray(kept.geometry.to_crs(WGS84).values))
-    cats = kept["category"].astype(str).to_numpy()
+    inc_m = points_in(kept, METRIC_CRS)
+    inc_ll = shapely.get_coordinates(points_in(kept, WGS84))
     type_w = type_weight_of(kept["category"], weights)
-    inc_radius = pd.Series(cats).map(radii).fillna(radius_km).to_numpy(dtype=float)
+    inc_radius = _radius_of(kept["category"], radii, radius_km)
     stamp = meta["as_of"]
     if stamp is not None and len(kept):
         dates = pd.to_datetime(kept["event_date"]).dt.normalize()
@@ -270,6 +270,13 @@ def site_exposure(
     return out
 
 
+def _radius_of(categories: pd.Series, radii: Mapping[str, float], radius_km: float) -> np.ndarray:
+    """Return the counting radius of each incident's category, km (``radius_km`` without one)."""
+    codes, uniques = pd.factorize(categories.astype(object))
+    table = np.array([float(radii.get(str(u), radius_km)) for u in uniques] + [radius_km])
+    return table[codes]  # code -1 (missing) takes the trailing default
+
+
 def _add_spread(
     score: np.ndarray,
     n_spread: np.ndarray,
@@ -286,7 +293,7 @@ def _add_spread(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Add the expected contributions of the spread events, one pass per distinct radius."""
     w = event_weights(vague, weights, as_of, half_life_days)
-    radius = vague["category"].astype(str).map(radii).fillna(radius_km).to_numpy(dtype=float)
+    radius = _radius_of(vague["category"], radii, radius_km)
     if as_of is not None:
         age = (as_of - pd.to_datetime(vague["event_date"]).dt.normalize()).dt.days.to_numpy()
     else:
@@ -338,7 +345,7 @@ def _nearest(
     back = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
     lon, lat = back.transform(xy[:, 0], xy[:, 1])
     result["nearest_km"][s] = GEOD.inv(lon, lat, inc_ll[i, 0], inc_ll[i, 1])[2] / 1000.0
-    result["nearest_date"][s] = pd.to_datetime(kept["event_date"]).to_numpy()[i]
+    result["nearest_date"][s] = pd.to_datetime(kept["event_date"].iloc[i]).to_numpy()
     for column, source in (
         ("nearest_category", "category"),
         ("nearest_event_type", "event_type"),
@@ -346,7 +353,8 @@ def _nearest(
         ("nearest_source", "source"),
     ):
         if source in kept.columns:
-            result[column][s] = kept[source].fillna("").astype(str).to_numpy()[i]
+            # Only the nearest rows are converted, not the whole column.
+            result[column][s] = kept[source].iloc[i].fillna("").astype(str).to_numpy()
     return result
 
 
