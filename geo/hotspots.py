@@ -11,6 +11,7 @@ many it left out, and why: ``n_used``, ``n_left_out`` and ``left_out_reason``
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -120,6 +121,10 @@ class KDEResult:
         Events in the estimate, events left out.
     left_out_reason : dict of str to int
         Why events were left out (reason -> count).
+    overlay : tuple
+        :func:`kde_overlay` with its defaults (the web map's image and its
+        EPSG:4326 bounds), made on first read and kept with the result, so a
+        cached surface carries its image.
     """
 
     array: np.ndarray
@@ -133,6 +138,11 @@ class KDEResult:
     n_used: int
     n_left_out: int
     left_out_reason: dict[str, int] = field(default_factory=dict)
+
+    @functools.cached_property
+    def overlay(self) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+        """The web map's image of this surface (see the class notes)."""
+        return kde_overlay(self)
 
 
 def _snap_bounds(

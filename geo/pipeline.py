@@ -524,6 +524,8 @@ def lazy_analysis(
     def kde() -> dict[str, object]:
         xy = points()
         surface, message = kde_surface(sel, filters, params, metric_xy=(xy["x_m"], xy["y_m"]))
+        if surface is not None:
+            _ = surface.overlay  # the map's image, cached with the surface
         return {"kde": surface, "kde_message": message}
 
     def gistar_part() -> dict[str, object]:

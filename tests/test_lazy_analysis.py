@@ -113,3 +113,17 @@ def test_the_map_draws_counts_per_cell_above_the_marker_limit(bundled, monkeypat
     html_markers, html_cells = (_html(group) for group in (markers, cells))
     assert "counts per H3 cell" not in html_markers
     assert f"{n:,} incidents drawn as counts per H3 cell" in html_cells
+
+
+def test_the_kde_part_carries_its_map_image(bundled):
+    from geo.hotspots import kde_overlay
+
+    context, read, assigned = bundled
+    run = lazy_analysis(
+        assigned, read.report, Filters(start=START, end=END), Params(as_of=END), context=context
+    )
+    cached = pickle.loads(pickle.dumps(run.kde))  # as a cache hands it back
+    assert "overlay" in vars(cached)  # made with the part, not again by the map
+    image, bounds = cached.overlay
+    expected_image, expected_bounds = kde_overlay(run.kde)
+    assert (image == expected_image).all() and bounds == expected_bounds

@@ -30,7 +30,6 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.hotspots import kde_overlay
 from geo.i18n import Translator, translator
 from geo.io import bundled
 from geo.pipeline import Analysis
@@ -407,7 +406,7 @@ def _hotspot_layer(
 ) -> Any:
     level = unit_level(analysis.params.admin_level, tr=tr)
     if method == "kde" and analysis.kde is not None:
-        image, bounds = kde_overlay(analysis.kde)
+        image, bounds = analysis.kde.overlay
         return build_kde(
             image,
             bounds=bounds,
