@@ -30,6 +30,7 @@ from ui.state import ADMIN_LEVELS, HOTSPOT_METHODS
 __all__ = [
     "KEY_FIGURES",
     "FIGURE_CATEGORIES",
+    "CHANGE_WORDS",
     "view",
     "weekly_series",
     "gistar_summary",
@@ -261,7 +262,7 @@ def selected_rows(
                 t.gettext("Previous window"),
                 t.number(int(r["prev_incidents"])) if "prev_incidents" in r else None,
             ),
-            (t.gettext("Change"), r.get("change_label")),
+            (t.gettext("Change"), _change_word(r.get("change_label"), t)),
             (
                 t.gettext("Area (km²)"),
                 t.number(float(r["area_km2"])) if "area_km2" in r else None,
@@ -281,6 +282,14 @@ def selected_rows(
         rows += [(t.gettext("Gi* class"), _gistar_label(r["gistar_class"], t))]
         rows += [(t.gettext("Gi* z-score"), signed(float(r["z"]), 2, tr=t))]
     return rows
+
+
+#: The words of ``change_label`` (geo.admin.aggregate_admin) besides percentages.
+CHANGE_WORDS: dict[str, str] = {"new": gettext_noop("new"), "no events": gettext_noop("no events")}
+
+
+def _change_word(value: object, t: Translator) -> object:
+    return t.gettext(CHANGE_WORDS[value]) if value in CHANGE_WORDS else value
 
 
 def _gistar_label(value: object, t: Translator) -> str | None:
@@ -608,6 +617,8 @@ def units_table(stats: pd.DataFrame, *, tr: Translator = ENGLISH) -> pd.DataFram
     table = pd.DataFrame(stats[list(present)]).sort_values(
         ["incidents", "fatalities"], ascending=False, kind="stable"
     )
+    if "change_label" in table:
+        table["change_label"] = [_change_word(v, tr) for v in table["change_label"]]
     return table.rename(columns=present).reset_index(drop=True)
 
 

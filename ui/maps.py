@@ -251,7 +251,8 @@ def incident_credit(analysis: Analysis, *, tr: Translator = ENGLISH) -> str:
         E.g. ``"Incidents: UCDP GED 21.1 (CC BY 4.0)"``.
     """
     return tr.gettext("Incidents: {sources}").format(
-        sources="; ".join(analysis.sources) or tr.gettext("none in this window")
+        sources="; ".join(tr.gettext(s) for s in analysis.sources)
+        or tr.gettext("none in this window")
     )
 
 

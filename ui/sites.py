@@ -19,6 +19,7 @@ from geo.i18n import Translator, gettext_noop
 from geo.io.sites import read_sites
 from geo.palette import SITE_TYPE_LABELS
 from geo.pipeline import Analysis, select_incidents
+from geo.schema import TREND_LABELS
 from geo.sites import site_exposure
 from ui import chrome, maps, selection
 from ui.data import BUNDLED_KEY
@@ -298,8 +299,20 @@ def site_rows(
                 date=t.date(nearest.date()) if pd.notna(nearest) else "?",
             ),
         ),
-        (t.gettext("Trend"), r.get("trend_text") or None),
+        (t.gettext("Trend"), _trend(r, t) or None),
     ]
+
+
+def _trend(row: Any, t: Translator) -> str:
+    """Say a site's trend in the page's language (geo.sites writes ``trend_text`` in English)."""
+    if "trend" not in row or "n_prev_90d" not in row:
+        return str(row.get("trend_text") or "")
+    word = TREND_LABELS.get(str(row["trend"]), str(row["trend"]))
+    return t.gettext("{trend}: {now} in the last 90 days vs {before} in the 90 before").format(
+        trend=t.gettext(word),
+        now=t.number(int(row["n_90d"])),
+        before=t.number(int(row["n_prev_90d"])),
+    )
 
 
 def _site_type(value: object, t: Translator) -> str:
@@ -352,7 +365,7 @@ def sites_table(
             t.gettext("Nearest incident date"): pd.to_datetime(
                 chosen["nearest_date"]
             ).dt.date.to_numpy(),
-            t.gettext("Trend"): chosen["trend_text"].astype(str).to_numpy(),
+            t.gettext("Trend"): [_trend(r, t) for _, r in chosen.iterrows()],
             t.gettext("Exposure score"): chosen["exposure"].to_numpy(),
             t.gettext("Operator"): (
                 chosen["operator"].fillna("").astype(str).to_numpy() if "operator" in chosen else ""
