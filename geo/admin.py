@@ -32,6 +32,7 @@ import shapely
 
 from geo.crs import METRIC_CRS, WGS84, require_wgs84, to_metric
 from geo.errors import ParameterError
+from geo.i18n import gettext_noop
 from geo.schema import CATEGORIES, fold_text
 
 __all__ = [
@@ -73,7 +74,9 @@ AGGREGATE_LEVELS: dict[object, str] = {
 OVERLAP_MIN_KM2: float = 0.01
 
 #: The documented rule for points that touch more than one unit.
-TIE_BREAK = "a point on a shared border goes to the unit with the lowest unit_id (string order)"
+TIE_BREAK = gettext_noop(
+    "a point on a shared border goes to the unit with the lowest unit_id (string order)"
+)
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -98,3 +99,72 @@ def test_the_method_steps_and_provenance_read_in_french(analysis):  # noqa: F811
     assert english_left(lines) == []
     english = method_steps(analysis)
     assert english[0][0] == "Window" and "Gaussian kernel" in english[2][1]
+
+
+def test_validate_in_french_names_file_row_and_column_and_keeps_json_keys(capsys):
+    fixture = REPO / "tests" / "fixtures" / "incidents" / "coordinates.csv"
+    assert main(["validate", str(fixture), "--lang", "fr"]) in (0, 2)
+    text = capsys.readouterr().out
+    first = text.splitlines()[0]
+    assert "lignes lues, conservées : " in first and "rejetées : " in first
+    assert "coordinates.csv, ligne " in text and ", colonne 'lat' : " in text
+    assert "est hors de -90..90 ; ligne rejetée." in text
+    assert "remarque : encodage : " in text
+    assert english_left(text) == []
+    assert main(["validate", str(fixture), "--lang", "fr", "--json"]) in (0, 2)
+    record = json.loads(capsys.readouterr().out)
+    assert {"rows_in", "rows_kept", "n_rejected", "issues"} <= set(record)
+    assert {"file", "row", "column", "value", "reason", "action"} <= set(record["issues"][0])
+    assert record["issues"][0]["action"] in ("repaired", "flagged", "rejected")
+    assert any(i["reason"] == "is outside -90..90" for i in record["issues"])
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    sorted((REPO / "tests" / "fixtures" / "incidents").glob("*.csv")),
+    ids=lambda p: p.name,
+)
+def test_every_validation_report_of_the_fixtures_reads_in_french(fixture):
+    from geo.io.incidents import read_incidents
+
+    report = read_incidents(fixture, name=fixture.name).report
+    lines = report.to_lines(tr=translator("fr"))
+    assert lines[0].startswith(f"{report.file} (") and " lu" in lines[0]
+    assert english_left("\n".join(lines)) == []
+    assert len(report.to_lines()) == len(lines)
+
+
+def _french_run(capsys, argv):
+    capsys.readouterr()
+    assert main([*argv, "--lang", "fr"]) == 0
+    out, err = capsys.readouterr()
+    return out + err
+
+
+def test_join_and_routes_print_french(tmp_path, capsys):
+    said = _french_run(capsys, ["join", "--from", "2025-05-01", "--out", str(tmp_path / "j.csv")])
+    assert said.startswith("join : ") and "1 mai 2025" in said and "au Mali : " in said
+    assert "relevé de presse" in said and "1\u202f409 lus" in said
+    assert english_left(said) == []
+    said = _french_run(capsys, ["routes"])
+    assert "1\u202f354,3 km" in said and "distance publiée 1\u202f382 km" in said
+    assert "Kéniéba" in said  # place names keep their accents
+    assert english_left(said) == []
+
+
+def test_log_actions_print_french(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SAHEL_RISK_AUTHOR", "amina")
+    log = str(tmp_path / "log.gpkg")
+    add = ["log", "add", "--log", log, "--date", "2025-05-04", "--place", "Kenieba"]
+    said = _french_run(capsys, [*add, "--category", "abduction", "--reliability", "B2"])
+    assert said.startswith("incident 1 ajouté à ")
+    said = _french_run(capsys, ["log", "edit", "1", "--log", log, "--fatalities", "2"])
+    assert "révision 2 écrite" in said
+    said = _french_run(capsys, ["log", "list", "--log", log])
+    assert said.startswith("id\tdate\tcatégorie\tlieu\tdécès\tauteur")
+    assert "4 mai 2025\tEnlèvement\tKéniéba" in said
+    said = _french_run(capsys, ["log", "history", "1", "--log", log])
+    assert "révision 1 : ajout par amina" in said and "révision 2 : correction par amina" in said
+    said = _french_run(capsys, ["log", "export", "--log", log, str(tmp_path / "out.csv")])
+    assert said.startswith("1 incident écrit dans out.csv")
+    assert english_left(said) == []

@@ -25,6 +25,7 @@ from geo.commands.validate import local_path
 from geo.crs import WGS84
 from geo.errors import ExportError, InputFileError, ParameterError
 from geo.export.tabular import write_table_atomic
+from geo.i18n import Translator, gettext_noop, translator
 from geo.io.boundaries import read_boundaries
 from geo.io.bundled import load_routes as load_bundled_routes
 from geo.io.incidents import load_bundled_incidents
@@ -39,8 +40,25 @@ from geo.pipeline import (
     prepare_incidents,
     select_incidents,
 )
+from geo.provenance import format_day
 from geo.schema import CATEGORIES, SOURCE_LABELS
 from geo.settings import DEFAULTS
+
+#: The default language of the lines printed here (commands pass ``tr`` for another).
+_EN: Translator = translator()
+#: How the inputs of a command are named (joined with :data:`SOURCE_JOIN`).
+BUNDLED_SOURCE_WORDS: tuple[str, ...] = (
+    gettext_noop("bundled UCDP GED 21.1 extracts"),
+    gettext_noop("news log"),
+)
+LOG_SOURCE_WORDS: str = gettext_noop("the incident log")
+SOURCE_JOIN = " + "
+
+
+def source_text(source: str, *, tr: Translator = _EN) -> str:
+    """Return the inputs' name (``Inputs.source``) in the language of ``tr``; file names stay."""
+    return SOURCE_JOIN.join(tr.gettext(part) for part in source.split(SOURCE_JOIN))
+
 
 __all__ = [
     "add_imprecise_argument",
@@ -322,12 +340,12 @@ class Inputs:
             admin3=self.admin3,
         )
 
-    def window_text(self) -> str:
+    def window_text(self, *, tr: Translator = _EN) -> str:
         """Return the window as ``first..last`` (the data's own range when open)."""
         dates = pd.to_datetime(self.incidents["event_date"])
         first = self.start or (dates.min().date() if dates.notna().any() else None)
         last = self.end or (dates.max().date() if dates.notna().any() else None)
-        return f"{first or '-'}..{last or '-'}"
+        return "..".join(format_day(d, tr=tr) if d else "-" for d in (first, last))
 
 
 def load_inputs(args: argparse.Namespace) -> Inputs:
@@ -363,10 +381,10 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         source = path.name
     else:
         result = load_bundled_incidents()
-        source = "bundled UCDP GED 21.1 extracts + news log"
+        source = SOURCE_JOIN.join(BUNDLED_SOURCE_WORDS)
     result, duplicates = with_log(result, getattr(args, "log", None))
     if duplicates is not None:
-        source += " + the incident log"
+        source += SOURCE_JOIN + LOG_SOURCE_WORDS
     incidents = result.incidents
     n_read = len(incidents)
     keep = _in_window(incidents, args)

@@ -14,10 +14,11 @@ import geopandas as gpd
 import pandas as pd
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
-from geo.commands._options import add_input_arguments, load_inputs
+from geo.commands._options import add_input_arguments, load_inputs, source_text
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
+from geo.i18n import translator
 
 __all__ = [
     "JOIN_COLUMNS",
@@ -139,34 +140,56 @@ def run(args: argparse.Namespace) -> int:
     assigned = inputs.assign(rows)
     path = write_table_atomic(_join_table(assigned), out, layer="incidents")
     info = assigned.attrs["assignment"]
-    outside = ", ".join(f"{k} {v}" for k, v in sorted(info["outside_mali_by_country"].items()))
+    tr = translator(args.lang)
+    n = tr.number
+    outside = ", ".join(f"{k} {n(v)}" for k, v in sorted(info["outside_mali_by_country"].items()))
     print(
-        f"join: {len(assigned):,} incidents from {inputs.source}, window {inputs.window_text()}"
-        f" ({inputs.n_read:,} read, {inputs.n_rejected:,} rows rejected by the reader)"
-    )
-    print(
-        f"  in Mali: {info['in_mali']:,} (region {info['adm1_assigned']:,}, cercle "
-        f"{info['adm2_assigned']:,}"
-        + (
-            f", {args.admin and Path(args.admin).name} {info['adm3_assigned']:,}"
-            if args.admin
-            else ""
+        tr.gettext(
+            "join: {n} incidents from {source}, window {window} ({read} read, {rejected} rows "
+            "rejected by the reader)"
+        ).format(
+            n=n(len(assigned)),
+            source=source_text(inputs.source, tr=tr),
+            window=inputs.window_text(tr=tr),
+            read=n(inputs.n_read),
+            rejected=n(inputs.n_rejected),
         )
-        + f"); in no Malian unit, by country: {outside or 'none'}; in no country: "
-        f"{info['no_country']:,}"
     )
-    print(f"  border points: {info['tie_break']}")
+    extra = f", {Path(args.admin).name} {n(info['adm3_assigned'])}" if args.admin else ""
+    print(
+        "  "
+        + tr.gettext(
+            "in Mali: {mali} (region {adm1}, cercle {adm2}{extra}); in no Malian unit, by "
+            "country: {outside}; in no country: {none}"
+        ).format(
+            mali=n(info["in_mali"]),
+            adm1=n(info["adm1_assigned"]),
+            adm2=n(info["adm2_assigned"]),
+            extra=extra,
+            outside=outside or tr.gettext("none"),
+            none=n(info["no_country"]),
+        )
+    )
+    rule = str(info["tie_break"])
+    print("  " + tr.gettext("border points: {rule}").format(rule=tr.gettext(rule)))
     if inputs.duplicates is not None:
         print(
-            f"  {len(inputs.duplicates):,} rows are copies of an event of another source "
-            "(duplicate_of names the copy counted)"
+            "  "
+            + tr.gettext(
+                "{n} rows are copies of an event of another source (duplicate_of names the "
+                "copy counted)"
+            ).format(n=n(len(inputs.duplicates)))
         )
     if info["overlapping_units"]:
         first = info["overlapping_units"][0]
         print(
-            f"  warning: {len(info['overlapping_units'])} pair(s) of units overlap (e.g. "
-            f"{first[0]} and {first[1]}, {first[2]:g} km²); points in an overlap go to the "
-            "lower id: check the boundary layer."
+            "  "
+            + tr.gettext(
+                "warning: {n} pair(s) of units overlap (e.g. {a} and {b}, {km2} km²); points in "
+                "an overlap go to the lower id: check the boundary layer."
+            ).format(
+                n=n(len(info["overlapping_units"])), a=first[0], b=first[1], km2=f"{first[2]:g}"
+            )
         )
-    print(f"  wrote {path}")
+    print("  " + tr.gettext("wrote {file}").format(file=path))
     return 0

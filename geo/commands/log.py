@@ -22,9 +22,11 @@ from typing import Any
 from geo.commands._options import parse_day
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
+from geo.i18n import Translator, gettext_noop, translator
 from geo.log import ENV_VAR, open_log
 from geo.log.records import DATE_PRECISIONS, from_canonical
-from geo.schema import CATEGORIES
+from geo.provenance import format_day
+from geo.schema import CATEGORIES, CATEGORY_LABELS
 
 __all__ = ["register", "run"]
 
@@ -51,6 +53,22 @@ _FIELD_OPTIONS: dict[str, str] = {
     "original_text": "original_text",
 }
 _LIST_COLUMNS = ("incident_id", "event_date", "category", "location", "fatalities", "author")
+#: Heading of each listed column.
+_LIST_HEADINGS: dict[str, str] = {
+    "incident_id": gettext_noop("id"),
+    "event_date": gettext_noop("date"),
+    "category": gettext_noop("category"),
+    "location": gettext_noop("place"),
+    "fatalities": gettext_noop("fatalities"),
+    "author": gettext_noop("author"),
+}
+#: Revision action -> its word in the history (English: the action's own name).
+_ACTIONS: dict[str, str] = {
+    "add": gettext_noop("add"),
+    "import": gettext_noop("import"),
+    "edit": gettext_noop("edit"),
+    "delete": gettext_noop("delete"),
+}
 
 
 def _add_log_option(parser: argparse.ArgumentParser) -> None:
@@ -186,6 +204,15 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
+def _cell(value: object, column: str, tr: Translator) -> str:
+    """One listed value: a category by its label, a date in the language's form."""
+    if column == "category":
+        return tr.gettext(CATEGORY_LABELS.get(str(value), str(value)))
+    if column == "event_date" and value:
+        return format_day(value, tr=tr)
+    return str(value)
+
+
 def _add(args: argparse.Namespace) -> int:
     values = _fields(args)
     missing = [
@@ -197,7 +224,8 @@ def _add(args: argparse.Namespace) -> int:
         raise ParameterError(f"log add needs {', '.join(missing)}")
     log = open_log(args.log)
     incident = log.add(values, author=args.author)
-    print(f"added incident {incident} to {log.name}")
+    tr = translator(args.lang)
+    print(tr.gettext("added incident {id} to {log}").format(id=incident, log=log.name))
     return 0
 
 
@@ -207,9 +235,10 @@ def _list(args: argparse.Namespace) -> int:
         json.dump(rows, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    print("\t".join(_LIST_COLUMNS))
+    tr = translator(args.lang)
+    print("\t".join(tr.gettext(_LIST_HEADINGS[c]) for c in _LIST_COLUMNS))
     for row in rows:
-        print("\t".join(str(row[c]) for c in _LIST_COLUMNS))
+        print("\t".join(_cell(row[c], c, tr) for c in _LIST_COLUMNS))
     return 0
 
 
@@ -217,14 +246,22 @@ def _edit(args: argparse.Namespace) -> int:
     values = _fields(args)
     log = open_log(args.log)
     revision = log.edit(args.incident_id, values, author=args.author, reason=args.reason)
-    print(f"incident {args.incident_id}: revision {revision} written")
+    print(
+        translator(args.lang)
+        .gettext("incident {id}: revision {revision} written")
+        .format(id=args.incident_id, revision=revision)
+    )
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
     log = open_log(args.log)
     revision = log.delete(args.incident_id, author=args.author, reason=args.reason)
-    print(f"incident {args.incident_id} deleted (revision {revision}; its history is kept)")
+    print(
+        translator(args.lang)
+        .gettext("incident {id} deleted (revision {revision}; its history is kept)")
+        .format(id=args.incident_id, revision=revision)
+    )
     return 0
 
 
@@ -234,13 +271,27 @@ def _history(args: argparse.Namespace) -> int:
         json.dump(revisions, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
+    tr = translator(args.lang)
     for rev in revisions:
         reason = f" ({rev['reason']})" if rev["reason"] else ""
         print(
-            f"revision {rev['revision']}: {rev['action']} by {rev['author']} at "
-            f"{rev['entered_at']}{reason}: {rev['event_date']} {rev['category']} "
-            f"{rev['location'] or ''} lat {rev['lat']} lon {rev['lon']}, "
-            f"fatalities {rev['fatalities']}, grading {rev['reliability']}{rev['credibility']}"
+            tr.gettext(
+                "revision {revision}: {action} by {author} at {time}{reason}: {date} {category} "
+                "{place} lat {lat} lon {lon}, fatalities {fatalities}, grading {grading}"
+            ).format(
+                revision=rev["revision"],
+                action=tr.gettext(_ACTIONS.get(str(rev["action"]), str(rev["action"]))),
+                author=rev["author"],
+                time=rev["entered_at"],
+                reason=reason,
+                date=_cell(rev["event_date"], "event_date", tr),
+                category=_cell(rev["category"], "category", tr),
+                place=rev["location"] or "",
+                lat=rev["lat"],
+                lon=rev["lon"],
+                fatalities=rev["fatalities"],
+                grading=f"{rev['reliability']}{rev['credibility']}",
+            )
         )
     return 0
 
@@ -250,7 +301,8 @@ def _import(args: argparse.Namespace) -> int:
 
     path = local_path(args.file)
     result = ingest_file(path, progress=terminal_progress(path.name))
-    for line in result.report.to_lines(max_issues=20):
+    tr = translator(args.lang)
+    for line in result.report.to_lines(max_issues=20, tr=tr):
         print(line, file=sys.stderr)
     records = from_canonical(result.incidents)
     if not records:
@@ -259,13 +311,20 @@ def _import(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if tty:
-            print(f"\rimporting {done:,} of {total:,} rows", end="", file=sys.stderr, flush=True)
+            line = tr.gettext("importing {done} of {total} rows").format(
+                done=tr.number(done), total=tr.number(total)
+            )
+            print(f"\r{line}", end="", file=sys.stderr, flush=True)
 
     log = open_log(args.log)
     ids = log.add_many(records, author=args.author, action="import", progress=progress)
     if tty:
         print(file=sys.stderr)
-    print(f"imported {len(ids):,} incidents from {path.name} into {log.name} (one transaction)")
+    print(
+        tr.gettext("imported {n} incidents from {file} into {log} (one transaction)").format(
+            n=tr.number(len(ids)), file=path.name, log=log.name
+        )
+    )
     return 0
 
 
@@ -280,5 +339,10 @@ def _export(args: argparse.Namespace) -> int:
     frame = open_log(args.log).current_frame()
     table = frame if out.suffix.lower() == ".gpkg" else frame.drop(columns="geometry")
     write_table_atomic(table, out, layer="incident_log")
-    print(f"wrote {len(frame):,} incidents to {out.name}")
+    tr = translator(args.lang)
+    print(
+        tr.ngettext(
+            "wrote {n} incident to {file}", "wrote {n} incidents to {file}", len(frame)
+        ).format(n=tr.number(len(frame)), file=out.name)
+    )
     return 0

@@ -8,6 +8,7 @@ import pandas as pd
 
 from geo.commands._options import add_routes_argument, load_routes, output_path, write_frame
 from geo.crs import GEOD
+from geo.i18n import translator
 
 __all__ = ["register", "run", "route_table"]
 
@@ -89,18 +90,26 @@ def run(args: argparse.Namespace) -> int:
         0 on success.
     """
     out = output_path(args.out, allowed=(".csv",)) if args.out else None
+    tr = translator(args.lang)
     table = route_table(load_routes(args))
     for row in table.itertuples(index=False):
         published = (
-            f"published {row.published_km:,.0f} km"
+            tr.gettext("published {km} km").format(km=tr.number(row.published_km))
             if pd.notna(row.published_km)
-            else "no published distance"
+            else tr.gettext("no published distance")
         )
-        group = f" [alternatives: {row.group}]" if row.group else ""
-        print(f"{row.route_id}: {row.label} - {row.length_km:,.1f} km ({published}){group}")
+        group = (
+            " " + tr.gettext("[alternatives: {group}]").format(group=row.group) if row.group else ""
+        )
+        km = tr.number(row.length_km, 1)
+        print(f"{row.route_id}: {row.label} - {km} km ({published}){group}")
         if row.waypoints:
             print(f"    {row.waypoints}")
     if out is not None:
         written = write_frame(table, out, layer="routes")
-        print(f"Wrote {len(table)} routes to {written.name}.")
+        print(
+            tr.gettext("Wrote {n} routes to {file}.").format(
+                n=tr.number(len(table)), file=written.name
+            )
+        )
     return 0

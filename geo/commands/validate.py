@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from geo.errors import InputFileError
+from geo.i18n import translator
 from geo.io.containers import LOCAL_FILE_LIMITS, read_file_bytes
 from geo.io.incidents import FORMATS
 from geo.io.ingest import ingest_upload
@@ -123,18 +124,21 @@ def run(args: argparse.Namespace) -> int:
         raw, name=path.name, fmt=args.fmt, layer=args.layer, limits=LOCAL_FILE_LIMITS
     )
     report = result.report
-    if args.json:
+    tr = translator(args.lang)
+    if args.json:  # machine keys and the stored (English) reasons: stable for scripts
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     else:
-        text = "\n".join(report.to_lines(max_issues=args.max_issues))
+        text = "\n".join(report.to_lines(max_issues=args.max_issues, tr=tr))
     try:
         print(text, flush=True)
     except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if not report.usable:
         print(
-            f"error: {report.file}: no usable rows ({report.rows_in} read, "
-            f"{report.n_rejected} rejected); see the lines above.",
+            tr.gettext(
+                "error: {file}: no usable rows ({read} read, {rejected} rejected); see the "
+                "lines above."
+            ).format(file=report.file, read=report.rows_in, rejected=report.n_rejected),
             file=sys.stderr,
         )
         return 2

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.schema import fold_text
-from geo.validate import Action, RowIssue
+from geo.validate import READER_MESSAGES, Action, RowIssue, reader_message
 
 if TYPE_CHECKING:
     from geo.io.tables import RawTable
@@ -125,10 +125,10 @@ def geometry_to_points(table: RawTable, wkb: Sequence[bytes | None]) -> None:
                 table.rejected[i] = True
 
         if blob is None:
-            issue(None, "is null (the feature has no geometry)")
+            issue(None, reader_message("null_geometry"))
             continue
         if geom is None:
-            issue(f"WKB of {len(blob)} bytes", "is not a readable geometry (unclosed ring?)")
+            issue(f"WKB of {len(blob)} bytes", reader_message("unreadable_geometry"))
             continue
         if shapely.has_z(geom) or shapely.has_m(geom):
             zm += 1
@@ -142,7 +142,7 @@ def geometry_to_points(table: RawTable, wkb: Sequence[bytes | None]) -> None:
             area[i] = geom.geom_type != "MultiPoint"
         lon[i], lat[i] = point.x, point.y
     if zm:
-        table.notes.append(f"Z/M values dropped from {count_noun(zm, 'feature')} (lon/lat kept)")
+        table.notes.append(reader_message("zm_dropped", features=count_noun(zm, "feature")))
     table.lon, table.lat, table.area_rows = lon, lat, area
 
 
@@ -257,12 +257,18 @@ def parse_coordinate(values: pd.Series, column: str, rows: Rows) -> np.ndarray:
     num = pd.to_numeric(s2, errors="coerce").to_numpy(dtype=float)
     alive = rows.alive
     for i in np.flatnonzero(comma & alive & np.isfinite(num)):
-        rows.add(i, column, s.iat[i], f"has a decimal comma; read as {float(num[i])!r}", "repaired")
+        rows.add(
+            i,
+            column,
+            s.iat[i],
+            reader_message("decimal_comma", value=repr(float(num[i]))),
+            "repaired",
+        )
     for i in np.flatnonzero(~np.isfinite(num) & alive):
         if s.iat[i] == "":
-            rows.add(i, column, "", "is blank; a point needs both coordinates", "rejected")
+            rows.add(i, column, "", reader_message("blank_coordinate"), "rejected")
         else:
-            rows.add(i, column, s.iat[i], "is not a decimal number of degrees", "rejected")
+            rows.add(i, column, s.iat[i], reader_message("not_degrees"), "rejected")
     return num
 
 
@@ -308,7 +314,7 @@ def check_coordinates(
 
     if geometry:
         for i in np.flatnonzero(alive & ~(np.isfinite(lon) & np.isfinite(lat))):
-            rows.add(i, "geometry", point(i), "has a coordinate that is not a number", "rejected")
+            rows.add(i, "geometry", point(i), reader_message("coordinate_nan"), "rejected")
         alive = rows.alive
     x0, y0, x1, y1 = WEST_AFRICA_BOX
     inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
@@ -323,16 +329,20 @@ def check_coordinates(
             i,
             lat_name,
             lat[i] if not geometry else point(i),
-            f"with {'longitude' if not geometry else 'x'} {float(lon[i])!r} is outside the "
-            "West-Africa box but inside it when swapped; latitude and longitude swapped back",
+            reader_message(
+                "swapped", axis="longitude" if not geometry else "x", value=repr(float(lon[i]))
+            ),
             "repaired",
         )
         lon[i], lat[i] = lat[i], lon[i]
     if swap.sum():
         notes.append(
-            f"{count_noun(int(swap.sum()), 'row')} had latitude and longitude swapped (detected "
-            f"against the West-Africa box lon {x0:g}..{x1:g}, lat {y0:g}..{y1:g}) and were "
-            "swapped back"
+            reader_message(
+                "swapped_note",
+                rows=count_noun(int(swap.sum()), "row"),
+                lon=f"{x0:g}..{x1:g}",
+                lat=f"{y0:g}..{y1:g}",
+            )
         )
     projected = (
         alive
@@ -344,24 +354,26 @@ def check_coordinates(
             i,
             lat_name if np.abs(lat[i]) > 90 else lon_name,
             point(i) if geometry else (lat[i] if np.abs(lat[i]) > 90 else lon[i]),
-            "looks like projected coordinates (metres) without a CRS"
-            + (" (no .prj)" if geometry and not crs_known else "")
-            + "; projected? give lon/lat degrees (EPSG:4326)",
+            reader_message("projected", prj=" (no .prj)" if geometry and not crs_known else ""),
             "rejected",
         )
     alive = rows.alive
     for i in np.flatnonzero(alive & (np.abs(lat) > 90)):
-        rows.add(i, lat_name, point(i) if geometry else lat[i], "is outside -90..90", "rejected")
+        rows.add(
+            i, lat_name, point(i) if geometry else lat[i], reader_message("lat_range"), "rejected"
+        )
     alive = rows.alive
     for i in np.flatnonzero(alive & (np.abs(lon) > 180)):
-        rows.add(i, lon_name, point(i) if geometry else lon[i], "is outside -180..180", "rejected")
+        rows.add(
+            i, lon_name, point(i) if geometry else lon[i], reader_message("lon_range"), "rejected"
+        )
     alive = rows.alive
     for i in np.flatnonzero(alive & (lon == 0) & (lat == 0)):
         rows.add(
             i,
             lat_name,
             point(i) if geometry else lat[i],
-            "with longitude 0 is 'null island' (0, 0), a typical geocoding failure",
+            reader_message("null_island"),
             "rejected",
         )
     alive = rows.alive
@@ -371,21 +383,28 @@ def check_coordinates(
             i,
             name,
             point(i) if geometry else 0.0,
-            "is exactly 0; check that the point was geocoded",
+            reader_message("exactly_zero"),
             "flagged",
         )
     alive = rows.alive
     outside = alive & ~((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
     if outside.any():
         notes.append(
-            f"{count_noun(int(outside.sum()), 'point')} outside the West-Africa box "
-            f"(lon {x0:g}..{x1:g}, lat {y0:g}..{y1:g}); they are kept"
+            reader_message(
+                "outside_box",
+                points=count_noun(int(outside.sum()), "point"),
+                lon=f"{x0:g}..{x1:g}",
+                lat=f"{y0:g}..{y1:g}",
+            )
         )
     return lon, lat
 
 
 def count_noun(n: int, noun: str) -> str:
-    """Return ``"1 row"`` or ``"3 rows"``."""
+    """Return ``"1 row"`` or ``"3 rows"`` (a :data:`geo.validate.READER_MESSAGES` noun if known)."""
+    key = f"n_{noun}" if n == 1 else f"n_{noun}s"
+    if key in READER_MESSAGES:
+        return reader_message(key, n=n)
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -452,21 +471,18 @@ def parse_dates(
     utc_days = _utc_days(s, zoned & matched)
     for i, (y, m, d) in utc_days.items():
         if (y, m, d) != (year[i], month[i], day[i]):
-            reason = f"has a time zone offset; read as the UTC date {y:04d}-{m:02d}-{d:02d}"
+            reason = reader_message("utc_date", date=f"{y:04d}-{m:02d}-{d:02d}")
             rows.add(i, column, s.iat[i], reason, "repaired")
             year[i], month[i], day[i] = y, m, d
     if timed:
-        notes.append(
-            f"times of day dropped from {count_noun(timed, 'date')} (dates are kept to the day; "
-            "a time zone offset gives the UTC date)"
-        )
+        notes.append(reader_message("times_dropped", dates=count_noun(timed, "date")))
     alive = rows.alive
     allowed = ", ".join(formats)
     for i in np.flatnonzero(~matched & alive):
         if s.iat[i] == "":
-            rows.add(i, column, "", "is blank; every event needs a date", "rejected")
+            rows.add(i, column, "", reader_message("blank_date"), "rejected")
         else:
-            reason = f"is not a date in the accepted formats ({allowed})"
+            reason = reader_message("bad_date", allowed=allowed)
             rows.add(i, column, s.iat[i], reason, "rejected")
     # Vectorised calendar check: an impossible day (30 February) gives NaT here, and
     # is reported per row; it never becomes a silent NaT in the result.
@@ -480,17 +496,17 @@ def parse_dates(
     )
     parsed = pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[ns]")
     for i in np.flatnonzero(matched & alive & ~in_range):
-        rows.add(i, column, s.iat[i], "has a year out of range", "rejected")
+        rows.add(i, column, s.iat[i], reader_message("year_range"), "rejected")
     for i in np.flatnonzero(in_range & alive & np.isnat(parsed)):
-        reason = "is not a calendar date (no such day in that month)"
+        reason = reader_message("no_such_day")
         rows.add(i, column, s.iat[i], reason, "rejected")
     out = np.where(in_range, parsed, np.datetime64("NaT", "ns"))
     day_after = np.datetime64(today, "ns") + np.timedelta64(1, "D")
     ok = in_range & ~np.isnat(parsed) & rows.alive
     for i in np.flatnonzero(ok & (out >= day_after)):
-        rows.add(i, column, s.iat[i], f"is in the future (after {today})", "flagged")
+        rows.add(i, column, s.iat[i], reader_message("future", today=today), "flagged")
     for i in np.flatnonzero(ok & (year < _EARLIEST_YEAR)):
-        reason = f"is before {_EARLIEST_YEAR}, when UCDP GED starts; check the year"
+        reason = reader_message("early", year=_EARLIEST_YEAR)
         rows.add(i, column, s.iat[i], reason, "flagged")
     return out
 
@@ -538,25 +554,25 @@ def parse_fatalities(values: pd.Series, column: str | None, rows: Rows) -> np.nd
     for i in np.flatnonzero(~plain & alive):
         v = s.iat[i]
         if v == "":
-            rows.add(i, column, v, "is blank; fatalities set to 0", "repaired")
+            rows.add(i, column, v, reader_message("fatalities_blank"), "repaired")
             continue
         if re.match(r"^-\s*\d", v):
-            rows.add(i, column, v, "is negative; fatalities set to 0", "repaired")
+            rows.add(i, column, v, reader_message("fatalities_negative"), "repaired")
             continue
         m = _FIRST_NUMBER.search(v)
         if m is None or fold_text(v) in _NO_NUMBER_WORDS:
-            rows.add(i, column, v, "is not a number; fatalities set to 0", "repaired")
+            rows.add(i, column, v, reader_message("fatalities_nan"), "repaired")
             continue
         figure = int(m.group(1).replace(",", ""))
         if figure > 10**7:
-            rows.add(i, column, v, "is not a plausible count; fatalities set to 0", "repaired")
+            rows.add(i, column, v, reader_message("fatalities_implausible"), "repaired")
             continue
         out[i] = figure
         rows.add(
             i,
             column,
             v,
-            f"is not a whole number; read as {figure} (the first figure, the lower end of a range)",
+            reader_message("fatalities_range", figure=figure),
             "repaired",
         )
     return out
@@ -573,12 +589,9 @@ def parse_geo_precision(
     n = len(s)
     if column is None:
         if family == "ucdp":
-            notes.append(
-                "no where_prec column: the reduced GED extract keeps only where_prec 1-2 "
-                "events, so every event is taken as precise, geo_precision 2 (within 25 km)"
-            )
+            notes.append(reader_message("no_where_prec"))
             return np.full(n, 2, dtype=np.int64), np.ones(n, dtype=bool)
-        notes.append("no location precision column: every point taken as exact (geo_precision 1)")
+        notes.append(reader_message("no_geo_precision"))
         return np.ones(n, dtype=np.int64), np.ones(n, dtype=bool)
     code = pd.to_numeric(s.str.replace(r"\.0+$", "", regex=True), errors="coerce")
     geo = np.full(n, 3, dtype=np.int64)
@@ -606,7 +619,7 @@ def parse_geo_precision(
             i,
             column,
             s.iat[i],
-            f"is not {allowed}; treated as 3 (area, imprecise)",
+            reader_message("bad_geo_precision", allowed=allowed),
             "repaired",
         )
         geo[i], precise[i] = 3, False
@@ -623,7 +636,7 @@ def parse_date_precision(
     n = len(values)
     if column is None:
         if family != "news":
-            notes.append("no date precision column: every date taken as the day of the event")
+            notes.append(reader_message("no_date_precision"))
         return np.full(n, "day", dtype=object)
     s = values.astype(str).str.strip().str.lower().reset_index(drop=True)
     s = s.str.replace(r"\.0+$", "", regex=True)
@@ -635,5 +648,7 @@ def parse_date_precision(
         allowed = "day, week, month (or 1-3)"
     mapped = s.map(table)
     for i in np.flatnonzero(mapped.isna().to_numpy() & rows.alive):
-        rows.add(i, column, s.iat[i], f"is not {allowed}; treated as month", "repaired")
+        rows.add(
+            i, column, s.iat[i], reader_message("bad_date_precision", allowed=allowed), "repaired"
+        )
     return mapped.fillna("month").to_numpy(dtype=object)

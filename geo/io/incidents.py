@@ -77,7 +77,7 @@ from geo.io.sources import (
 from geo.io.tables import RawTable, load_table
 from geo.schema import CANONICAL_COLUMNS, CATEGORIES, empty_incidents, fold_text
 from geo.settings import BUNDLED, BundledPaths
-from geo.validate import RowIssue, ValidationReport
+from geo.validate import RowIssue, ValidationReport, reader_message
 
 __all__ = [
     "FORMATS",
@@ -276,8 +276,7 @@ def combine_results(results: Sequence[ReadResult]) -> ReadResult:
                     int(row),
                     "event_id",
                     eid,
-                    f"repeats the {src} event id of {first[0]} row {first[1]}; the later "
-                    "copy is rejected so its fatalities are not counted twice",
+                    reader_message("repeated_source_id", source=src, file=first[0], first=first[1]),
                     "rejected",
                     row_label=label,
                 )
@@ -339,13 +338,13 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
     )
     notes = list(table.notes)
     if table.format != "csv" and family != "user":
-        notes.append(f"attributes follow the {family.upper()} schema")
+        notes.append(reader_message("schema", family=family.upper()))
     if family == "acled":
         cols = {c.lower() for c in table.df.columns}
         if "disorder_type" in cols:
-            notes.append("ACLED export with the 2023+ columns")
+            notes.append(reader_message("acled_2023"))
         elif {"data_id", "event_id_no_cnty"} & cols:
-            notes.append("older ACLED export (data_id / event_id_no_cnty, before 2023)")
+            notes.append(reader_message("acled_old"))
 
     def col(fieldname: str) -> pd.Series:
         c = mapping.get(fieldname)
@@ -378,12 +377,12 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
         parts = [table.df[by_lower[k]].astype(str) for k in ("year", "month", "day")]
         date_values = parts[0] + "-" + parts[1] + "-" + parts[2]
         date_col = "year/month/day"
-        notes.append("no date_start column: dates built from year, month and day")
+        notes.append(reader_message("no_date_start"))
     dates = parse_dates(date_values, date_col, DATE_FORMATS[family], rows, today=today, notes=notes)
 
     fatalities = parse_fatalities(col("fatalities"), mapping.get("fatalities"), rows)
     if "fatalities" not in mapping:
-        notes.append("no fatalities column: fatalities set to 0")
+        notes.append(reader_message("no_fatalities"))
 
     geo_precision, precise = parse_geo_precision(
         col("geo_precision"), mapping.get("geo_precision"), family, rows, notes
@@ -399,7 +398,7 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
     if family == "ucdp":
         coded = event_type.isin(list(UCDP_VIOLENCE))
         if coded.any():
-            notes.append("type_of_violence codes 1/2/3 written as the UCDP codebook's words")
+            notes.append(reader_message("ucdp_words"))
             event_type = event_type.where(~coded, event_type.map(UCDP_VIOLENCE))
     sub_event_type = col("sub_event_type").astype(str)
     notes_text = source_notes(table, family, mapping, col)
@@ -466,19 +465,16 @@ def _canonical(table: RawTable, *, today: dt.date) -> ReadResult:
 def _event_ids(table: RawTable, column: str | None, rows: Rows, notes: list[str]) -> pd.Series:
     """Event ids; blank ones rejected, later duplicates rejected naming the first row."""
     if column is None:
-        notes.append(f"no event id column: ids made from the {table.row_label} number")
+        notes.append(reader_message("no_event_id", label=table.row_label))
         return pd.Series([f"row-{r}" for r in table.rows], dtype=object)
     event_id = table.df[column].astype(str)
     for i in np.flatnonzero((event_id == "").to_numpy() & rows.alive):
-        rows.add(i, column, "", "is blank; every event needs an id", "rejected")
+        rows.add(i, column, "", reader_message("blank_id"), "rejected")
     first_row: dict[str, int] = {}
     ids = event_id.tolist()
     for i in np.flatnonzero(rows.alive):
         if ids[i] in first_row:
-            reason = (
-                f"repeats the event id of {table.row_label} {first_row[ids[i]]}; the later "
-                "copy is rejected so its fatalities are not counted twice"
-            )
+            reason = reader_message("repeated_id", label=table.row_label, first=first_row[ids[i]])
             rows.add(i, column, ids[i], reason, "rejected")
         else:
             first_row[ids[i]] = int(table.rows[i])

@@ -43,6 +43,7 @@ from geo.io.containers import (
 from geo.io.fields import count_noun
 from geo.io.sources import COLUMN_ALIASES
 from geo.io.tables import clean_geojson, gdal_call, load_table
+from geo.validate import reader_message
 
 __all__ = ["LAYER_GEOMETRIES", "LAYER_KINDS", "Layer", "read_layer"]
 
@@ -164,7 +165,7 @@ def _load(
             path = folder / "data.gpkg"
             path.write_bytes(raw)
             chosen = _choose_gpkg_layer(path, file, kind=kind, layer=layer)
-            notes.append(f"layer: {chosen!r}")
+            notes.append(reader_message("layer", name=repr(chosen)))
             return _read_path(path, file, kind=kind, layer=chosen, notes=notes)
         if depth > 0:
             raise InputFileError(f"{file} holds a zip inside a zip; nested archives are refused.")
@@ -182,7 +183,7 @@ def _load(
                         f"GeoPackage or CSV file; it holds: {listing}."
                     )
                 inner = extract_member(zf, data[0], file, limits=limits)
-                notes.append(f"read from zip member {data[0].filename!r}")
+                notes.append(reader_message("zip_member", name=repr(data[0].filename)))
                 return _load(
                     inner, file, kind=kind, layer=layer, depth=1, limits=limits, notes=notes
                 )
@@ -264,7 +265,7 @@ def _read_path(
     zm = int((shapely.has_z(geoms) | shapely.has_m(geoms)).sum()) if n else 0
     if zm:
         geoms = shapely.force_2d(geoms)
-        notes.append(f"Z/M values dropped from {count_noun(zm, 'feature')}")
+        notes.append(reader_message("zm_dropped", features=count_noun(zm, "feature")))
     crs_text = meta.get("crs")
     if crs_text is None and not geojson:
         raise InputFileError(f"{file} has no CRS; save it with one (EPSG:4326 preferred).")
@@ -276,7 +277,7 @@ def _read_path(
             raise InputFileError(f"{file}: its CRS cannot be understood.") from None
         if not crs.equals(WGS84, ignore_axis_order=True):
             series = series.to_crs(WGS84)
-            notes.append(f"reprojected from {crs.name!r} to EPSG:4326")
+            notes.append(reader_message("reprojected", crs=repr(crs.name)))
     if n:
         minx, miny, maxx, maxy = series.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):

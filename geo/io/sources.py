@@ -18,6 +18,7 @@ import pandas as pd
 from geo.errors import InputFileError
 from geo.io.fields import count_noun
 from geo.schema import categorise
+from geo.validate import reader_message
 
 if TYPE_CHECKING:
     from geo.io.tables import RawTable
@@ -202,7 +203,9 @@ def map_columns(table: RawTable, family: str) -> dict[str, str]:
             if hits:
                 mapping[target] = hits[0]
                 if hits[0] != target:
-                    table.notes.append(f"column {hits[0]!r} mapped to {target}")
+                    table.notes.append(
+                        reader_message("column_mapped", column=repr(hits[0]), target=target)
+                    )
         return mapping
     spec = {"acled": ACLED_COLUMNS, "ucdp": UCDP_COLUMNS, "news": NEWS_COLUMNS}[family]
     mapping = {k: by_lower[v] for k, v in spec.items() if v in by_lower}
@@ -303,8 +306,9 @@ def other_tables(
         categories[todo[hit]], rules[todo[hit]] = cats[hit], why[hit]
         if hit.any():
             notes.append(
-                f"event types of {count_noun(int(hit.sum()), 'row')} matched with the "
-                f"{family.upper()} table"
+                reader_message(
+                    "types_matched", rows=count_noun(int(hit.sum()), "row"), family=family.upper()
+                )
             )
     return categories, rules
 

@@ -50,7 +50,7 @@ from geo.io.containers import (
     unpack_shapefile,
 )
 from geo.io.fields import count_noun, geometry_to_points
-from geo.validate import RowIssue
+from geo.validate import RowIssue, reader_message
 
 __all__ = [
     "EXTENSIONS",
@@ -210,7 +210,7 @@ def _decode(raw: bytes, file: str) -> tuple[str, str, frozenset[int]]:
     if raw.startswith(codecs.BOM_UTF8):
         try:
             text = raw[len(codecs.BOM_UTF8) :].decode("utf-8")
-            return text, "UTF-8 with byte-order mark", none
+            return text, reader_message("utf8_bom"), none
         except UnicodeDecodeError as exc:
             raise InputFileError(
                 f"{file} starts with a UTF-8 byte-order mark but byte {exc.start} is not "
@@ -218,7 +218,7 @@ def _decode(raw: bytes, file: str) -> tuple[str, str, frozenset[int]]:
             ) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return raw.decode("utf-16"), "UTF-16 with byte-order mark", none
+            return raw.decode("utf-16"), reader_message("utf16_bom"), none
         except UnicodeDecodeError:
             raise InputFileError(f"{file} is not valid UTF-16; save it as UTF-8.") from None
     try:
@@ -240,25 +240,23 @@ def _decode(raw: bytes, file: str) -> tuple[str, str, frozenset[int]]:
     if utf8_text:
         return (
             "".join(parts),
-            f"mixed: UTF-8, except {count_noun(len(foreign), 'line')} decoded as cp1252 "
-            "(Windows-1252); those rows are flagged",
+            reader_message("mixed_encoding", lines=count_noun(len(foreign), "line")),
             frozenset(foreign),
         )
     text = _decode_8bit(raw)
     if any(0x80 <= b <= 0x9F for b in raw):
         try:
             raw.decode("cp1252")
-            return text, "Windows-1252 (cp1252), detected: the file is not UTF-8", none
+            return text, reader_message("cp1252"), none
         except UnicodeDecodeError:
             return (
                 text,
-                "Latin-1 (ISO-8859-1), detected: not UTF-8 nor cp1252; it holds C1 control "
-                "characters (bytes 0x80-0x9F) that are not text, check the encoding",
+                reader_message("latin1_c1"),
                 none,
             )
     return (
         text,
-        "Latin-1 (ISO-8859-1, the same as cp1252 for these bytes), detected: not UTF-8",
+        reader_message("latin1"),
         none,
     )
 
@@ -287,9 +285,11 @@ def _read_csv(raw: bytes, file: str) -> RawTable:
             last_line.append(reader.line_num)
     except csv.Error as exc:
         raise InputFileError(f"{file} is not a readable CSV file ({gdal_message(exc)}).") from None
-    notes = [f"encoding: {encoding}"]
+    notes = [reader_message("encoding", encoding=encoding)]
     if delimiter != ",":
-        notes.append(f"delimiter: {'tab' if delimiter == chr(9) else repr(delimiter)}")
+        notes.append(
+            reader_message("delimiter", delimiter="tab" if delimiter == chr(9) else repr(delimiter))
+        )
     return _records_table(records, last_line, file, fmt="csv", notes=notes, foreign=foreign)
 
 
@@ -326,10 +326,7 @@ def _records_table(
     first = 2
     if len(records) > 1 and _is_hxl_row(records[1]):
         first = 3
-        notes.append(
-            "row 2 holds HXL hashtags (#event+code, #date+occurred...: an HDX copy); "
-            "it was recognised and skipped"
-        )
+        notes.append(reader_message("hxl"))
     for k, rec in enumerate(records[first - 1 :], start=first):
         if not any(c.strip() for c in rec):
             blank += 1
@@ -347,8 +344,7 @@ def _records_table(
                     k,
                     col,
                     value,
-                    f"is where the row's fields run out or over: the row has {len(rec)} "
-                    f"fields but the header has {width} (an unquoted comma or a cut line?)",
+                    reader_message("fields_run_out", found=len(rec), width=width),
                     "rejected",
                 )
             )
@@ -364,8 +360,7 @@ def _records_table(
                     k,
                     header[j],
                     rec[j],
-                    "is on a row that is not UTF-8 like the rest of the file; the row was "
-                    "decoded as cp1252 (Windows-1252): check its text",
+                    reader_message("not_utf8_row"),
                     "flagged",
                 )
             )
@@ -373,7 +368,7 @@ def _records_table(
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
     if blank:
-        notes.append(f"{blank} blank lines skipped")
+        notes.append(reader_message("blank_lines", n=blank))
     return RawTable(
         file,
         fmt,
@@ -411,11 +406,13 @@ def _read_xlsx(raw: bytes, file: str, *, layer: str | None) -> RawTable:
         else:
             name = sheets[0]
             if len(sheets) > 1:
-                notes.append(f"first sheet {name!r} read; not read: {sheets[1:]}")
+                notes.append(
+                    reader_message("excel_first_sheet", name=repr(name), others=sheets[1:])
+                )
         records = [[_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
     finally:
         book.close()
-    notes.insert(0, f"Excel sheet {name!r}")
+    notes.insert(0, reader_message("excel_sheet", name=repr(name)))
     return _records_table(records, list(range(1, len(records) + 1)), file, fmt="xlsx", notes=notes)
 
 
