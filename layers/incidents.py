@@ -167,6 +167,13 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
                     iconAnchor: [z / 2, z / 2], popupAnchor: [0, -z / 2]});
             }
             var icons = C.map(function(c) { return icon(c[2]); });
+            // A marker's title is plain text: the category name with its entities decoded
+            // (a textarea parses them without running anything).
+            var names = C.map(function(c) {
+                var t = document.createElement("textarea");
+                t.innerHTML = c[0];
+                return t.value;
+            });
             var cluster = L.markerClusterGroup(Object.assign({}, O.cluster, {
                 iconCreateFunction: function(cl) {
                     var n = cl.getChildCount();
@@ -178,8 +185,7 @@ class IncidentLayer(JSCSSMixin, folium.map.Layer):
             var group = L.featureGroup();
             var markers = [];
             P.forEach(function(r) {
-                var m = L.marker([r[0], r[1]], {icon: icons[r[2]],
-                    title: C[r[2]][0].replace(/&[^;]+;/g, "")});
+                var m = L.marker([r[0], r[1]], {icon: icons[r[2]], title: names[r[2]]});
                 m.bindPopup(function() { return popup(r, 0); }, O.popup);
                 markers.push(m);
             });

@@ -138,7 +138,8 @@ def new_map(
     height : str
         CSS height of the map.
     tr : Translator
-        Language of the zoom buttons' hints and of the online tile layer's name.
+        Language of Leaflet's control hints (zoom buttons, layer switcher,
+        credit) and of the online tile layer's name.
 
     Returns
     -------
@@ -166,7 +167,7 @@ def new_map(
     add_css(m)
     _FocusWithoutScroll().add_to(m)
     if tr.lang != ENGLISH.lang:
-        _ZoomTitles(tr.gettext("Zoom in"), tr.gettext("Zoom out")).add_to(m)
+        _ControlWords(tr).add_to(m)
     if online_basemap:
         from layers.basemap import online_tiles
 
@@ -225,28 +226,54 @@ class _FocusWithoutScroll(MacroElement):
         self._name = "FocusWithoutScroll"
 
 
-class _ZoomTitles(MacroElement):
-    """Give Leaflet's zoom buttons their hint (``title``, ``aria-label``) in the page's language."""
+class _ControlWords(MacroElement):
+    """Give Leaflet's own control texts the page's language.
+
+    The zoom buttons' hints (``title``, ``aria-label``), the layer switcher's
+    hint (Leaflet writes "Layers" when a switcher is built, so the method that
+    builds it is wrapped: this also covers a switcher added later, e.g. by
+    streamlit-folium) and the hint of the Leaflet credit in the attribution line.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function(zoom) {
-            if (!zoom) { return; }
-            [[zoom._zoomInButton, {{ this.zoom_in|tojson }}],
-             [zoom._zoomOutButton, {{ this.zoom_out|tojson }}]].forEach(function(b) {
-                if (b[0]) { b[0].title = b[1]; b[0].setAttribute("aria-label", b[1]); }
-            });
-        })({{ this._parent.get_name() }}.zoomControl);
+        (function(map, words) {
+            function hint(el, text) {
+                if (el) { el.title = text; el.setAttribute("aria-label", text); }
+            }
+            var zoom = map.zoomControl;
+            if (zoom) {
+                hint(zoom._zoomInButton, words.zoom_in);
+                hint(zoom._zoomOutButton, words.zoom_out);
+            }
+            var build = L.Control.Layers.prototype._initLayout;
+            if (!build._srmWords) {
+                L.Control.Layers.include({_initLayout: function() {
+                    build.call(this);
+                    hint(this._layersLink, words.layers);
+                }});
+                L.Control.Layers.prototype._initLayout._srmWords = true;
+            }
+            var credit = map.attributionControl;
+            if (credit && typeof credit.options.prefix === "string") {
+                credit.setPrefix(credit.options.prefix.replace(
+                    /title="[^"]*"/, 'title="' + words.leaflet + '"'));
+            }
+        })({{ this._parent.get_name() }}, {{ this.words|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, zoom_in: str, zoom_out: str) -> None:
+    def __init__(self, tr: Translator) -> None:
         super().__init__()
-        self._name = "ZoomTitles"
-        self.zoom_in = safe_text(zoom_in)
-        self.zoom_out = safe_text(zoom_out)
+        self._name = "ControlWords"
+        self.words = {
+            "zoom_in": safe_text(tr.gettext("Zoom in")),
+            "zoom_out": safe_text(tr.gettext("Zoom out")),
+            "layers": safe_text(tr.gettext("Layers")),
+            "leaflet": safe_text(tr.gettext("A JavaScript library for interactive maps")),
+        }
 
 
 class _Attribution(MacroElement):

@@ -178,6 +178,8 @@ def test_the_french_map_shows_no_english_text_of_the_layers_catalog(french_page)
         pytest.param("Tuiles OpenStreetMap (en ligne)", id="online tiles name"),
         pytest.param("Fond de carte", id="basemap name"),
         pytest.param("Zoom arrière", id="zoom button hint"),
+        pytest.param("Couches", id="layer switcher hint"),
+        pytest.param("Une bibliothèque JavaScript pour les cartes interactives", id="credit hint"),
         pytest.param("Limites : geoBoundaries (CC BY 4.0) ; routes", id="basemap credit"),
     ],
 )
@@ -234,3 +236,9 @@ def test_palette_words_mark_every_label_of_the_palette_tables():
     # exposure classes and source names are marked by geo.schema
     shown = labels | set(EXPOSURE_CLASSES) | {v for k, v in SOURCE_LABELS.items() if k != "ucdp"}
     assert all(FR.gettext(label) != label for label in shown)
+
+
+def test_marker_titles_decode_entities_instead_of_dropping_them(french_page):
+    # « tir d'obus » must not read « tir dobus » in a marker's title
+    assert 'replace(/&[^;]+;/g, "")' not in french_page
+    assert "t.innerHTML = c[0];" in french_page and "title: names[r[2]]" in french_page
