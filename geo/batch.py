@@ -76,6 +76,7 @@ def assign_admin_batch(
     admin1: gpd.GeoDataFrame,
     admin2: gpd.GeoDataFrame,
     countries: gpd.GeoDataFrame,
+    admin3: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """:func:`geo.admin.assign_admin` on each partition, gathered in input order.
 
@@ -86,6 +87,8 @@ def assign_admin_batch(
     admin1, admin2, countries : GeoDataFrame
         The layers :func:`geo.admin.assign_admin` takes; checked once here, so
         each partition reuses the checked layers.
+    admin3 : GeoDataFrame, optional
+        The user's own finest units, as :func:`geo.admin.assign_admin` takes them.
 
     Returns
     -------
@@ -105,6 +108,7 @@ def assign_admin_batch(
         "countries": prepare_units(
             countries, what="countries", id_col="iso3", check_overlaps=False
         ),
+        "admin3": prepare_units(admin3, what="admin3") if admin3 is not None else None,
     }
     pieces = dask.compute(*[dask.delayed(assign_admin)(p, **layers) for p in parts.to_delayed()])
     out = pd.concat(pieces) if pieces else assign_admin(parts._meta, **layers)

@@ -754,6 +754,7 @@ def kde_surface(
     params: Params,
     *,
     metric_xy: tuple[np.ndarray, np.ndarray] | None = None,
+    grid: Callable[..., KDEResult] = kde_grid,
 ) -> tuple[KDEResult | None, str | None]:
     """Estimate the window's kernel density, or return None and the reason.
 
@@ -766,6 +767,9 @@ def kde_surface(
     metric_xy : tuple of ndarray, optional
         The window's coordinates in :data:`geo.crs.METRIC_CRS`
         (:func:`incident_points`), when already computed; else projected here.
+    grid : callable
+        The estimate, :func:`geo.hotspots.kde_grid` (``--engine dask``: the same
+        on partitions, :func:`geo.batch.kde_grid_batch` behind a partitioning).
 
     Returns
     -------
@@ -788,7 +792,7 @@ def kde_surface(
         points_m[placed] = shapely.points(metric_xy[0][placed], metric_xy[1][placed])
         metric = gpd.GeoDataFrame(pd.DataFrame(window[columns]), geometry=points_m, crs=METRIC_CRS)
     try:
-        kde = kde_grid(
+        kde = grid(
             metric,
             bandwidth_km=params.kde_bandwidth_km,
             cell_m=params.kde_cell_m,

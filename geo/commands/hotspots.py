@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.commands._engine import Engine, add_engine_arguments, open_engine
 from geo.commands._options import (
     Inputs,
     add_input_arguments,
@@ -42,10 +43,7 @@ from geo.pipeline import (
     Params,
     Selection,
     gistar_table,
-    hex_table,
-    kde_surface,
     load_context,
-    prepare_incidents,
     select_incidents,
     surge_table,
 )
@@ -93,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "hex and gistar unless --include-imprecise.",
     )
     add_input_arguments(parser)
+    add_engine_arguments(parser)
     parser.add_argument("--method", required=True, choices=list(METHODS), help="analysis")
     for flag, kind, default, text in _NUMBER_OPTIONS:
         parser.add_argument(flag, type=kind, default=default, help=f"{text} (default %(default)s)")
@@ -204,9 +203,10 @@ class _Run:
     context: Context
     selection: Selection
     source: str
+    engine: Engine
 
 
-def _pipeline_run(args: argparse.Namespace) -> _Run:
+def _pipeline_run(args: argparse.Namespace, engine: Engine) -> _Run:
     """Read every incident, assign units, and build the Filters and Params of the options."""
     level = _level(args)
     result = with_log(read_incidents(args.incidents), getattr(args, "log", None))[0]
@@ -216,7 +216,7 @@ def _pipeline_run(args: argparse.Namespace) -> _Run:
             local_path(args.admin), id_col=args.admin_id_col, name_col=args.admin_name_col
         )
         context = replace(context, admin3=own)
-    assigned = prepare_incidents(result.incidents, context)
+    assigned = engine.assign(result.incidents, context)
     start, end = analysis_window(args.start, args.end, assigned["event_date"])
     filters = Filters(
         start=start,
@@ -243,11 +243,11 @@ def _pipeline_run(args: argparse.Namespace) -> _Run:
     )
     selection = select_incidents(assigned, filters, params)
     source = Path(args.incidents).name if args.incidents else "bundled incidents"
-    return _Run(assigned, filters, params, context, selection, source)
+    return _Run(assigned, filters, params, context, selection, source, engine)
 
 
 def _run_kde(run: _Run, out: Path) -> str:
-    result, message = kde_surface(run.selection, run.filters, run.params)
+    result, message = run.engine.kde(run.selection, run.filters, run.params)
     if result is None:
         raise InsufficientDataError(f"kde: {message}")
     write_kde_geotiff(result, out)
@@ -261,7 +261,7 @@ def _run_kde(run: _Run, out: Path) -> str:
 
 
 def _run_hex(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
-    hexes = hex_table(run.selection, run.filters, run.params)
+    hexes = run.engine.hexes(run.selection, run.filters, run.params)
     a = hexes.attrs
     return hexes, (
         f"hex: {a['n_used']:,} events in {len(hexes):,} cells (resolution "
@@ -387,7 +387,11 @@ def run(args: argparse.Namespace) -> int:
         print("  " + summary)
         print(f"  wrote {out.expanduser().absolute()}")
         return 0
-    run = _pipeline_run(args)
+    with open_engine(args) as engine:
+        return _run_pipeline_method(args, _pipeline_run(args, engine), out)
+
+
+def _run_pipeline_method(args: argparse.Namespace, run: _Run, out: Path) -> int:
     sel = run.selection
     print(
         f"hotspots: {int(sel.in_window.sum()):,} incidents from {run.source} in the window "

@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
+from geo.commands._engine import add_engine_arguments, open_engine
 from geo.commands._options import add_input_arguments, load_inputs, source_text
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
@@ -74,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"from the suffix of --out: {', '.join(sorted(TABLE_SUFFIXES))}.",
     )
     add_input_arguments(parser)
+    add_engine_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -137,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         rows = gpd.GeoDataFrame(
             pd.concat([counted, inputs.duplicates], ignore_index=True), crs=counted.crs
         )
-    assigned = inputs.assign(rows)
+    with open_engine(args) as engine:
+        assigned = engine.assign(rows, inputs)
     path = write_table_atomic(_join_table(assigned), out, layer="incidents")
     info = assigned.attrs["assignment"]
     tr = translator(args.lang)
