@@ -251,7 +251,7 @@ def select_incidents(
     precise = incidents["precise"].fillna(False).astype(bool).to_numpy()
     imprecise = ~precise & ~no_location & ~no_date & ~after & (not include_imprecise)
     keep = ~(no_location | no_date | after | imprecise)
-    kept = incidents.loc[keep].copy()
+    kept = incidents.loc[keep]  # a new frame (copy on write): no second copy
     kept_dates = dates[keep]
     meta: dict[str, Any] = {
         "as_of": stamp,

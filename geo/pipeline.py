@@ -643,8 +643,16 @@ class Selection:
         Masks over the assigned incidents: passing the category, source and
         actor filters; and within the window, or the previous window of equal
         length (:func:`geo.admin.window_bounds`).
-    window, upto_as_of : GeoDataFrame
-        The chosen incidents in the window, and those dated up to ``as_of``.
+    upto : ndarray of bool
+        Mask of the chosen incidents dated up to ``as_of``.
+    assigned : GeoDataFrame
+        The incidents the masks are over (a reference, not a copy).
+    window : GeoDataFrame
+        The chosen incidents in the window.
+    upto_as_of : GeoDataFrame
+        The chosen incidents dated up to ``as_of`` (the Sites view's), taken
+        from ``assigned`` when first read: with a million rows that is most of
+        them, which a view that does not score sites never copies.
     start, end, prev_start, prev_end, as_of : Timestamp
         The windows' first and last days and the analysis date.
     """
@@ -652,13 +660,19 @@ class Selection:
     chosen: np.ndarray
     in_window: np.ndarray
     in_prev: np.ndarray
+    upto: np.ndarray
+    assigned: gpd.GeoDataFrame
     window: gpd.GeoDataFrame
-    upto_as_of: gpd.GeoDataFrame
     start: pd.Timestamp
     end: pd.Timestamp
     prev_start: pd.Timestamp
     prev_end: pd.Timestamp
     as_of: pd.Timestamp
+
+    @functools.cached_property
+    def upto_as_of(self) -> gpd.GeoDataFrame:
+        """The chosen incidents dated up to ``as_of`` (see the class notes)."""
+        return self.assigned[self.upto]
 
 
 def select_incidents(assigned: gpd.GeoDataFrame, filters: Filters, params: Params) -> Selection:
@@ -701,8 +715,9 @@ def select_incidents(assigned: gpd.GeoDataFrame, filters: Filters, params: Param
         chosen=chosen,
         in_window=in_window,
         in_prev=in_prev,
+        upto=chosen & (dates <= as_of).to_numpy(),
+        assigned=assigned,
         window=assigned[in_window],
-        upto_as_of=assigned[chosen & (dates <= as_of).to_numpy()],
         start=start,
         end=end,
         prev_start=prev_start,
