@@ -361,7 +361,7 @@ PRECISION_LABELS: dict[str, str] = {
 ACTION_LABELS: dict[str, str] = {
     "add": gettext_noop("added"),
     "import": gettext_noop("imported"),
-    "edit": gettext_noop("corrected"),
+    "edit": gettext_noop("edited"),
     "delete": gettext_noop("deleted"),
 }
 
