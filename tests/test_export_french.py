@@ -95,8 +95,10 @@ def test_french_html_export_has_a_french_title_legend_and_provenance(written):
         "Incidents pour 1 000 km²",
     ):
         assert french in text, french
-    # the provenance record's JSON (its credits as the sources word them) aside
+    # the provenance record's JSON (its credits as the sources word them) and the inlined
+    # Leaflet library (its default hints, replaced when the page runs) aside
     shown = re.sub(r'<meta name="sahel-risk-map-provenance"[^>]*>', "", written)
+    shown = re.sub(r"<script>(?:(?!</script>).)*leafletjs\.com.*?</script>", "", shown, flags=re.S)
     assert english_left(html.unescape(shown), ("layers",)) == []
 
 
@@ -157,3 +159,18 @@ def test_french_png_title_and_legend_stay_inside_the_page(analysis, basemap):
         chrome = [*fig.texts, *(t for ax in fig.axes[1:] for t in ax.texts)]  # not the map
         over = [t.get_text() for t in chrome if t.get_window_extent(renderer).x1 > fig.bbox.x1]
     assert len(chrome) > 20 and over == []
+
+
+def test_french_pdf_draws_its_maps_in_french(analysis, basemap, tmp_path, monkeypatch):
+    from geo.export.pdf import document, export_pdf
+
+    langs = []
+    real = document.render_map_rgb
+
+    def spy(a, **options):
+        langs.append(options.get("lang"))
+        return real(a, **{**options, "width_px": 1600, "dpi": 200})
+
+    monkeypatch.setattr(document, "render_map_rgb", spy)
+    export_pdf(analysis, tmp_path / "fr.pdf", basemap=basemap, lang="fr")
+    assert langs and set(langs) == {"fr"}

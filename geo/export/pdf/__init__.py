@@ -198,7 +198,11 @@ def _hotspots_pages(
 ) -> list[Flowable]:
     """Return the hotspot map, the Gi* sentence, surge flags and the top admin units."""
     picture = render_map(
-        analysis, ("admin", "kde", "incidents"), basemap, extent=hotspot_extent(analysis)
+        analysis,
+        ("admin", "kde", "incidents"),
+        basemap,
+        extent=hotspot_extent(analysis),
+        lang=tr.lang,
     )
     return [
         KeepTogether(
@@ -228,7 +232,7 @@ def _routes_pages(
     tr: Translator,
 ) -> list[Flowable]:
     """Return the route exposure map and the route tables."""
-    picture = render_map(analysis, ("routes", "sites", "incidents"), basemap)
+    picture = render_map(analysis, ("routes", "sites", "incidents"), basemap, lang=tr.lang)
     return [
         KeepTogether(
             [

@@ -26,7 +26,7 @@ from reportlab.platypus import (
 
 from geo.export.pdf.styles import BANNER, FRAME_W, MARGIN
 from geo.export.png import Basemap, render_map_rgb
-from geo.i18n import Translator, translator
+from geo.i18n import DEFAULT_LANGUAGE, Translator, translator
 from geo.provenance import format_time
 
 if TYPE_CHECKING:
@@ -162,8 +162,12 @@ def render_map(
     basemap: Basemap,
     *,
     extent: tuple[float, float, float, float] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> Any:
-    """Return the map of some layers as a print-resolution picture (300 dpi, frame width)."""
+    """Return the map of some layers as a print-resolution picture (300 dpi, frame width).
+
+    ``lang`` is the language of the map's legend, scale bar and labels (English by default).
+    """
     width_in = FRAME_W / 72
     picture, _ = render_map_rgb(
         analysis,
@@ -174,6 +178,7 @@ def render_map(
         chrome=False,
         aspect_range=(0.6, 0.82),
         basemap=basemap,
+        lang=lang,
     )
     return picture
 
