@@ -30,7 +30,9 @@ dict. Figures printed, one line each, beside their reference in the same run:
   one marker per incident (the reference, up to twice the marker limit) and as
   drawn (counts per H3 cell at several resolutions above
   ``Settings.incident_marker_limit``).
-- ``RSS``: this process's peak resident memory so far (``ru_maxrss``).
+- ``RSS``: this process's resident memory once the data set is loaded and
+  assigned, after the views (their caches held), and its peak so far
+  (``ru_maxrss``, which includes making the synthetic rows).
 
 Run from the repository root: ``python -m benchmarks.bench_scale [N ...]``
 (default 20000 100000 1000000); ``--write FILE N`` writes N synthetic rows as
@@ -106,6 +108,13 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_now_mib() -> float:
+    """Resident memory of this process now, MiB (``VmRSS``)."""
+    with open("/proc/self/status") as status:
+        line = next(text for text in status if text.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
 @dataclass(frozen=True)
 class Took:
     """Wall and CPU time of one call, seconds."""
@@ -139,6 +148,7 @@ def payload_mib(groups: list, m: folium.Map | None = None) -> float:
 def measure(n: int, ctx: object) -> None:
     """Print, for N incidents, the eager run beside what each view computes, payload and RSS."""
     assigned = prepare_incidents(synthetic(n), ctx)
+    loaded = rss_now_mib()
     newest = assigned["event_date"].max().date()
     params = Params(as_of=newest)
     switches = {"hotspots": True, "incidents": True}
@@ -192,7 +202,10 @@ def measure(n: int, ctx: object) -> None:
     if n_window <= DEFAULTS.incident_marker_limit * 2:
         markers = payload_mib([build_incidents(eager.incidents, name="Incidents")])
         print(f"  one marker each (reference): layer payload    {markers:5.2f} MiB")
-    print(f"  peak RSS of this process so far               {rss_mib():6.0f} MiB")
+    print(
+        f"  RSS with the data set loaded {loaded:6.0f} MiB, now {rss_now_mib():6.0f} MiB, "
+        f"peak so far {rss_mib():6.0f} MiB"
+    )
 
 
 def main(sizes: list[int]) -> None:

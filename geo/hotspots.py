@@ -397,6 +397,7 @@ def kde_overlay(
     cmap: str = "YlOrRd",
     floor_fraction: float = 0.01,
     max_alpha: float = 0.8,
+    max_pixels: int = DEFAULTS.kde_overlay_max_pixels,
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
     """Colour a KDE raster for the web map, in EPSG:4326.
 
@@ -410,6 +411,9 @@ def kde_overlay(
         Cells below this fraction of the maximum density are transparent.
     max_alpha : float
         Opacity of the densest cells (0..1).
+    max_pixels : int
+        Most pixels of the image; a larger raster is drawn on fewer, larger
+        pixels (the GeoTIFF keeps every cell).
 
     Returns
     -------
@@ -421,10 +425,12 @@ def kde_overlay(
     Notes
     -----
     Reprojected with ``rasterio.warp.reproject`` (bilinear) onto a lon/lat
-    grid with as many pixels as the source over the box of its bounds
-    (``transform_bounds``); colour = cmap(density / max density), looked up in
-    the colour map's table of N colours (a tenth of the cost of calling it on
-    a grid of millions of cells).
+    grid with as many pixels as the source, at most ``max_pixels``, over the
+    box of its bounds (``transform_bounds``). The density varies over the
+    bandwidth (15 km), not over a cell, so 1,000,000 pixels show a surface of
+    western Mali (about 3.8 million 1 km cells) as it is. Colour =
+    cmap(density / max density), looked up in the colour map's table of N
+    colours (a tenth of the cost of calling it on a grid of millions of cells).
     """
     import matplotlib
     from rasterio.warp import Resampling, reproject, transform_bounds
@@ -433,8 +439,9 @@ def kde_overlay(
     src_crs = _rio_crs(result.crs)
     dst_crs = rasterio.crs.CRS.from_epsg(4326)
     west, south, east, north = transform_bounds(src_crs, dst_crs, *result.bounds, densify_pts=21)
-    # Same number of pixels as the source, over the lon/lat box of its bounds.
-    width, height = cols, rows
+    # As many pixels as the source (at most max_pixels), over the lon/lat box of its bounds.
+    shrink = max(1.0, math.sqrt(rows * cols / max(int(max_pixels), 1)))
+    width, height = max(1, round(cols / shrink)), max(1, round(rows / shrink))
     transform = Affine((east - west) / width, 0.0, west, 0.0, -(north - south) / height, north)
     dest = np.zeros((height, width), dtype=np.float32)
     reproject(

@@ -65,6 +65,11 @@ class Settings:
         Gaussian kernel standard deviation for KDE hotspots (15 km).
     kde_cell_m : float
         KDE raster cell size in metres (1,000 m).
+    kde_overlay_max_pixels : int
+        Most pixels of the KDE image on the web map (1,000,000: the 1 km
+        surface of western Mali has about 3.8 million cells, a quarter of the
+        colouring and PNG work and page for the same picture at a 15 km
+        bandwidth; :func:`geo.hotspots.kde_overlay`).
     hex_resolution : int
         H3 resolution for hex hotspots (6, about 36 km² a cell).
     incident_marker_limit : int
@@ -266,6 +271,7 @@ class Settings:
     route_change_days: int = 30
     kde_bandwidth_km: float = 15.0
     kde_cell_m: float = 1000.0
+    kde_overlay_max_pixels: int = 1_000_000
     hex_resolution: int = 6
     incident_marker_limit: int = 20_000
     incident_cell_resolutions: tuple[int, ...] = (4, 5, 6, 7)

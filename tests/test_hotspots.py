@@ -287,3 +287,14 @@ def test_cell_pyramid_uses_the_cells_given():
     assert (pyramid.groupby("resolution")["incidents"].sum() == 7).all()
     with pytest.raises(ParameterError, match="`cells` has"):
         cell_pyramid(inc, resolutions=(5, 7), cells=cells[:5])
+
+
+def test_overlay_of_a_large_raster_has_at_most_max_pixels_over_the_same_bounds():
+    inc = common.make_incidents([shapely.Point(-8.0, 12.65)]).to_crs(METRIC_CRS)
+    r = kde_grid(inc, cell_m=1000)
+    full, bounds = kde_overlay(r, max_pixels=r.array.size)
+    small, small_bounds = kde_overlay(r, max_pixels=r.array.size // 4)
+    assert full.shape[:2] == r.array.shape
+    assert small.shape[0] * small.shape[1] <= r.array.size // 4 + max(small.shape[:2])
+    assert abs(small.shape[0] - r.array.shape[0] / 2) <= 1
+    assert small_bounds == bounds and small[..., 3].max() == full[..., 3].max()
