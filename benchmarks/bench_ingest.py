@@ -14,7 +14,10 @@ as Parquet (plain, snappy) and as GeoParquet by geopandas.
 
 Peak RSS of the worker is the children's ``ru_maxrss`` (the largest child so
 far; the worker is the only child started); peak RSS of this process is its
-own ``ru_maxrss``.
+own ``ru_maxrss``. The frame's size is ``memory_usage(deep=True)``, which
+counts a string shared by many rows once per row (the transport shares each
+repeated text value), so it overstates what the frame holds; the process's
+``VmRSS`` after the read is printed beside it.
 
 Run from the repository root: ``python -m benchmarks.bench_ingest [N ...]``
 (default 100000 1000000).
@@ -26,6 +29,7 @@ import io
 import resource
 import sys
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +67,12 @@ def synthetic(n: int) -> gpd.GeoDataFrame:
     )
 
 
+def rss_now_mib() -> float:
+    """Resident memory of this process now (``VmRSS``), MiB."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:", 1)[1].split()[0]) / 1024
+
+
 def main(sizes: list[int]) -> None:
     """Print time and peak memory of each way of reading N incidents."""
     for n in sizes:
@@ -76,10 +86,13 @@ def main(sizes: list[int]) -> None:
             result = ingest_upload(data, name=f"synthetic.{label}", limits=LOCAL_FILE_LIMITS)
             took = time.perf_counter() - t0
             child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            deep = result.incidents.memory_usage(deep=True).sum() / 2**20
             print(
                 f"n={n:>9,} {label:<10} {len(data) / 2**20:6.1f} MiB  ingest {took:6.1f} s  "
-                f"kept {result.report.rows_kept:,}  worker peak RSS {child:,.0f} MiB"
+                f"kept {result.report.rows_kept:,}  worker peak RSS {child:,.0f} MiB  "
+                f"frame (deep) {deep:,.0f} MiB  this process RSS now {rss_now_mib():,.0f} MiB"
             )
+            del result
         t0 = time.perf_counter()
         ref = gpd.read_parquet(io.BytesIO(geoparquet.getvalue()))
         took = time.perf_counter() - t0

@@ -107,10 +107,12 @@ class IngestLimits:
 DEFAULT_LIMITS = IngestLimits()
 #: The limits for a file on the server's own disk (``--incidents FILE`` in the CLI and
 #: ``streamlit run app.py -- --incidents FILE``), sized for 1,000,000 incidents. Measured
-#: with ``python -m benchmarks.bench_ingest 1000000`` (SYNTHETIC rows, 2 shared cores): a
-#: 10 MiB Parquet file of 1,000,000 rows takes 48-147 s wall (load average 4-9) and the
-#: worker peaks at 2.4 GiB RSS; so 8 GiB of address space, 600 s of CPU and 900 s of wall
-#: time leave 4x headroom or more, and 1 GiB of file holds a 1,000,000-row CSV.
+#: with ``python -m benchmarks.bench_ingest 100000 1000000`` (SYNTHETIC rows, 2 shared
+#: cores, 2026-12-04, load average 13-17): a 10 MiB Parquet file of 1,000,000 rows takes
+#: 51-61 s wall, the worker peaks at 2.0 GiB RSS and its Arrow result file is about
+#: 0.1 GiB; so 8 GiB of address space, 600 s of CPU, 900 s of wall time and 4 GiB of
+#: written file leave 4x headroom or more on a loaded machine, and 1 GiB of input holds a
+#: 1,000,000-row CSV.
 LOCAL_FILE_LIMITS = IngestLimits(
     max_bytes=1 * 2**30,
     max_unzipped_bytes=2 * 2**30,
