@@ -31,7 +31,8 @@ from ui import (
 )
 from ui import log as incident_log
 
-st.set_page_config(layout="wide", page_title="Sahel Risk Map")
+t = lang.tr()
+st.set_page_config(layout="wide", page_title=t.gettext("Sahel Risk Map"))
 access.require_access()  # before any state or data: a denied visitor stops here
 state.init_once(st.session_state, state.static_defaults(DEFAULTS))
 
@@ -47,7 +48,7 @@ dataset, problem = data.chosen_dataset(st.session_state["data.source"], upload)
 if dataset is not None and use_log:
     dataset, log_problem = incident_log.with_log(dataset)
     if log_problem:
-        st.sidebar.warning("The incident log could not be read.")
+        st.sidebar.warning(t.gettext("The incident log could not be read."))
         st.sidebar.text(log_problem)
 # While there is no usable file, the controls keep showing the bundled data's range.
 shown = dataset if dataset is not None else data.bundled_dataset()
@@ -70,49 +71,60 @@ with st.sidebar:
     choices = controls.analysis_controls(bounds)
 
 if dataset is None:
-    st.title("Sahel Risk Map")
+    st.title(t.gettext("Sahel Risk Map"))
     if problem == "waiting":
         st.info(
-            "Choose your incident file in the sidebar (ACLED or UCDP CSV as downloaded, "
-            "GeoJSON, GeoPackage or zipped shapefile). It stays in this session only. "
-            "Switch the data back to Bundled data to see the bundled incidents."
+            t.gettext(
+                "Choose your incident file in the sidebar (ACLED or UCDP CSV as downloaded, "
+                "GeoJSON, GeoPackage or zipped shapefile). It stays in this session only. "
+                "Switch the data back to Bundled data to see the bundled incidents."
+            )
         )
     elif problem == "empty":
-        st.error("No incident in this file could be kept. The validation report says why.")
+        st.error(
+            t.gettext("No incident in this file could be kept. The validation report says why.")
+        )
         about.validation_report(data.uploaded_report(upload), expanded=True)
     else:
-        chrome.show_user_error("Your file could not be used.", problem or "")
+        chrome.show_user_error(
+            t.gettext("Your file could not be used."), t.gettext(problem) if problem else ""
+        )
     chrome.footer()
     st.stop()
 
 # --- One analysis for every view (each part computed when a view reads it) -----------
 try:
-    with st.spinner("Selecting the incidents of the window..."):
+    with st.spinner(t.gettext("Selecting the incidents of the window...")):
         analysis = data.analyse(dataset, choices.filters, choices.params)
 except RiskMapError as exc:
-    st.title("Sahel Risk Map")
-    chrome.show_user_error("The analysis could not run with these settings.", str(exc))
+    st.title(t.gettext("Sahel Risk Map"))
+    chrome.show_user_error(t.gettext("The analysis could not run with these settings."), str(exc))
     chrome.footer()
     st.stop()
 except Exception:
-    st.title("Sahel Risk Map")
-    chrome.show_bug("the analysis")
+    st.title(t.gettext("Sahel Risk Map"))
+    chrome.show_bug(t.gettext("the analysis"))
     chrome.footer()
     st.stop()
 
 # --- Header ---------------------------------------------------------------------------
-st.title("Sahel Risk Map")
+st.title(t.gettext("Sahel Risk Map"))
+st.caption(chrome.window_text(analysis.filters.start, analysis.filters.end, tr=t))
 if dataset.key.startswith("upload:"):
-    st.text(f"Your file: {dataset.label} (this session only)")
+    st.text(t.gettext("Your file: {name} (this session only)").format(name=dataset.label))
     about.validation_report(dataset.report)
 incident_log.header(dataset)
 
 # --- Views ----------------------------------------------------------------------------
 # The tabs track which one is open (on_change), so only the open tab runs: a filter
 # change redraws one map. The open tab is remembered across an early stop above.
+# The open tab is remembered by its label; after a language switch that label is in
+# the other language, so it is mapped to the same tab's label in this one.
+tab_labels = lang.translated(state.TABS)
 state.restore_widget(st.session_state, "view.tab")
+state.relabel_widget(st.session_state, "view.tab", tab_labels, lang.elsewhere(state.TABS))
 tabs = st.tabs(
-    list(state.TABS),
+    tab_labels,
     key="view.tab",
     on_change=state.remember_widget,
     args=(st.session_state, "view.tab"),
@@ -127,15 +139,17 @@ views = (
     about.view,
     incident_log.view,
 )
-for tab, show, label in zip(tabs, views, state.TABS, strict=True):
+for tab, show, label in zip(tabs, views, tab_labels, strict=True):
     if tab.open is False:
         continue
     with tab:
         try:
             show(analysis, choices, dataset)
         except RiskMapError as exc:
-            chrome.show_user_error(f"The {label} view could not be drawn.", str(exc))
+            chrome.show_user_error(
+                t.gettext("The {view} view could not be drawn.").format(view=label), str(exc)
+            )
         except Exception:
-            chrome.show_bug(f"the {label} view")
+            chrome.show_bug(t.gettext("the {view} view").format(view=label))
 
 chrome.footer()

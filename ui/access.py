@@ -46,6 +46,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.lang import tr
+
 __all__ = [
     "MAX_PASSWORD_ATTEMPTS",
     "ROLES",
@@ -209,45 +211,52 @@ def _secrets() -> Mapping[str, Any]:
 
 
 def _deny(message: str) -> None:
-    st.title("Sahel Risk Map")
+    t = tr()
+    st.title(t.gettext("Sahel Risk Map"))
     st.error(message)
     st.stop()
 
 
 def _check_login(allowed: frozenset[str]) -> None:
+    t = tr()
     user = st.user
     if not user.get("is_logged_in", False):
-        st.title("Sahel Risk Map")
-        st.info("Log in with your organisation's account to open the map.")
-        st.button("Log in", on_click=st.login, key="access.login")
+        st.title(t.gettext("Sahel Risk Map"))
+        st.info(t.gettext("Log in with your organisation's account to open the map."))
+        st.button(t.gettext("Log in"), on_click=st.login, key="access.login")
         st.stop()
     email = str(user.get("email") or "").strip().lower()
     verified = user.get("email_verified", True)
     if not allowed:
         log.warning("[auth] is configured but [access] allowed_emails is empty: nobody can enter")
         _deny(
-            "No account is allowed yet: the operator must list the allowed e-mail "
-            "addresses under [access] allowed_emails in secrets.toml."
+            t.gettext(
+                "No account is allowed yet: the operator must list the allowed e-mail "
+                "addresses under [access] allowed_emails in secrets.toml."
+            )
         )
     if not email or email not in allowed or verified is False:
         log.warning("access denied to a logged-in account not on the allowlist")
-        st.title("Sahel Risk Map")
-        st.error("This account is not allowed to open this map. Ask the operator for access.")
-        st.button("Log out", on_click=st.logout, key="access.logout")
+        st.title(t.gettext("Sahel Risk Map"))
+        st.error(
+            t.gettext("This account is not allowed to open this map. Ask the operator for access.")
+        )
+        st.button(t.gettext("Log out"), on_click=st.logout, key="access.logout")
         st.stop()
 
 
 def _check_password(digest: str) -> None:
+    t = tr()
     state = st.session_state
     if state.get(_GRANTED) is True:
         return
     failures = int(state.get(_FAILURES, 0))
     if failures >= MAX_PASSWORD_ATTEMPTS:
-        _deny("Too many wrong passwords. Close this tab and open the map again later.")
-    st.title("Sahel Risk Map")
+        _deny(t.gettext("Too many wrong passwords. Close this tab and open the map again later."))
+    st.title(t.gettext("Sahel Risk Map"))
     with st.form("access.form"):
-        password = st.text_input("Password", type="password", key="access.password")
-        sent = st.form_submit_button("Open the map")
+        password = st.text_input(t.gettext("Password"), type="password", key="access.password")
+        sent = st.form_submit_button(t.gettext("Open the map"))
     if sent and password:
         editor_digest = str(_secrets().get("access", {}).get("editor_password_sha256") or "")
         is_editor = bool(editor_digest) and password_matches(password, editor_digest)
@@ -260,7 +269,7 @@ def _check_password(digest: str) -> None:
         log.warning("wrong password for the access gate (attempt %d)", failures + 1)
         if failures + 1 >= MAX_PASSWORD_ATTEMPTS:
             st.rerun()
-        st.error("Wrong password.")
+        st.error(t.gettext("Wrong password."))
     st.stop()
 
 

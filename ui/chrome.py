@@ -8,17 +8,21 @@ request to its URL (SECURITY.md 1.3). Fixed wording of our own may use markdown.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 
 import streamlit as st
 
+from geo.i18n import Translator, translator
 from geo.io.bundled import attribution_line
 from geo.pipeline import Analysis
 from geo.provenance import left_out_sentence
 from geo.schema import SOURCE_LABELS
+from ui.lang import tr
 
 __all__ = [
+    "window_text",
     "provenance_text",
     "provenance",
     "change_metric",
@@ -30,6 +34,37 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_ENGLISH = translator("en")
+
+
+def window_text(start: dt.date, end: dt.date, *, tr: Translator = _ENGLISH) -> str:
+    """Name the analysis window under the page title: both ends and its length in days.
+
+    Parameters
+    ----------
+    start, end : datetime.date
+        The window (both ends included).
+    tr : geo.i18n.Translator
+        The language of the dates and the count.
+
+    Returns
+    -------
+    str
+        E.g. ``Window: Jun 4, 2025 – Nov 30, 2025 (180 days)``.
+
+    Examples
+    --------
+    >>> window_text(dt.date(2025, 6, 4), dt.date(2025, 11, 30), tr=translator("fr"))
+    'Fenêtre : 4 juin 2025 – 30 nov. 2025 (180 jours)'
+    >>> window_text(dt.date(2025, 11, 30), dt.date(2025, 11, 30))
+    'Window: Nov 30, 2025 – Nov 30, 2025 (1 day)'
+    """
+    days = (end - start).days + 1
+    return tr.gettext("Window: {period} ({days})").format(
+        period=tr.period(start, end),
+        days=tr.ngettext("{n} day", "{n} days", days).format(n=tr.number(days)),
+    )
+
 
 def provenance_text(
     *,
@@ -39,6 +74,7 @@ def provenance_text(
     n_events: int,
     left_out: Mapping[str, int],
     as_of: object | None = None,
+    tr: Translator = _ENGLISH,
 ) -> str:
     """Say which window and sources a result covers, and what it left out.
 
@@ -54,6 +90,8 @@ def provenance_text(
         Reason -> number of events left out of this result.
     as_of : datetime.date, optional
         Analysis date for exposure ages.
+    tr : geo.i18n.Translator
+        The language of the sentence, its numbers and dates.
 
     Returns
     -------
@@ -67,16 +105,29 @@ def provenance_text(
     ...                 sources=["News-compiled logs 2021-2026 (cited reports)"],
     ...                 n_events=12, left_out={"outside the window": 3})
     ... # doctest: +NORMALIZE_WHITESPACE
-    'Window 2025-06-04 to 2025-11-30 · sources: News-compiled logs 2021-2026 (cited reports)
-    · 12 events. Left out: 3 outside the window.'
+    'Window Jun 4, 2025 to Nov 30, 2025 · sources: News-compiled logs 2021-2026 (cited
+    reports) · 12 events. Left out: 3 outside the window.'
     """
     # Only our own labels: this text is shown with st.caption, which renders markdown.
     known = set(SOURCE_LABELS.values())
-    names = ", ".join(s if s in known else "other source" for s in sources) or "none"
-    text = f"Window {start} to {end} · sources: {names} · {n_events:,} events"
+    other = tr.gettext("other source")
+    names = ", ".join(tr.gettext(s) if s in known else other for s in sources)
+    text = tr.gettext("Window {start} to {end} · sources: {sources}").format(
+        start=_date(start, tr), end=_date(end, tr), sources=names or tr.gettext("none")
+    )
+    text += " · " + tr.ngettext("{n} event", "{n} events", n_events).format(n=tr.number(n_events))
     if as_of is not None and str(as_of) != str(end):
-        text += f" · exposure ages counted from {as_of}"
+        text += " · " + tr.gettext("exposure ages counted from {date}").format(
+            date=_date(as_of, tr)
+        )
     return f"{text}. {left_out_sentence(left_out)}"
+
+
+def _date(value: object, tr: Translator) -> str:
+    """Write a date in the translator's language (a text that is not a date is kept as it is)."""
+    if isinstance(value, dt.date):
+        return tr.date(value)
+    return str(value)
 
 
 def provenance(analysis: Analysis) -> None:
@@ -96,6 +147,7 @@ def provenance(analysis: Analysis) -> None:
             n_events=int(analysis.key_figures.get("incidents", len(analysis.incidents))),
             left_out=analysis.left_out,
             as_of=analysis.params.as_of,
+            tr=tr(),
         )
     )
 
@@ -133,7 +185,7 @@ def change_metric(
         st.metric(
             label,
             value,
-            delta="no change",
+            delta=tr().gettext("no change"),
             delta_color="off",
             delta_arrow="off",
             delta_description=description or None,
@@ -158,9 +210,11 @@ def footer() -> None:
     """Write the attribution footer that every view carries."""
     st.divider()
     st.caption(
-        "Scores are incident exposure over the stated window and sources, never a "
-        "statement that a place or road is safe. Data are incomplete: town-level "
-        "locations, no time of day, news-based where that is the source."
+        tr().gettext(
+            "Scores are incident exposure over the stated window and sources, never a "
+            "statement that a place or road is safe. Data are incomplete: town-level "
+            "locations, no time of day, news-based where that is the source."
+        )
     )
     st.caption(attribution_line())
 
@@ -204,5 +258,9 @@ def show_bug(what: str) -> None:
     """
     log.exception("unexpected error in %s", what)
     st.error(
-        f"Something went wrong while drawing {what}. The details were logged for the operator."
+        tr()
+        .gettext(
+            "Something went wrong while drawing {what}. The details were logged for the operator."
+        )
+        .format(what=what)
     )

@@ -15,8 +15,10 @@ from typing import Any
 
 import streamlit as st
 
+from geo.i18n import gettext_noop
 from geo.pipeline import Filters, Params
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
+from ui.lang import date_input_format, tr
 from ui.state import (
     ADMIN_LEVELS,
     CHOROPLETH_MEASURES,
@@ -40,12 +42,12 @@ __all__ = [
 
 #: Quick windows beside the date range: value -> label (days up to the data's newest date).
 DATE_PRESETS: dict[str, str] = {
-    "7": "7 days",
-    "30": "30 days",
-    "90": "90 days",
-    "180": "180 days",
-    "365": "365 days",
-    "all": "All data",
+    "7": gettext_noop("7 days"),
+    "30": gettext_noop("30 days"),
+    "90": gettext_noop("90 days"),
+    "180": gettext_noop("180 days"),
+    "365": gettext_noop("365 days"),
+    "all": gettext_noop("All data"),
 }
 
 #: File types the uploader accepts (checked again by content in geo.io).
@@ -82,21 +84,30 @@ def data_source_controls() -> Any:
     streamlit.runtime.uploaded_file_manager.UploadedFile or None
         The uploaded file when the user chose their own file and gave one.
     """
+    t = tr()
+    sources = {
+        "bundled": t.gettext("Bundled data"),
+        "upload": t.gettext("My file (this session only)"),
+    }
     st.radio(
-        "Data",
+        t.gettext("Data"),
         options=["bundled", "upload"],
-        format_func={"bundled": "Bundled data", "upload": "My file (this session only)"}.get,
+        format_func=sources.get,
         key="data.source",
         horizontal=True,
-        help="Bundled: UCDP GED 21.1 and a news-compiled log. My file: an ACLED or "
-        "UCDP export, GeoJSON, GeoPackage or zipped shapefile, kept in this session only.",
+        help=t.gettext(
+            "Bundled: UCDP GED 21.1 and a news-compiled log. My file: an ACLED or "
+            "UCDP export, GeoJSON, GeoPackage or zipped shapefile, kept in this session only."
+        ),
     )
     uploaded = st.file_uploader(
-        "Incident file (used with My file)",
+        t.gettext("Incident file (used with My file)"),
         type=list(UPLOAD_TYPES),
         key="data.upload",
-        help="CSV (ACLED or UCDP as downloaded), GeoJSON, GeoPackage or a zipped "
-        "shapefile. Nothing leaves this machine; the file is dropped when you close the tab.",
+        help=t.gettext(
+            "CSV (ACLED or UCDP as downloaded), GeoJSON, GeoPackage or a zipped "
+            "shapefile. Nothing leaves this machine; the file is dropped when you close the tab."
+        ),
     )
     return uploaded if st.session_state["data.source"] == "upload" else None
 
@@ -114,204 +125,252 @@ def analysis_controls(bounds: DataBounds) -> Choices:
     Choices
         Filters, parameters, hotspot method and layer switches for this rerun.
     """
-    st.subheader("Window and filters")
+    t = tr()
+    st.subheader(t.gettext("Window and filters"))
     st.date_input(
-        "Date range",
+        t.gettext("Date range"),
         min_value=bounds.oldest,
         max_value=bounds.newest,
         key="filters.date_range",
-        help="Both ends included. The default is the last 180 days of the data's newest "
-        "date. Changes against the previous period compare with the window of equal "
-        "length just before this one.",
+        format=date_input_format(),
+        help=t.gettext(
+            "Both ends included. The default is the last 180 days of the data's newest "
+            "date. Changes against the previous period compare with the window of equal "
+            "length just before this one."
+        ),
     )
     st.session_state["filters.preset"] = matching_preset(
         st.session_state["filters.date_range"], oldest=bounds.oldest, newest=bounds.newest
     )
     st.pills(
-        "Quick window",
+        t.gettext("Quick window"),
         options=list(DATE_PRESETS),
-        format_func=DATE_PRESETS.get,
+        format_func=lambda p: t.gettext(DATE_PRESETS[p]),
         key="filters.preset",
         on_change=_apply_preset,
         args=(st.session_state, bounds.oldest, bounds.newest),
-        help=f"The last days up to the data's newest date ({bounds.newest}), not up to "
-        "today: a file that ends earlier keeps its own end.",
+        help=t.gettext(
+            "The last days up to the data's newest date ({date}), not up to "
+            "today: a file that ends earlier keeps its own end."
+        ).format(date=t.date(bounds.newest)),
     )
     st.multiselect(
-        "Categories",
+        t.gettext("Categories"),
         options=list(CATEGORIES),
-        format_func=CATEGORY_LABELS.get,
+        format_func=lambda c: t.gettext(CATEGORY_LABELS[c]),
         key="filters.categories",
-        help="Harmonised event classes (see About / Data for the mapping).",
+        help=t.gettext("Harmonised event classes (see About / Data for the mapping)."),
     )
     every = len(st.session_state["filters.categories"]) == len(CATEGORIES)
     st.button(
-        "All categories",
+        t.gettext("All categories"),
         on_click=_all_categories,
         args=(st.session_state,),
         disabled=every,
-        help="Every category is already chosen." if every else "Choose every category again.",
+        help=t.gettext("Every category is already chosen.")
+        if every
+        else t.gettext("Choose every category again."),
     )
     if not st.session_state["filters.categories"]:
-        st.warning("No category is chosen, so no incident is shown. Click All categories.")
+        st.warning(
+            t.gettext("No category is chosen, so no incident is shown. Click All categories.")
+        )
     st.multiselect(
-        "Sources",
+        t.gettext("Sources"),
         options=list(bounds.sources),
-        format_func=lambda s: SOURCE_LABELS.get(s, s),
+        format_func=lambda s: t.gettext(SOURCE_LABELS[s]) if s in SOURCE_LABELS else s,
         key="filters.sources",
     )
     st.multiselect(
-        "Actors (name contains)",
+        t.gettext("Actors (name contains)"),
         options=list(bounds.actors),
         key="filters.actors",
         accept_new_options=True,
-        placeholder="All actors",
-        help="Keep events whose first or second actor contains one of these words "
-        "(case-insensitive). Type to add your own.",
+        placeholder=t.gettext("All actors"),
+        help=t.gettext(
+            "Keep events whose first or second actor contains one of these words "
+            "(case-insensitive). Type to add your own."
+        ),
     )
     st.checkbox(
-        "Include imprecise locations in density maps",
+        t.gettext("Include imprecise locations in density maps"),
         key="filters.include_imprecise",
-        help="Events located only to a region or cercle centroid make false peaks at "
-        "admin capitals. They always count in admin totals; by default they are left "
-        "out of KDE, hexes and Gi*, and the number left out is shown beside every result.",
+        help=t.gettext(
+            "Events located only to a region or cercle centroid make false peaks at "
+            "admin capitals. They always count in admin totals; by default they are left "
+            "out of KDE, hexes and Gi*, and the number left out is shown beside every result."
+        ),
     )
     st.radio(
-        "Imprecise locations in route and site exposure",
+        t.gettext("Imprecise locations in route and site exposure"),
         options=["spread", "drop"],
-        format_func={"spread": "Spread over their area or road", "drop": "Drop them"}.get,
+        format_func={
+            "spread": t.gettext("Spread over their area or road"),
+            "drop": t.gettext("Drop them"),
+        }.get,
         key="filters.imprecise",
         horizontal=True,
-        help="An event reported near a town, in a cercle or between two towns is spread "
-        "over a 25 km disc, the cercle or the road between the towns (its expected "
-        "contribution), or left out. Every result says how many events were spread.",
+        help=t.gettext(
+            "An event reported near a town, in a cercle or between two towns is spread "
+            "over a 25 km disc, the cercle or the road between the towns (its expected "
+            "contribution), or left out. Every result says how many events were spread."
+        ),
     )
 
-    st.subheader("Hotspots")
+    st.subheader(t.gettext("Hotspots"))
     st.selectbox(
-        "Method",
+        t.gettext("Method"),
         options=list(HOTSPOT_METHODS),
-        format_func=HOTSPOT_METHODS.get,
+        format_func=lambda m: t.gettext(HOTSPOT_METHODS[m]),
         key="hotspots.method",
-        help=HOTSPOT_HELP,
+        help=t.gettext(HOTSPOT_HELP),
     )
     st.selectbox(
-        "Colour units by",
+        t.gettext("Colour units by"),
         options=list(CHOROPLETH_MEASURES),
-        format_func=CHOROPLETH_MEASURES.get,
+        format_func=lambda m: t.gettext(CHOROPLETH_MEASURES[m]),
         key="hotspots.measure",
-        help="Count: incidents in the window. Rate: incidents per 1,000 km², so large "
-        "units do not look worse for their size. Change: incidents in the window minus "
-        "those of the window of equal length before it, in fixed classes (which units "
-        "are getting worse). Counts and rates use head/tail breaks, so the top class "
-        "holds only the extremes; the legend gives the ranges.",
+        help=t.gettext(
+            "Count: incidents in the window. Rate: incidents per 1,000 km², so large "
+            "units do not look worse for their size. Change: incidents in the window minus "
+            "those of the window of equal length before it, in fixed classes (which units "
+            "are getting worse). Counts and rates use head/tail breaks, so the top class "
+            "holds only the extremes; the legend gives the ranges."
+        ),
     )
     st.selectbox(
-        "Admin level",
+        t.gettext("Admin level"),
         options=list(ADMIN_LEVELS),
-        format_func=ADMIN_LEVELS.get,
+        format_func=lambda level: t.gettext(ADMIN_LEVELS[level]),
         key="params.admin_level",
     )
     # Every widget is drawn on every run (some inside a closed expander): Streamlit
     # forgets the value of a keyed widget that is skipped for one run.
-    with st.expander("Method parameters"):
+    with st.expander(t.gettext("Method parameters")):
         st.slider(
-            "Density smoothing distance (km)",
+            t.gettext("Density smoothing distance (km)"),
             2.0,
             60.0,
             step=1.0,
             key="params.kde_bandwidth_km",
-            help="The KDE bandwidth: the spread of each incident's bump on the density "
-            "surface. Larger values give smoother, wider hot areas.",
+            format="%.0f",
+            help=t.gettext(
+                "The KDE bandwidth: the spread of each incident's bump on the density "
+                "surface. Larger values give smoother, wider hot areas."
+            ),
         )
         st.select_slider(
-            "Density grid cell (m)",
+            t.gettext("Density grid cell (m)"),
             options=[500.0, 1000.0, 2000.0, 5000.0],
             key="params.kde_cell_m",
-            help="Cell size of the KDE raster; smaller cells are finer and slower.",
+            format_func=t.number,
+            help=t.gettext("Cell size of the KDE raster; smaller cells are finer and slower."),
         )
         st.slider(
-            "Hexagon size (H3 resolution)",
+            t.gettext("Hexagon size (H3 resolution)"),
             4,
             7,
             key="params.hex_resolution",
-            help="H3 resolution: 4 ≈ 1,770 km², 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per cell.",
+            help=t.gettext(
+                "H3 resolution: 4 ≈ 1,770 km², 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per cell."
+            ),
         )
         st.selectbox(
-            "Gi* on",
+            t.gettext("Gi* on"),
             options=list(GISTAR_UNITS),
-            format_func=GISTAR_UNITS.get,
+            format_func=lambda u: t.gettext(GISTAR_UNITS[u]),
             key="params.gistar_on",
         )
         st.slider(
-            "Gi* hex study area: reach around events (km)",
+            t.gettext("Gi* hex study area: reach around events (km)"),
             10.0,
             200.0,
             step=10.0,
             key="params.gistar_hex_reach_km",
-            help="Gi* on hexagons compares each cell with the empty cells around the "
-            "events, up to this distance, not with the whole of Mali.",
+            format="%.0f",
+            help=t.gettext(
+                "Gi* on hexagons compares each cell with the empty cells around the "
+                "events, up to this distance, not with the whole of Mali."
+            ),
         )
         st.select_slider(
-            "Gi* significance level", options=[0.01, 0.05, 0.10], key="params.gistar_alpha"
+            t.gettext("Gi* significance level"),
+            options=[0.01, 0.05, 0.10],
+            key="params.gistar_alpha",
+            format_func=lambda v: t.number(v, 2),
         )
         st.checkbox(
-            "Gi* false-discovery-rate correction (Benjamini-Hochberg)", key="params.gistar_fdr"
+            t.gettext("Gi* false-discovery-rate correction (Benjamini-Hochberg)"),
+            key="params.gistar_fdr",
         )
 
-    st.subheader("Route and site exposure")
-    with st.expander("Exposure parameters", expanded=True):
+    st.subheader(t.gettext("Route and site exposure"))
+    with st.expander(t.gettext("Exposure parameters"), expanded=True):
         st.slider(
-            "Distance from the road that counts (km)",
+            t.gettext("Distance from the road that counts (km)"),
             5.0,
             100.0,
             step=5.0,
             key="params.buffer_km",
-            help="The buffer: incidents within this distance of a route segment count "
-            "towards its exposure, weighted less the farther they are.",
+            format="%.0f",
+            help=t.gettext(
+                "The buffer: incidents within this distance of a route segment count "
+                "towards its exposure, weighted less the farther they are."
+            ),
         )
         st.slider(
-            "Days until an incident counts half (half-life)",
+            t.gettext("Days until an incident counts half (half-life)"),
             15.0,
             365.0,
             step=15.0,
             key="params.half_life_days",
-            help="An incident this many days old counts half as much as one on the "
-            "analysis date, one twice as old a quarter: recent events weigh more.",
+            format="%.0f",
+            help=t.gettext(
+                "An incident this many days old counts half as much as one on the "
+                "analysis date, one twice as old a quarter: recent events weigh more."
+            ),
         )
         st.select_slider(
-            "Segment length (km)",
+            t.gettext("Segment length (km)"),
             options=[1.0, 2.0, 5.0, 10.0, 20.0],
             key="params.segment_km",
-            help="Routes are cut into pieces of this length; each piece gets its own figure.",
+            format_func=t.number,
+            help=t.gettext(
+                "Routes are cut into pieces of this length; each piece gets its own figure."
+            ),
         )
         st.slider(
-            "Distance around a site that counts (km)",
+            t.gettext("Distance around a site that counts (km)"),
             5.0,
             100.0,
             step=5.0,
             key="params.site_radius_km",
-            help="The site radius: incidents within it count for the site.",
+            format="%.0f",
+            help=t.gettext("The site radius: incidents within it count for the site."),
         )
         follows = st.checkbox(
-            "Analysis date = end of window",
+            t.gettext("Analysis date = end of window"),
             key="params.as_of_follows_window",
-            help="Ages for the half-life and the site windows count back from this date.",
+            help=t.gettext(
+                "Ages for the half-life and the site windows count back from this date."
+            ),
         )
         if follows:
             st.session_state["params.as_of"] = _window(
                 st.session_state["filters.date_range"], st.session_state["filters.last_window"]
             )[1]
-        st.date_input("Analysis date (as of)", key="params.as_of", disabled=follows)
+        st.date_input(t.gettext("Analysis date (as of)"), key="params.as_of", disabled=follows)
 
-    st.subheader("Map")
+    st.subheader(t.gettext("Map"))
     for layer, label in LAYERS.items():
-        st.checkbox(label, key=f"map.layer.{layer}")
+        st.checkbox(t.gettext(label), key=f"map.layer.{layer}")
     st.toggle(
-        "Online basemap (sends requests to tile servers)",
+        t.gettext("Online basemap (sends requests to tile servers)"),
         key="map.online_basemap",
-        help="Off: the map uses only bundled data and makes no outside request. On: "
-        "tile servers learn which area you are looking at.",
+        help=t.gettext(
+            "Off: the map uses only bundled data and makes no outside request. On: "
+            "tile servers learn which area you are looking at."
+        ),
     )
     return choices_from_state(st.session_state)
 

@@ -35,6 +35,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import RiskMapError
+from geo.i18n import gettext_noop
 from geo.io.incidents import load_bundled_incidents
 from geo.io.ingest import STAGES, ingest_file, ingest_upload
 from geo.pipeline import (
@@ -47,6 +48,7 @@ from geo.pipeline import (
     prepare_incidents,
 )
 from ui.controls import DataBounds
+from ui.lang import tr
 
 __all__ = [
     "BUNDLED_KEY",
@@ -179,7 +181,12 @@ def server_dataset(path: Path) -> UploadOutcome:
     try:
         info = path.stat()
     except OSError as exc:
-        return UploadOutcome(None, f"{path.name} cannot be read ({exc.strerror}).")
+        return UploadOutcome(
+            None,
+            tr()
+            .gettext("{name} cannot be read ({reason}).")
+            .format(name=path.name, reason=exc.strerror),
+        )
     key = (str(path), info.st_size, info.st_mtime_ns)
     return session_memo("data.server", key, lambda: _server_outcome(key))
 
@@ -263,8 +270,10 @@ def _read_upload(digest: str, _data: bytes, name: str) -> UploadOutcome:
         log.exception("unexpected error while reading an upload (%d bytes)", len(_data))
         return UploadOutcome(
             None,
-            "The file could not be read because of an internal error. It has been "
-            "logged for the operator; try another export of the data.",
+            gettext_noop(  # translated where shown (app.py)
+                "The file could not be read because of an internal error. It has been "
+                "logged for the operator; try another export of the data."
+            ),
         )
     return UploadOutcome(Dataset(f"upload:{digest}", name, incidents, result.report), None)
 

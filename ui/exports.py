@@ -27,9 +27,11 @@ from geo.export.raster import export_kde_geotiff
 from geo.export.share import SHARE_NOTE, share_safe_analysis
 from geo.export.tabular import export_csv_tables
 from geo.export.vector import export_gpkg
+from geo.i18n import DEFAULT_LANGUAGE, gettext_noop, translator
 from geo.pipeline import Analysis
 from geo.provenance import build_provenance
 from ui import about, chrome, maps
+from ui.lang import tr
 
 __all__ = ["AUDIENCES", "FORMATS", "MAX_BANNER_CHARS", "view", "export_bytes", "html_export_text"]
 
@@ -41,21 +43,28 @@ MAX_BANNER_CHARS = 60
 #: Who the files are for: value -> (choice label, what the files keep and remove).
 AUDIENCES: dict[str, tuple[str, str]] = {
     "team": (
-        "For the team",
-        "Keeps exact incident locations, actors, notes, place names, event ids and source "
-        "addresses, and the KDE surface. Only for people cleared to see them.",
+        gettext_noop("For the team"),
+        gettext_noop(
+            "Keeps exact incident locations, actors, notes, place names, event ids and source "
+            "addresses, and the KDE surface. Only for people cleared to see them."
+        ),
     ),
-    "outside": ("For sharing outside", SHARE_NOTE),
+    "outside": (gettext_noop("For sharing outside"), SHARE_NOTE),
 }
 
 #: Export formats: key -> (button label, kind for the file name, suffix, MIME type).
 FORMATS: dict[str, tuple[str, str, str, str]] = {
-    "pdf": ("PDF briefing", "brief", ".pdf", "application/pdf"),
-    "png": ("PNG map", "map", ".png", "image/png"),
-    "html": ("Offline HTML map", "html", ".html", "text/html"),
-    "gpkg": ("GeoPackage layers (QGIS)", "layers", ".gpkg", "application/geopackage+sqlite3"),
-    "tif": ("KDE GeoTIFF", "kde", ".tif", "image/tiff"),
-    "csv": ("CSV tables (zip)", "tables", ".zip", "application/zip"),
+    "pdf": (gettext_noop("PDF briefing"), "brief", ".pdf", "application/pdf"),
+    "png": (gettext_noop("PNG map"), "map", ".png", "image/png"),
+    "html": (gettext_noop("Offline HTML map"), "html", ".html", "text/html"),
+    "gpkg": (
+        gettext_noop("GeoPackage layers (QGIS)"),
+        "layers",
+        ".gpkg",
+        "application/geopackage+sqlite3",
+    ),
+    "tif": (gettext_noop("KDE GeoTIFF"), "kde", ".tif", "image/tiff"),
+    "csv": (gettext_noop("CSV tables (zip)"), "tables", ".zip", "application/zip"),
 }
 
 
@@ -71,20 +80,21 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     dataset : ui.data.Dataset
         The data on screen.
     """
-    st.subheader("Export this analysis")
+    t = tr()
+    st.subheader(t.gettext("Export this analysis"))
     analysis = about.with_backtest(analysis, dataset)
     chrome.provenance(analysis)
     banner = st.text_input(
-        "Handling banner (printed at the top and bottom of the PDF and PNG)",
+        t.gettext("Handling banner (printed at the top and bottom of the PDF and PNG)"),
         key="export.banner",
         max_chars=MAX_BANNER_CHARS,
-        placeholder="e.g. RESTRICTED - internal use",
+        placeholder=t.gettext("e.g. RESTRICTED - internal use"),
     )
     audience = st.radio(
-        "Who are these files for?",
+        t.gettext("Who are these files for?"),
         options=list(AUDIENCES),
-        format_func=lambda a: AUDIENCES[a][0],
-        captions=[text for _, text in AUDIENCES.values()],
+        format_func=lambda a: t.gettext(AUDIENCES[a][0]),
+        captions=[t.gettext(text) for _, text in AUDIENCES.values()],
         key="export.audience",
         index=None,
     )
@@ -96,8 +106,10 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         reason = _unavailable(fmt, analysis, audience)
         with cols[i % 3]:
             st.download_button(
-                label,
-                data=_deferred(fmt, analysis, choices, handling=handling, share_safe=share_safe),
+                t.gettext(label),
+                data=_deferred(
+                    fmt, analysis, choices, handling=handling, share_safe=share_safe, lang=t.lang
+                ),
                 file_name=safe_export_name(kind, suffix, when=(f.start, f.end)),
                 mime=mime,
                 key=f"export.button.{fmt}",
@@ -108,24 +120,27 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
             if reason is not None and audience is not None:
                 st.caption(reason)
     if audience is None:
-        st.info("Choose who the files are for above; the buttons wait for that choice.")
+        st.info(t.gettext("Choose who the files are for above; the buttons wait for that choice."))
     st.caption(
-        "Each file is made when you click (PDF and PNG take a few seconds) and carries the "
-        "window, filters, parameters, sources and licences, rows kept and rejected, and "
-        "the events left out. GeoPackage, GeoTIFF and CSV open in QGIS."
+        t.gettext(
+            "Each file is made when you click (PDF and PNG take a few seconds) and carries the "
+            "window, filters, parameters, sources and licences, rows kept and rejected, and "
+            "the events left out. GeoPackage, GeoTIFF and CSV open in QGIS."
+        )
     )
 
 
 def _unavailable(fmt: str, analysis: Analysis, audience: str | None) -> str | None:
+    t = tr()
     if audience is None:
-        return "Choose who the files are for first."
+        return t.gettext("Choose who the files are for first.")
     if fmt == "tif" and analysis.kde is None:
-        return (
+        return t.gettext(
             "KDE GeoTIFF: there is no density surface, because no incident with a precise "
             "location is in this window and these filters."
         )
     if fmt == "tif" and audience == "outside":
-        return (
+        return t.gettext(
             "KDE GeoTIFF: not made for sharing outside, because the density surface's peaks "
             "locate single events. Choose For the team to get it."
         )
@@ -133,7 +148,13 @@ def _unavailable(fmt: str, analysis: Analysis, audience: str | None) -> str | No
 
 
 def _deferred(
-    fmt: str, analysis: Analysis, choices: Any, *, handling: str | None, share_safe: bool
+    fmt: str,
+    analysis: Analysis,
+    choices: Any,
+    *,
+    handling: str | None,
+    share_safe: bool,
+    lang: str,
 ) -> Callable[[], bytes]:
     def make() -> bytes:
         return export_bytes(
@@ -143,6 +164,7 @@ def _deferred(
             measure=choices.measure,
             handling=handling,
             share_safe=share_safe,
+            lang=lang,
         )
 
     return make
@@ -156,6 +178,7 @@ def export_bytes(
     measure: str,
     handling: str | None,
     share_safe: bool,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> bytes:
     """Write one export into a private temporary folder and return its bytes.
 
@@ -173,6 +196,8 @@ def export_bytes(
         Handling banner for the PDF and PNG.
     share_safe : bool
         Apply the sharing preset (:func:`geo.export.share.share_safe_analysis`).
+    lang : str
+        Language of the PDF and the PNG (``en`` or ``fr``), the page's.
 
     Returns
     -------
@@ -196,9 +221,9 @@ def export_bytes(
         with tempfile.TemporaryDirectory(prefix="srm-export-") as folder:
             path = Path(folder) / safe_export_name(kind, suffix, when=(f.start, f.end))
             if fmt == "pdf":
-                export_pdf(analysis, path, handling=handling, share_safe=share_safe)
+                export_pdf(analysis, path, handling=handling, share_safe=share_safe, lang=lang)
             elif fmt == "png":
-                export_png(analysis, path, handling=handling, share_safe=share_safe)
+                export_png(analysis, path, handling=handling, share_safe=share_safe, lang=lang)
             elif fmt == "html":
                 shown = share_safe_analysis(analysis) if share_safe else analysis
                 export_html(
@@ -218,7 +243,9 @@ def export_bytes(
     except Exception as exc:
         log.exception("unexpected error while exporting %s", fmt)
         raise RuntimeError(
-            "The export failed because of an internal error; it was logged for the operator."
+            translator(lang).gettext(
+                "The export failed because of an internal error; it was logged for the operator."
+            )
         ) from exc
 
 

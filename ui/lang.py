@@ -13,17 +13,31 @@ their labels are translated (``format_func``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import streamlit as st
 
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, pick_language, translator
 
-__all__ = ["KEY", "ENV_VAR", "NAMES", "current", "tr", "language_switch"]
+__all__ = [
+    "KEY",
+    "ENV_VAR",
+    "NAMES",
+    "DATE_INPUT_FORMATS",
+    "current",
+    "tr",
+    "translated",
+    "elsewhere",
+    "date_input_format",
+    "language_switch",
+]
 
 #: Session-state key of the sidebar switch.
 KEY = "ui.lang"
 #: Environment variable naming the fallback language.
 ENV_VAR = "SAHEL_RISK_LANG"
+#: How each language writes a date in a date picker (``st.date_input``'s ``format``).
+DATE_INPUT_FORMATS: dict[str, str] = {"en": "YYYY/MM/DD", "fr": "DD/MM/YYYY"}
 #: Each language in its own words (the switch's labels are never translated).
 NAMES: dict[str, str] = {"en": "English", "fr": "Français"}
 
@@ -41,6 +55,23 @@ def current() -> str:
 def tr() -> Translator:
     """Return the translator of this run of the page."""
     return translator(current())
+
+
+def translated(messages: Sequence[str]) -> list[str]:
+    """Translate a table of labels (marked with ``gettext_noop``) into this run's language."""
+    t = tr()
+    return [t.gettext(m) for m in messages]
+
+
+def elsewhere(messages: Sequence[str]) -> list[list[str]]:
+    """Return the same labels in every other language, for :func:`ui.state.relabel_widget`."""
+    here = current()
+    return [[translator(code).gettext(m) for m in messages] for code in LANGUAGES if code != here]
+
+
+def date_input_format() -> str:
+    """Return the date pickers' format in this run's language (``31/12/2025`` in French)."""
+    return DATE_INPUT_FORMATS[current()]
 
 
 def _write_choice() -> None:

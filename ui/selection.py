@@ -21,6 +21,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.i18n import Translator, translator
+from ui.lang import tr
+
+_ENGLISH = translator("en")
+
 __all__ = ["selected", "take_map_click", "clicked_id", "choose", "details_table", "show_details"]
 
 
@@ -134,8 +139,10 @@ def choose(view: str, options: Mapping[str, str], *, label: str, placeholder: st
     return selected(state, view)
 
 
-def details_table(rows: list[tuple[str, object]]) -> pd.DataFrame:
+def details_table(rows: list[tuple[str, object]], *, tr: Translator = _ENGLISH) -> pd.DataFrame:
     """Two-column table of a selected feature's figures, for ``st.table``.
+
+    The headings are in ``tr``'s language; the rows come translated from the view.
 
     Examples
     --------
@@ -143,13 +150,19 @@ def details_table(rows: list[tuple[str, object]]) -> pd.DataFrame:
     {'Figure': ['Cercle', 'Incidents'], 'Value': ['Kayes', '3']}
     """
     kept = [(k, v) for k, v in rows if v is not None and not (isinstance(v, float) and pd.isna(v))]
-    return pd.DataFrame({"Figure": [k for k, _ in kept], "Value": [str(v) for _, v in kept]})
+    return pd.DataFrame(
+        {
+            tr.gettext("Figure"): [k for k, _ in kept],
+            tr.gettext("Value"): [str(v) for _, v in kept],
+        }
+    )
 
 
 def show_details(rows: Callable[[], list[tuple[str, object]] | None], *, hint: str) -> None:
     """Show the selected feature's figures, or ``hint`` when nothing is selected."""
     found = rows()
     if found:
-        st.table(details_table(found).set_index("Figure"))
+        t = tr()
+        st.table(details_table(found, tr=t).set_index(t.gettext("Figure")))
     else:
         st.caption(hint)

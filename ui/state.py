@@ -7,11 +7,12 @@ when the user switches to another data set, never on an ordinary rerun.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import MISSING, fields
 from datetime import date, timedelta
 from typing import Any
 
+from geo.i18n import gettext_noop
 from geo.pipeline import Params
 from geo.schema import CATEGORIES
 from geo.settings import Settings
@@ -31,17 +32,18 @@ __all__ = [
     "sync_data_defaults",
     "remember_widget",
     "restore_widget",
+    "relabel_widget",
 ]
 
 #: Hotspot methods offered on the Hotspots tab: state value -> label.
 HOTSPOT_METHODS: Mapping[str, str] = {
-    "admin": "Incidents per region or cercle (choropleth)",
-    "kde": "Density surface (KDE)",
-    "hex": "Counts on a hexagon grid (H3)",
-    "gistar": "Statistical hot spots (Getis-Ord Gi*)",
+    "admin": gettext_noop("Incidents per region or cercle (choropleth)"),
+    "kde": gettext_noop("Density surface (KDE)"),
+    "hex": gettext_noop("Counts on a hexagon grid (H3)"),
+    "gistar": gettext_noop("Statistical hot spots (Getis-Ord Gi*)"),
 }
 #: What each method shows, in plain words (the Method list's help).
-HOTSPOT_HELP = (
+HOTSPOT_HELP = gettext_noop(
     "Choropleth: each region or cercle coloured by its incidents. Density (kernel density "
     "estimate, KDE): a smooth surface of where incidents cluster, independent of borders. "
     "Hexagon grid (H3): incidents counted in equal-area hexagons. Statistical hot spots "
@@ -51,43 +53,47 @@ HOTSPOT_HELP = (
 
 #: What colours the admin units: ``build_admin`` value column -> label.
 CHOROPLETH_MEASURES: Mapping[str, str] = {
-    "incidents": "Incidents (count)",
-    "incidents_per_1000km2": "Incidents per 1,000 km² (rate)",
-    "change": "Change against the previous window",
+    "incidents": gettext_noop("Incidents (count)"),
+    "incidents_per_1000km2": gettext_noop("Incidents per 1,000 km² (rate)"),
+    "change": gettext_noop("Change against the previous window"),
 }
 
 #: Admin levels: state value -> label (values are ``Params.admin_level``).
 ADMIN_LEVELS: Mapping[int | str, str] = {
-    1: "Regions (8 + Bamako district)",
-    2: "Cercles (49 + Bamako district)",
-    "region_2023": "Regions, 2023 scheme (Loi n°2023-006)",
+    1: gettext_noop("Regions (8 + Bamako district)"),
+    2: gettext_noop("Cercles (49 + Bamako district)"),
+    "region_2023": gettext_noop("Regions, 2023 scheme (Loi n°2023-006)"),
 }
 
 #: Units Gi* runs on: ``Params.gistar_on`` value -> label.
-GISTAR_UNITS: Mapping[str, str] = {"hex": "H3 hexagons", "admin": "Admin units"}
+GISTAR_UNITS: Mapping[str, str] = {
+    "hex": gettext_noop("H3 hexagons"),
+    "admin": gettext_noop("Admin units"),
+}
 
 #: Map layers the user can switch on and off: state key suffix -> label.
 LAYERS: Mapping[str, str] = {
-    "hotspots": "Hotspot layer",
-    "incidents": "Incidents",
-    "routes": "Corridor exposure on the Hotspots map",
-    "sites": "Key sites on the Hotspots map",
-    "admin": "Admin boundaries",
-    "basemap": "Roads, rivers and towns",
+    "hotspots": gettext_noop("Hotspot layer"),
+    "incidents": gettext_noop("Incidents"),
+    "routes": gettext_noop("Corridor exposure on the Hotspots map"),
+    "sites": gettext_noop("Key sites on the Hotspots map"),
+    "admin": gettext_noop("Admin boundaries"),
+    "basemap": gettext_noop("Roads, rivers and towns"),
 }
 #: Layers drawn when the page opens (the Routes and Sites tabs always draw theirs).
 LAYERS_ON: frozenset[str] = frozenset({"hotspots", "incidents", "admin", "basemap"})
 
-#: Tab labels, in page order.
+#: Tab labels, in page order (English; the page shows them translated, see
+#: :func:`relabel_widget` for how the open tab survives a language switch).
 TABS: tuple[str, ...] = (
-    "Hotspots",
-    "Routes",
-    "Plan",
-    "Sites",
-    "What is changing",
-    "Export",
-    "About / Data",
-    "Incident log",
+    gettext_noop("Hotspots"),
+    gettext_noop("Routes"),
+    gettext_noop("Plan"),
+    gettext_noop("Sites"),
+    gettext_noop("What is changing"),
+    gettext_noop("Export"),
+    gettext_noop("About / Data"),
+    gettext_noop("Incident log"),
 )
 
 
@@ -280,3 +286,49 @@ def restore_widget(state: MutableMapping[str, Any], key: str) -> None:
     saved = state.get(f"saved.{key}")
     if key not in state and saved is not None:
         state[key] = saved
+
+
+def relabel_widget(
+    state: MutableMapping[str, Any],
+    key: str,
+    shown: Sequence[str],
+    others: Iterable[Sequence[str]],
+) -> None:
+    """Carry a label-valued widget's choice over to another language.
+
+    ``st.tabs`` keeps the *label* of the open tab as its value, so after a
+    language switch the remembered label is in the other language and would
+    no longer match any tab (Streamlit then opens the first one). The label
+    is mapped by its position, the tab's stable identity, to the same tab's
+    label in the language shown. Call after :func:`restore_widget`, before
+    drawing the widget.
+
+    Parameters
+    ----------
+    state : MutableMapping
+        ``st.session_state``, where ``key`` holds the label chosen (in any language).
+    key : str
+        The key of the widget whose value is a label (``view.tab``).
+    shown : Sequence of str
+        The labels the widget is about to show, in order.
+    others : Iterable of Sequence of str
+        The same labels in every other language, in the same order.
+
+    Examples
+    --------
+    >>> s = {"view.tab": "Sites"}
+    >>> relabel_widget(s, "view.tab", ["Points chauds", "Sites"], [["Hotspots", "Sites"]])
+    >>> s["view.tab"]
+    'Sites'
+    >>> s = {"view.tab": "Hotspots"}
+    >>> relabel_widget(s, "view.tab", ["Points chauds", "Sites"], [["Hotspots", "Sites"]])
+    >>> s["view.tab"]
+    'Points chauds'
+    """
+    value = state.get(key)
+    if value is None or value in shown:
+        return
+    for labels in others:
+        if value in labels and len(labels) == len(shown):
+            state[key] = shown[list(labels).index(value)]
+            return

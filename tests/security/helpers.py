@@ -363,8 +363,16 @@ _REVIEWED_MARKDOWN_ARGS = {
     "gistar_summary(analysis.gistar, analysis.params)": "ui/hotspots.py: Gi* counts, parameters",
     "provenance_text(start=f.start, end=f.end, sources=list(analysis.sources), n_events=int("
     "analysis.key_figures.get('incidents', len(analysis.incidents))), left_out=analysis."
-    "left_out, as_of=analysis.params.as_of)": "ui/chrome.py: source labels, dates and counts",
+    "left_out, as_of=analysis.params.as_of, tr=tr())": (
+        "ui/chrome.py: source labels, dates and counts"
+    ),
+    "tab_labels": "app.py: the fixed tab labels, translated",
+    "t.number(len(issues))": "a count",
+    "t.number(len(report.notes))": "a count",
     "DEFAULTS.window_days": "a number (geo.settings)",
+    "chrome.window_text(analysis.filters.start, analysis.filters.end, tr=t)": (
+        "app.py: two dates and a count of days"
+    ),
     "shown.sentence": "ui/about.py: geo.evaluate's own sentence of method names and numbers",
     "since": "ui/changes.py: a date from st.date_input",
     "step": "ui/changes.py: a fixed step label (geo.emerging.STEPS)",
