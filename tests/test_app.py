@@ -141,7 +141,7 @@ def test_upload_with_bad_rows_shows_report_with_row_numbers():
     assert any("5 rows read: 3 kept (0 repaired, 0 flagged), 2 rejected." in t for t in texts(at))
     issues = at.dataframe[0].value
     assert list(issues["Row"]) == [5, 6]
-    assert set(issues["Action"]) == {"rejected"}
+    assert set(issues["Action"]) == {"Rejected"}
     assert issues["Reason"].str.contains("outside -90..90").any()
     # The map and figures switched to the file: its 3 events are all in its window.
     assert figures(at)["Incidents"] == "3"

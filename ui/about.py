@@ -75,9 +75,9 @@ _COLUMNS = {
 }
 #: What a validation issue's action column says, in the report's table.
 _ACTIONS = {
-    "rejected": gettext_noop("rejected"),
-    "repaired": gettext_noop("repaired"),
-    "flagged": gettext_noop("flagged"),
+    "rejected": gettext_noop("Rejected"),
+    "repaired": gettext_noop("Repaired"),
+    "flagged": gettext_noop("Flagged"),
 }
 
 

@@ -363,14 +363,13 @@ _REVIEWED_MARKDOWN_ARGS = {
     "gistar_summary(analysis.gistar, analysis.params)": "ui/hotspots.py: Gi* counts, parameters",
     "provenance_text(start=f.start, end=f.end, sources=list(analysis.sources), n_events=int("
     "analysis.key_figures.get('incidents', len(analysis.incidents))), left_out=analysis."
-    "left_out, as_of=analysis.params.as_of, tr=tr())": (
-        "ui/chrome.py: source labels, dates and counts"
-    ),
+    "left_out, as_of=analysis.params.as_of)": "ui/chrome.py: source labels, dates and counts",
     "tab_labels": "app.py: the fixed tab labels, translated",
-    "t.number(len(issues))": "a count",
-    "t.number(len(report.notes))": "a count",
+    "previous": "ui/hotspots.py: the previous window, two dates (Translator.period)",
+    **{f"short(p.{k})": "a number (ui.display.short)"
+       for k in ("segment_km", "buffer_km", "half_life_days", "site_radius_km")},
     "DEFAULTS.window_days": "a number (geo.settings)",
-    "chrome.window_text(analysis.filters.start, analysis.filters.end, tr=t)": (
+    "chrome.window_text(analysis.filters.start, analysis.filters.end)": (
         "app.py: two dates and a count of days"
     ),
     "shown.sentence": "ui/about.py: geo.evaluate's own sentence of method names and numbers",
