@@ -17,13 +17,15 @@ from babel.messages.pofile import read_po
 from browser_util import offline_browser, open_tab, rerun_and_wait, running_app, wait_for_app
 
 from geo.i18n import LOCALE_DIR, translator
+from ui.state import TABS
 
 #: Catalogs whose strings are all marked and translated on the page shown here.
-CHECKED_CATALOGS = ("app", "views")
-#: Views opened for the check besides the first (Hotspots); Plan, What is changing and
-#: the Incident log still show English of views.po (their strings are being translated).
-CHECKED_TABS = ("Routes", "Sites", "Export", "About / Data")
+CHECKED_CATALOGS = ("app", "views", "layers", "geo")
 FR = translator("fr")
+#: English still on the French page, each with the reason; remove an entry when it is fixed.
+KNOWN_GAPS = {
+    "Left out: none.": "Plan view: geo.exposure.left_out_text takes no tr= yet",
+}
 #: A French medium date as Babel writes it (``4 juin 2025``, ``30 nov. 2025``).
 FRENCH_DATE = r"\d{1,2} [a-zéû]+\.? \d{4}"
 
@@ -80,9 +82,9 @@ def test_the_french_page_shows_french_and_no_english_text_of_the_catalogs(french
     for french in ("Carte des risques au Sahel", "Fenêtre et filtres", "Points chauds"):
         assert french in lines, f"{french!r} is not on the French page"
     assert page.get_by_role("tab", name="À propos / Données").count() == 1
-    english = english_texts()
+    english = english_texts() - set(KNOWN_GAPS)
     leaked = {"Points chauds": sorted(set(lines) & english)}
-    for tab in [FR.gettext(label) for label in CHECKED_TABS]:
+    for tab in [FR.gettext(label) for label in TABS[1:]]:
         open_tab(page, tab)
         leaked[tab] = sorted(set(visible_lines(page)) & english)
     open_tab(page, "Points chauds")

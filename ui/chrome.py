@@ -120,7 +120,7 @@ def provenance_text(
         text += " · " + tr.gettext("exposure ages counted from {date}").format(
             date=_date(as_of, tr)
         )
-    return f"{text}. {left_out_sentence(left_out)}"
+    return f"{text}. {left_out_sentence(left_out, tr=tr)}"
 
 
 def _date(value: object, tr: Translator) -> str:

@@ -366,8 +366,7 @@ _REVIEWED_MARKDOWN_ARGS = {
     "left_out, as_of=analysis.params.as_of)": "ui/chrome.py: source labels, dates and counts",
     "tab_labels": "app.py: the fixed tab labels, translated",
     "previous": "ui/hotspots.py: the previous window, two dates (Translator.period)",
-    **{f"short(p.{k})": "a number (ui.display.short)"
-       for k in ("segment_km", "buffer_km", "half_life_days", "site_radius_km")},
+    "step_label(step)": "ui/changes.py: a fixed step label (geo.emerging.STEPS), translated",
     "DEFAULTS.window_days": "a number (geo.settings)",
     "chrome.window_text(analysis.filters.start, analysis.filters.end)": (
         "app.py: two dates and a count of days"

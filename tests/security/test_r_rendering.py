@@ -104,7 +104,8 @@ def _interpolated(arg):
     English); ``.format(...)`` of such a template interpolates its arguments;
     ``t.gettext(label)`` of a table's label and ``markdown_escape(x)`` put in
     what their argument does; a Translator's ``number``, ``date`` and ``period``
-    write only digits, month names and separators. A ``tr=`` keyword (the
+    (and ``ui.display.short`` and ``signed``) write only digits, month names and
+    separators. A ``tr=`` keyword (the
     language) is not part of what is reviewed.
     """
     import ast
@@ -131,7 +132,9 @@ def _interpolated(arg):
     if not isinstance(arg, ast.Call):
         return [arg]
     name = ast.unparse(arg.func).split(".")[-1]
-    if isinstance(arg.func, ast.Attribute) and name in ("number", "date", "period"):
+    if (isinstance(arg.func, ast.Attribute) and name in ("number", "date", "period")) or (
+        name in ("short", "signed")  # ui.display: a number written with its sign or decimals
+    ):
         return []
     if (name == "gettext" and len(arg.args) == 1) or (name == "markdown_escape" and arg.args):
         return _interpolated(arg.args[0])
