@@ -24,7 +24,7 @@ from streamlit.testing.v1.element_tree import Widget
 
 import ui.display
 from geo.i18n import LOCALE_DIR, translator
-from ui.display import chart_locale, class_label, signed, styled
+from ui.display import chart_locale, class_label, markdown_literal, signed, styled
 from ui.hotspots import units_table
 from ui.state import TABS
 
@@ -167,3 +167,29 @@ def test_the_units_table_headings_in_french_keep_the_order_by_incidents():
 
 def test_display_doctests():
     assert doctest.testmod(ui.display, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_the_log_history_in_french_shows_a_note_as_typed_never_as_markdown(tmp_path, monkeypatch):
+    # Synthetic record (not a real event): a markdown image a browser would fetch.
+    from geo.log import open_log
+
+    path = tmp_path / "log.gpkg"
+    note = "![x](http://127.0.0.1:9/beacon.png) **bold**"
+    open_log(str(path)).add(
+        {
+            "event_date": "2025-05-04",
+            "lon": -11.24,
+            "lat": 12.84,
+            "category": "abduction",
+            "location": "Kéniéba",
+            "notes": note,
+        },
+        author="amina",
+    )
+    monkeypatch.setenv("SAHEL_RISK_LOG", str(path))
+    at = session("Incident log")
+    history = at.table[0].value
+    assert history["Notes"].tolist() == [markdown_literal(note)]
+    assert history["Catégorie"].tolist() == ["Enlèvement"]
+    assert history["Action"].tolist() == ["ajout"]
+    assert not english_shown(at)

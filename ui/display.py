@@ -11,6 +11,7 @@ Vega's locale (:func:`chart_locale`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -29,6 +30,7 @@ __all__ = [
     "short",
     "searchable",
     "date_format",
+    "markdown_literal",
     "signed",
     "class_label",
     "styled",
@@ -94,6 +96,25 @@ def date_format(tr: Translator = ENGLISH) -> str:
     ('DD/MM/YYYY', 'YYYY/MM/DD')
     """
     return "DD/MM/YYYY" if tr.lang == "fr" else "YYYY/MM/DD"
+
+
+def markdown_literal(text: object) -> str:
+    r"""Escape every ASCII punctuation mark so Markdown shows the text as typed.
+
+    ``st.table`` renders each cell as Markdown: a note holding
+    ``![x](http://host/p.png)`` would make the browser fetch the image
+    (SECURITY-CASES R09). Backslash-escaped, it reads as typed (a bare URL may
+    still be shown as a link, never fetched).
+
+    Examples
+    --------
+    >>> print(markdown_literal("![x](u.png) **b**"))
+    \!\[x\]\(u\.png\) \*\*b\*\*
+    """
+    return _PUNCTUATION.sub(r"\\\1", str(text))
+
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def signed(value: float, digits: int = 0, *, tr: Translator = ENGLISH) -> str:

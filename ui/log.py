@@ -35,7 +35,7 @@ from geo.schema import CATEGORIES, CATEGORY_LABELS
 from layers.incidents import build_incidents
 from ui import about, access, chrome, data, state
 from ui.controls import UPLOAD_TYPES
-from ui.display import date_format, styled
+from ui.display import date_format, markdown_literal, styled
 from ui.lang import tr
 
 __all__ = ["header", "source_toggle", "view", "with_log"]
@@ -380,7 +380,7 @@ _SHOWN = {
 }
 _HISTORY = {
     "revision": gettext_noop("Revision"),
-    "action": gettext_noop("Change"),
+    "action": gettext_noop("Action"),
     "author": gettext_noop("By"),
     "entered_at": gettext_noop("When (UTC)"),
     "reason": gettext_noop("Reason"),
@@ -395,6 +395,9 @@ _HISTORY = {
     "reliability": gettext_noop("Reliability"),
     "credibility": gettext_noop("Credibility"),
 }
+
+#: History columns holding text a person typed (or our words), escaped for st.table.
+_HISTORY_TEXT = ("action", "author", "entered_at", "reason", "category", "location", "notes")
 
 
 def _shown(records: list[dict], columns: dict[str, str], t: Translator) -> pd.DataFrame:
@@ -425,6 +428,9 @@ def _table_and_history(
     history = store.history(chosen)
     st.markdown("**{}**".format(t.gettext("History of incident {id}").format(id=chosen)))
     table = _shown(history, _HISTORY, t).set_index(t.gettext("Revision"))
+    # st.table renders cells as Markdown: text from the log is escaped to read as typed.
+    text = [t.gettext(_HISTORY[k]) for k in _HISTORY_TEXT]
+    table[text] = table[text].map(lambda v: v if pd.isna(v) else markdown_literal(v))
     st.table(styled(table, tr=t, digits={t.gettext("Lat"): 5, t.gettext("Lon"): 5}, dates=[date]))
     if editor:
         _edit_forms(store, history[-1], author, t)
