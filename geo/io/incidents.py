@@ -470,14 +470,15 @@ def _event_ids(table: RawTable, column: str | None, rows: Rows, notes: list[str]
     event_id = table.df[column].astype(str)
     for i in np.flatnonzero((event_id == "").to_numpy() & rows.alive):
         rows.add(i, column, "", reader_message("blank_id"), "rejected")
-    first_row: dict[str, int] = {}
-    ids = event_id.tolist()
-    for i in np.flatnonzero(rows.alive):
-        if ids[i] in first_row:
-            reason = reader_message("repeated_id", label=table.row_label, first=first_row[ids[i]])
-            rows.add(i, column, ids[i], reason, "rejected")
-        else:
-            first_row[ids[i]] = int(table.rows[i])
+    alive = np.flatnonzero(rows.alive)
+    kept = event_id.iloc[alive]
+    repeated = kept.duplicated(keep="first").to_numpy()
+    if repeated.any():  # vectorised: a million distinct ids cost no Python loop
+        first_row = pd.Series(table.rows[alive[~repeated]], index=kept[~repeated].to_numpy())
+        for i in alive[repeated]:
+            first = int(first_row[event_id.iat[i]])
+            reason = reader_message("repeated_id", label=table.row_label, first=first)
+            rows.add(i, column, event_id.iat[i], reason, "rejected")
     return event_id
 
 
