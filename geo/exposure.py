@@ -34,11 +34,17 @@ from geo.checks import (
 )
 from geo.crs import METRIC_CRS, require_metric
 from geo.errors import CRSError, InputFileError, ParameterError
+from geo.i18n import Translator, gettext_noop, translator
 from geo.provenance import LEFT_OUT_REASONS, left_out_sentence
 from geo.settings import DEFAULTS
 from geo.spread import SPREAD_KINDS, Spread, SpreadLayers, bundled_spread_layers, spread_areas
 
+#: The default language of the record's sentences (callers pass ``tr`` for another).
+_EN: Translator = translator()
+
 __all__ = [
+    "spread_sentence",
+    "window_text",
     "EXPOSURE_CLASSES",
     "EXPOSURE_CLASS_BREAKS",
     "LIMITS",
@@ -69,7 +75,7 @@ EXPOSURE_CLASS_BREAKS: tuple[float, float, float] = (0.25, 1.0, 3.0)
 _INCIDENT_COLUMNS = ("event_date", "category", "precise", "source")
 
 #: What the data cannot show; every exposure output states it.
-LIMITS = (
+LIMITS = gettext_noop(
     "Counts show reported incidents only: many locations are town-level, events carry "
     "no time of day, and news-based logs are incomplete."
 )
@@ -269,10 +275,11 @@ def select_incidents(
     return kept, meta
 
 
-def left_out_text(meta: Mapping[str, Any]) -> str:
+def left_out_text(meta: Mapping[str, Any], *, tr: Translator = _EN) -> str:
     """One sentence saying how many events were left out and why (``"Left out: none."``).
 
-    The words are :func:`geo.provenance.left_out_sentence`'s, as in every output.
+    The words are :func:`geo.provenance.left_out_sentence`'s, as in every output, in
+    the language of ``tr`` (English by default).
     """
     return left_out_sentence(
         {
@@ -280,7 +287,8 @@ def left_out_text(meta: Mapping[str, Any]) -> str:
             LEFT_OUT_REASONS["after_as_of"]: meta.get("n_after_as_of", 0),
             LEFT_OUT_REASONS["no_date"]: meta.get("n_left_out_no_date", 0),
             LEFT_OUT_REASONS["no_location"]: meta.get("n_left_out_no_location", 0),
-        }
+        },
+        tr=tr,
     )
 
 
@@ -319,13 +327,36 @@ def analysis_record(meta: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
     record = json_meta({**meta, **fields})
     record["left_out"] = left_out_text(meta)
     record["limits"] = LIMITS
-    if not record.get("window_to"):
-        record["window"] = "no dated incidents"
-    elif not record.get("window_from"):
-        record["window"] = f"none used up to {record['window_to']}"
-    else:
-        record["window"] = f"{record['window_from']} to {record['window_to']}"
+    record["window"] = window_text(record)
     return record
+
+
+def window_text(record: Mapping[str, Any], *, tr: Translator = _EN) -> str:
+    """Say which incidents a record's result used: ``<first used> to <as_of>``.
+
+    Parameters
+    ----------
+    record : mapping
+        ``window_from`` and ``window_to`` (ISO dates or None).
+    tr : Translator
+        The language (English by default, ISO dates).
+
+    Returns
+    -------
+    str
+        ``2025-05-01 to 2025-11-20``, ``none used up to 2025-11-20`` or
+        ``no dated incidents``.
+    """
+    from geo.provenance import format_day
+
+    first, last = record.get("window_from"), record.get("window_to")
+    if not last:
+        return tr.gettext("no dated incidents")
+    if not first:
+        return tr.gettext("none used up to {day}").format(day=format_day(last, tr=tr))
+    return tr.gettext("{first} to {last}").format(
+        first=format_day(first, tr=tr), last=format_day(last, tr=tr)
+    )
 
 
 def segment_exposure(
@@ -653,24 +684,42 @@ def spread_record(spread: Spread | None, *, imprecise: str) -> dict[str, Any]:
         ``imprecise``, ``n_spread``, ``n_spread_by_kind`` and ``spread``.
     """
     counts = spread.counts() if spread is not None else dict.fromkeys(SPREAD_KINDS, 0)
-    total = sum(counts.values())
-    if imprecise == "drop":
-        text = "Spread: none (imprecise locations were dropped: --imprecise drop)."
-    elif total == 0:
-        text = "Spread: no event with an imprecise location was used."
-    else:
-        text = (
-            f"Spread over their uncertainty area: {total:,} events with imprecise locations "
-            f"({counts['disc']:,} over a disc of {DEFAULTS.imprecise_near_km:g} km around the "
-            f"coded place, {counts['admin']:,} over their cercle, {counts['road']:,} along the "
-            "road between the two towns named)."
-        )
-    return {
-        "imprecise": imprecise,
-        "n_spread": total,
-        "n_spread_by_kind": counts,
-        "spread": text,
-    }
+    record = {"imprecise": imprecise, "n_spread": sum(counts.values()), "n_spread_by_kind": counts}
+    return {**record, "spread": spread_sentence(record)}
+
+
+def spread_sentence(record: Mapping[str, Any], *, tr: Translator = _EN) -> str:
+    """Say how many imprecise events were spread over which kind of area (or that none was).
+
+    Parameters
+    ----------
+    record : mapping
+        ``imprecise``, ``n_spread`` and ``n_spread_by_kind`` (:func:`spread_record`).
+    tr : Translator
+        The language (English by default).
+
+    Returns
+    -------
+    str
+        One sentence.
+    """
+    counts = record.get("n_spread_by_kind") or dict.fromkeys(SPREAD_KINDS, 0)
+    total = int(record.get("n_spread") or 0)
+    if record.get("imprecise") == "drop":
+        return tr.gettext("Spread: none (imprecise locations were dropped: --imprecise drop).")
+    if total == 0:
+        return tr.gettext("Spread: no event with an imprecise location was used.")
+    return tr.gettext(
+        "Spread over their uncertainty area: {n} events with imprecise locations ({disc} over a "
+        "disc of {km} km around the coded place, {admin} over their cercle, {road} along the "
+        "road between the two towns named)."
+    ).format(
+        n=tr.number(total),
+        disc=tr.number(counts.get("disc", 0)),
+        km=tr.number(DEFAULTS.imprecise_near_km),
+        admin=tr.number(counts.get("admin", 0)),
+        road=tr.number(counts.get("road", 0)),
+    )
 
 
 def points_in(kept: gpd.GeoDataFrame, crs: object) -> np.ndarray:

@@ -28,10 +28,18 @@ from geo.exposure import (
     json_meta,
     left_out_text,
     segment_exposure,
+    spread_sentence,
+    window_text,
 )
-from geo.schema import SOURCE_LABELS
+from geo.i18n import Translator, translator
+from geo.schema import CATEGORY_LABELS, EXPOSURE_CLASS_LABELS, SOURCE_LABELS
 from geo.segments import ROUTE_INFO_COLUMNS
 from geo.settings import DEFAULTS, Settings
+from geo.spread import SPREAD_HOW
+from geo.validate import translate_message
+
+#: The default language of the texts (callers pass ``tr`` for another).
+_EN: Translator = translator()
 
 __all__ = [
     "SUMMARY_FIGURES",
@@ -77,8 +85,8 @@ def _check_exposure(exposure: gpd.GeoDataFrame | pd.DataFrame) -> None:
         )
 
 
-def _fmt_km(value: float) -> str:
-    return f"{value:,.0f}" if abs(value - round(value)) < 0.05 else f"{value:,.1f}"
+def _fmt_km(value: float, tr: Translator = _EN) -> str:
+    return tr.number(value, 0 if abs(value - round(value)) < 0.05 else 1)
 
 
 def worst_stretches(
@@ -271,7 +279,7 @@ def route_summary(
     return summary
 
 
-def tie_rule_text(settings: Settings = DEFAULTS) -> str:
+def tie_rule_text(settings: Settings = DEFAULTS, *, tr: Translator = _EN) -> str:
     """Say the rule under which alternatives show no meaningful difference, in one sentence.
 
     Examples
@@ -281,11 +289,13 @@ def tie_rule_text(settings: Settings = DEFAULTS) -> str:
     exposure of one fresh full-weight incident at the road.'
     """
     n = settings.route_tie_incidents
-    what = "one fresh full-weight incident" if n == 1 else f"{n:g} fresh full-weight incidents"
-    return (
-        f"the trip exposures differ by less than {settings.route_tie_share * 100:.0f} % of "
-        f"the larger or by less than the exposure of {what} at the road."
-    )
+    return tr.ngettext(
+        "the trip exposures differ by less than {share} % of the larger or by less than the "
+        "exposure of one fresh full-weight incident at the road.",
+        "the trip exposures differ by less than {share} % of the larger or by less than the "
+        "exposure of {n} fresh full-weight incidents at the road.",
+        1 if n == 1 else 2,
+    ).format(share=tr.number(settings.route_tie_share * 100), n=tr.number(n))
 
 
 def compare_alternatives(
@@ -551,20 +561,23 @@ def route_report(
     )
 
 
-def _exp(value: float) -> str:
+def _exp(value: float, tr: Translator = _EN) -> str:
     """Format an exposure figure: two decimals, or two significant digits when small."""
     if value == 0 or abs(value) >= 0.01:
-        return f"{value:,.2f}"
-    return f"{value:.2g}"
+        return tr.number(value, 2)
+    text = f"{value:.2g}"
+    return text.replace(".", ",") if tr.lang == "fr" else text
 
 
-def format_route_report(report: RouteReport) -> str:
+def format_route_report(report: RouteReport, *, tr: Translator = _EN) -> str:
     """Write a :class:`RouteReport` as plain text (``python -m geo exposure --summary``).
 
     Parameters
     ----------
     report : RouteReport
         Output of :func:`route_report`.
+    tr : Translator
+        The language of the text (English by default); route and town names as written.
 
     Returns
     -------
@@ -573,73 +586,157 @@ def format_route_report(report: RouteReport) -> str:
         out and why, class breaks, limits), then each route, then the
         alternatives and the change since ``as_of_before``.
     """
+    from geo.provenance import format_day
+
     m = report.meta
-    breaks = m.get("class_breaks", list(EXPOSURE_CLASS_BREAKS))
-    sources = "; ".join(SOURCE_LABELS.get(s, s) for s in m.get("sources", [])) or "none"
+    breaks = [
+        tr.number(b, 2).rstrip("0").rstrip(",.")
+        for b in m.get("class_breaks", list(EXPOSURE_CLASS_BREAKS))
+    ]
+    sources = "; ".join(
+        tr.gettext(SOURCE_LABELS.get(s, s)) for s in m.get("sources", [])
+    ) or tr.gettext("none")
+
+    def km(value: float) -> str:
+        return _fmt_km(value, tr)
+
+    def exp(value: float) -> str:
+        return _exp(value, tr)
+
+    how_templates = tuple(SPREAD_HOW.values())
+
+    def klass(code: object) -> str:
+        return tr.gettext(EXPOSURE_CLASS_LABELS.get(str(code), str(code)))
+
+    as_of = m.get("as_of")
     lines = [
-        f"Route incident exposure as of {m.get('as_of') or 'n/a'}",
-        f"Window: incidents dated {m.get('window', 'n/a')}; weights halve every "
-        f"{m.get('half_life_days', 0):g} days; incidents within "
-        f"{m.get('buffer_km', 0):g} km of the road count ({m.get('distance_decay')} "
-        f"distance decay); segments of {m.get('segment_km') or 0:g} km.",
-        f"Sources: {sources}. Incidents used: {m.get('n_used', 0):,}.",
-        m.get("left_out", left_out_text(m)),
-        m.get("spread", ""),
-        "Classes on incident exposure per km (1 = one convoy attack or abduction today, on "
-        f"the road): low < {breaks[0]:g} <= medium < {breaks[1]:g} <= high < {breaks[2]:g} "
-        "<= critical.",
-        f"Limits: {m.get('limits', LIMITS)}",
+        tr.gettext("Route incident exposure as of {as_of}").format(
+            as_of=format_day(as_of, tr=tr) if as_of else "n/a"
+        ),
+        tr.gettext(
+            "Window: incidents dated {window}; weights halve every {half_life} days; incidents "
+            "within {buffer} km of the road count ({decay} distance decay); segments of "
+            "{segment} km."
+        ).format(
+            window=window_text(m, tr=tr),
+            half_life=tr.number(m.get("half_life_days", 0)),
+            buffer=tr.number(m.get("buffer_km", 0)),
+            decay=m.get("distance_decay"),
+            segment=tr.number(m.get("segment_km") or 0),
+        ),
+        tr.gettext("Sources: {sources}. Incidents used: {n}.").format(
+            sources=sources, n=tr.number(m.get("n_used", 0))
+        ),
+        left_out_text(m, tr=tr),
+        spread_sentence(m, tr=tr) if "imprecise" in m else "",
+        tr.gettext(
+            "Classes on incident exposure per km (1 = one convoy attack or abduction today, on "
+            "the road): low < {lo} <= medium < {mid} <= high < {hi} <= critical."
+        ).format(lo=breaks[0], mid=breaks[1], hi=breaks[2]),
+        tr.gettext("Limits: {limits}").format(limits=tr.gettext(m.get("limits", LIMITS))),
         "",
     ]
     for row in report.summary.itertuples(index=False):
         published = (
-            f" (published {_fmt_km(row.published_km)} km)" if pd.notna(row.published_km) else ""
+            " " + tr.gettext("(published {km} km)").format(km=km(row.published_km))
+            if pd.notna(row.published_km)
+            else ""
         )
-        lines.append(f"{row.label} [{row.route_id}]: {_fmt_km(row.length_km)} km{published}")
+        lines.append(f"{row.label} [{row.route_id}]: {km(row.length_km)} km{published}")
         lines.append(
-            "  km by class: "
-            + ", ".join(f"{cls} {_fmt_km(getattr(row, f'km_{cls}'))}" for cls in EXPOSURE_CLASSES)
+            "  "
+            + tr.gettext("km by class: {classes}").format(
+                classes=", ".join(
+                    f"{klass(cls)} {km(getattr(row, f'km_{cls}'))}" for cls in EXPOSURE_CLASSES
+                )
+            )
         )
         lines.append(
-            f"  incident exposure per km: mean {_exp(row.mean_exposure_per_km)}, max "
-            f"{_exp(row.max_exposure_per_km)}; whole route {_exp(row.exposure_total)}; "
-            f"{row.n_incidents:,} incidents within {m.get('buffer_km', 0):g} km"
+            "  "
+            + tr.gettext(
+                "incident exposure per km: mean {mean}, max {peak}; whole route {total}; {n} "
+                "incidents within {buffer} km"
+            ).format(
+                mean=exp(row.mean_exposure_per_km),
+                peak=exp(row.max_exposure_per_km),
+                total=exp(row.exposure_total),
+                n=tr.number(row.n_incidents),
+                buffer=tr.number(m.get("buffer_km", 0)),
+            )
         )
         spread_events = m.get("spread_events_by_route", {}).get(str(row.route_id), [])
         if spread_events:
-            lines.append("  imprecise events adding most (spread over their uncertainty area):")
+            lines.append(
+                "  "
+                + tr.gettext("imprecise events adding most (spread over their uncertainty area):")
+            )
             lines.extend(
-                f"    {e['event_date']} {e['category']} at {e['location']} [{e['event_id']}]: "
-                f"{e['how']}; adds {_exp(e['exposure'])} over the route"
+                "    "
+                + tr.gettext(
+                    "{day} {category} at {place} [{id}]: {how}; adds {exposure} over the route"
+                ).format(
+                    day=format_day(e["event_date"], tr=tr),
+                    category=tr.gettext(CATEGORY_LABELS.get(e["category"], e["category"])),
+                    place=e["location"],
+                    id=e["event_id"],
+                    how="; ".join(
+                        translate_message(part, tr=tr, templates=how_templates)
+                        for part in str(e["how"]).split("; ")
+                    ),
+                    exposure=exp(e["exposure"]),
+                )
                 for e in spread_events
             )
         worst = report.stretches[report.stretches["route_id"] == row.route_id]
         if worst.empty:
-            lines.append("  worst stretches: none (no incident exposure in the window)")
+            lines.append(
+                "  " + tr.gettext("worst stretches: none (no incident exposure in the window)")
+            )
         else:
-            lines.append("  worst stretches:")
+            lines.append("  " + tr.gettext("worst stretches:"))
             lines.extend(
-                f"    {s.rank}. {s.label} ({s.exposure_class}, peak "
-                f"{_exp(s.peak_exposure_per_km)} per km)"
-                for s in worst.itertuples(index=False)
+                "    "
+                + tr.gettext("{rank}. {label} ({klass}, peak {peak} per km)").format(
+                    rank=st.rank,
+                    label=st.label,
+                    klass=klass(st.exposure_class),
+                    peak=exp(st.peak_exposure_per_km),
+                )
+                for st in worst.itertuples(index=False)
             )
     if not report.comparison.empty:
-        lines += ["", "Alternatives (ranked by incident exposure over the whole trip):"]
+        lines += ["", tr.gettext("Alternatives (ranked by incident exposure over the whole trip):")]
         for group, alts in report.comparison.groupby("group", sort=True):
             origin = alts["origin"].iloc[0] or group
-            lines.append(f"  from {origin}:")
+            lines.append("  " + tr.gettext("from {origin}:").format(origin=origin))
             lines.extend(
-                f"    {a.rank_in_group}. {a.label} [{a.route_id}]: whole trip "
-                f"{_exp(a.exposure_total)}, per km {_exp(a.mean_exposure_per_km)}, "
-                f"{_fmt_km(a.km_high_or_critical)} km high or critical"
+                "    "
+                + tr.gettext(
+                    "{rank}. {label} [{id}]: whole trip {total}, per km {mean}, {km} km high or "
+                    "critical"
+                ).format(
+                    rank=a.rank_in_group,
+                    label=a.label,
+                    id=a.route_id,
+                    total=exp(a.exposure_total),
+                    mean=exp(a.mean_exposure_per_km),
+                    km=km(a.km_high_or_critical),
+                )
                 for a in alts.itertuples(index=False)
             )
             if not bool(alts["meaningful_difference"].iloc[0]):
-                lines.append(f"    No meaningful difference: {tie_rule_text()}")
+                lines.append(
+                    "    "
+                    + tr.gettext("No meaningful difference: {rule}").format(
+                        rule=tie_rule_text(tr=tr)
+                    )
+                )
     if m.get("as_of_before"):
         lines += [
             "",
-            f"What changed since {m['as_of_before']} ({m.get('change_days')} days earlier):",
+            tr.gettext("What changed since {day} ({n} days earlier):").format(
+                day=format_day(m["as_of_before"], tr=tr), n=m.get("change_days")
+            ),
         ]
         ch = report.changes
         for route_id, rows in ch.groupby("route_id", sort=False):
@@ -649,10 +746,18 @@ def format_route_report(report: RouteReport) -> str:
             mean = figs.loc["mean_exposure_per_km"]
             near = figs.loc["n_incidents"]
             lines.append(
-                f"  {route_id}: mean per km {_exp(mean.before)} -> {_exp(mean.now)} "
-                f"({'+' if mean.change >= 0 else '-'}{_exp(abs(mean.change))}); "
-                f"km high or critical {_fmt_km(hc_before)} -> "
-                f"{_fmt_km(hc_now)}; incidents within the buffer {near.before:,.0f} -> "
-                f"{near.now:,.0f}"
+                f"  {route_id}: "
+                + tr.gettext(
+                    "mean per km {before} -> {now} ({change}); km high or critical {hc_before} "
+                    "-> {hc_now}; incidents within the buffer {n_before} -> {n_now}"
+                ).format(
+                    before=exp(mean.before),
+                    now=exp(mean.now),
+                    change=("+" if mean.change >= 0 else "-") + exp(abs(mean.change)),
+                    hc_before=km(hc_before),
+                    hc_now=km(hc_now),
+                    n_before=tr.number(near.before),
+                    n_now=tr.number(near.now),
+                )
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(line for line in lines) + "\n"

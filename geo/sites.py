@@ -30,6 +30,7 @@ from geo.exposure import (
     classify_exposure,
     event_weights,
     exposure_contributions,
+    left_out_text,
     points_in,
     select_incidents,
     split_imprecise,
@@ -37,10 +38,24 @@ from geo.exposure import (
     spread_pairs,
     spread_record,
     type_weight_of,
+    window_text,
 )
-from geo.schema import CATEGORIES, SOURCE_LABELS
+from geo.i18n import Translator, gettext_noop, translator
+from geo.schema import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    CATEGORY_WEIGHT_WORDS,
+    EXPOSURE_CLASS_LABELS,
+    SOURCE_LABELS,
+    TREND_LABELS,
+)
 from geo.settings import DEFAULTS
 from geo.spread import Spread, SpreadLayers
+
+#: The default language of the summary (callers pass ``tr`` for another).
+_EN: Translator = translator()
+#: A site's trend in words: the last 90 days against the 90 before.
+TREND_SENTENCE: str = gettext_noop("{trend}: {n} in the last 90 days vs {before} in the 90 before")
 
 __all__ = ["NON_KEY_SITE_TYPES", "WINDOWS_DAYS", "site_exposure", "format_site_summary"]
 
@@ -216,7 +231,7 @@ def site_exposure(
     n90, prev = out["n_90d"].to_numpy(), out["n_prev_90d"].to_numpy()
     out["trend"] = np.select([n90 > prev, n90 < prev], ["up", "down"], "flat")
     out["trend_text"] = [
-        f"{t}: {a} in the last 90 days vs {b} in the 90 before"
+        TREND_SENTENCE.format(trend=t, n=a, before=b)
         for t, a, b in zip(out["trend"], n90, prev, strict=True)
     ]
     for column, value in _nearest(site_m, inc_m, inc_ll, kept, age_days).items():
@@ -358,7 +373,7 @@ def _nearest(
     return result
 
 
-def format_site_summary(result: gpd.GeoDataFrame, *, n: int = 10) -> str:
+def format_site_summary(result: gpd.GeoDataFrame, *, n: int = 10, tr: Translator = _EN) -> str:
     """Plain-text summary of :func:`site_exposure`: record, then the top key sites and others.
 
     Parameters
@@ -367,6 +382,8 @@ def format_site_summary(result: gpd.GeoDataFrame, *, n: int = 10) -> str:
         Output of :func:`site_exposure`.
     n : int
         Sites listed in each group.
+    tr : Translator
+        The language of the text (English by default); site names as written.
 
     Returns
     -------
@@ -374,37 +391,82 @@ def format_site_summary(result: gpd.GeoDataFrame, *, n: int = 10) -> str:
         The analysis record (date, window, radius, sources, what was left out
         and why) and the ``n`` highest-ranked key sites, then other sites.
     """
+    from geo.provenance import format_day
+
     m = result.attrs
-    sources = "; ".join(SOURCE_LABELS.get(s, s) for s in m.get("sources", [])) or "none"
+    sources = "; ".join(
+        tr.gettext(SOURCE_LABELS.get(s, s)) for s in m.get("sources", [])
+    ) or tr.gettext("none")
     radii = m.get("category_radius_km") or {}
-    extra = "".join(f", {c} {r:g} km" for c, r in radii.items())
+    extra = "".join(
+        f", {tr.gettext(CATEGORY_WEIGHT_WORDS.get(c, c))} {tr.number(r)} km"
+        for c, r in radii.items()
+    )
+    as_of = m.get("as_of")
     lines = [
-        f"Site incident exposure as of {m.get('as_of') or 'n/a'}",
-        f"Window: incidents dated {m.get('window', 'n/a')}; counts over the last 30/90/365 "
-        f"days; radius {m.get('radius_km', 0):g} km{extra}; score weights halve every "
-        f"{m.get('half_life_days', 0):g} days.",
-        f"Sources: {sources}. Incidents used: {m.get('n_used', 0):,}.",
-        m.get("left_out", "Left out: none."),
+        tr.gettext("Site incident exposure as of {as_of}").format(
+            as_of=format_day(as_of, tr=tr) if as_of else "n/a"
+        ),
+        tr.gettext(
+            "Window: incidents dated {window}; counts over the last 30/90/365 days; radius "
+            "{radius} km{extra}; score weights halve every {half_life} days."
+        ).format(
+            window=window_text(m, tr=tr),
+            radius=tr.number(m.get("radius_km", 0)),
+            extra=extra,
+            half_life=tr.number(m.get("half_life_days", 0)),
+        ),
+        tr.gettext("Sources: {sources}. Incidents used: {n}.").format(
+            sources=sources, n=tr.number(m.get("n_used", 0))
+        ),
+        left_out_text(m, tr=tr),
         "",
     ]
     ranked = result.sort_values("rank")
     name = ranked["name"] if "name" in ranked.columns else pd.Series("", index=ranked.index)
-    for title, mask in (("Key sites (mines, factories, plants, dams)", ranked["is_key_site"]),
-                        ("Other sites", ~ranked["is_key_site"])):  # fmt: skip
+    groups = (
+        (tr.gettext("Key sites (mines, factories, plants, dams):"), ranked["is_key_site"]),
+        (tr.gettext("Other sites:"), ~ranked["is_key_site"]),
+    )
+    for title, mask in groups:
         part = ranked[mask.to_numpy()].head(n)
-        lines.append(f"{title}:")
+        lines.append(title)
         if part.empty:
-            lines.append("  none")
+            lines.append("  " + tr.gettext("none"))
         for idx, row in part.iterrows():
             near = (
-                f"nearest {row['nearest_category']} {row['nearest_km']:.1f} km away on "
-                f"{pd.Timestamp(row['nearest_date']).date().isoformat()}"
+                tr.gettext("nearest {category} {km} km away on {day}").format(
+                    category=tr.gettext(
+                        CATEGORY_LABELS.get(row["nearest_category"], row["nearest_category"])
+                    ),
+                    km=tr.number(row["nearest_km"], 1),
+                    day=format_day(row["nearest_date"], tr=tr),
+                )
                 if pd.notna(row["nearest_km"])
-                else "no incident in the last 365 days"
+                else tr.gettext("no incident in the last 365 days")
+            )
+            trend = tr.gettext(TREND_SENTENCE).format(
+                trend=tr.gettext(TREND_LABELS.get(row["trend"], row["trend"])),
+                n=row["n_90d"],
+                before=row["n_prev_90d"],
             )
             lines.append(
-                f"  {row['rank']}. {name.loc[idx] or idx}: {row['exposure_class']} "
-                f"({row['exposure']:.2f}); {row['n_30d']}/{row['n_90d']}/{row['n_365d']} in "
-                f"30/90/365 days; trend {row['trend_text']}; {near}"
+                "  "
+                + tr.gettext(
+                    "{rank}. {name}: {klass} ({score}); {n30}/{n90}/{n365} in 30/90/365 days; "
+                    "trend {trend}; {near}"
+                ).format(
+                    rank=row["rank"],
+                    name=name.loc[idx] or idx,
+                    klass=tr.gettext(
+                        EXPOSURE_CLASS_LABELS.get(row["exposure_class"], row["exposure_class"])
+                    ),
+                    score=tr.number(row["exposure"], 2),
+                    n30=row["n_30d"],
+                    n90=row["n_90d"],
+                    n365=row["n_365d"],
+                    trend=trend,
+                    near=near,
+                )
             )
     return "\n".join(lines) + "\n"

@@ -26,11 +26,13 @@ from pyproj import Transformer
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ParameterError
 from geo.gazetteer import Gazetteer, TownMatch, build_gazetteer, match_town
+from geo.i18n import gettext_noop
 from geo.io import bundled
 from geo.roadgraph import RoadGraph, road_graph, shortest_path
 from geo.settings import DEFAULTS
 
 __all__ = [
+    "SPREAD_HOW",
     "SPREAD_KINDS",
     "Spread",
     "SpreadLayers",
@@ -41,6 +43,17 @@ __all__ = [
     "polygon_samples",
     "spread_areas",
 ]
+
+#: How an imprecise event was spread (``Spread.event_how``, parts joined by ``"; "``): English
+#: templates, rendered in another language by :func:`geo.validate.translate_message`.
+SPREAD_HOW: dict[str, str] = {
+    "cercle": gettext_noop("spread over the cercle of {name}"),
+    "disc": gettext_noop("spread over a disc of {km} km around the coded place"),
+    "road": gettext_noop("spread along the road {label}"),
+    "line": gettext_noop("spread along the straight line {label}"),
+    "no_town": gettext_noop("town {name} is not in the towns layer"),
+    "one_place": gettext_noop("{a} and {b} are one place"),
+}
 
 #: How an imprecise event is spread in route and site exposure (``spread_kind``).
 SPREAD_KINDS: dict[str, str] = {
@@ -273,12 +286,12 @@ def spread_areas(
         if kind[i] == "admin":
             keys[i] = ("admin", int(unit[i]))
             geometry.setdefault(keys[i], admin_geoms[unit[i]])
-            how[i] += f"spread over the cercle of {admin_names[unit[i]]}"
+            how[i] += SPREAD_HOW["cercle"].format(name=admin_names[unit[i]])
         else:
             keys[i] = ("disc", round(xy[i, 0]), round(xy[i, 1]))
             if keys[i] not in geometry:
                 geometry[keys[i]] = shapely.Point(xy[i]).buffer(near_km * 1000.0, 32)
-            how[i] += f"spread over a disc of {near_km:g} km around the coded place"
+            how[i] += SPREAD_HOW["disc"].format(km=f"{near_km:g}")
 
     order = {k: j for j, k in enumerate(geometry)}
     event_area = np.array([order[k] for k in keys], dtype=np.int64)
@@ -324,14 +337,14 @@ def _road_between(
             x, y = _TO_METRIC.transform([m.lon for m in found], [m.lat for m in found])
             towns[name] = list(zip(found, np.column_stack([x, y]), strict=True))
         if not towns[name]:
-            return "", None, f"town {name!r} is not in the towns layer"
+            return "", None, SPREAD_HOW["no_town"].format(name=repr(name))
         cand = np.array([c for _, c in towns[name]])
         best = int(np.argmin(np.hypot(*(cand - near_xy).T)))
         ends.append((towns[name][best][0], shapely.Point(cand[best])))
     (town_a, pa), (town_b, pb) = ends
     label = f"{town_a.label} – {town_b.label}"
     if town_a.row == town_b.row:
-        return "", None, f"{name_a!r} and {name_b!r} are one place"
+        return "", None, SPREAD_HOW["one_place"].format(a=repr(name_a), b=repr(name_b))
     graph = layers.graph
     if graph is not None:
         node_a, node_b = (int(graph.towns["node"].iat[t.row]) for t in (town_a, town_b))
@@ -343,8 +356,8 @@ def _road_between(
             if len(path) > 1:
                 pieces = graph.edges.geometry.values[graph.edge_ids(path)]
                 line = shapely.line_merge(shapely.union_all(pieces))
-                return label, line, f"spread along the road {label}"
-    return label, shapely.LineString([pa, pb]), f"spread along the straight line {label}"
+                return label, line, SPREAD_HOW["road"].format(label=label)
+    return label, shapely.LineString([pa, pb]), SPREAD_HOW["line"].format(label=label)
 
 
 def between_stretches(

@@ -226,10 +226,10 @@ def reader_message(key: str, **fields: object) -> str:
 
 
 @functools.cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+def _patterns(templates: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """Compile a full-match pattern per template, the most specific (longest fixed text) first."""
     out = []
-    for template in READER_MESSAGES.values():
+    for template in templates:
         seen: set[str] = set()
         regex = ""
         for literal, name, _spec, _conv in _FORMATTER.parse(template):
@@ -244,7 +244,9 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((pattern, template) for _fixed, pattern, template in out)
 
 
-def translate_message(text: str, *, tr: Translator = _EN) -> str:
+def translate_message(
+    text: str, *, tr: Translator = _EN, templates: tuple[str, ...] | None = None
+) -> str:
     """Render a reader's English reason or note in the language of ``tr``.
 
     The text is looked up as it is, then matched against each template of
@@ -258,6 +260,8 @@ def translate_message(text: str, *, tr: Translator = _EN) -> str:
         The English text as stored in the report.
     tr : Translator
         The language.
+    templates : tuple of str, optional
+        The English templates to match (:data:`READER_MESSAGES`' by default).
 
     Returns
     -------
@@ -274,14 +278,19 @@ def translate_message(text: str, *, tr: Translator = _EN) -> str:
     found = tr.gettext(text)
     if found != text:
         return found
-    for pattern, template in _patterns():
+    chosen = tuple(READER_MESSAGES.values()) if templates is None else templates
+    for pattern, template in _patterns(chosen):
         match = pattern.fullmatch(text)
         if match:
             values = {
-                k: translate_message(v, tr=tr) if " " in v else v
+                k: translate_message(v, tr=tr, templates=chosen) if " " in v else v
                 for k, v in match.groupdict().items()
             }
             return tr.gettext(template).format(**values)
+    if text[:1].isupper():  # a sentence's capitalised start: the template begins in lower case
+        lowered = translate_message(text[0].lower() + text[1:], tr=tr, templates=chosen)
+        if lowered[1:] != text[1:]:
+            return lowered[:1].upper() + lowered[1:]
     return text
 
 

@@ -168,3 +168,15 @@ def test_log_actions_print_french(tmp_path, capsys, monkeypatch):
     said = _french_run(capsys, ["log", "export", "--log", log, str(tmp_path / "out.csv")])
     assert said.startswith("1 incident écrit dans out.csv")
     assert english_left(said) == []
+
+
+def test_exposure_and_sites_summaries_print_french(capsys):
+    said = _french_run(capsys, ["exposure", "--summary", *WINDOW])
+    assert "Exposition aux incidents des axes routiers au 20 nov. 2025" in said
+    assert "km par classe : faible " in said and "Écartés : " in said
+    assert "Répartis sur leur zone d'incertitude : " in said
+    assert english_left(said) == []
+    said = _french_run(capsys, ["sites", "--top", "3", *WINDOW])
+    assert "Exposition aux incidents des sites au 20 nov. 2025" in said
+    assert "Sites clés (mines, usines, centrales, barrages) :" in said and "tendance " in said
+    assert english_left(said) == []

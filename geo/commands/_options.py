@@ -637,26 +637,36 @@ def write_frame(frame: pd.DataFrame, path: Path, *, layer: str) -> Path:
     return write_table_atomic(table, path, layer=layer)
 
 
-def record_lines(record: dict) -> list[str]:
+def record_lines(record: dict, *, tr: Translator = _EN) -> list[str]:
     """Return the lines every output prints: date, window, sources, what was left out.
 
     Parameters
     ----------
     record : dict
         An exposure result's ``attrs`` (:func:`geo.exposure.analysis_record`).
+    tr : Translator
+        The language of the lines (English by default).
 
     Returns
     -------
     list of str
         Four lines (the last says how many imprecise events were spread).
     """
-    sources = "; ".join(SOURCE_LABELS.get(s, s) for s in record.get("sources", [])) or "none"
+    from geo.exposure import left_out_text, spread_sentence, window_text
+
+    sources = "; ".join(
+        tr.gettext(SOURCE_LABELS.get(s, s)) for s in record.get("sources", [])
+    ) or tr.gettext("none")
+    as_of = record.get("as_of")
     return [
-        f"As of {record.get('as_of') or 'n/a'}; window: incidents dated "
-        f"{record.get('window', 'n/a')}.",
-        f"Sources: {sources}. Incidents used: {record.get('n_used', 0):,}.",
-        record.get("left_out", ""),
-        record.get("spread", ""),
+        tr.gettext("As of {as_of}; window: incidents dated {window}.").format(
+            as_of=format_day(as_of, tr=tr) if as_of else "n/a", window=window_text(record, tr=tr)
+        ),
+        tr.gettext("Sources: {sources}. Incidents used: {n}.").format(
+            sources=sources, n=tr.number(record.get("n_used", 0))
+        ),
+        left_out_text(record, tr=tr),
+        spread_sentence(record, tr=tr) if "imprecise" in record else "",
     ]
 
 
@@ -714,9 +724,20 @@ def pipeline_inputs(
     selection = select_incidents(assigned, filters, chosen)
     kept = len(selection.window)
     aside = int((selection.chosen & ~selection.in_window).sum())
-    window = "--from/--to" if start is not None or end is not None else "the data's range"
-    note = (
-        f"Incidents: {read.report.summary()}; {window} kept {kept:,} incidents dated {first} "
-        f"to {last} and set aside {aside:,}; analysis date {chosen.as_of}."
+    tr = translator(getattr(args, "lang", None) or "en")
+    window = (
+        "--from/--to" if start is not None or end is not None else tr.gettext("the data's range")
+    )
+    note = tr.gettext(
+        "Incidents: {summary}; {window} kept {kept} incidents dated {first} to {last} and set "
+        "aside {aside}; analysis date {as_of}."
+    ).format(
+        summary=read.report.summary(tr=tr),
+        window=window,
+        kept=tr.number(kept),
+        first=format_day(first, tr=tr),
+        last=format_day(last, tr=tr),
+        aside=tr.number(aside),
+        as_of=format_day(chosen.as_of, tr=tr),
     )
     return selection, filters, chosen, context, note

@@ -28,6 +28,7 @@ from geo.commands._options import (
 )
 from geo.errors import ParameterError
 from geo.export.atomic import write_bytes_atomic
+from geo.i18n import translator
 from geo.pipeline import (
     route_exposure,
 )
@@ -164,16 +165,21 @@ def run(args: argparse.Namespace) -> int:
         distance_decay=args.distance_decay,
     )
     report = route_exposure(selection, filters, params, context=context)
+    tr = translator(args.lang)
     if args.summary:
         print(note)
-        print(format_route_report(report), end="")
+        print(format_route_report(report, tr=tr), end="")
         if out is not None:
             if out.suffix.lower() == ".json":
                 data = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
                 written = write_bytes_atomic(data.encode("utf-8"), out)
             else:
                 written = write_frame(report.to_frame(), out, layer="route_summary")
-            print(f"Wrote the summary of {len(report.summary)} routes to {written.name}.")
+            print(
+                tr.gettext("Wrote the summary of {n} routes to {file}.").format(
+                    n=tr.number(len(report.summary)), file=written.name
+                )
+            )
         return 0
 
     result = report.exposure
@@ -186,10 +192,18 @@ def run(args: argparse.Namespace) -> int:
     table = gpd.GeoDataFrame(table[SEGMENT_COLUMNS + ["geometry"]], crs=result.crs)
     written = write_frame(table, out, layer="segment_exposure")
     print(note)
-    print("\n".join(line for line in record_lines(result.attrs) if line))
+    print("\n".join(line for line in record_lines(result.attrs, tr=tr) if line))
     print(
-        f"Wrote {len(table):,} segments of {len(routes)} route(s) to {written.name} "
-        f"(buffer {args.buffer_km:g} km, half-life {args.half_life_days:g} days, "
-        f"{args.distance_decay} decay)."
+        tr.gettext(
+            "Wrote {n} segments of {routes} route(s) to {file} (buffer {buffer} km, half-life "
+            "{half_life} days, {decay} decay)."
+        ).format(
+            n=tr.number(len(table)),
+            routes=len(routes),
+            file=written.name,
+            buffer=tr.number(args.buffer_km),
+            half_life=tr.number(args.half_life_days),
+            decay=args.distance_decay,
+        )
     )
     return 0

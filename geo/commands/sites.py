@@ -15,6 +15,7 @@ from geo.commands._options import (
 )
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
+from geo.i18n import translator
 from geo.io.bundled import load_sites
 from geo.io.sites import read_sites
 from geo.pipeline import site_table
@@ -174,12 +175,17 @@ def run(args: argparse.Namespace) -> int:
     )
     result = site_table(selection, filters, params, context=context)
     print(note)
-    print(format_site_summary(result, n=args.top), end="")
+    tr = translator(args.lang)
+    print(format_site_summary(result, n=args.top, tr=tr), end="")
     if out is not None:
         table = result.assign(as_of=result.attrs.get("as_of")).sort_values("rank")
         columns = [c for c in SITE_COLUMNS if c in table.columns] + ["geometry"]
         written = write_frame(
             gpd.GeoDataFrame(table[columns], crs=result.crs), out, layer="site_exposure"
         )
-        print(f"Wrote {len(table):,} sites to {written.name}.")
+        print(
+            tr.gettext("Wrote {n} sites to {file}.").format(
+                n=tr.number(len(table)), file=written.name
+            )
+        )
     return 0
