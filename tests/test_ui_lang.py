@@ -7,6 +7,7 @@ data; the sentences are checked through the functions the page calls.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -106,3 +107,15 @@ def test_validation_summary_in_french_agrees_in_number():
     assert about.validation_summary(report) == (
         "5 rows read: 3 kept (0 repaired, 1 flagged), 2 rejected."
     )
+
+
+def test_the_password_gate_speaks_french():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "fr"
+    at.secrets.update({"access": {"password_sha256": hashlib.sha256(b"long phrase").hexdigest()}})
+    at.run()
+    assert [t.value for t in at.title] == ["Carte des risques au Sahel"]
+    at.text_input(key="access.password").input("wrong")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Mot de passe erroné."]
+    assert at.text_input(key="access.password").label == "Mot de passe"

@@ -216,7 +216,7 @@ def footer() -> None:
             "locations, no time of day, news-based where that is the source."
         )
     )
-    st.caption(attribution_line())
+    st.caption(tr().gettext(attribution_line()))
 
 
 def show_user_error(title: str, message: str) -> None:

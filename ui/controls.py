@@ -359,7 +359,12 @@ def analysis_controls(bounds: DataBounds) -> Choices:
             st.session_state["params.as_of"] = _window(
                 st.session_state["filters.date_range"], st.session_state["filters.last_window"]
             )[1]
-        st.date_input(t.gettext("Analysis date (as of)"), key="params.as_of", disabled=follows)
+        st.date_input(
+            t.gettext("Analysis date (as of)"),
+            key="params.as_of",
+            disabled=follows,
+            format=date_input_format(),
+        )
 
     st.subheader(t.gettext("Map"))
     for layer, label in LAYERS.items():
