@@ -20,7 +20,7 @@ from geo.errors import InputFileError
 from geo.i18n import translator
 from geo.io.containers import LOCAL_FILE_LIMITS, read_file_bytes
 from geo.io.incidents import FORMATS
-from geo.io.ingest import ingest_upload
+from geo.io.ingest import ingest_upload, terminal_progress
 
 __all__ = ["register", "run", "local_path"]
 
@@ -121,7 +121,12 @@ def run(args: argparse.Namespace) -> int:
     # Parsed in geo.io.ingest's sandboxed child process (limits, no network), like uploads.
     raw = read_file_bytes(path, limits=LOCAL_FILE_LIMITS)
     result = ingest_upload(
-        raw, name=path.name, fmt=args.fmt, layer=args.layer, limits=LOCAL_FILE_LIMITS
+        raw,
+        name=path.name,
+        fmt=args.fmt,
+        layer=args.layer,
+        limits=LOCAL_FILE_LIMITS,
+        progress=terminal_progress(path.name),
     )
     report = result.report
     tr = translator(args.lang)
