@@ -2,7 +2,9 @@
 
 One module per layer (``build_<layer>(data, *, name, show) -> folium.FeatureGroup``);
 every string from data passes through :func:`layers.safe.safe_text`; assets come
-from ``static/`` (:mod:`layers.assets`). This package never imports streamlit.
+from ``static/`` (:mod:`layers.assets`). Every builder takes ``tr=`` (a
+:class:`geo.i18n.Translator`, English by default) for its own words, numbers
+and dates (:mod:`layers.wording`). This package never imports streamlit.
 """
 
 from layers.admin import build_admin
