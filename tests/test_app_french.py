@@ -22,7 +22,10 @@ from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
+import ui.changes
 import ui.display
+import ui.log
+import ui.plan
 from geo.i18n import LOCALE_DIR, translator
 from ui.display import chart_locale, class_label, markdown_literal, signed, styled
 from ui.hotspots import units_table
@@ -165,8 +168,12 @@ def test_the_units_table_headings_in_french_keep_the_order_by_incidents():
     assert table["Unité"].tolist() == ["Kita", "Kéniéba"]
 
 
-def test_display_doctests():
-    assert doctest.testmod(ui.display, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+@pytest.mark.parametrize(
+    "module", [ui.display, ui.changes, ui.plan, ui.log], ids=lambda m: m.__name__
+)
+def test_view_doctests(module):
+    # ui.hotspots, ui.routes, ui.sites and ui.maps run theirs in tests/test_app.py.
+    assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
 
 
 def test_the_log_history_in_french_shows_a_note_as_typed_never_as_markdown(tmp_path, monkeypatch):
