@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from geo.io.containers import (
 )
 from geo.io.fields import count_noun, geometry_to_points
 from geo.validate import RowIssue, reader_message
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "EXTENSIONS",
@@ -584,9 +587,7 @@ def _read_parquet(raw: bytes, file: str) -> RawTable:
                 text = pc.cast(column, pa.string())
             except pa.ArrowException:
                 continue  # nested types (lists, structs) are not incident attributes
-        columns[name] = pc.utf8_trim_whitespace(pc.fill_null(text, "")).to_numpy(
-            zero_copy_only=False
-        )
+        columns[name] = _shared_text(pc.utf8_trim_whitespace(pc.fill_null(text, "")))
     n = table.num_rows
     df = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame(index=pd.RangeIndex(n))
     rows = np.arange(2, n + 2, dtype=np.int64)  # row 1 is the header, as in a spreadsheet
@@ -613,6 +614,21 @@ def _read_parquet(raw: bytes, file: str) -> RawTable:
             _reproject(out, json.dumps(crs) if isinstance(crs, dict) else str(crs), file)
         out.notes.append(f"GeoParquet geometry column {geometry_column!r} read")
     return out
+
+
+def _shared_text(text: pa.ChunkedArray) -> np.ndarray:
+    """Return an Arrow text column as an object array with one Python string per distinct value.
+
+    Each chunk is dictionary-encoded and only its distinct values become Python
+    strings, shared by the rows that repeat them: a million rows of a few
+    hundred event types cost a few hundred strings, not a million.
+    """
+    parts = []
+    for chunk in text.chunks:
+        encoded = chunk.dictionary_encode()
+        words = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+        parts.append(words[encoded.indices.to_numpy()])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
 
 
 def _geoparquet_metadata(metadata: dict[bytes, bytes], file: str) -> dict | None:
