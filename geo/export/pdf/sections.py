@@ -6,7 +6,7 @@ paragraph styles of :mod:`geo.export.pdf.styles`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
 from geo.i18n import Translator, gettext_noop, translator
 from geo.palette import SITE_TYPE_LABELS
 from geo.provenance import LEFT_OUT_WHY, format_period, provenance_lines
+from geo.validate import ValidationReport
 
 if TYPE_CHECKING:
     from geo.pipeline import Analysis
@@ -207,9 +208,14 @@ def headlines(
                 )
             elif not bool(best.get("meaningful_difference", True)):
                 out.append(
-                    f"{esc(str(group).capitalize())} alternatives: no meaningful difference in "
-                    f"incident exposure over the trip ({fmt_num(best['exposure_total'], 1)} "
-                    f"and {fmt_num(other['exposure_total'], 1)})."
+                    tr.gettext(
+                        "{group} alternatives: no meaningful difference in incident exposure "
+                        "over the trip ({best_total} and {other_total})."
+                    ).format(
+                        group=esc(str(group).capitalize()),
+                        best_total=_num(best["exposure_total"], tr, 1),
+                        other_total=_num(other["exposure_total"], tr, 1),
+                    )
                 )
             else:
                 out.append(
@@ -861,20 +867,20 @@ def sources_section(
     if v:
         out.append(
             markup_para(
-                f"Rows read <b>{fmt_num(v.get('rows_in'))}</b>, "
-                f"kept <b>{fmt_num(v.get('kept'))}</b> "
-                f"(repaired <b>{fmt_num(v.get('repaired'))}</b>), rejected "
-                f"<b>{fmt_num(v.get('rejected'))}</b>.",
+                tr.gettext(
+                    "Rows read <b>{rows}</b>, kept <b>{kept}</b> (repaired <b>{repaired}</b>), "
+                    "rejected <b>{rejected}</b>."
+                ).format(
+                    rows=_num(v.get("rows_in"), tr),
+                    kept=_num(v.get("kept"), tr),
+                    repaired=_num(v.get("repaired"), tr),
+                    rejected=_num(v.get("rejected"), tr),
+                ),
                 s["body"],
             )
         )
-    report = analysis.report
-    to_lines: Callable[..., list[str]] | None = getattr(report, "to_lines", None)
-    if to_lines is not None:
-        try:
-            lines = to_lines(max_issues=12)
-        except TypeError:
-            lines = to_lines()[:14]
+    if isinstance(analysis.report, ValidationReport):
+        lines = analysis.report.to_lines(max_issues=12, tr=tr)
         out.extend(text_para(line, s["mono"]) for line in lines[:16])
     out.append(markup_para(tr.gettext("Left out, and why"), s["h2"]))
     if analysis.left_out:
