@@ -96,8 +96,8 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     t = tr()
     st.subheader(t.gettext("What this run left out, and why"))
     st.dataframe(left_out_frame(analysis.left_out, tr=t), hide_index=True, width="stretch")
-    for note in analysis.notes:
-        st.text(note)
+    for note in analysis.notes:  # the analysis' notes, translated when geo marked them
+        st.text(t.gettext(note))
 
     st.subheader(t.gettext("Data limits"))
     for line in _LIMITS:
