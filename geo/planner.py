@@ -53,12 +53,25 @@ from geo.crs import METRIC_CRS, WGS84
 from geo.errors import ParameterError
 from geo.exposure import segment_exposure
 from geo.gazetteer import TownMatch
+from geo.i18n import Translator, gettext_noop, translator
 from geo.roadgraph import RoadGraph, content_key, road_sequence, shortest_path
 from geo.route_report import route_summary, worst_stretches
 from geo.segments import segment_routes
 from geo.settings import DEFAULTS
 
+#: How each kind of route is named (English templates; :func:`route_label_text` translates).
+ROUTE_LABELS: dict[str, str] = {
+    "shortest": gettext_noop("{trip}: shortest route"),
+    "least_exposed": gettext_noop("{trip}: least incident exposure"),
+    "alternative": gettext_noop("{trip}: alternative {n}"),
+}
+#: The default language of the plan's sentences (callers pass ``tr`` for another).
+_EN: Translator = translator()
+
 __all__ = [
+    "ROUTE_LABELS",
+    "route_label_text",
+    "plan_notes",
     "ROUTE_KINDS",
     "Plan",
     "edge_exposure",
@@ -532,11 +545,9 @@ def _report(
 
 
 def _route_label(trip: str, kind: str, route_id: str) -> str:
-    if kind == "shortest":
-        return f"{trip}: shortest route"
-    if kind == "least_exposed":
-        return f"{trip}: least incident exposure"
-    return f"{trip}: {route_id.replace('_', ' ')}"
+    if kind in ("shortest", "least_exposed"):
+        return ROUTE_LABELS[kind].format(trip=trip)
+    return ROUTE_LABELS["alternative"].format(trip=trip, n=route_id.rsplit("_", 1)[-1])
 
 
 def _towns_passed(graph: RoadGraph, path: list[int]) -> list[str]:
@@ -552,6 +563,35 @@ def _towns_passed(graph: RoadGraph, path: list[int]) -> list[str]:
     return names
 
 
+def route_label_text(label: str, *, tr: Translator = _EN) -> str:
+    """Return a route's label (``Kéniéba – Ségou: shortest route``) in the language of ``tr``."""
+    from geo.validate import translate_message
+
+    return translate_message(label, tr=tr, templates=tuple(ROUTE_LABELS.values()))
+
+
+def plan_notes(plan: Plan, *, tr: Translator = _EN) -> list[str]:
+    """Write the plan's sentences in the language of ``tr`` (``Plan.notes`` is the English).
+
+    Parameters
+    ----------
+    plan : Plan
+        A plan from :func:`plan_trip`.
+    tr : Translator
+        The language (English by default).
+
+    Returns
+    -------
+    list of str
+        Whole sentences, as :attr:`Plan.notes`.
+    """
+    least_is_shortest = not plan.routes["route_kind"].eq("least_exposed").any()
+    k = int(plan.record.get("alternatives_asked", 0))
+    return _notes(
+        plan.routes, plan.stretches, plan.segments, plan.record, least_is_shortest, k, tr=tr
+    )
+
+
 def _notes(
     routes: gpd.GeoDataFrame,
     stretches: pd.DataFrame,
@@ -559,46 +599,64 @@ def _notes(
     record: Mapping[str, Any],
     least_is_shortest: bool,
     k: int,
+    *,
+    tr: Translator = _EN,
 ) -> list[str]:
     """Write the plan's sentences (whole sentences, for translation)."""
+    from geo.exposure import left_out_text, window_text
+
     notes: list[str] = []
-    window = record.get("window", "")
+    window = window_text(record, tr=tr) if record.get("window_to") else record.get("window", "")
     shortest = routes.iloc[0]
     if shortest["roads"]:
-        notes.append(f"The shortest route follows {shortest['roads']}.")
-    lam = record["lambda"]
+        notes.append(
+            tr.gettext("The shortest route follows {roads}.").format(roads=shortest["roads"])
+        )
+    lam = f"{record['lambda']:g}"
     if least_is_shortest:
         notes.append(
-            f"At λ = {lam:g} no other road lowers the incident exposure enough: the route "
-            f"with the least incident exposure on the reported data over {window} is the "
-            f"shortest route ({shortest['length_km']:,.0f} km)."
+            tr.gettext(
+                "At λ = {lam} no other road lowers the incident exposure enough: the route with "
+                "the least incident exposure on the reported data over {window} is the shortest "
+                "route ({km} km)."
+            ).format(lam=lam, window=window, km=tr.number(shortest["length_km"]))
         )
     else:
         least = routes[routes["route_kind"] == "least_exposed"].iloc[0]
         notes.append(
-            f"The route with the least incident exposure on the reported data over {window} "
-            f"(λ = {lam:g}) is {least['length_km']:,.0f} km long: {least['km_added']:+,.0f} km "
-            f"against the shortest route, for {least['exposure_avoided']:,.2f} units of "
-            f"incident exposure avoided ({_trade_text(least)})."
+            tr.gettext(
+                "The route with the least incident exposure on the reported data over {window} "
+                "(λ = {lam}) is {km} km long: {added} km against the shortest route, for "
+                "{avoided} units of incident exposure avoided ({trade})."
+            ).format(
+                window=window,
+                lam=lam,
+                km=tr.number(least["length_km"]),
+                added=("+" if least["km_added"] >= 0 else "-") + tr.number(abs(least["km_added"])),
+                avoided=tr.number(least["exposure_avoided"], 2),
+                trade=_trade_text(least, tr),
+            )
         )
     buffer_km = record.get("buffer_km") or DEFAULTS.buffer_km
-    notes += _stretch_notes(routes, stretches, segments, least_is_shortest, buffer_km)
+    notes += _stretch_notes(routes, stretches, segments, least_is_shortest, buffer_km, tr=tr)
     n_alt = int((routes["route_kind"] == "alternative").sum())
     if n_alt < k:
         notes.append(
-            f"Only {n_alt} of the {k} alternatives asked differ enough from the routes "
-            f"above (at most {record['overlap']:.0%} of their length shared)."
+            tr.gettext(
+                "Only {n} of the {k} alternatives asked differ enough from the routes above (at "
+                "most {share} % of their length shared)."
+            ).format(n=n_alt, k=k, share=tr.number(record["overlap"] * 100))
         )
     if record.get("left_out"):
-        notes.append(str(record["left_out"]))
+        notes.append(left_out_text(record, tr=tr))
     return notes
 
 
-def _trade_text(route: pd.Series) -> str:
+def _trade_text(route: pd.Series, tr: Translator = _EN) -> str:
     value = route["km_per_exposure_avoided"]
     if pd.isna(value):
-        return "no exposure avoided"
-    return f"{value:,.1f} km added per unit of exposure avoided"
+        return tr.gettext("no exposure avoided")
+    return tr.gettext("{km} km added per unit of exposure avoided").format(km=tr.number(value, 1))
 
 
 def _stretch_notes(
@@ -607,6 +665,8 @@ def _stretch_notes(
     segments: gpd.GeoDataFrame,
     least_is_shortest: bool,
     buffer_km: float,
+    *,
+    tr: Translator = _EN,
 ) -> list[str]:
     """Say which route avoids the shortest route's worst stretch and what it adds, or that none can.
 
@@ -622,13 +682,17 @@ def _stretch_notes(
     ]
     if inner.empty:
         return [
-            "Away from its two ends, the shortest route has no stretch with incident "
-            "exposure worth naming."
+            tr.gettext(
+                "Away from its two ends, the shortest route has no stretch with incident "
+                "exposure worth naming."
+            )
         ]
     stretch = inner.sort_values("rank").iloc[0]
     a, b = stretch["town_from"], stretch["town_to"]
-    name = f"{a} – {b}" if a != b else f"the stretch near {a}"
-    where = f"km {stretch['km_from']:,.0f}–{stretch['km_to']:,.0f} of the shortest route"
+    name = f"{a} – {b}" if a != b else tr.gettext("the stretch near {town}").format(town=a)
+    where = tr.gettext("km {start}–{end} of the shortest route").format(
+        start=tr.number(stretch["km_from"]), end=tr.number(stretch["km_to"])
+    )
     seg = segments[
         (segments["route_id"] == "shortest")
         & (segments["km_from"] >= stretch["km_from"] - 1e-9)
@@ -640,17 +704,35 @@ def _stretch_notes(
         shared_km = shapely.length(shapely.intersection(route.geometry, zone)) / 1000.0
         if shared_km < 0.5 * stretch["length_km"]:
             which = (
-                "The least-exposed route"
+                tr.gettext("The least-exposed route")
                 if route["route_kind"] == "least_exposed"
-                else f"Route {route['route_id'].replace('_', ' ')}"
+                else tr.gettext("Route {id}").format(id=route["route_id"].replace("_", " "))
+            )
+            sentence = (
+                tr.gettext(
+                    "{which} avoids {name} ({where}); it adds {km} km and avoids the incident "
+                    "exposure over the trip."
+                )
+                if route["exposure_avoided"] > 0
+                else tr.gettext(
+                    "{which} avoids {name} ({where}); it adds {km} km and does not lower the "
+                    "incident exposure over the trip."
+                )
             )
             return [
-                f"{which} avoids {name} ({where}); it adds {route['km_added']:,.0f} km and "
-                f"{'avoids' if route['exposure_avoided'] > 0 else 'does not lower'} the "
-                "incident exposure over the trip."
+                sentence.format(
+                    which=which, name=name, where=where, km=tr.number(route["km_added"])
+                )
             ]
     if least_is_shortest and others.empty:
-        return [f"No other route was found to compare: {name} ({where}) stays on the only route."]
+        return [
+            tr.gettext(
+                "No other route was found to compare: {name} ({where}) stays on the only route."
+            ).format(name=name, where=where)
+        ]
     return [
-        f"No comparable road in the network avoids {name} ({where}): every route found passes it."
+        tr.gettext(
+            "No comparable road in the network avoids {name} ({where}): every route found "
+            "passes it."
+        ).format(name=name, where=where)
     ]

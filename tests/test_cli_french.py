@@ -180,3 +180,11 @@ def test_exposure_and_sites_summaries_print_french(capsys):
     assert "Exposition aux incidents des sites au 20 nov. 2025" in said
     assert "Sites clés (mines, usines, centrales, barrages) :" in said and "tendance " in said
     assert english_left(said) == []
+
+
+def test_plan_matches_towns_without_accents_and_prints_french(capsys):
+    said = _french_run(capsys, ["plan", "--from-town", "Kenieba", "--to-town", "Segou", *WINDOW])
+    assert "Trajet : Kéniéba – Ségou." in said  # found without accents, shown with them
+    assert "Kéniéba – Ségou : itinéraire le plus court [shortest]" in said
+    assert "L'itinéraire le plus court suit " in said and " km ; exposition aux incidents " in said
+    assert english_left(said) == []

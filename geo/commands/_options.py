@@ -43,6 +43,7 @@ from geo.pipeline import (
 from geo.provenance import format_day
 from geo.schema import CATEGORIES, SOURCE_LABELS
 from geo.settings import DEFAULTS
+from geo.validate import translate_message
 
 #: The default language of the lines printed here (commands pass ``tr`` for another).
 _EN: Translator = translator()
@@ -533,14 +534,19 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
     if end is not None:
         keep &= dates <= end
     dropped = int((~keep).sum())
-    note = f"Incidents: {report.summary()}"
+    tr = translator(getattr(args, "lang", None) or "en")
+    note = tr.gettext("Incidents: {summary}").format(summary=report.summary(tr=tr))
     if start is not None or end is not None:
-        note += (
-            f"; --from/--to kept {int(keep.sum()):,} incidents dated "
-            f"{start.date() if start is not None else 'any'} to "
-            f"{end.date() if end is not None else 'any'} and set aside {dropped:,}"
+        note += tr.gettext(
+            "; --from/--to kept {kept} incidents dated {first} to {last} and set aside {aside}"
+        ).format(
+            kept=tr.number(int(keep.sum())),
+            first=format_day(start, tr=tr) if start is not None else tr.gettext("any day"),
+            last=format_day(end, tr=tr) if end is not None else tr.gettext("any day"),
+            aside=tr.number(dropped),
         )
-    return incidents.loc[keep].copy(), " ".join([note + ".", *report.notes[read_notes:]])
+    later = [translate_message(n, tr=tr) for n in report.notes[read_notes:]]
+    return incidents.loc[keep].copy(), " ".join([note + ".", *later])
 
 
 def load_routes(args: argparse.Namespace) -> gpd.GeoDataFrame:

@@ -17,13 +17,17 @@ from geo.commands._options import add_incident_arguments, load_incidents, output
 from geo.commands.validate import local_path
 from geo.export.plan import PLAN_SUFFIXES, export_plan
 from geo.gazetteer import build_gazetteer, resolve_town
+from geo.i18n import Translator, translator
 from geo.io.bundled import load_roads, load_towns
 from geo.io.routes import read_roads
-from geo.planner import Plan, plan_trip
+from geo.planner import Plan, plan_notes, plan_trip, route_label_text
 from geo.roadgraph import road_graph
 from geo.settings import DEFAULTS
 
 __all__ = ["format_plan", "register", "run"]
+
+#: The default language of the plan text (``--lang`` chooses another).
+_EN: Translator = translator()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -112,7 +116,11 @@ def run(args: argparse.Namespace) -> int:
     if args.roads:
         path = local_path(args.roads)
         roads = read_roads(path, name=path.name)
-        print(f"Roads: {path.name}, {len(roads):,} lines (your layer).")
+        print(
+            translator(args.lang)
+            .gettext("Roads: {file}, {n} lines (your layer).")
+            .format(file=path.name, n=translator(args.lang).number(len(roads)))
+        )
     else:
         roads = load_roads()
     graph = road_graph(roads, gazetteer.towns)
@@ -127,47 +135,78 @@ def run(args: argparse.Namespace) -> int:
         k=args.alternatives,
         exposure_options={"imprecise": args.imprecise},
     )
+    tr = translator(args.lang)
     print(note)
-    print(format_plan(plan), end="")
+    print(format_plan(plan, tr=tr), end="")
     if out is not None:
         written = export_plan(plan, out)
-        print(f"Wrote the plan ({len(plan.routes)} routes) to {written.name}.")
+        print(
+            tr.gettext("Wrote the plan ({n} routes) to {file}.").format(
+                n=len(plan.routes), file=written.name
+            )
+        )
     return 0
 
 
-def format_plan(plan: Plan) -> str:
+def format_plan(plan: Plan, *, tr: Translator = _EN) -> str:
     """Write a plan as plain text: one block per route, then the plan's sentences.
 
     Parameters
     ----------
     plan : Plan
+    tr : Translator
+        The language (English by default); town and road names as written.
 
     Returns
     -------
     str
         Lines ending in a newline.
     """
+
+    def signed(value: float, digits: int) -> str:
+        return ("+" if value >= 0 else "-") + tr.number(abs(value), digits)
+
     record = plan.record
-    lines = [*(line for line in record_lines(record) if line)]
-    lines.append(f"Trip: {record['origin']} – {record['destination']}.")
+    lines = [*(line for line in record_lines(record, tr=tr) if line)]
+    lines.append(
+        tr.gettext("Trip: {origin} – {destination}.").format(
+            origin=record["origin"], destination=record["destination"]
+        )
+    )
     for _, route in plan.routes.iterrows():
         lines.append("")
-        lines.append(f"{route['label']} [{route['route_kind']}]")
+        lines.append(f"{route_label_text(route['label'], tr=tr)} [{route['route_kind']}]")
         lines.append(
-            f"  {route['length_km']:,.1f} km; incident exposure {route['exposure']:,.2f} "
-            f"({route['exposure_per_km']:.3f} per km); {route['km_high_or_critical']:,.0f} km "
-            "high or critical."
+            "  "
+            + tr.gettext(
+                "{km} km; incident exposure {exposure} ({per_km} per km); {high} km high or "
+                "critical."
+            ).format(
+                km=tr.number(route["length_km"], 1),
+                exposure=tr.number(route["exposure"], 2),
+                per_km=tr.number(route["exposure_per_km"], 3),
+                high=tr.number(route["km_high_or_critical"]),
+            )
         )
         if route["route_kind"] != "shortest":
             lines.append(
-                f"  Against the shortest route: {route['km_added']:+,.0f} km and "
-                f"{-route['exposure_avoided']:+,.2f} incident exposure."
+                "  "
+                + tr.gettext(
+                    "Against the shortest route: {km} km and {exposure} incident exposure."
+                ).format(
+                    km=signed(route["km_added"], 0), exposure=signed(-route["exposure_avoided"], 2)
+                )
             )
         if route["roads"]:
-            lines.append(f"  Roads: {route['roads']}.")
-        lines.append(f"  Towns: {route['towns']}.")
+            lines.append("  " + tr.gettext("Roads: {roads}.").format(roads=route["roads"]))
+        lines.append("  " + tr.gettext("Towns: {towns}.").format(towns=route["towns"]))
         if route["worst_stretches"]:
-            lines.append(f"  Worst stretches: {route['worst_stretches']}.")
+            lines.append(
+                "  "
+                + tr.gettext("Worst stretches: {stretches}.").format(
+                    stretches=route["worst_stretches"]
+                )
+            )
     lines.append("")
-    lines += plan.notes
+    lines += plan_notes(plan, tr=tr)
     return "\n".join(lines) + "\n"
