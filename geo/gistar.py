@@ -25,7 +25,7 @@ from scipy import stats
 
 from geo.crs import to_metric
 from geo.errors import InsufficientDataError, ParameterError
-from geo.i18n import gettext_noop
+from geo.i18n import Translator, gettext_noop, translator
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -37,6 +37,9 @@ __all__ = [
     "gistar_sentence",
     "permutations_needed",
 ]
+
+#: The default language of the sentences (callers pass ``tr`` for another).
+_EN: Translator = translator()
 
 #: Classes written by :func:`gistar`.
 GISTAR_CLASSES: tuple[str, ...] = ("hot", "cold", "not_significant", "excluded")
@@ -403,7 +406,7 @@ def gistar(
     return out
 
 
-def gistar_sentence(result: pd.DataFrame, *, units: str) -> str:
+def gistar_sentence(result: pd.DataFrame, *, units: str, tr: Translator = _EN) -> str:
     """One sentence saying what a Gi* run found and how (inference, value, FDR).
 
     Parameters
@@ -412,6 +415,8 @@ def gistar_sentence(result: pd.DataFrame, *, units: str) -> str:
         Output of :func:`gistar` (its ``attrs["gistar"]``).
     units : str
         What the units are, plural (e.g. ``"cercles"``, ``"H3 cells"``).
+    tr : Translator
+        The language (English by default).
 
     Returns
     -------
@@ -421,21 +426,35 @@ def gistar_sentence(result: pd.DataFrame, *, units: str) -> str:
         4 hot, 0 cold, 47 not significant, 0 excluded (no neighbours)."
     """
     info = result.attrs["gistar"]
-    how = GISTAR_INFERENCES[info["inference"]]
+    inference, value = GISTAR_INFERENCES[info["inference"]], GISTAR_VALUES[info["value"]]
+    how = tr.gettext(inference)
     if info["inference"] == "permutation":
-        how += f", {info['permutations']:,} permutations, seed {info['seed']}"
+        how += ", " + tr.gettext("{n} permutations, seed {seed}").format(
+            n=tr.number(info["permutations"]), seed=info["seed"]
+        )
+    alpha = f"{info['alpha']:g}".replace(".", "," if tr.lang == "fr" else ".")
     test = (
-        f"Benjamini-Hochberg FDR at {info['alpha']:g}"
+        tr.gettext("Benjamini-Hochberg FDR at {alpha}").format(alpha=alpha)
         if info["fdr"]
-        else f"alpha {info['alpha']:g} without correction"
+        else tr.gettext("alpha {alpha} without correction").format(alpha=alpha)
     )
     c = info["classes"]
-    text = (
-        f"Gi* on {len(result):,} {units} ({GISTAR_VALUES[info['value']]}; {how}; {test}): "
-        f"{c['hot']:,} hot, {c['cold']:,} cold, {c['not_significant']:,} not significant, "
-        f"{c['excluded']:,} excluded (no neighbours)."
+    text = tr.gettext(
+        "Gi* on {n} {units} ({value}; {how}; {test}): {hot} hot, {cold} cold, {ns} not "
+        "significant, {excluded} excluded (no neighbours)."
+    ).format(
+        n=tr.number(len(result)),
+        units=units,
+        value=tr.gettext(value),
+        how=how,
+        test=test,
+        hot=tr.number(c["hot"]),
+        cold=tr.number(c["cold"]),
+        ns=tr.number(c["not_significant"]),
+        excluded=tr.number(c["excluded"]),
     )
-    return f"{text} {info['note']}" if info["note"] else text
+    note = info["note"]
+    return f"{text} {tr.gettext(note)}" if note else text
 
 
 def _per_km2(units_gdf: gpd.GeoDataFrame, counts: np.ndarray) -> np.ndarray:

@@ -188,3 +188,14 @@ def test_plan_matches_towns_without_accents_and_prints_french(capsys):
     assert "Kéniéba – Ségou : itinéraire le plus court [shortest]" in said
     assert "L'itinéraire le plus court suit " in said and " km ; exposition aux incidents " in said
     assert english_left(said) == []
+
+
+@pytest.mark.parametrize(("method", "suffix"), [("gistar", ".csv"), ("hex", ".gpkg")])
+def test_hotspots_print_french(method, suffix, tmp_path, capsys):
+    argv = ["hotspots", "--method", method, "--from", "2019-01-01", "--to", "2019-12-31"]
+    said = _french_run(capsys, [*argv, "--out", str(tmp_path / f"h{suffix}")])
+    assert said.startswith("hotspots : ") and "1 janv. 2019..31 déc. 2019" in said
+    assert "Écartés : " in said and "  écrit " in said
+    if method == "gistar":
+        assert "points chauds" in said and "unités administratives (niveau 2)" in said
+    assert english_left(said) == []

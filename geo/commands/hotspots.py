@@ -22,6 +22,7 @@ from geo.commands._options import (
     load_inputs,
     parse_day,
     read_incidents,
+    source_text,
     with_log,
 )
 from geo.commands.validate import local_path
@@ -36,6 +37,7 @@ from geo.errors import InsufficientDataError, ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
 from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
 from geo.hotspots import hex_counts, write_kde_geotiff
+from geo.i18n import Translator, gettext_noop, translator
 from geo.io.boundaries import read_boundaries
 from geo.pipeline import (
     Context,
@@ -47,7 +49,7 @@ from geo.pipeline import (
     select_incidents,
     surge_table,
 )
-from geo.provenance import left_out_sentence
+from geo.provenance import format_day, left_out_sentence
 from geo.settings import DEFAULTS
 
 __all__ = ["METHODS", "register", "run"]
@@ -242,67 +244,93 @@ def _pipeline_run(args: argparse.Namespace, engine: Engine) -> _Run:
         seed=args.seed,
     )
     selection = select_incidents(assigned, filters, params)
-    source = Path(args.incidents).name if args.incidents else "bundled incidents"
+    source = Path(args.incidents).name if args.incidents else gettext_noop("bundled incidents")
     return _Run(assigned, filters, params, context, selection, source, engine)
 
 
-def _run_kde(run: _Run, out: Path) -> str:
+def _run_kde(run: _Run, out: Path, tr: Translator) -> str:
     result, message = run.engine.kde(run.selection, run.filters, run.params)
     if result is None:
         raise InsufficientDataError(f"kde: {message}")
     write_kde_geotiff(result, out)
     rows, cols = result.array.shape
     return (
-        f"kde: {result.n_used:,} events used; "
-        f"{cols}×{rows} cells of {result.cell_m:g} m, bandwidth {result.bandwidth_km:g} km, "
-        f"peak {float(result.array.max()):.4g} {result.unit}\n"
-        f"  {left_out_sentence(result.left_out_reason)}"
+        tr.gettext(
+            "kde: {n} events used; {cols}×{rows} cells of {cell} m, bandwidth {bandwidth} km, "
+            "peak {peak} {unit}"
+        ).format(
+            n=tr.number(result.n_used),
+            cols=cols,
+            rows=rows,
+            cell=tr.number(result.cell_m),
+            bandwidth=tr.number(result.bandwidth_km),
+            peak=f"{float(result.array.max()):.4g}",
+            unit=result.unit,
+        )
+        + f"\n  {left_out_sentence(result.left_out_reason, tr=tr)}"
     )
 
 
-def _run_hex(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
+def _run_hex(run: _Run, tr: Translator) -> tuple[gpd.GeoDataFrame, str]:
     hexes = run.engine.hexes(run.selection, run.filters, run.params)
     a = hexes.attrs
     return hexes, (
-        f"hex: {a['n_used']:,} events in {len(hexes):,} cells (resolution "
-        f"{run.params.hex_resolution})\n  {left_out_sentence(a['left_out_reason'])}"
+        tr.gettext("hex: {n} events in {cells} cells (resolution {resolution})").format(
+            n=tr.number(a["n_used"]),
+            cells=tr.number(len(hexes)),
+            resolution=run.params.hex_resolution,
+        )
+        + f"\n  {left_out_sentence(a['left_out_reason'], tr=tr)}"
     )
 
 
-def _run_gistar(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
+def _run_gistar(run: _Run, tr: Translator) -> tuple[gpd.GeoDataFrame, str]:
     result, message = gistar_table(
         run.assigned, run.selection, run.filters, run.params, context=run.context
     )
     if result is None:
         raise InsufficientDataError(message)
     if run.params.gistar_on == "hex":
-        units = f"H3 cells (resolution {run.params.hex_resolution}, within "
-        units += f"{run.params.gistar_hex_reach_km:g} km of the events)"
-        used = f"{result.attrs['n_used']:,} events"
-    else:
-        units = f"admin units (level {run.params.admin_level})"
-        w = result.attrs["window"]
-        used = (
-            f"{w['events'] - w['unassigned']:,} events in the units ({w['unassigned']:,} "
-            f"outside them); previous window {w['prev_start']}..{w['prev_end']}: "
-            f"{w['prev_events'] - w['prev_unassigned']:,} events"
+        units = tr.gettext("H3 cells (resolution {resolution}, within {km} km of the events)")
+        units = units.format(
+            resolution=run.params.hex_resolution, km=tr.number(run.params.gistar_hex_reach_km)
         )
-    left = left_out_sentence(result.attrs.get("left_out_reason", {}))
-    return result, f"gistar: {used}. {left} {gistar_sentence(result, units=units)}"
+        used = tr.gettext("{n} events").format(n=tr.number(result.attrs["n_used"]))
+    else:
+        units = tr.gettext("admin units (level {level})").format(level=run.params.admin_level)
+        w = result.attrs["window"]
+        used = tr.gettext(
+            "{n} events in the units ({outside} outside them); previous window "
+            "{start}..{end}: {before} events"
+        ).format(
+            n=tr.number(w["events"] - w["unassigned"]),
+            outside=tr.number(w["unassigned"]),
+            start=format_day(w["prev_start"], tr=tr),
+            end=format_day(w["prev_end"], tr=tr),
+            before=tr.number(w["prev_events"] - w["prev_unassigned"]),
+        )
+    left = left_out_sentence(result.attrs.get("left_out_reason", {}), tr=tr)
+    return result, f"gistar: {used}. {left} {gistar_sentence(result, units=units, tr=tr)}"
 
 
-def _run_surge(run: _Run) -> tuple[gpd.GeoDataFrame, str]:
+def _run_surge(run: _Run, tr: Translator) -> tuple[gpd.GeoDataFrame, str]:
     flags = surge_table(run.assigned, run.selection, run.params, context=run.context)
     units = _admin_units(run.context, run.params.admin_level)
     table = units[["unit_id", "name", units.geometry.name]].merge(
         flags, left_on="unit_id", right_index=True, how="left"
     )
     s = flags.attrs["surge"]
-    return table, (
-        f"surge: as of {s['as_of']}, {s['events_counted']:,} events in {len(units):,} units "
-        f"(level {run.params.admin_level}); week flags {int(flags['week_flag'].sum())}, month "
-        f"flags {int(flags['month_flag'].sum())}, ignored as too quiet "
-        f"{int(flags['ignored'].sum())}"
+    return table, tr.gettext(
+        "surge: as of {as_of}, {n} events in {units} units (level {level}); week flags {week}, "
+        "month flags {month}, ignored as too quiet {quiet}"
+    ).format(
+        as_of=format_day(s["as_of"], tr=tr),
+        n=tr.number(s["events_counted"]),
+        units=tr.number(len(units)),
+        level=run.params.admin_level,
+        week=int(flags["week_flag"].sum()),
+        month=int(flags["month_flag"].sum()),
+        quiet=int(flags["ignored"].sum()),
     )
 
 
@@ -376,16 +404,24 @@ def run(args: argparse.Namespace) -> int:
     """
     out = local_path(args.out)
     _check_out(args.method, out)
+    tr = translator(args.lang)
     if args.method == "emerging":
         inputs = load_inputs(args)
         print(
-            f"hotspots: {len(inputs.incidents):,} incidents from {inputs.source}, window "
-            f"{inputs.window_text()} ({inputs.n_rejected:,} rows rejected by the reader)"
+            tr.gettext(
+                "hotspots: {n} incidents from {source}, window {window} ({rejected} rows "
+                "rejected by the reader)"
+            ).format(
+                n=tr.number(len(inputs.incidents)),
+                source=source_text(inputs.source, tr=tr),
+                window=inputs.window_text(tr=tr),
+                rejected=tr.number(inputs.n_rejected),
+            )
         )
         table, summary = _run_emerging(args, inputs)
         write_table_atomic(table, out, layer=args.method)
         print("  " + summary)
-        print(f"  wrote {out.expanduser().absolute()}")
+        print("  " + tr.gettext("wrote {file}").format(file=out.expanduser().absolute()))
         return 0
     with open_engine(args) as engine:
         return _run_pipeline_method(args, _pipeline_run(args, engine), out)
@@ -393,16 +429,23 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_pipeline_method(args: argparse.Namespace, run: _Run, out: Path) -> int:
     sel = run.selection
+    tr = translator(args.lang)
     print(
-        f"hotspots: {int(sel.in_window.sum()):,} incidents from {run.source} in the window "
-        f"{sel.start.date()}..{sel.end.date()} ({len(run.assigned):,} read)"
+        tr.gettext(
+            "hotspots: {n} incidents from {source} in the window {window} ({read} read)"
+        ).format(
+            n=tr.number(int(sel.in_window.sum())),
+            source=tr.gettext(run.source),
+            window=f"{format_day(sel.start, tr=tr)}..{format_day(sel.end, tr=tr)}",
+            read=tr.number(len(run.assigned)),
+        )
     )
     if args.method == "kde":
-        print("  " + _run_kde(run, out))
+        print("  " + _run_kde(run, out, tr))
     else:
         runner = {"hex": _run_hex, "gistar": _run_gistar, "surge": _run_surge}[args.method]
-        table, summary = runner(run)
+        table, summary = runner(run, tr)
         write_table_atomic(table, out, layer=args.method)
         print("  " + summary)
-    print(f"  wrote {out.expanduser().absolute()}")
+    print("  " + tr.gettext("wrote {file}").format(file=out.expanduser().absolute()))
     return 0
