@@ -32,7 +32,8 @@ dict. Figures printed, one line each, beside their reference in the same run:
   ``Settings.incident_marker_limit``).
 - ``RSS``: this process's resident memory once the data set is loaded and
   assigned, after the views (their caches held), and its peak so far
-  (``ru_maxrss``, which includes making the synthetic rows).
+  (``ru_maxrss``, which includes making the synthetic rows), also after each
+  view.
 
 Run from the repository root: ``python -m benchmarks.bench_scale [N ...]``
 (default 20000 100000 1000000); ``--write FILE N`` writes N synthetic rows as
@@ -170,17 +171,15 @@ def measure(n: int, ctx: object) -> None:
         _ = run.admin_stats, run.surge, run.key_figures
         return hotspot_layers(run, method=method, layers=switches, measure="incidents")
 
-    eager_s, eager = timed(lambda: run_analysis(assigned, None, window(0), params, context=ctx))
-    n_window = len(eager.incidents)
+    n_window = len(lazy_analysis(assigned, None, window(0), params, context=ctx).incidents)
     print(f"\n{n:,} SYNTHETIC incidents, {n_window:,} in the 180-day window")
-    print(f"  run_analysis (eager, every view; reference)   {eager_s}")
     took, _ = timed(lambda: hotspots(window(0), "admin"))
     print(f"  open: first Hotspots view (admin), points     {took}")
     for days_back, method in enumerate(("admin", "kde", "hex"), start=1):
         took, groups = timed(lambda d=days_back, m=method: hotspots(window(d), m))
         print(
             f"  filter change, Hotspots view ({method:5s})      {took}, "
-            f"layers {payload_mib(groups):5.2f} MiB"
+            f"layers {payload_mib(groups):5.2f} MiB, peak RSS {rss_mib():5.0f} MiB"
         )
     views = (
         ("Routes, window", ("segments", "route_summary", "worst_stretches"), window(4)),
@@ -195,7 +194,10 @@ def measure(n: int, ctx: object) -> None:
             return [getattr(run, f) for f in names]
 
         took, _ = timed(view)  # "first": the Sites view opened, then filter changes
-        print(f"  {label + ' view':44s}{took}")
+        print(f"  {label + ' view':44s}{took}, peak RSS {rss_mib():5.0f} MiB")
+    # The reference last, so that the peak RSS after each view is the views' own.
+    eager_s, eager = timed(lambda: run_analysis(assigned, None, window(0), params, context=ctx))
+    print(f"  run_analysis (eager, every view; reference)  {eager_s}, peak RSS {rss_mib():.0f} MiB")
     cells = hotspot_layers(eager, method="admin", layers={"hotspots": False}, measure="incidents")
     drawn = "one marker each" if n_window <= DEFAULTS.incident_marker_limit else "cells"
     print(f"  incidents layer as drawn ({drawn:15s})   {payload_mib(cells):5.2f} MiB")
