@@ -27,9 +27,16 @@ from geo.crs import METRIC_CRS, WGS84, require_wgs84
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import gistar
 from geo.hotspots import hex_counts, kde_grid
+from geo.i18n import Translator, gettext_noop, translator
+from geo.provenance import format_day
 from geo.settings import DEFAULTS
 
+#: The default language of the sentence (callers pass ``tr`` for another).
+_EN: Translator = translator()
+
 __all__ = [
+    "METHOD_NAMES",
+    "backtest_sentence",
     "BACKTEST_COLUMNS",
     "BACKTEST_METHODS",
     "Backtest",
@@ -407,15 +414,46 @@ def _scored(raw: pd.DataFrame) -> pd.DataFrame:
     return out[list(BACKTEST_COLUMNS)].reset_index(drop=True)
 
 
-def _sentence(periods: pd.DataFrame, pooled: pd.DataFrame, settings: dict) -> str:
+def backtest_sentence(result: Backtest, *, tr: Translator = _EN) -> str:
+    """Say which map predicted best, in the language of ``tr`` (``Backtest.sentence`` in English).
+
+    Parameters
+    ----------
+    result : Backtest
+        A backtest from :func:`backtest`.
+    tr : Translator
+        The language of the sentence; English when not given.
+
+    Returns
+    -------
+    str
+        The best map at 5 % of the area, its hit rate and PAI against the best rival.
+    """
+    return _sentence(result.periods, result.pooled, result.settings, tr=tr)
+
+
+#: Each method of the backtest in words, as the sentence names it.
+METHOD_NAMES: dict[str, str] = {
+    "kde": gettext_noop("the kde map"),
+    "hex": gettext_noop("the hex map"),
+    "gistar": gettext_noop("the gistar map"),
+    "admin_rate": gettext_noop("the admin rate map"),
+    "last_period": gettext_noop("the last period baseline"),
+    "long_run": gettext_noop("the long run baseline"),
+}
+
+
+def _sentence(
+    periods: pd.DataFrame, pooled: pd.DataFrame, settings: dict, *, tr: Translator = _EN
+) -> str:
     coverages = settings["coverages_pct"]
     cov = 5.0 if 5.0 in coverages else coverages[len(coverages) // 2]
     at = pooled[pooled["coverage_pct"] == cov].set_index("method")
     if at["pai"].isna().all():
-        return (
-            f"No test incident fell on the grid in {settings['origins']} origins; the backtest "
-            "cannot say which map predicts best."
-        )
+        return tr.gettext(
+            "No test incident fell on the grid in {n} origins; the backtest cannot say which "
+            "map predicts best."
+        ).format(n=settings["origins"])
     best = str(at["pai"].idxmax())
     per = periods[(periods["coverage_pct"] == cov) & (periods["n_test"] > 0)]
     wide = per.pivot(index="origin", columns="method", values="pai")
@@ -425,15 +463,28 @@ def _sentence(periods: pd.DataFrame, pooled: pd.DataFrame, settings: dict) -> st
     rival = str(at.loc[rivals, "pai"].fillna(-math.inf).idxmax())
 
     def name(method: str) -> str:
+        if method in METHOD_NAMES:
+            return tr.gettext(METHOD_NAMES[method])
         return f"the {method.replace('_', ' ')} {'baseline' if method in baselines else 'map'}"
 
-    return (
-        f"On this data {name(best)} predicted best: its top {cov:g} % of the area held "
-        f"{100 * at.loc[best, 'hit_rate']:.0f} % of the next {settings['horizon_days']} days' "
-        f"incidents (PAI {at.loc[best, 'pai']:.1f}, against {at.loc[rival, 'pai']:.1f} for "
-        f"{name(rival)}), and it was the best in {wins} of {len(wide)} periods with test "
-        f"incidents; {int(at.loc[best, 'n_test']):,} test incidents over "
-        f"{settings['origins']} origins from {settings['start']}."
+    return tr.gettext(
+        "On this data {best} predicted best: its top {cov} % of the area held {hit} % of the "
+        "next {days} days' incidents (PAI {pai}, against {rival_pai} for {rival}), and it was "
+        "the best in {wins} of {periods} periods with test incidents; {n} test incidents over "
+        "{origins} origins from {start}."
+    ).format(
+        best=name(best),
+        cov=f"{cov:g}",
+        hit=tr.number(100 * at.loc[best, "hit_rate"]),
+        days=settings["horizon_days"],
+        pai=tr.number(at.loc[best, "pai"], 1),
+        rival_pai=tr.number(at.loc[rival, "pai"], 1),
+        rival=name(rival),
+        wins=wins,
+        periods=len(wide),
+        n=tr.number(int(at.loc[best, "n_test"])),
+        origins=settings["origins"],
+        start=format_day(settings["start"], tr=tr),
     )
 
 

@@ -199,3 +199,12 @@ def test_hotspots_print_french(method, suffix, tmp_path, capsys):
     if method == "gistar":
         assert "points chauds" in said and "unités administratives (niveau 2)" in said
     assert english_left(said) == []
+
+
+def test_evaluate_prints_french(tmp_path, capsys):
+    argv = ["evaluate", "--from", "2019-01-01", "--to", "2019-03-31"]
+    said = _french_run(capsys, [*argv, "--out", str(tmp_path / "ev.csv")])
+    assert said.startswith("evaluate : ") and "à partir du 1 janv. 2019" in said
+    assert "a le mieux prédit" in said or "Aucun incident de test" in said
+    assert "écrit " in said
+    assert english_left(said) == []

@@ -281,5 +281,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(format_since(analysis.what_changed.since, tr=tr))
     if analysis.backtest is not None:
-        print(analysis.backtest.sentence)
+        from geo.evaluate import backtest_sentence
+
+        print(backtest_sentence(analysis.backtest, tr=tr))
     return 0

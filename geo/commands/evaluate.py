@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -16,10 +17,12 @@ from geo.commands._options import (
 )
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
-from geo.evaluate import BACKTEST_METHODS, backtest, pai_plot_png
+from geo.evaluate import BACKTEST_METHODS, backtest, backtest_sentence, pai_plot_png
 from geo.export.atomic import write_bytes_atomic
 from geo.export.tabular import write_table_atomic
+from geo.i18n import Translator, translator
 from geo.pipeline import load_context, prepare_incidents
+from geo.provenance import format_day
 from geo.settings import DEFAULTS
 
 __all__ = ["register", "run"]
@@ -79,9 +82,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _progress(i: int, n: int, origin: pd.Timestamp) -> None:
-    end = "\n" if i == n else ""
-    print(f"\revaluate: origin {i}/{n} ({origin.date()})", end=end, file=sys.stderr, flush=True)
+def _progress(tr: Translator) -> Callable[[int, int, pd.Timestamp], None]:
+    """Return the progress line of the backtest, in the language of ``tr``."""
+
+    def show(i: int, n: int, origin: pd.Timestamp) -> None:
+        end = "\n" if i == n else ""
+        line = tr.gettext("evaluate: origin {i}/{n} ({day})").format(
+            i=i, n=n, day=format_day(origin, tr=tr)
+        )
+        print(f"\r{line}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--plot {plot.name!r}: the plot is a PNG; use '.png'.")
     if args.start > args.end:
         raise ParameterError(f"--from {args.start} is after --to {args.end}; swap them.")
+    tr = translator(args.lang)
     result = with_log(read_incidents(args.incidents), args.log)[0]
     context = load_context()
     assigned = prepare_incidents(result.incidents, context)
@@ -116,21 +128,30 @@ def run(args: argparse.Namespace) -> int:
         horizon_days=args.horizon_days,
         step_days=args.step_days,
         train_days=args.train_days,
-        progress=_progress if sys.stderr.isatty() else None,
+        progress=_progress(tr) if sys.stderr.isatty() else None,
     )
     written = write_table_atomic(bt.table(), out)
     drawn = write_bytes_atomic(pai_plot_png(bt), plot, suffixes=(".png",), what="backtest plot")
     s = bt.settings
     print(
-        f"evaluate: {s['origins']} origins from {s['start']}, every {s['step_days']} days, "
-        f"maps built on the {s['train_days']} days before each origin, scored on the next "
-        f"{s['horizon_days']} days; {s['grid']}; precise events on the grid: "
-        f"{s['events_on_grid']:,}."
+        tr.gettext(
+            "evaluate: {origins} origins from {start}, every {step} days, maps built on the "
+            "{train} days before each origin, scored on the next {horizon} days; {grid}; precise "
+            "events on the grid: {n}."
+        ).format(
+            origins=s["origins"],
+            start=format_day(s["start"], tr=tr),
+            step=s["step_days"],
+            train=s["train_days"],
+            horizon=s["horizon_days"],
+            grid=s["grid"],
+            n=tr.number(s["events_on_grid"]),
+        )
     )
     pooled = bt.pooled.assign(
         hit_rate=bt.pooled["hit_rate"].round(3), pai=bt.pooled["pai"].round(2)
     )
     print(pooled.drop(columns="origin").round({"pei": 3}).to_string(index=False))
-    print(bt.sentence)
-    print(f"wrote {written} and {drawn}")
+    print(backtest_sentence(bt, tr=tr))
+    print(tr.gettext("wrote {file} and {plot}").format(file=written, plot=drawn))
     return 0
