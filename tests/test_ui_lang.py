@@ -119,3 +119,16 @@ def test_the_password_gate_speaks_french():
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Mot de passe erroné."]
     assert at.text_input(key="access.password").label == "Mot de passe"
+
+
+def test_the_export_views_html_map_follows_the_page_language():
+    from test_export import make_analysis
+
+    from ui.exports import export_bytes
+
+    analysis = make_analysis()
+    options = {"method": "admin", "measure": "incidents", "handling": None, "share_safe": False}
+    french = export_bytes("html", analysis, lang="fr", **options).decode("utf-8")
+    english = export_bytes("html", analysis, **options).decode("utf-8")
+    assert '<html lang="fr">' in french and "(204 jours)</title>" in french, french[:300]
+    assert "(204 days)</title>" in english

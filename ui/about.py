@@ -19,12 +19,13 @@ import streamlit as st
 
 from geo.errors import ParameterError
 from geo.evaluate import backtest, summary_frame
-from geo.i18n import Translator, gettext_noop, translator
+from geo.i18n import Translator, gettext_noop
 from geo.io.bundled import ATTRIBUTIONS
 from geo.pipeline import Analysis
 from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
 from geo.settings import DEFAULTS
 from ui import chrome
+from ui.display import ENGLISH
 from ui.lang import tr
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 _BACKTEST_KEY = "about.backtest"
-_ENGLISH = translator("en")
 
 _LIMITS = (
     gettext_noop(
@@ -217,7 +217,7 @@ def backtest_panel(analysis: Analysis, dataset: Any) -> None:
         st.caption(t.gettext("The PDF export of this window includes this summary."))
 
 
-def left_out_frame(left_out: dict[str, int], *, tr: Translator = _ENGLISH) -> pd.DataFrame:
+def left_out_frame(left_out: dict[str, int], *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Tabulate the events an analysis left out, by reason.
 
     Parameters
@@ -245,7 +245,7 @@ def left_out_frame(left_out: dict[str, int], *, tr: Translator = _ENGLISH) -> pd
     )
 
 
-def validation_summary(report: Any, *, tr: Translator = _ENGLISH) -> str:
+def validation_summary(report: Any, *, tr: Translator = ENGLISH) -> str:
     """One plain sentence: rows read, kept, repaired, flagged and rejected.
 
     Parameters
@@ -277,7 +277,7 @@ def validation_summary(report: Any, *, tr: Translator = _ENGLISH) -> str:
     )
 
 
-def issues_frame(report: Any, *, tr: Translator = _ENGLISH) -> pd.DataFrame:
+def issues_frame(report: Any, *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Every issue of the report, one row each: file, row, column, value, reason, action.
 
     Parameters

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from geo.i18n import Translator, translator
+from geo.i18n import Translator
 from geo.io.bundled import attribution_line
 from geo.pipeline import Analysis
 from geo.provenance import left_out_sentence
 from geo.schema import SOURCE_LABELS
+from ui.display import ENGLISH
 from ui.lang import tr
 
 __all__ = [
@@ -34,10 +35,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_ENGLISH = translator("en")
 
-
-def window_text(start: dt.date, end: dt.date, *, tr: Translator = _ENGLISH) -> str:
+def window_text(start: dt.date, end: dt.date, *, tr: Translator = ENGLISH) -> str:
     """Name the analysis window under the page title: both ends and its length in days.
 
     Parameters
@@ -54,6 +53,7 @@ def window_text(start: dt.date, end: dt.date, *, tr: Translator = _ENGLISH) -> s
 
     Examples
     --------
+    >>> from geo.i18n import translator
     >>> window_text(dt.date(2025, 6, 4), dt.date(2025, 11, 30), tr=translator("fr"))
     'Fenêtre : 4 juin 2025 – 30 nov. 2025 (180 jours)'
     >>> window_text(dt.date(2025, 11, 30), dt.date(2025, 11, 30))
@@ -74,7 +74,7 @@ def provenance_text(
     n_events: int,
     left_out: Mapping[str, int],
     as_of: object | None = None,
-    tr: Translator = _ENGLISH,
+    tr: Translator = ENGLISH,
 ) -> str:
     """Say which window and sources a result covers, and what it left out.
 

@@ -18,7 +18,8 @@ import streamlit as st
 from geo.i18n import gettext_noop
 from geo.pipeline import Filters, Params
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SOURCE_LABELS
-from ui.lang import date_input_format, tr
+from ui.display import date_format
+from ui.lang import tr
 from ui.state import (
     ADMIN_LEVELS,
     CHOROPLETH_MEASURES,
@@ -132,7 +133,7 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         min_value=bounds.oldest,
         max_value=bounds.newest,
         key="filters.date_range",
-        format=date_input_format(),
+        format=date_format(t),
         help=t.gettext(
             "Both ends included. The default is the last 180 days of the data's newest "
             "date. Changes against the previous period compare with the window of equal "
@@ -159,6 +160,7 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         options=list(CATEGORIES),
         format_func=lambda c: t.gettext(CATEGORY_LABELS[c]),
         key="filters.categories",
+        placeholder=t.gettext("No category: choose at least one"),
         help=t.gettext("Harmonised event classes (see About / Data for the mapping)."),
     )
     every = len(st.session_state["filters.categories"]) == len(CATEGORIES)
@@ -180,6 +182,7 @@ def analysis_controls(bounds: DataBounds) -> Choices:
         options=list(bounds.sources),
         format_func=lambda s: t.gettext(SOURCE_LABELS[s]) if s in SOURCE_LABELS else s,
         key="filters.sources",
+        placeholder=t.gettext("No source: choose at least one"),
     )
     st.multiselect(
         t.gettext("Actors (name contains)"),
@@ -363,7 +366,7 @@ def analysis_controls(bounds: DataBounds) -> Choices:
             t.gettext("Analysis date (as of)"),
             key="params.as_of",
             disabled=follows,
-            format=date_input_format(),
+            format=date_format(t),
         )
 
     st.subheader(t.gettext("Map"))

@@ -197,7 +197,7 @@ def export_bytes(
     share_safe : bool
         Apply the sharing preset (:func:`geo.export.share.share_safe_analysis`).
     lang : str
-        Language of the PDF and the PNG (``en`` or ``fr``), the page's.
+        Language of the PDF, the PNG and the HTML map (``en`` or ``fr``), the page's.
 
     Returns
     -------
@@ -226,11 +226,10 @@ def export_bytes(
                 export_png(analysis, path, handling=handling, share_safe=share_safe, lang=lang)
             elif fmt == "html":
                 shown = share_safe_analysis(analysis) if share_safe else analysis
-                export_html(
-                    html_export_text(shown, method=method, measure=measure, share_safe=share_safe),
-                    path,
-                    provenance=build_provenance(shown),
+                page = html_export_text(
+                    shown, method=method, measure=measure, share_safe=share_safe, lang=lang
                 )
+                export_html(page, path, provenance=build_provenance(shown), lang=lang)
             elif fmt == "gpkg":
                 export_gpkg(analysis, path, share_safe=share_safe)
             elif fmt == "tif":
@@ -249,7 +248,14 @@ def export_bytes(
         ) from exc
 
 
-def html_export_text(analysis: Analysis, *, method: str, measure: str, share_safe: bool) -> str:
+def html_export_text(
+    analysis: Analysis,
+    *,
+    method: str,
+    measure: str,
+    share_safe: bool,
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
     """Render the standalone offline HTML map of an analysis (assets inlined).
 
     Parameters
@@ -262,6 +268,8 @@ def html_export_text(analysis: Analysis, *, method: str, measure: str, share_saf
         What the units are coloured by, as on the app's map (count, rate or change).
     share_safe : bool
         Leave out the incident layer (shared incidents are coarse cells, not events).
+    lang : str
+        Language of the page's title, legends and notes (``en`` or ``fr``).
 
     Returns
     -------
@@ -269,5 +277,9 @@ def html_export_text(analysis: Analysis, *, method: str, measure: str, share_saf
         One self-contained HTML page.
     """
     return maps.standalone_html(
-        analysis, method=method, measure=measure, with_incidents=not share_safe
+        analysis,
+        method=method,
+        measure=measure,
+        with_incidents=not share_safe,
+        tr=translator(lang),
     )

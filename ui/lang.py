@@ -7,7 +7,9 @@ when unset). The sidebar switch writes its choice into the URL, so the address
 bar always holds a link that reopens the page in the language shown. Switching
 reruns the page with the same session state: every keyed widget (filters,
 view, map position) keeps its value, because values are stable keys and only
-their labels are translated (``format_func``).
+their labels are translated (``format_func``). The tabs are the exception:
+``st.tabs`` keeps the open tab's *label*, so ``app.py`` maps it to the same tab
+in the new language (:func:`elsewhere`, :func:`ui.state.relabel_widget`).
 """
 
 from __future__ import annotations
@@ -23,12 +25,10 @@ __all__ = [
     "KEY",
     "ENV_VAR",
     "NAMES",
-    "DATE_INPUT_FORMATS",
     "current",
     "tr",
     "translated",
     "elsewhere",
-    "date_input_format",
     "language_switch",
 ]
 
@@ -36,8 +36,6 @@ __all__ = [
 KEY = "ui.lang"
 #: Environment variable naming the fallback language.
 ENV_VAR = "SAHEL_RISK_LANG"
-#: How each language writes a date in a date picker (``st.date_input``'s ``format``).
-DATE_INPUT_FORMATS: dict[str, str] = {"en": "YYYY/MM/DD", "fr": "DD/MM/YYYY"}
 #: Each language in its own words (the switch's labels are never translated).
 NAMES: dict[str, str] = {"en": "English", "fr": "Français"}
 
@@ -67,11 +65,6 @@ def elsewhere(messages: Sequence[str]) -> list[list[str]]:
     """Return the same labels in every other language, for :func:`ui.state.relabel_widget`."""
     here = current()
     return [[translator(code).gettext(m) for m in messages] for code in LANGUAGES if code != here]
-
-
-def date_input_format() -> str:
-    """Return the date pickers' format in this run's language (``31/12/2025`` in French)."""
-    return DATE_INPUT_FORMATS[current()]
 
 
 def _write_choice() -> None:

@@ -21,10 +21,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import Translator, translator
+from geo.i18n import Translator
+from ui.display import ENGLISH
 from ui.lang import tr
-
-_ENGLISH = translator("en")
 
 __all__ = ["selected", "take_map_click", "clicked_id", "choose", "details_table", "show_details"]
 
@@ -139,7 +138,7 @@ def choose(view: str, options: Mapping[str, str], *, label: str, placeholder: st
     return selected(state, view)
 
 
-def details_table(rows: list[tuple[str, object]], *, tr: Translator = _ENGLISH) -> pd.DataFrame:
+def details_table(rows: list[tuple[str, object]], *, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Two-column table of a selected feature's figures, for ``st.table``.
 
     The headings are in ``tr``'s language; the rows come translated from the view.
