@@ -43,6 +43,8 @@ from geo.spread import SPREAD_KINDS, Spread, SpreadLayers, bundled_spread_layers
 _EN: Translator = translator()
 
 __all__ = [
+    "SPREAD_SENTENCES",
+    "note_text",
     "spread_sentence",
     "window_text",
     "EXPOSURE_CLASSES",
@@ -688,6 +690,34 @@ def spread_record(spread: Spread | None, *, imprecise: str) -> dict[str, Any]:
     return {**record, "spread": spread_sentence(record)}
 
 
+#: The sentences :func:`spread_sentence` writes (English templates).
+SPREAD_SENTENCES: dict[str, str] = {
+    "drop": gettext_noop("Spread: none (imprecise locations were dropped: --imprecise drop)."),
+    "none": gettext_noop("Spread: no event with an imprecise location was used."),
+    "spread": gettext_noop(
+        "Spread over their uncertainty area: {n} events with imprecise locations ({disc} over a "
+        "disc of {km} km around the coded place, {admin} over their cercle, {road} along the "
+        "road between the two towns named)."
+    ),
+}
+
+
+def note_text(note: str, *, tr: Translator = _EN) -> str:
+    """Render one of an analysis' notes (``Analysis.notes``, English) in the language of ``tr``.
+
+    A note is a marked sentence (the limits, the news log's caveat) or a
+    :data:`SPREAD_SENTENCES` sentence with its counts; anything else is returned as it is.
+
+    Examples
+    --------
+    >>> note_text(LIMITS, tr=translator("fr")).startswith("Les décomptes ne montrent")
+    True
+    """
+    from geo.validate import translate_message
+
+    return translate_message(note, tr=tr, templates=tuple(SPREAD_SENTENCES.values()))
+
+
 def spread_sentence(record: Mapping[str, Any], *, tr: Translator = _EN) -> str:
     """Say how many imprecise events were spread over which kind of area (or that none was).
 
@@ -705,15 +735,11 @@ def spread_sentence(record: Mapping[str, Any], *, tr: Translator = _EN) -> str:
     """
     counts = record.get("n_spread_by_kind") or dict.fromkeys(SPREAD_KINDS, 0)
     total = int(record.get("n_spread") or 0)
-    if record.get("imprecise") == "drop":
-        return tr.gettext("Spread: none (imprecise locations were dropped: --imprecise drop).")
-    if total == 0:
-        return tr.gettext("Spread: no event with an imprecise location was used.")
-    return tr.gettext(
-        "Spread over their uncertainty area: {n} events with imprecise locations ({disc} over a "
-        "disc of {km} km around the coded place, {admin} over their cercle, {road} along the "
-        "road between the two towns named)."
-    ).format(
+    key = "drop" if record.get("imprecise") == "drop" else "none" if total == 0 else "spread"
+    template = tr.gettext(SPREAD_SENTENCES[key])
+    if key != "spread":
+        return template
+    return template.format(
         n=tr.number(total),
         disc=tr.number(counts.get("disc", 0)),
         km=tr.number(DEFAULTS.imprecise_near_km),

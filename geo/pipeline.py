@@ -24,6 +24,7 @@ from geo.crs import METRIC_CRS, WGS84, to_metric
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import gistar
 from geo.hotspots import KDEResult, cell_pyramid, hex_counts, kde_grid, point_cells
+from geo.i18n import gettext_noop
 from geo.io import bundled
 from geo.matching import merge_notes
 from geo.provenance import LEFT_OUT_REASONS
@@ -1033,11 +1034,13 @@ def site_table(
 def _notes(window: pd.DataFrame, route_meta: dict) -> list[str]:
     notes = []
     if len(window) == 0:
-        notes.append("No incident in this window and these filters.")
+        notes.append(gettext_noop("No incident in this window and these filters."))
     if (window["source"].astype(str) == "news").any():
         notes.append(
-            "The news-compiled log is a sample of reported incidents, town-level at best; "
-            "many rural incidents are never reported."
+            gettext_noop(
+                "The news-compiled log is a sample of reported incidents, town-level at best; "
+                "many rural incidents are never reported."
+            )
         )
     if route_meta.get("spread"):
         notes.append(str(route_meta["spread"]))

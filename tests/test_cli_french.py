@@ -208,3 +208,13 @@ def test_evaluate_prints_french(tmp_path, capsys):
     assert "a le mieux prédit" in said or "Aucun incident de test" in said
     assert "écrit " in said
     assert english_left(said) == []
+
+
+def test_the_analysis_notes_read_in_french(analysis):  # noqa: F811
+    from geo.exposure import note_text
+
+    fr = translator("fr")
+    notes = [note_text(n, tr=fr) for n in analysis.notes]
+    assert notes and all(n != e for n, e in zip(notes, analysis.notes, strict=True))
+    assert english_left("\n".join(notes)) == []
+    assert [note_text(n) for n in analysis.notes] == list(analysis.notes)
