@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_browser_french import english_texts
 
 from geo.i18n import translator
 from ui import about, chrome, state
@@ -45,6 +46,24 @@ def test_lang_fr_in_the_url_gives_the_french_shell(french):
     method = french.sidebar.selectbox(key="hotspots.method")
     assert method.value == "admin", "the state keeps the code, not the French label"
     assert method.options[0] == "Incidents par région ou cercle (choroplèthe)"
+
+
+def _tooltips(node) -> list[str]:
+    """Every help text (tooltip) under an AppTest node, depth first."""
+    children = getattr(node, "children", None)
+    found = [t for child in (children or {}).values() for t in _tooltips(child)]
+    proto = getattr(node, "proto", None)
+    if proto is not None and getattr(proto, "help", ""):
+        found.append(proto.help)
+    return found
+
+
+def test_the_tooltips_are_french(french):
+    tips = _tooltips(french._tree)
+    assert len(tips) >= 20, "the walk found almost no tooltip"
+    english = set(tips) & english_texts()
+    assert not english, f"English tooltips on the French page: {sorted(english)[:5]}"
+    assert FR.gettext(state.HOTSPOT_HELP) in tips
 
 
 def test_the_header_window_is_in_french_dates(french):
