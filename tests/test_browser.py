@@ -100,7 +100,7 @@ def test_exports_download_with_generated_names_and_the_html_map_works_offline(br
     html.locator("path.leaflet-interactive").first.wait_for(state="attached")
     assert html.locator(".srm-legend").count() >= 1
     # Its title and its panel state the period; the panel folds away like a legend.
-    period = re.compile(r"\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(\d+ days\)")
+    period = re.compile(r"[A-Z][a-z]{2} \d{1,2}, \d{4} – [A-Z][a-z]{2} \d{1,2}, \d{4} \(\d+ days\)")
     assert period.search(html.title()), html.title()
     panel = html.locator(".srm-legend-toggle", has_text="Sahel Risk Map")
     assert panel.get_attribute("aria-expanded") == "true"
