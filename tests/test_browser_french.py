@@ -97,6 +97,10 @@ def test_the_header_gives_the_window_in_french_dates_and_numbers(french_page):
     page, blocked = french_page
     header = page.get_by_text(re.compile(r"^Fenêtre : ")).first.inner_text()
     assert re.fullmatch(rf"Fenêtre : {FRENCH_DATE} – {FRENCH_DATE} \(\d+ jours?\)", header), header
+    line = page.get_by_text(re.compile(r"^Fenêtre du ")).first.inner_text()
+    assert re.match(rf"Fenêtre du {FRENCH_DATE} au {FRENCH_DATE} · sources : ", line), line
+    # The bundled data leave 1,385 events out of the default window: thousands in French.
+    assert re.search(r"Écartés : \d{1,3}\u202f\d{3} ", line), line
     assert blocked.urls == [], f"requests left the machine: {blocked.urls[:5]}"
 
 
