@@ -9,7 +9,9 @@ handed to :func:`geo.io.incidents.read_incidents`, which runs in a **child
 process** (``python -m geo.io._ingest_worker``) with
 
 * ``RLIMIT_AS`` (address space, 2 GiB), ``RLIMIT_CPU`` (60 s), ``RLIMIT_FSIZE``
-  (largest file it may write), no core dumps, and a wall-clock timeout;
+  (largest file it may write), no core dumps, and a wall-clock timeout (90 s)
+  for an upload; for a file on the server's disk 8 GiB, 600 s and 900 s,
+  sized for 1,000,000 rows (:data:`geo.io.containers.LOCAL_FILE_LIMITS`);
 * an empty private temporary folder as its working and temporary directory,
   removed afterwards;
 * a minimal environment (no inherited variables: a stray ``SHAPE_RESTORE_SHX``
@@ -217,8 +219,12 @@ def ingest_file(
     path : pathlib.Path
         A local file (read as bytes here; devices, pipes and links to them refused).
     limits : IngestLimits
-        :data:`geo.io.containers.LOCAL_FILE_LIMITS` by default: sized for
-        1,000,000 incidents, unlike the 50 MiB of an upload.
+        :data:`geo.io.containers.LOCAL_FILE_LIMITS` by default, sized for
+        1,000,000 incidents (unlike the 50 MiB of an upload): 1 GiB of input,
+        8 GiB of address space, 600 s of CPU and 900 s of wall time for the
+        worker. A 1,000,000-row Parquet file takes 13-61 s on the 2-core
+        reference machine (load average 5-17) with the worker at 1.7-2.0 GiB
+        resident (``benchmarks/bench_ingest.py``).
     progress : callable, optional
         As :func:`ingest_upload`.
 
