@@ -218,3 +218,21 @@ def test_the_analysis_notes_read_in_french(analysis):  # noqa: F811
     assert notes and all(n != e for n, e in zip(notes, analysis.notes, strict=True))
     assert english_left("\n".join(notes)) == []
     assert [note_text(n) for n in analysis.notes] == list(analysis.notes)
+
+
+def test_the_progress_line_of_a_big_read_is_french():
+    import io
+
+    from geo.io.ingest import terminal_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    progress = terminal_progress("events.csv", out, tr=translator("fr"))
+    for stage in ("starting", "reading", "sending", "checking"):
+        progress(stage)
+    text = out.getvalue()
+    assert "events.csv: lecture du fichier et vérification de chaque ligne (" in text
+    assert english_left(text) == []

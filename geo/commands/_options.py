@@ -84,13 +84,15 @@ __all__ = [
 ]
 
 
-def read_incidents(path_text: str | None) -> object:
+def read_incidents(path_text: str | None, *, lang: str = "en") -> object:
     """Read ``--incidents FILE`` (sandboxed) or the bundled incidents, all dates.
 
     Parameters
     ----------
     path_text : str or None
         What the user typed after ``--incidents``; None for the bundled data.
+    lang : str
+        The language of the progress line on a terminal (``--lang``).
 
     Returns
     -------
@@ -108,7 +110,7 @@ def read_incidents(path_text: str | None) -> object:
     if path_text:
         path = local_path(path_text)
         # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
-        result = ingest_file(path, progress=terminal_progress(path.name))
+        result = ingest_file(path, progress=terminal_progress(path.name, tr=translator(lang)))
     else:
         result = load_bundled_incidents()
     if not result.report.usable:
@@ -378,7 +380,9 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
     if args.incidents:
         path = local_path(args.incidents)
         # Parsed in geo.io.ingest's limited, network-less child process (SECURITY 1.4-1.6).
-        result = ingest_file(path, progress=terminal_progress(path.name))
+        result = ingest_file(
+            path, progress=terminal_progress(path.name, tr=translator(getattr(args, "lang", "en")))
+        )
         source = path.name
     else:
         result = load_bundled_incidents()
@@ -515,7 +519,9 @@ def load_incidents(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, str]:
     if args.incidents:
         path = local_path(args.incidents)
         # size and archive checks, then a sandboxed parse (geo.io.ingest; SECURITY.md 1.4-1.6)
-        result = ingest_file(path, progress=terminal_progress(path.name))
+        result = ingest_file(
+            path, progress=terminal_progress(path.name, tr=translator(getattr(args, "lang", "en")))
+        )
     else:
         result = load_bundled_incidents()
     read_notes = len(result.report.notes)
@@ -713,7 +719,10 @@ def pipeline_inputs(
     start = parse_date(args.date_from, what="--from")
     end = parse_date(args.date_to, what="--to")
     as_of = parse_date(args.as_of, what="--as-of")
-    read = with_log(read_incidents(args.incidents), getattr(args, "log", None))[0]
+    read = with_log(
+        read_incidents(args.incidents, lang=getattr(args, "lang", "en")),
+        getattr(args, "log", None),
+    )[0]
     context = load_context()
     if routes is not None:
         context = replace(context, routes=routes)

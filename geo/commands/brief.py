@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = _output(args.out)
     handling = clean_handling(args.handling)
-    result = with_log(read_incidents(args.incidents), args.log)[0]
+    result = with_log(read_incidents(args.incidents, lang=args.lang), args.log)[0]
     context = load_context()
     if args.sites:
         context = dataclasses.replace(context, sites=load_site_list(args))

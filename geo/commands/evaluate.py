@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if args.start > args.end:
         raise ParameterError(f"--from {args.start} is after --to {args.end}; swap them.")
     tr = translator(args.lang)
-    result = with_log(read_incidents(args.incidents), args.log)[0]
+    result = with_log(read_incidents(args.incidents, lang=args.lang), args.log)[0]
     context = load_context()
     assigned = prepare_incidents(result.incidents, context)
     bt = backtest(

@@ -211,7 +211,7 @@ class _Run:
 def _pipeline_run(args: argparse.Namespace, engine: Engine) -> _Run:
     """Read every incident, assign units, and build the Filters and Params of the options."""
     level = _level(args)
-    result = with_log(read_incidents(args.incidents), getattr(args, "log", None))[0]
+    result = with_log(read_incidents(args.incidents, lang=args.lang), getattr(args, "log", None))[0]
     context = load_context()
     if args.admin:
         own = read_boundaries(

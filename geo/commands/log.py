@@ -300,8 +300,8 @@ def _import(args: argparse.Namespace) -> int:
     from geo.io.ingest import ingest_file, terminal_progress
 
     path = local_path(args.file)
-    result = ingest_file(path, progress=terminal_progress(path.name))
     tr = translator(args.lang)
+    result = ingest_file(path, progress=terminal_progress(path.name, tr=tr))
     for line in result.report.to_lines(max_issues=20, tr=tr):
         print(line, file=sys.stderr)
     records = from_canonical(result.incidents)

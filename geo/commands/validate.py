@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         fmt=args.fmt,
         layer=args.layer,
         limits=LOCAL_FILE_LIMITS,
-        progress=terminal_progress(path.name),
+        progress=terminal_progress(path.name, tr=translator(args.lang)),
     )
     report = result.report
     tr = translator(args.lang)

@@ -58,6 +58,7 @@ import shapely
 from geo import errors
 from geo.crs import WGS84
 from geo.errors import InputFileError, ParameterError, RiskMapError
+from geo.i18n import Translator, gettext_noop
 from geo.io import _gdal_env
 from geo.io.containers import (
     DEFAULT_LIMITS,
@@ -104,10 +105,10 @@ _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
 #: starting (Python and GeoPandas imports), parsing the file and checking its rows,
 #: handing the rows back, and this process checking them.
 STAGES: dict[str, str] = {
-    "starting": "starting the sandboxed reader",
-    "reading": "reading the file and checking every row",
-    "sending": "handing the rows back",
-    "checking": "checking what the reader returned",
+    "starting": gettext_noop("starting the sandboxed reader"),
+    "reading": gettext_noop("reading the file and checking every row"),
+    "sending": gettext_noop("handing the rows back"),
+    "checking": gettext_noop("checking what the reader returned"),
 }
 _POLL_S = 0.5
 
@@ -243,7 +244,9 @@ def ingest_file(
     )
 
 
-def terminal_progress(name: str, stream: TextIO | None = None) -> Callable[[str], None] | None:
+def terminal_progress(
+    name: str, stream: TextIO | None = None, *, tr: Translator | None = None
+) -> Callable[[str], None] | None:
     """Return a ``progress`` that redraws one line on a terminal, or None when it is not one.
 
     Parameters
@@ -253,6 +256,8 @@ def terminal_progress(name: str, stream: TextIO | None = None) -> Callable[[str]
     stream : text stream, optional
         Where to write (``sys.stderr``); when it is not a terminal (a pipe, a
         log file, a test) nothing is written and None is returned.
+    tr : Translator, optional
+        The language of the stage words (English by default).
 
     Returns
     -------
@@ -264,10 +269,11 @@ def terminal_progress(name: str, stream: TextIO | None = None) -> Callable[[str]
     if not out.isatty():
         return None
     start = time.monotonic()
+    words = tr.gettext if tr is not None else str
 
     def progress(stage: str) -> None:
         end = "\n" if stage == "checking" else ""
-        line = f"{display_name(name)}: {STAGES[stage]} ({time.monotonic() - start:.0f} s)"
+        line = f"{display_name(name)}: {words(STAGES[stage])} ({time.monotonic() - start:.0f} s)"
         print(f"\r{line:<79}", end=end, file=out, flush=True)
 
     return progress
