@@ -236,3 +236,12 @@ def test_the_progress_line_of_a_big_read_is_french():
     text = out.getvalue()
     assert "events.csv: lecture du fichier et vérification de chaque ligne (" in text
     assert english_left(text) == []
+
+
+def test_emerging_hot_spots_print_french(tmp_path, capsys):
+    argv = ["hotspots", "--method", "emerging", "--step", "quarter"]
+    argv += ["--from", "2015-01-01", "--to", "2020-12-31", "--out", str(tmp_path / "em.csv")]
+    said = _french_run(capsys, argv)
+    assert "  emerging : " in said and "unités administratives (niveau 2)" in said
+    assert "du 1 janv. 2015 au 31 déc. 2020" in said and "Point chaud" in said
+    assert english_left(said) == []

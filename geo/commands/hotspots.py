@@ -354,13 +354,17 @@ def _run_emerging(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoData
         ).drop(columns=["incidents", "fatalities"])
         events = events.assign(hex=event_hexes(events, resolution=args.resolution))
         unit_col, id_col, keep = "hex", "hex", ["hex"]
-        what = f"H3 cells (resolution {args.resolution}) over Mali"
+        what = (
+            translator(args.lang)
+            .gettext("H3 cells (resolution {resolution}) over Mali")
+            .format(resolution=args.resolution)
+        )
     else:
         level = _level(args)
         events, n_imprecise = inputs.assign(), 0
         units = _units(inputs, level)
         unit_col, id_col, keep = f"adm{level}_id", "unit_id", ["unit_id", "name"]
-        what = f"admin units (level {level})"
+        what = translator(args.lang).gettext("admin units (level {level})").format(level=level)
     result = emerging_for_incidents(
         events,
         units,
@@ -376,16 +380,45 @@ def _run_emerging(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoData
     )
     s = result.settings
     table = result.units[[*keep, *OUTPUT_COLUMNS, units.geometry.name]]
-    found = ", ".join(f"{CATEGORY_LABELS[k]} {v}" for k, v in s["categories"].items() if v)
-    partial = f"; partial steps {', '.join(s['partial_steps'])}" if s["partial_steps"] else ""
-    imprecise = f", {n_imprecise:,} imprecise left out" if n_imprecise else ""
-    return table, (
-        f"emerging: {s['n_used']:,} events on {len(units):,} {what}, {s['n_left_out']:,} "
-        f"outside the units or the window{imprecise}; {s['steps']} {args.step} steps "
-        f"{s['start']} to {s['end']}{partial}; time lag {s['time_lag_steps']}, Gi* alpha "
-        f"{s['gistar_alpha']:g}, FDR {'on' if s['fdr'] else 'off'}, trend alpha "
-        f"{s['trend_alpha']:g}, hot share >= {s['share']:g} ({s['steps_needed_for_share']} "
-        f"steps, {s['share_rule']}); {s['inference']}: {found}"
+    tr = translator(args.lang)
+    found = ", ".join(
+        f"{tr.gettext(CATEGORY_LABELS[k])} {v}" for k, v in s["categories"].items() if v
+    )
+    partial = (
+        tr.gettext("; partial steps {steps}").format(steps=", ".join(s["partial_steps"]))
+        if s["partial_steps"]
+        else ""
+    )
+    imprecise = (
+        tr.gettext(", {n} imprecise left out").format(n=tr.number(n_imprecise))
+        if n_imprecise
+        else ""
+    )
+    return table, tr.gettext(
+        "emerging: {n} events on {units} {what}, {left} outside the units or the window"
+        "{imprecise}; {steps} {step} steps {start} to {end}{partial}; time lag {lag}, Gi* alpha "
+        "{alpha}, FDR {fdr}, trend alpha {trend_alpha}, hot share >= {share} ({needed} steps, "
+        "{rule}); {inference}: {found}"
+    ).format(
+        n=tr.number(s["n_used"]),
+        units=tr.number(len(units)),
+        what=what,
+        left=tr.number(s["n_left_out"]),
+        imprecise=imprecise,
+        steps=s["steps"],
+        step=args.step,
+        start=format_day(s["start"], tr=tr),
+        end=format_day(s["end"], tr=tr),
+        partial=partial,
+        lag=s["time_lag_steps"],
+        alpha=f"{s['gistar_alpha']:g}",
+        fdr=tr.gettext("on") if s["fdr"] else tr.gettext("off"),
+        trend_alpha=f"{s['trend_alpha']:g}",
+        share=f"{s['share']:g}",
+        needed=s["steps_needed_for_share"],
+        rule=s["share_rule"],
+        inference=s["inference"],
+        found=found,
     )
 
 
