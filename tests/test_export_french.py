@@ -126,7 +126,7 @@ def test_french_png_legend_scale_and_caption(analysis, basemap):
         "Enlèvement (",
         "Incidents pour 1 000 km² (cercles)",
         "Période 1 mai 2025 – 20 nov. 2025",
-        "Sahel Risk Map — exposition aux incidents",  # the PNG's title chunk
+        "Carte des risques au Sahel — exposition aux incidents",  # the PNG's title chunk
     ):
         assert french in texts, french
     assert re.search(r"\b\d+ km\b", texts)  # the scale bar's end label

@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.i18n import Translator
-from ui.display import ENGLISH
+from ui.display import ENGLISH, markdown_literal
 from ui.lang import tr
 
 __all__ = ["selected", "take_map_click", "clicked_id", "choose", "details_table", "show_details"]
@@ -162,6 +162,7 @@ def show_details(rows: Callable[[], list[tuple[str, object]] | None], *, hint: s
     found = rows()
     if found:
         t = tr()
-        st.table(details_table(found, tr=t).set_index(t.gettext("Figure")))
+        # st.table renders each cell as Markdown: names from the user's files are escaped.
+        st.table(details_table(found, tr=t).map(markdown_literal).set_index(t.gettext("Figure")))
     else:
         st.caption(hint)
