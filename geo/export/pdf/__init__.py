@@ -155,7 +155,8 @@ def _front_page(
         ),
         markup_para(
             tr.gettext("<b>Sources:</b> {sources}").format(
-                sources=esc("; ".join(prov["data_sources"]) or tr.gettext("none"))
+                sources=esc("; ".join(tr.gettext(u) for u in prov["data_sources"]))
+                or tr.gettext("none")
             ),
             s["small"],
         ),

@@ -33,10 +33,11 @@ from geo.export.pdf.styles import (
     signed,
     text_para,
 )
-from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
+from geo.exposure import note_text
+from geo.gistar import gistar_sentence
 from geo.i18n import Translator, gettext_noop, translator
 from geo.palette import SITE_TYPE_LABELS
-from geo.provenance import LEFT_OUT_WHY, format_period, provenance_lines
+from geo.provenance import LEFT_OUT_WHY, method_steps, provenance_lines
 from geo.validate import ValidationReport
 
 if TYPE_CHECKING:
@@ -710,83 +711,13 @@ def method_section(
 ) -> list[Flowable]:
     """Return the method page: parameters as run, formulas and their references.
 
-    ``tr`` translates the headings and step names; the formulas stay in English.
+    ``tr`` translates the headings, the step names and what each step computed
+    (:func:`geo.provenance.method_steps`).
     """
     tr = tr or translator()
-    from geo.checks import DISTANCE_DECAYS
-    from geo.exposure import EXPOSURE_CLASS_BREAKS
-
-    p = analysis.params
-    f = analysis.filters
-    lo, mid, hi = EXPOSURE_CLASS_BREAKS
-    weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in dict(p.type_weights).items())
-    decay = DISTANCE_DECAYS.get(p.distance_decay, p.distance_decay)
-    items = [
-        (
-            gettext_noop("Window"),
-            f"{format_period(f.start, f.end)}; previous period of equal length for changes; "
-            f"analysis date {prov['as_of']}.",
-        ),
-        (
-            gettext_noop("Admin rates"),
-            f"Incidents and fatalities per unit (level {p.admin_level}) and per "
-            "1,000 km²; "
-            "a point on a shared border counts once (documented tie-break); imprecise events "
-            "count here.",
-        ),
-        (
-            gettext_noop("KDE hotspots"),
-            f"Gaussian kernel, bandwidth {p.kde_bandwidth_km:g} km, "
-            f"cells of {p.kde_cell_m:g} m, computed in an equal-area "
-            "projection; precise events only.",
-        ),
-        (
-            gettext_noop("Hexagons and Gi*"),
-            f"H3 resolution {p.hex_resolution} counts; Getis-Ord Gi* on "
-            f"{GISTAR_VALUES.get(p.gistar_value, 'incident counts per unit')} "
-            "with "
-            f"{GISTAR_INFERENCES.get(p.gistar_inference, 'p-values')}, "
-            f"alpha {p.gistar_alpha:g}, false-discovery-rate correction "
-            f"{'on' if p.gistar_fdr else 'off'}; too few events give a message, "
-            "not a map.",
-        ),
-        (
-            gettext_noop("Surge flags"),
-            "ACLED rule below ADMIN1: latest week at least double the average of the 4 weeks "
-            "before, or latest "
-            "4 weeks at least double the average of the 12 before; units with under one event per "
-            "4 weeks ignored.",
-        ),
-        (
-            gettext_noop("Route incident exposure"),
-            f"Routes cut into {p.segment_km:g} km segments. For each segment, the "
-            "sum over "
-            f"incidents within {p.buffer_km:g} km of type weight × distance decay "
-            "× 0.5^(age / "
-            f"{p.half_life_days:g} days), divided by the segment length. Distance "
-            f"decay: {decay}. "
-            f"Type weights: {weights}.",
-        ),
-        (
-            gettext_noop("Classes"),
-            f"Exposure per km: low below {lo:g}, medium {lo:g}–{mid:g}, high {mid:g}–{hi:g}, "
-            f"critical {hi:g} or more. "
-            "One unit is one convoy attack or abduction on the road on the analysis day. Fixed "
-            "breaks: a class means the "
-            "same on every route and date.",
-        ),
-        (
-            gettext_noop("Site exposure"),
-            f"Incidents within {p.site_radius_km:g} km of each site in the last "
-            "30, 90 and 365 "
-            "days; nearest incident of the last year; trend of the last 90 days against the 90 "
-            "before; score as for "
-            "routes, classed with the same breaks.",
-        ),
-    ]
     rows = [
         [tr.gettext("Step"), tr.gettext("What was computed")],
-        *((tr.gettext(step), what) for step, what in items),
+        *method_steps(analysis, tr=tr),
     ]
     out: list[Flowable] = [
         markup_para(tr.gettext("Method"), s["h1"]),
@@ -795,7 +726,7 @@ def method_section(
     notes = [n for n in (getattr(analysis, "notes", None) or [])]
     if notes:
         out.append(markup_para(tr.gettext("Notes from this run"), s["h2"]))
-        out.extend(bullet(esc(n), s) for n in notes)
+        out.extend(bullet(esc(note_text(n, tr=tr)), s) for n in notes)
     return out
 
 
@@ -844,7 +775,7 @@ def sources_section(
 ) -> list[Flowable]:
     """Return data sources and licences, validation counts, what was left out and why.
 
-    ``tr`` translates the headings, reasons and limits; the validation lines stay in English.
+    ``tr`` translates the headings, reasons, limits, validation lines and provenance.
     """
     tr = tr or translator()
     out: list[Flowable] = [
@@ -857,8 +788,9 @@ def sources_section(
     used = prov["data_sources"]
     out.append(
         markup_para(
-            "<b>Incident sources in this analysis:</b> "
-            + (esc("; ".join(used)) if used else "none"),
+            tr.gettext("<b>Incident sources in this analysis:</b> {sources}").format(
+                sources=esc("; ".join(tr.gettext(u) for u in used)) if used else tr.gettext("none")
+            ),
             s["body"],
         )
     )
@@ -894,5 +826,5 @@ def sources_section(
     out.append(markup_para(tr.gettext("Limits of the data"), s["h2"]))
     out.extend(bullet(esc(tr.gettext(t)), s) for t in DATA_LIMITS)
     out.append(markup_para(tr.gettext("Provenance"), s["h2"]))
-    out.extend(text_para(line, s["mono"]) for line in provenance_lines(prov))
+    out.extend(text_para(line, s["mono"]) for line in provenance_lines(prov, tr=tr))
     return out
