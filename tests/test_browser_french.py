@@ -22,10 +22,6 @@ from ui.state import TABS
 #: Catalogs whose strings are all marked and translated on the page shown here.
 CHECKED_CATALOGS = ("app", "views", "layers", "geo")
 FR = translator("fr")
-#: English still on the French page, each with the reason; remove an entry when it is fixed.
-KNOWN_GAPS = {
-    "Left out: none.": "Plan view: geo.exposure.left_out_text takes no tr= yet",
-}
 #: A French medium date as Babel writes it (``4 juin 2025``, ``30 nov. 2025``).
 FRENCH_DATE = r"\d{1,2} [a-zéû]+\.? \d{4}"
 
@@ -82,7 +78,7 @@ def test_the_french_page_shows_french_and_no_english_text_of_the_catalogs(french
     for french in ("Carte des risques au Sahel", "Fenêtre et filtres", "Points chauds"):
         assert french in lines, f"{french!r} is not on the French page"
     assert page.get_by_role("tab", name="À propos / Données").count() == 1
-    english = english_texts() - set(KNOWN_GAPS)
+    english = english_texts()
     leaked = {"Points chauds": sorted(set(lines) & english)}
     for tab in [FR.gettext(label) for label in TABS[1:]]:
         open_tab(page, tab)

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from test_browser_french import english_texts
 
 from geo.i18n import translator
+from geo.validate import RowIssue
 from ui import about, chrome, state
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -126,6 +127,15 @@ def test_validation_summary_in_french_agrees_in_number():
     assert about.validation_summary(report) == (
         "5 rows read: 3 kept (0 repaired, 1 flagged), 2 rejected."
     )
+
+
+def test_the_issue_table_gives_reasons_in_french():
+    issue = RowIssue("events.csv", 4, "latitude", "95", "is outside -90..90", "rejected")
+    report = SimpleNamespace(issues=[issue])
+    frame = about.issues_frame(report, tr=FR)
+    assert frame["Motif"].tolist() == ["est hors de -90..90"]
+    assert frame["Action"].tolist() == ["Rejetée"]
+    assert about.issues_frame(report)["Reason"].tolist() == ["is outside -90..90"]
 
 
 def test_the_password_gate_speaks_french():

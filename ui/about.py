@@ -19,11 +19,13 @@ import streamlit as st
 
 from geo.errors import ParameterError
 from geo.evaluate import backtest, summary_frame
+from geo.exposure import note_text
 from geo.i18n import Translator, gettext_noop
 from geo.io.bundled import ATTRIBUTIONS
 from geo.pipeline import Analysis
 from geo.schema import CATEGORY_LABELS, CATEGORY_TABLE, KEYWORD_RULES
 from geo.settings import DEFAULTS
+from geo.validate import translate_message
 from ui import chrome
 from ui.display import ENGLISH
 from ui.lang import tr
@@ -96,8 +98,8 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     t = tr()
     st.subheader(t.gettext("What this run left out, and why"))
     st.dataframe(left_out_frame(analysis.left_out, tr=t), hide_index=True, width="stretch")
-    for note in analysis.notes:  # the analysis' notes, translated when geo marked them
-        st.text(t.gettext(note))
+    for note in analysis.notes:
+        st.text(note_text(note, tr=t))
 
     st.subheader(t.gettext("Data limits"))
     for line in _LIMITS:
@@ -285,7 +287,7 @@ def issues_frame(report: Any, *, tr: Translator = ENGLISH) -> pd.DataFrame:
     report : geo.validate.ValidationReport
         The reader's report.
     tr : geo.i18n.Translator
-        The language of the headings and of the action column.
+        The language of the headings, the action and the reason columns.
 
     Returns
     -------
@@ -302,6 +304,7 @@ def issues_frame(report: Any, *, tr: Translator = ENGLISH) -> pd.DataFrame:
         kind="stable",
     )
     frame["action"] = frame["action"].map(lambda a: tr.gettext(_ACTIONS.get(a, a)))
+    frame["reason"] = frame["reason"].map(lambda r: translate_message(r, tr=tr))
     headings = {c: tr.gettext(_COLUMNS[c]) for c in cols}
     return frame.rename(columns=headings).reset_index(drop=True)
 
@@ -333,7 +336,7 @@ def validation_report(report: Any, *, expanded: bool = False) -> None:
                 n=t.number(len(report.notes))
             )
         ):
-            st.text("\n".join(report.notes))
+            st.text("\n".join(translate_message(n, tr=t) for n in report.notes))
 
 
 def _category_frame(t: Translator) -> pd.DataFrame:

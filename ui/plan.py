@@ -25,7 +25,7 @@ from geo.gazetteer import Gazetteer, build_gazetteer, resolve_town
 from geo.i18n import Translator, gettext_noop
 from geo.io.bundled import load_roads, load_towns
 from geo.pipeline import Analysis
-from geo.planner import Plan, plan_trip
+from geo.planner import Plan, plan_notes, plan_trip, route_label_text
 from geo.roadgraph import road_graph
 from geo.settings import DEFAULTS
 from layers.plan import build_plan
@@ -134,7 +134,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         maps.show_map(view_map, key="map.plan")
     with right:
         st.markdown("**{}**".format(t.gettext("What the plan says")))
-        for sentence in plan.notes:
+        for sentence in plan_notes(plan, tr=t):
             st.text(sentence)
     st.subheader(t.gettext("Routes side by side"))
     table = routes_table(plan, tr=t)
@@ -145,7 +145,10 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     }
     st.dataframe(styled(table, tr=t, digits=digits), hide_index=True, width="stretch")
     st.subheader(t.gettext("Exposure per km along each route"))
-    labels = dict(zip(plan.routes["route_id"], plan.routes["label"], strict=True))
+    labels = {
+        route_id: route_label_text(label, tr=t)
+        for route_id, label in zip(plan.routes["route_id"], plan.routes["label"], strict=True)
+    }
     profile = profile_frame(plan.segments, labels)
     top = max(float(profile["exposure_per_km"].max()), 0.1) * 1.05 if len(profile) else 0.1
     st.caption(
