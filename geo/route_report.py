@@ -1,7 +1,8 @@
 """Route reports: per-route summaries, worst stretches, alternatives and what changed.
 
 :func:`route_report` computes segment exposure now and ``change_days`` earlier
-(:func:`geo.exposure.segment_exposure`) and derives :func:`route_summary`,
+from one set of incident-to-segment pairs
+(:func:`geo.exposure.segment_exposure_change`) and derives :func:`route_summary`,
 :func:`worst_stretches`, :func:`compare_alternatives` and :func:`what_changed`;
 :func:`format_route_report` writes them as plain text.
 """
@@ -27,7 +28,7 @@ from geo.exposure import (
     classify_exposure,
     json_meta,
     left_out_text,
-    segment_exposure,
+    segment_exposure_change,
     spread_sentence,
     window_text,
 )
@@ -537,14 +538,15 @@ def route_report(
         "imprecise": imprecise,
         "spread_layers": spread_layers,
     }
-    now = segment_exposure(segments, incidents, as_of=as_of, **options)
+    now, then = segment_exposure_change(
+        segments, incidents, change_days=int(change_days), as_of=as_of, **options
+    )
     summary = route_summary(now, routes=routes, n_stretches=n_stretches)
     stamp = parse_date(now.attrs.get("as_of"))
     before_as_of = None if stamp is None else stamp - pd.Timedelta(days=int(change_days))
-    if before_as_of is None:
+    if then is None:
         before = summary.copy()
     else:
-        then = segment_exposure(segments, incidents, as_of=before_as_of, **options)
         before = route_summary(then, routes=routes, n_stretches=n_stretches)
     meta = dict(now.attrs)
     meta["as_of_before"] = before_as_of.date().isoformat() if before_as_of is not None else None

@@ -26,6 +26,7 @@ from geo.exposure import (
     classify_exposure,
     exposure_contributions,
     segment_exposure,
+    segment_exposure_change,
 )
 from geo.io.routes import read_routes
 from geo.route_report import (
@@ -690,3 +691,20 @@ def test_bundled_summary_names_real_towns_for_the_worst_stretches():
     text = format_route_report(report)
     assert "safe" not in text.lower()
     assert "UCDP GED" in text and "News-compiled log" in text
+
+
+@pytest.mark.parametrize("imprecise", ["spread", "drop"])
+def test_bundled_exposure_30_days_earlier_from_shared_pairs_equals_its_own_run(imprecise):
+    bundled, readers = _bundled()
+    incidents = readers.load_bundled_incidents().incidents
+    seg = segment_routes(bundled.load_routes(), segment_km=10.0)
+    now, before = segment_exposure_change(seg, incidents, change_days=30, imprecise=imprecise)
+    as_of = pd.Timestamp(now.attrs["as_of"])
+    alone_now = segment_exposure(seg, incidents, imprecise=imprecise)
+    alone_before = segment_exposure(
+        seg, incidents, as_of=as_of - pd.Timedelta(days=30), imprecise=imprecise
+    )
+    assert_frame_equal(now, alone_now, check_exact=True)
+    assert_frame_equal(before, alone_before, check_exact=True)
+    assert before.attrs == alone_before.attrs
+    assert before["exposure"].sum() != now["exposure"].sum()
