@@ -32,6 +32,7 @@ from geo.roadgraph import RoadGraph, road_graph, shortest_path
 from geo.settings import DEFAULTS
 
 __all__ = [
+    "SPREAD_COLUMNS",
     "SPREAD_HOW",
     "SPREAD_KINDS",
     "Spread",
@@ -43,6 +44,11 @@ __all__ = [
     "polygon_samples",
     "spread_areas",
 ]
+
+#: The optional event columns :func:`spread_areas` reads (besides the geometry); without
+#: one it falls back to a default (precision 2, no town pair), so callers that narrow
+#: their incidents keep these.
+SPREAD_COLUMNS: tuple[str, ...] = ("geo_precision", "between_a", "between_b")
 
 #: How an imprecise event was spread (``Spread.event_how``, parts joined by ``"; "``): English
 #: templates, rendered in another language by :func:`geo.validate.translate_message`.

@@ -260,3 +260,17 @@ def test_bundled_sites_rank_and_flag_key_sites():
     assert out["is_key_site"].sum() >= 30  # mines, factories, plants and dams are bundled
     assert out.attrs["as_of"] == inc["event_date"].max().date().isoformat()
     assert (out["n_30d"] <= out["n_365d"]).all()
+
+
+def test_bundled_site_table_ignores_other_columns_and_reads_the_spread_columns():
+    bundled = importlib.import_module("geo.io.bundled")
+    readers = importlib.import_module("geo.io.incidents")
+    sites = bundled.load_sites(kind="points")
+    inc = readers.load_bundled_incidents().incidents
+    out = site_exposure(sites, inc)
+    wide = inc.assign(notes_extra="x" * 40, fatalities_extra=np.arange(len(inc)))
+    assert_frame_equal(site_exposure(sites, wide), out, check_exact=True)
+    # the spreading reads geo_precision: the narrowed copy must keep it
+    plain = site_exposure(sites, inc.drop(columns=["geo_precision"]))
+    assert not np.array_equal(plain["exposure"].to_numpy(), out["exposure"].to_numpy())
+    assert out["nearest_location"].ne("").any() and out["nearest_event_type"].ne("").any()
