@@ -24,6 +24,7 @@ from geo.i18n import Translator, gettext_noop
 from geo.io.routes import read_routes
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
 from geo.pipeline import Analysis
+from geo.route_names import route_name
 from geo.route_report import route_report, tie_rule_text
 from geo.segments import segment_routes
 from layers.routes import segment_ids
@@ -68,7 +69,10 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     chrome.provenance(analysis)
     analysis, own = _own_routes(analysis, dataset, t)
     summary = analysis.route_summary
-    labels = dict(zip(summary["route_id"], summary["label"], strict=True))
+    labels = {
+        route_id: route_name(str(label), tr=t)
+        for route_id, label in zip(summary["route_id"], summary["label"], strict=True)
+    }
     p = analysis.params
     st.caption(
         t.gettext(
@@ -342,7 +346,7 @@ def rank_text(row: pd.Series, n_routes: int, *, tr: Translator = ENGLISH) -> str
 
 def _route_card(row: pd.Series, n_routes: int, t: Translator) -> None:
     with st.container(border=True):
-        st.text(str(row["label"]))
+        st.text(route_name(str(row["label"]), tr=t))
         a, b = st.columns(2)
         with a:
             chrome.change_metric(
@@ -404,7 +408,7 @@ def summary_table(summary: pd.DataFrame, *, tr: Translator = ENGLISH) -> pd.Data
     summary : DataFrame
         :func:`geo.route_report.route_summary` output (``Analysis.route_summary``).
     tr : Translator
-        The language of the headings.
+        The language of the headings and of the route names.
 
     Returns
     -------
@@ -414,7 +418,7 @@ def summary_table(summary: pd.DataFrame, *, tr: Translator = ENGLISH) -> pd.Data
     t = tr
     out = pd.DataFrame(
         {
-            t.gettext("Route"): summary["label"].astype(str).to_numpy(),
+            t.gettext("Route"): [route_name(str(label), tr=t) for label in summary["label"]],
             t.gettext("Length (km)"): summary["length_km"].round(0).to_numpy(),
         }
     )

@@ -9,6 +9,7 @@ import pandas as pd
 from geo.commands._options import add_routes_argument, load_routes, output_path, write_frame
 from geo.crs import GEOD
 from geo.i18n import translator
+from geo.route_names import route_name
 
 __all__ = ["register", "run", "route_table"]
 
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             " " + tr.gettext("[alternatives: {group}]").format(group=row.group) if row.group else ""
         )
         km = tr.number(row.length_km, 1)
-        print(f"{row.route_id}: {row.label} - {km} km ({published}){group}")
+        print(f"{row.route_id}: {route_name(row.label, tr=tr)} - {km} km ({published}){group}")
         if row.waypoints:
             print(f"    {row.waypoints}")
     if out is not None:
