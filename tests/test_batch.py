@@ -8,12 +8,20 @@ import pytest
 from distributed import Client, LocalCluster
 
 from geo.admin import ASSIGNED_COLUMNS, assign_admin
-from geo.batch import assign_admin_batch, hex_counts_batch, kde_grid_batch, partition
+from geo.batch import (
+    assign_admin_batch,
+    hex_counts_batch,
+    kde_grid_batch,
+    partition,
+    route_exposure_batch,
+)
 from geo.crs import to_metric
 from geo.errors import ParameterError
+from geo.exposure import segment_exposure
 from geo.hotspots import hex_counts, kde_grid
 from geo.io import bundled
 from geo.io.incidents import load_bundled_incidents
+from geo.segments import segment_routes
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +95,25 @@ def test_partition_keeps_every_row_in_order(incidents):
     back = parts.compute()
     assert parts.npartitions == 7
     pd.testing.assert_index_equal(back.index, incidents.index)
+
+
+@pytest.mark.parametrize("imprecise", ["spread", "drop"])
+def test_route_exposure_on_the_cluster_equals_in_memory(client, incidents, imprecise):
+    segments = segment_routes(bundled.load_routes(), segment_km=10.0)
+    ours = route_exposure_batch(partition(incidents, npartitions=4), segments, imprecise=imprecise)
+    ref = segment_exposure(segments, incidents, imprecise=imprecise)
+    assert ref["n_incidents"].sum() > 0
+    assert ours["n_incidents"].tolist() == ref["n_incidents"].tolist()
+    np.testing.assert_allclose(ours["exposure_per_km"], ref["exposure_per_km"], rtol=1e-9)
+    np.testing.assert_allclose(ours["exposure"], ref["exposure"], rtol=1e-9)
+    assert ours["exposure_class"].tolist() == ref["exposure_class"].tolist()
+    assert ours.geometry.geom_equals(ref.geometry).all()
+    got, want = dict(ours.attrs), dict(ref.attrs)
+    got_top, want_top = got.pop("spread_events_by_route"), want.pop("spread_events_by_route")
+    assert got == want
+    assert got_top.keys() == want_top.keys()
+    for route, events in want_top.items():
+        assert [e["event_id"] for e in got_top[route]] == [e["event_id"] for e in events]
+        np.testing.assert_allclose(
+            [e["exposure"] for e in got_top[route]], [e["exposure"] for e in events], rtol=1e-9
+        )
