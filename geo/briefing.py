@@ -275,6 +275,7 @@ def what_changed(
     towns: gpd.GeoDataFrame,
     since: object = None,
     step: str = DEFAULTS.emerging_step,
+    tr: Translator = _EN,
 ) -> WhatChanged:
     """Compute the since-list and the emerging hot spots of an analysis window.
 
@@ -289,6 +290,10 @@ def what_changed(
         Default :func:`default_since` of the analysis date.
     step : {"week", "month", "quarter"}
         Time step of the emerging cube over the analysis window.
+    tr : Translator
+        The language of the ``became_hot`` sentences (English by default;
+        ``emerging_message`` stays English, :func:`geo.emerging.emerging_message`
+        renders it).
 
     Returns
     -------
@@ -330,7 +335,7 @@ def what_changed(
     hot = result.units[result.units["category"].isin(BECAME_HOT)]
     hot = hot.sort_values(["incidents", "name"], ascending=[False, True])
     sentences = [
-        unit_sentence(r.name, r.category, r.n_hot, r.n_cold, r.n_steps, step)
+        unit_sentence(r.name, r.category, r.n_hot, r.n_cold, r.n_steps, step, tr=tr)
         for r in hot.itertuples(index=False)
     ]
     return WhatChanged(listed, result, None, sentences, step)

@@ -98,6 +98,7 @@ from scipy.stats import norm
 
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import _hex_neighbours, _queen_neighbours, benjamini_hochberg
+from geo.i18n import Translator, gettext_noop, translator
 from geo.settings import DEFAULTS
 
 __all__ = [
@@ -114,13 +115,39 @@ __all__ = [
     "emerging_hotspots",
     "emerging_for_incidents",
     "OUTPUT_COLUMNS",
+    "EMERGING_MESSAGES",
+    "emerging_message",
+    "inference_text",
     "unit_sentence",
 ]
+
+#: The default language of the sentences (callers pass ``tr`` for another).
+_EN: Translator = translator()
 
 #: Time steps of the cube and their pandas period frequency (weeks run Monday to Sunday).
 STEPS: dict[str, str] = {"week": "W-SUN", "month": "M", "quarter": "Q"}
 
-_STEP_PLURAL = {"week": "weeks", "month": "months", "quarter": "quarters"}
+_STEP_PLURAL = {
+    "week": gettext_noop("weeks"),
+    "month": gettext_noop("months"),
+    "quarter": gettext_noop("quarters"),
+}
+
+#: Why the analysis did not run: English templates, filled in English when raised;
+#: :func:`emerging_message` renders the filled text in another language.
+EMERGING_MESSAGES: dict[str, str] = {
+    "flat": gettext_noop(
+        "every bin of the cube holds the same count; Gi* cannot find hot or cold spots."
+    ),
+    "few_steps": gettext_noop(
+        "the cube has {steps} time step(s); a trend needs at least 3: widen the window or use "
+        "a shorter step."
+    ),
+    "few_events": gettext_noop(
+        "the cube holds {total} incidents, fewer than {min_events}; widen the window or the "
+        "filters rather than classify noise."
+    ),
+}
 
 _PATTERNS = (
     "new",
@@ -142,9 +169,23 @@ CATEGORIES: tuple[str, ...] = (
 
 #: Category code -> the words a reader sees.
 CATEGORY_LABELS: dict[str, str] = {
-    **{f"{p}_hot": f"{p.capitalize()} hot spot" for p in _PATTERNS},
-    **{f"{p}_cold": f"{p.capitalize()} cold spot" for p in _PATTERNS},
-    "no_pattern": "No pattern detected",
+    "new_hot": gettext_noop("New hot spot"),
+    "consecutive_hot": gettext_noop("Consecutive hot spot"),
+    "intensifying_hot": gettext_noop("Intensifying hot spot"),
+    "persistent_hot": gettext_noop("Persistent hot spot"),
+    "diminishing_hot": gettext_noop("Diminishing hot spot"),
+    "sporadic_hot": gettext_noop("Sporadic hot spot"),
+    "oscillating_hot": gettext_noop("Oscillating hot spot"),
+    "historical_hot": gettext_noop("Historical hot spot"),
+    "new_cold": gettext_noop("New cold spot"),
+    "consecutive_cold": gettext_noop("Consecutive cold spot"),
+    "intensifying_cold": gettext_noop("Intensifying cold spot"),
+    "persistent_cold": gettext_noop("Persistent cold spot"),
+    "diminishing_cold": gettext_noop("Diminishing cold spot"),
+    "sporadic_cold": gettext_noop("Sporadic cold spot"),
+    "oscillating_cold": gettext_noop("Oscillating cold spot"),
+    "historical_cold": gettext_noop("Historical cold spot"),
+    "no_pattern": gettext_noop("No pattern detected"),
 }
 
 #: Categories the "What changed" section lists: units that became or grow as hot spots.
@@ -411,9 +452,7 @@ def spacetime_gistar(
     mean = x.mean()
     sd = math.sqrt(max((x**2).mean() - mean**2, 0.0))
     if sd == 0:
-        raise InsufficientDataError(
-            "every bin of the cube holds the same count; Gi* cannot find hot or cold spots."
-        )
+        raise InsufficientDataError(EMERGING_MESSAGES["flat"])
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (neighbourhood - mean * w) / (sd * np.sqrt((m * w - w**2) / (m - 1)))
     z = np.where(np.isfinite(z), z, 0.0)
@@ -599,15 +638,11 @@ def emerging_hotspots(
         raise ParameterError("the cube's rows must be the units, in the units' order.")
     steps = cube.shape[1]
     if steps < 3:
-        raise InsufficientDataError(
-            f"the cube has {steps} time step(s); a trend needs at least 3: widen the window "
-            "or use a shorter step."
-        )
+        raise InsufficientDataError(EMERGING_MESSAGES["few_steps"].format(steps=steps))
     total = int(cube.to_numpy().sum())
     if total < min_events:
         raise InsufficientDataError(
-            f"the cube holds {total} incidents, fewer than {min_events}; widen the window or "
-            "the filters rather than classify noise."
+            EMERGING_MESSAGES["few_events"].format(total=total, min_events=min_events)
         )
     kind = weights if weights != "auto" else ("hex" if "hex" in units_gdf.columns else "queen")
     if kind == "hex":
@@ -655,9 +690,7 @@ def emerging_hotspots(
         "fdr": bool(fdr),
         "steps_needed_for_share": _needed(steps, float(share), share_rule),
         **options,
-        "inference": "Gi* analytical normal p-values over the space-time cube"
-        + (", Benjamini-Hochberg FDR over all bins" if fdr else ", no multiple-test correction")
-        + "; Mann-Kendall tie-corrected normal approximation on each unit's z series",
+        "inference": inference_text(fdr=bool(fdr)),
         "categories": {c: categories.count(c) for c in CATEGORIES},
     }
     out.attrs = {**units_gdf.attrs, "emerging": settings}
@@ -747,7 +780,14 @@ def emerging_for_incidents(
 
 
 def unit_sentence(
-    name: str, category: str, n_hot: int, n_cold: int, n_steps: int, step: str
+    name: str,
+    category: str,
+    n_hot: int,
+    n_cold: int,
+    n_steps: int,
+    step: str,
+    *,
+    tr: Translator = _EN,
 ) -> str:
     """Say a unit's pattern in one sentence ("Koro: intensifying hot spot, 27 of 30 months hot.").
 
@@ -761,6 +801,8 @@ def unit_sentence(
         Hot and cold bins, and steps.
     step : str
         ``week``, ``month`` or ``quarter``.
+    tr : Translator
+        The language (English by default).
 
     Returns
     -------
@@ -771,9 +813,55 @@ def unit_sentence(
     --------
     >>> unit_sentence("Koro", "intensifying_hot", 27, 0, 30, "month")
     'Koro: intensifying hot spot, 27 of 30 months hot.'
+    >>> unit_sentence("Koro", "intensifying_hot", 27, 0, 30, "month", tr=translator("fr"))
+    'Koro : point chaud en intensification, point chaud 27 mois sur 30.'
     """
-    label = CATEGORY_LABELS[category].lower()
-    steps = _STEP_PLURAL[_check_step(step)]
-    if category.endswith("_cold"):
-        return f"{name}: {label}, {n_cold} of {n_steps} {steps} cold."
-    return f"{name}: {label}, {n_hot} of {n_steps} {steps} hot."
+    label = tr.gettext(CATEGORY_LABELS[category]).lower()
+    steps = tr.gettext(_STEP_PLURAL[_check_step(step)])
+    cold = category.endswith("_cold")
+    template = (
+        tr.gettext("{name}: {label}, {n} of {total} {steps} cold.")
+        if cold
+        else tr.gettext("{name}: {label}, {n} of {total} {steps} hot.")
+    )
+    return template.format(
+        name=name,
+        label=label,
+        n=tr.number(n_cold if cold else n_hot),
+        total=tr.number(n_steps),
+        steps=steps,
+    )
+
+
+def emerging_message(message: str, *, tr: Translator = _EN) -> str:
+    """Render why the analysis did not run (:data:`EMERGING_MESSAGES`, English) in ``tr``'s words.
+
+    Examples
+    --------
+    >>> emerging_message(EMERGING_MESSAGES["few_events"].format(total=24, min_events=30),
+    ...                  tr=translator("fr"))[:31]
+    'le cube compte 24 incidents, mo'
+    """
+    from geo.validate import translate_message
+
+    return translate_message(message, tr=tr, templates=tuple(EMERGING_MESSAGES.values()))
+
+
+def inference_text(*, fdr: bool, tr: Translator = _EN) -> str:
+    """Say how the hot and cold bins and the trends are tested (``settings["inference"]``).
+
+    Examples
+    --------
+    >>> inference_text(fdr=False).endswith("on each unit's z series")
+    True
+    """
+    if fdr:
+        return tr.gettext(
+            "Gi* analytical normal p-values over the space-time cube, Benjamini-Hochberg FDR "
+            "over all bins; Mann-Kendall tie-corrected normal approximation on each unit's z "
+            "series"
+        )
+    return tr.gettext(
+        "Gi* analytical normal p-values over the space-time cube, no multiple-test "
+        "correction; Mann-Kendall tie-corrected normal approximation on each unit's z series"
+    )

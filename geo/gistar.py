@@ -34,6 +34,8 @@ __all__ = [
     "GISTAR_VALUES",
     "benjamini_hochberg",
     "gistar",
+    "GISTAR_MESSAGES",
+    "gistar_message",
     "gistar_sentence",
     "permutations_needed",
 ]
@@ -48,6 +50,25 @@ GISTAR_CLASSES: tuple[str, ...] = ("hot", "cold", "not_significant", "excluded")
 GISTAR_INFERENCES: dict[str, str] = {
     "analytical": gettext_noop("analytical normal p-values from the z-score (two-sided)"),
     "permutation": gettext_noop("conditional-permutation p-values (two-sided)"),
+}
+
+#: Why Gi* did not run, and its notes: English templates, filled in English when
+#: raised or stored; :func:`gistar_message` renders the filled text in another language.
+GISTAR_MESSAGES: dict[str, str] = {
+    "too_few": gettext_noop(
+        "Gi* needs at least {min_events} events but the {n_units} units hold {total}; "
+        "widen the window or the filters rather than map noise."
+    ),
+    "not_requested": gettext_noop("Gi* was not requested."),
+    "p_floor": gettext_noop(
+        "With {permutations} permutations the smallest p-value, {floor}, is above alpha "
+        "{alpha}, so no unit can be significant; use the analytical inference."
+    ),
+    "fdr_floor": gettext_noop(
+        "With {m} units and {permutations} permutations (the most allowed) at least {needed} "
+        "units must reach the smallest p-value, {floor}, before any is significant after the "
+        "FDR correction; use the analytical inference for more power."
+    ),
 }
 
 #: Value -> what Gi* is computed on, in words.
@@ -326,9 +347,9 @@ def gistar(
     total = float(counts.sum())
     if total < min_events:
         raise InsufficientDataError(
-            f"Gi* needs at least {min_events} events but the {len(counts)} units hold "
-            f"{total:g}; widen the window or the filters rather than "
-            "map noise."
+            GISTAR_MESSAGES["too_few"].format(
+                min_events=min_events, n_units=len(counts), total=f"{total:g}"
+            )
         )
     values = counts if value == "counts" else _per_km2(units_gdf, counts)
     kind = weights
@@ -454,7 +475,32 @@ def gistar_sentence(result: pd.DataFrame, *, units: str, tr: Translator = _EN) -
         excluded=tr.number(c["excluded"]),
     )
     note = info["note"]
-    return f"{text} {tr.gettext(note)}" if note else text
+    return f"{text} {gistar_message(note, tr=tr)}" if note else text
+
+
+def gistar_message(message: str, *, tr: Translator = _EN) -> str:
+    """Render why Gi* did not run, or a Gi* note (:data:`GISTAR_MESSAGES`), in ``tr``'s words.
+
+    Parameters
+    ----------
+    message : str
+        The English text (``Analysis.gistar_message``, the ``note`` of ``attrs["gistar"]``).
+    tr : Translator
+        The language (English by default: the text is returned as it is).
+
+    Returns
+    -------
+    str
+        The text in that language (unchanged when it matches no template).
+
+    Examples
+    --------
+    >>> gistar_message(GISTAR_MESSAGES["not_requested"], tr=translator("fr"))
+    "Gi* n'a pas été demandé."
+    """
+    from geo.validate import translate_message
+
+    return translate_message(message, tr=tr, templates=tuple(GISTAR_MESSAGES.values()))
 
 
 def _per_km2(units_gdf: gpd.GeoDataFrame, counts: np.ndarray) -> np.ndarray:
@@ -474,18 +520,13 @@ def _note(m: int, permutations: int, alpha: float, *, fdr: bool, inference: str)
         return ""
     floor = 2.0 / (permutations + 1)
     if floor > alpha:
-        return (
-            f"With {permutations:,} permutations the smallest p-value, {floor:.2g}, is "
-            f"above alpha {alpha:g}, so no unit can be significant; use the analytical "
-            "inference."
+        return GISTAR_MESSAGES["p_floor"].format(
+            permutations=f"{permutations:,}", floor=f"{floor:.2g}", alpha=f"{alpha:g}"
         )
     needed = math.ceil(m * floor / alpha) if fdr else 1
     if needed > 1:
-        return (
-            f"With {m:,} units and {permutations:,} permutations (the most allowed) at "
-            f"least {needed:,} units must reach the smallest p-value, {floor:.2g}, before "
-            "any is significant after the FDR correction; use the analytical inference "
-            "for more power."
+        return GISTAR_MESSAGES["fdr_floor"].format(
+            m=f"{m:,}", permutations=f"{permutations:,}", needed=f"{needed:,}", floor=f"{floor:.2g}"
         )
     return ""
 

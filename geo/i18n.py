@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +58,8 @@ LOCALE_DIR: Path = Path(__file__).resolve().parent / "locale"
 #: The glossary every French term is checked against.
 GLOSSARY: Path = LOCALE_DIR / "glossary.csv"
 _DOMAIN = "sahel"
+#: Between the items of a list written out in a sentence (French puts a space before « ; »).
+_LIST_SEPARATORS: dict[str, str] = {"en": "; ", "fr": " ; "}
 
 #: Parts of the code and the catalog file each one's strings go to, first match wins:
 #: (catalog name, path prefixes relative to the repository root).
@@ -233,6 +235,16 @@ class Translator:
         'Nov 14, 2025'
         """
         return _babel_date(value, style, locale=self.lang)
+
+    def join(self, parts: Iterable[str]) -> str:
+        """Join the parts of a list with this language's semicolon (`` ; `` in French).
+
+        Examples
+        --------
+        >>> translator("en").join(["a", "b"]), translator("fr").join(["a", "b"])
+        ('a; b', 'a ; b')
+        """
+        return _LIST_SEPARATORS[self.lang].join(parts)
 
     def period(self, start: dt.date, end: dt.date) -> str:
         """Format a window of dates, both ends included (``1 sept. 2025 – 30 nov. 2025``)."""

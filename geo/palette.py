@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import ParameterError
+from geo.i18n import gettext_noop
 
 __all__ = [
     "CATEGORY_COLORS",
@@ -308,14 +309,15 @@ SITE_MARKER_GROUPS: dict[str, str] = {
 #: Marker group -> matplotlib marker (triangle, square, circle).
 SITE_MARKERS: dict[str, str] = {"mine": "^", "plant": "s", "other": "o"}
 #: Site types as the page, the PNG and the PDF name them (geo.io.bundled site_type values).
+#: Marked for the catalog; translated where shown (``tr.gettext(label)``).
 SITE_TYPE_LABELS: dict[str, str] = {
-    "gold_mine": "Gold mine",
-    "other_mine": "Mine",
-    "factory": "Factory",
-    "power_plant": "Power plant",
-    "dam": "Dam",
-    "industrial": "Industrial area",
-    "other": "Other",
+    "gold_mine": gettext_noop("Gold mine"),
+    "other_mine": gettext_noop("Mine"),
+    "factory": gettext_noop("Factory"),
+    "power_plant": gettext_noop("Power plant"),
+    "dam": gettext_noop("Dam"),
+    "industrial": gettext_noop("Industrial area"),
+    "other": gettext_noop("Other"),
 }
 
 #: Head/tail breaks stop when the part above the mean holds more than this share

@@ -22,7 +22,7 @@ from geo import __version__
 from geo.admin import aggregate_admin, assign_admin, filter_mask, prepare_units, window_bounds
 from geo.crs import METRIC_CRS, WGS84, to_metric
 from geo.errors import InsufficientDataError, ParameterError
-from geo.gistar import gistar
+from geo.gistar import GISTAR_MESSAGES, gistar
 from geo.hotspots import KDEResult, cell_pyramid, hex_counts, kde_grid, point_cells
 from geo.i18n import gettext_noop
 from geo.io import bundled
@@ -908,7 +908,7 @@ def gistar_table(
             "['admin', 'hex', 'none']"
         )
     if params.gistar_on == "none":
-        return None, "Gi* was not requested."
+        return None, GISTAR_MESSAGES["not_requested"]
     if params.gistar_on == "hex":
         units = hex_counts(
             selection.window,

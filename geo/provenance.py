@@ -88,7 +88,7 @@ def left_out_sentence(left_out: Mapping[str, int], *, tr: Translator = _EN) -> s
     parts = [f"{tr.number(int(n))} {tr.gettext(str(r))}" for r, n in left_out.items() if n]
     if not parts:
         return tr.gettext("Left out: none.")
-    return tr.gettext("Left out: {reasons}.").format(reasons="; ".join(parts))
+    return tr.gettext("Left out: {reasons}.").format(reasons=tr.join(parts))
 
 
 __all__ = [

@@ -50,6 +50,7 @@ __all__ = [
     "route_report",
     "route_summary",
     "tie_rule_text",
+    "stretch_label",
     "what_changed",
     "worst_stretches",
 ]
@@ -178,7 +179,7 @@ def worst_stretches(
                     "length_km": km_to - km_from,
                     "town_from": town_from,
                     "town_to": town_to,
-                    "label": _stretch_label(town_from, town_to, km_from, km_to),
+                    "label": stretch_label(town_from, town_to, km_from, km_to),
                     "peak_exposure_per_km": float(v[seed]),
                     "mean_exposure_per_km": total / (km_to - km_from) if km_to > km_from else 0.0,
                     "exposure": total,
@@ -194,12 +195,23 @@ def worst_stretches(
     return pd.DataFrame(rows, columns=columns)
 
 
-def _stretch_label(town_from: str, town_to: str, km_from: float, km_to: float) -> str:
-    km = f"km {_fmt_km(km_from)}–{_fmt_km(km_to)}"
+def stretch_label(
+    town_from: str, town_to: str, km_from: float, km_to: float, *, tr: Translator = _EN
+) -> str:
+    """Name a stretch by the towns at its ends and its kilometres along the route.
+
+    Examples
+    --------
+    >>> stretch_label("Sandaré", "Sandaré", 1320, 1354)
+    'near Sandaré, km 1,320–1,354'
+    >>> stretch_label("Sandaré", "", 1320, 1354, tr=translator("fr")).replace("\u202f", " ")
+    'près de Sandaré, km 1 320–1 354'
+    """
+    km = f"km {_fmt_km(km_from, tr)}–{_fmt_km(km_to, tr)}"
     if town_from and town_to and town_from != town_to:
         return f"{town_from} – {town_to}, {km}"
     if town_from or town_to:
-        return f"near {town_from or town_to}, {km}"
+        return tr.gettext("near {town}, {km}").format(town=town_from or town_to, km=km)
     return km
 
 
@@ -595,9 +607,9 @@ def format_route_report(report: RouteReport, *, tr: Translator = _EN) -> str:
         tr.number(b, 2).rstrip("0").rstrip(",.")
         for b in m.get("class_breaks", list(EXPOSURE_CLASS_BREAKS))
     ]
-    sources = "; ".join(
-        tr.gettext(SOURCE_LABELS.get(s, s)) for s in m.get("sources", [])
-    ) or tr.gettext("none")
+    sources = tr.join(tr.gettext(SOURCE_LABELS.get(s, s)) for s in m.get("sources", [])) or (
+        tr.gettext("none")
+    )
 
     def km(value: float) -> str:
         return _fmt_km(value, tr)
@@ -681,7 +693,7 @@ def format_route_report(report: RouteReport, *, tr: Translator = _EN) -> str:
                     category=tr.gettext(CATEGORY_LABELS.get(e["category"], e["category"])),
                     place=e["location"],
                     id=e["event_id"],
-                    how="; ".join(
+                    how=tr.join(
                         translate_message(part, tr=tr, templates=how_templates)
                         for part in str(e["how"]).split("; ")
                     ),
@@ -700,7 +712,7 @@ def format_route_report(report: RouteReport, *, tr: Translator = _EN) -> str:
                 "    "
                 + tr.gettext("{rank}. {label} ({klass}, peak {peak} per km)").format(
                     rank=st.rank,
-                    label=st.label,
+                    label=stretch_label(st.town_from, st.town_to, st.km_from, st.km_to, tr=tr),
                     klass=klass(st.exposure_class),
                     peak=exp(st.peak_exposure_per_km),
                 )

@@ -245,3 +245,41 @@ def test_emerging_hot_spots_print_french(tmp_path, capsys):
     assert "  emerging : " in said and "unités administratives (niveau 2)" in said
     assert "du 1 janv. 2015 au 31 déc. 2020" in said and "Point chaud" in said
     assert english_left(said) == []
+
+
+def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, capsys):
+    # The default window (the last 180 days of the bundled data) holds 24 events:
+    # too few for Gi* and the emerging hot spots, so both say why, in French.
+    out = tmp_path / "b.pdf"
+    assert main(["brief", "--lang", "fr", "--out", str(out)]) == 0
+    capsys.readouterr()
+    whole = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True, text=True)
+    flat = " ".join(whole.stdout.split())
+    for french in (
+        "Gi* demande au moins 30 événements, or les 50 unités n'en comptent que 24",
+        "Pas d'analyse des points chauds émergents : le cube compte 24 incidents",
+        "Évolution par rapport à 30 jours plus tôt",
+        "Mine d'or",
+        "Zone industrielle",
+        "stable",
+        "daté(s) après le",
+        "Pic / km",
+    ):
+        assert french in flat, french
+    for english in (
+        "Gi* needs",
+        "widen the window",
+        "No emerging hot spot",
+        "Change against",
+        "over the trip",
+        "Peak / km",
+        "Gold mine",
+        "Industrial area",
+        "Power plant",
+        " flat",
+        " medium",
+        " low ",
+        "left out)",
+        "dated after",
+    ):
+        assert english not in flat, english

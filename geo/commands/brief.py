@@ -244,7 +244,9 @@ def run(args: argparse.Namespace) -> int:
         Params(as_of=as_of, admin_level=args.admin_level),
         context=context,
     )
-    analysis.what_changed = what_changed(analysis, towns=context.towns, since=args.since)
+    analysis.what_changed = what_changed(
+        analysis, towns=context.towns, since=args.since, tr=translator(args.lang)
+    )
     if args.backtest:
         from geo.evaluate import backtest
 

@@ -31,11 +31,13 @@ from geo.emerging import (
     OUTPUT_COLUMNS,
     STEPS,
     emerging_for_incidents,
+    emerging_message,
     event_hexes,
+    inference_text,
 )
 from geo.errors import InsufficientDataError, ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
-from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_sentence
+from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_message, gistar_sentence
 from geo.hotspots import hex_counts, write_kde_geotiff
 from geo.i18n import Translator, gettext_noop, translator
 from geo.io.boundaries import read_boundaries
@@ -289,7 +291,7 @@ def _run_gistar(run: _Run, tr: Translator) -> tuple[gpd.GeoDataFrame, str]:
         run.assigned, run.selection, run.filters, run.params, context=run.context
     )
     if result is None:
-        raise InsufficientDataError(message)
+        raise InsufficientDataError(gistar_message(message or "", tr=tr))
     if run.params.gistar_on == "hex":
         units = tr.gettext("H3 cells (resolution {resolution}, within {km} km of the events)")
         units = units.format(
@@ -365,22 +367,25 @@ def _run_emerging(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoData
         units = _units(inputs, level)
         unit_col, id_col, keep = f"adm{level}_id", "unit_id", ["unit_id", "name"]
         what = translator(args.lang).gettext("admin units (level {level})").format(level=level)
-    result = emerging_for_incidents(
-        events,
-        units,
-        unit_col=unit_col,
-        id_col=id_col,
-        step=args.step,
-        start=start,
-        end=end,
-        time_lag_steps=args.time_lag_steps,
-        gistar_alpha=args.alpha,
-        fdr=args.fdr,
-        min_events=args.min_events,
-    )
+    tr = translator(args.lang)
+    try:
+        result = emerging_for_incidents(
+            events,
+            units,
+            unit_col=unit_col,
+            id_col=id_col,
+            step=args.step,
+            start=start,
+            end=end,
+            time_lag_steps=args.time_lag_steps,
+            gistar_alpha=args.alpha,
+            fdr=args.fdr,
+            min_events=args.min_events,
+        )
+    except InsufficientDataError as exc:
+        raise InsufficientDataError(emerging_message(str(exc), tr=tr)) from exc
     s = result.settings
     table = result.units[[*keep, *OUTPUT_COLUMNS, units.geometry.name]]
-    tr = translator(args.lang)
     found = ", ".join(
         f"{tr.gettext(CATEGORY_LABELS[k])} {v}" for k, v in s["categories"].items() if v
     )
@@ -417,7 +422,7 @@ def _run_emerging(args: argparse.Namespace, inputs: Inputs) -> tuple[gpd.GeoData
         share=f"{s['share']:g}",
         needed=s["steps_needed_for_share"],
         rule=s["share_rule"],
-        inference=s["inference"],
+        inference=inference_text(fdr=bool(s["fdr"]), tr=tr),
         found=found,
     )
 

@@ -220,7 +220,7 @@ def _hotspots_pages(
                 ),
             ]
         ),
-        markup_para(gistar_text(analysis), s["body"]),
+        markup_para(gistar_text(analysis, tr=tr), s["body"]),
         *surge_flowables(analysis, s, tr=tr),
     ]
 

@@ -15,8 +15,8 @@ import pandas as pd
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable
 
-from geo.emerging import CATEGORY_LABELS
-from geo.i18n import Translator, translator
+from geo.emerging import CATEGORY_LABELS, emerging_message
+from geo.i18n import Translator, gettext_noop, translator
 from geo.palette import EMERGING_COLORS
 
 __all__ = ["categories_picture", "what_changed_section"]
@@ -25,7 +25,7 @@ __all__ = ["categories_picture", "what_changed_section"]
 SINCE_ROWS_MAX = 40
 
 
-def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
+def categories_picture(units: Any, *, width_px: int = 1100, tr: Translator | None = None) -> Any:
     """Draw the units coloured by emerging category, with a legend of the categories present.
 
     Parameters
@@ -34,6 +34,8 @@ def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
         ``EmergingResult.units`` (EPSG:4326).
     width_px : int
         Image width in pixels (300 dpi in the PDF).
+    tr : Translator, optional
+        Language of the legend (English by default).
 
     Returns
     -------
@@ -47,6 +49,7 @@ def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
     from matplotlib.patches import Patch
     from PIL import Image
 
+    tr = tr or translator()
     frame = units.to_crs(4326)
     fig, ax = plt.subplots(figsize=(width_px / 300, width_px / 300 * 0.62), dpi=300)
     frame.plot(
@@ -58,7 +61,9 @@ def categories_picture(units: Any, *, width_px: int = 1100) -> Any:
     ax.set_axis_off()
     present = [c for c in CATEGORY_LABELS if c in set(frame["category"])]
     handles = [
-        Patch(facecolor=EMERGING_COLORS[c], edgecolor="#7a7368", label=CATEGORY_LABELS[c])
+        Patch(
+            facecolor=EMERGING_COLORS[c], edgecolor="#7a7368", label=tr.gettext(CATEGORY_LABELS[c])
+        )
         for c in present
     ]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=4.5)
@@ -82,8 +87,7 @@ def what_changed_section(
     s : Mapping of str to ParagraphStyle
         The PDF's styles.
     tr : Translator, optional
-        Language of the headings and table (English by default; the method sentences stay
-        English).
+        Language of the headings, sentences and table (English by default).
 
     Returns
     -------
@@ -100,22 +104,38 @@ def what_changed_section(
     out: list[Flowable] = [CondPageBreak(90), markup_para(tr.gettext("What changed"), s["h1"])]
     if changes.emerging is None:
         out.append(
-            text_para(f"No emerging hot spot analysis: {changes.emerging_message}", s["body"])
+            text_para(
+                tr.gettext("No emerging hot spot analysis: {reason}").format(
+                    reason=emerging_message(changes.emerging_message or "", tr=tr)
+                ),
+                s["body"],
+            )
         )
     else:
         st = changes.emerging.settings
         out.append(
             text_para(
-                f"Emerging hot spot analysis of the window ({st['steps']} {changes.step} steps "
-                f"from {st['start']} to {st['end']}): Gi* on each unit and step with its "
-                f"neighbours and the previous {st['time_lag_steps']} step(s), alpha "
-                f"{st['gistar_alpha']:g}, FDR {'on' if st['fdr'] else 'off'}; Mann-Kendall "
-                f"trend alpha {st['trend_alpha']:g}; persistent, intensifying, diminishing "
-                f"and historical need {st['steps_needed_for_share']} of {st['steps']} steps.",
+                tr.gettext(
+                    "Emerging hot spot analysis of the window ({steps} {step} steps from "
+                    "{start} to {end}): Gi* on each unit and step with its neighbours and the "
+                    "previous {lag} step(s), alpha {alpha}, FDR {fdr}; Mann-Kendall trend alpha "
+                    "{trend_alpha}; persistent, intensifying, diminishing and historical need "
+                    "{needed} of {steps} steps."
+                ).format(
+                    steps=st["steps"],
+                    step=tr.gettext(STEP_WORDS.get(changes.step, changes.step)),
+                    start=st["start"],
+                    end=st["end"],
+                    lag=st["time_lag_steps"],
+                    alpha=_decimal(st["gistar_alpha"], tr),
+                    fdr=tr.gettext("on") if st["fdr"] else tr.gettext("off"),
+                    trend_alpha=_decimal(st["trend_alpha"], tr),
+                    needed=st["steps_needed_for_share"],
+                ),
                 s["lead"],
             )
         )
-        out.append(map_image(categories_picture(changes.emerging.units), FRAME_W * 0.75))
+        out.append(map_image(categories_picture(changes.emerging.units, tr=tr), FRAME_W * 0.75))
         if changes.became_hot:
             out.append(
                 markup_para(
@@ -135,11 +155,20 @@ def what_changed_section(
     out.append(markup_para(tr.gettext("New since {day}").format(day=a["since"]), s["h2"]))
     out.append(
         text_para(
-            f"{a['n_since']:,} incident(s) dated after {a['since']} up to {a['as_of']}; "
-            f"{a['n_listed']:,} of them within {a['site_radius_km']:g} km of a key site or "
-            f"{a['buffer_km']:g} km of a corridor stretch, listed by the place's incident "
-            "exposure (highest first). Imprecise locations are not placed "
-            f"({a['n_imprecise_left_out']:,} left out).",
+            tr.gettext(
+                "{n} incident(s) dated after {since} up to {as_of}; {listed} of them within "
+                "{radius} km of a key site or {buffer} km of a corridor stretch, listed by the "
+                "place's incident exposure (highest first). Imprecise locations are not placed "
+                "({left_out} left out)."
+            ).format(
+                n=tr.number(a["n_since"]),
+                since=a["since"],
+                as_of=a["as_of"],
+                listed=tr.number(a["n_listed"]),
+                radius=_decimal(a["site_radius_km"], tr),
+                buffer=_decimal(a["buffer_km"], tr),
+                left_out=tr.number(a["n_imprecise_left_out"]),
+            ),
             s["lead"],
         )
     )
@@ -177,5 +206,23 @@ def what_changed_section(
     out.append(data_table(rows, widths, s, numeric_cols=(3, 4)))
     if len(table) > SINCE_ROWS_MAX:
         more = len(table) - SINCE_ROWS_MAX
-        out.append(text_para(f"{more:,} further rows are not printed here.", s["note"]))
+        out.append(
+            text_para(
+                tr.gettext("{n} further rows are not printed here.").format(n=tr.number(more)),
+                s["note"],
+            )
+        )
     return out
+
+
+#: The cube's time step -> its word in the method sentence.
+STEP_WORDS: dict[str, str] = {
+    "week": gettext_noop("week"),
+    "month": gettext_noop("month"),
+    "quarter": gettext_noop("quarter"),
+}
+
+
+def _decimal(value: float, tr: Translator) -> str:
+    """Write ``value`` as ``:g`` does, with the language's decimal mark (0.05 -> 0,05)."""
+    return f"{value:g}".replace(".", tr.number(0.5, 1)[1])

@@ -34,10 +34,11 @@ from geo.export.pdf.styles import (
     text_para,
 )
 from geo.exposure import note_text
-from geo.gistar import gistar_sentence
+from geo.gistar import gistar_message, gistar_sentence
 from geo.i18n import Translator, gettext_noop, translator
 from geo.palette import SITE_TYPE_LABELS
 from geo.provenance import LEFT_OUT_WHY, method_steps, provenance_lines
+from geo.schema import TREND_LABELS
 from geo.validate import ValidationReport
 
 if TYPE_CHECKING:
@@ -103,6 +104,14 @@ def _num(value: object, tr: Translator, digits: int = 0) -> str:
     if tr.lang == "en" or text == "–":
         return text
     return tr.number(float(value), digits).replace("-", "−")  # type: ignore[arg-type]
+
+
+def _signed(value: object, tr: Translator, digits: int) -> str:
+    """Return :func:`signed` in English, with the translator's separators otherwise."""
+    text = signed(value, digits)
+    if tr.lang == "en" or text in ("–", "0"):
+        return text
+    return ("+" if text.startswith("+") else "") + _num(value, tr, digits)
 
 
 def key_figures(
@@ -284,6 +293,13 @@ def read_with_care(
     return markup_para("<br/>".join(lines), s["note"])
 
 
+def _classes(frame: pd.DataFrame) -> list[object]:
+    """Return the exposure class code of each row (None when the frame has no class column)."""
+    if "exposure_class" not in frame:
+        return [None] * len(frame)
+    return list(frame["exposure_class"])
+
+
 def _stretch_towns(town_from: object, town_to: object) -> str:
     """Return ``A – B``, or ``near A`` when both ends have the same nearest town (escaped)."""
     a, b = str(town_from or ""), str(town_to or "")
@@ -385,27 +401,40 @@ def admin_section(
     return [KeepTogether([*out, table])]
 
 
-def gistar_text(analysis: Analysis) -> str:
+def gistar_text(analysis: Analysis, *, tr: Translator | None = None) -> str:
     """Return the Gi* sentence: hot and cold units found, or why there is no Gi*."""
+    tr = tr or translator()
     if analysis.gistar_message:
-        return esc(analysis.gistar_message)
+        return esc(gistar_message(analysis.gistar_message, tr=tr))
     g = analysis.gistar
     if g is None or g.empty:
-        return "Gi* was not computed for this analysis."
+        return esc(tr.gettext("Gi* was not computed for this analysis."))
+    hexes = getattr(analysis.params, "gistar_on", "hex") == "hex"
+    units = tr.gettext("hexagons") if hexes else tr.gettext("admin units")
     if "gistar" in g.attrs:
-        units = "hexagons" if getattr(analysis.params, "gistar_on", "hex") == "hex" else None
-        return esc(gistar_sentence(g, units=units or "admin units"))
+        return esc(gistar_sentence(g, units=units, tr=tr))
     col = next((c for c in ("gistar_class", "hotspot_class") if c in g), None)
     if col is None:
-        return "Gi* results have no class column."
+        return esc(tr.gettext("Gi* results have no class column."))
     counts = g[col].astype(str).value_counts()
     p = analysis.params
-    fdr = "with Benjamini-Hochberg correction" if p.gistar_fdr else "without correction"
-    return (
-        f"Getis-Ord Gi* on {len(g):,} "
-        f"{('hexagons' if p.gistar_on == 'hex' else 'admin units')}: "
-        f"{int(counts.get('hot', 0))} hot spot(s), {int(counts.get('cold', 0))} cold spot(s) at "
-        f"alpha {p.gistar_alpha:g} {fdr}."
+    fdr = (
+        tr.gettext("with Benjamini-Hochberg correction")
+        if p.gistar_fdr
+        else tr.gettext("without correction")
+    )
+    return esc(
+        tr.gettext(
+            "Getis-Ord Gi* on {n} {units}: {hot} hot spot(s), {cold} cold spot(s) at alpha "
+            "{alpha} {fdr}."
+        ).format(
+            n=tr.number(len(g)),
+            units=units,
+            hot=tr.number(int(counts.get("hot", 0))),
+            cold=tr.number(int(counts.get("cold", 0))),
+            alpha=f"{p.gistar_alpha:g}".replace(".", tr.number(0.5, 1)[1]),
+            fdr=fdr,
+        )
     )
 
 
@@ -505,7 +534,7 @@ def routes_section(
         )
     widths = [w * FRAME_W for w in (0.34, 0.09, 0.08, 0.09, 0.08, 0.09, 0.11, 0.12)]
     out.append(data_table(rows, widths, s, numeric_cols=tuple(range(1, 8))))
-    out.extend(_route_changes(rs, s))
+    out.extend(_route_changes(rs, s, tr=tr))
     if alternatives is not None and len(alternatives):
         out.append(
             markup_para(
@@ -544,7 +573,14 @@ def routes_section(
             out.append(
                 KeepTogether(
                     [
-                        markup_para(f"{esc(str(group).capitalize())} to Bamako", s["body"]),
+                        markup_para(
+                            esc(
+                                tr.gettext("{origin} to Bamako").format(
+                                    origin=str(group).capitalize()
+                                )
+                            ),
+                            s["body"],
+                        ),
                         data_table(rows, widths, s, numeric_cols=tuple(range(1, n + 1))),
                         Spacer(1, 5),
                     ]
@@ -557,9 +593,20 @@ def routes_section(
             text_para(tr.gettext("No stretch has any incident exposure in this window."), s["body"])
         )
         return out
-    rows: list[list[Any]] = [["Route", "#", "From", "To", "km", "Peak / km", "Class"]]
+    rows: list[list[Any]] = [
+        [
+            tr.gettext("Route"),
+            "#",
+            tr.gettext("From"),
+            tr.gettext("To"),
+            "km",
+            tr.gettext("Peak / km"),
+            tr.gettext("Class"),
+        ]
+    ]
     last = None
-    for _, r in ws.sort_values(["route_id", "rank"]).iterrows():
+    ordered = ws.sort_values(["route_id", "rank"])
+    for _, r in ordered.iterrows():
         rows.append(
             [
                 _route_label(analysis, r["route_id"]) if r["route_id"] != last else "",
@@ -568,16 +615,22 @@ def routes_section(
                 r["town_to"],
                 f"{_num(r['km_from'], tr)}–{_num(r['km_to'], tr)}",
                 _num(r["peak"], tr, 2),
-                class_para(r.get("exposure_class"), s),
+                class_para(r.get("exposure_class"), s, tr=tr),
             ]
         )
         last = r["route_id"]
     widths = [w * FRAME_W for w in (0.33, 0.04, 0.15, 0.15, 0.12, 0.1, 0.11)]
-    out.append(data_table(rows, widths, s, numeric_cols=(1, 4, 5), extra=class_colours(rows, 6)))
+    out.append(
+        data_table(
+            rows, widths, s, numeric_cols=(1, 4, 5), extra=class_colours(_classes(ordered), 6)
+        )
+    )
     return out
 
 
-def _route_changes(rs: pd.DataFrame, s: Mapping[str, ParagraphStyle]) -> list[Flowable]:
+def _route_changes(
+    rs: pd.DataFrame, s: Mapping[str, ParagraphStyle], *, tr: Translator
+) -> list[Flowable]:
     """Route figures now against the same figures at the earlier analysis date."""
     need = {"exposure_total_before", "exposure_total_change"}
     if not need <= set(rs.columns):
@@ -585,9 +638,15 @@ def _route_changes(rs: pd.DataFrame, s: Mapping[str, ParagraphStyle]) -> list[Fl
     before = rs["as_of_before"].dropna().astype(str).iloc[0] if "as_of_before" in rs else ""
     when = f" ({esc(before[:10])})" if before else ""
     rows: list[list[Any]] = [
-        ["Route", "Exposure over the trip", "Before", "Change", "km high or critical, change",
-         "Incidents within the buffer, change"]
-    ]  # fmt: skip
+        [
+            tr.gettext("Route"),
+            tr.gettext("Exposure over the trip"),
+            tr.gettext("Before"),
+            tr.gettext("Change"),
+            tr.gettext("km high or critical, change"),
+            tr.gettext("Incidents within the buffer, change"),
+        ]
+    ]
     for _, r in rs.iterrows():
         hc = [r.get(c) for c in ("km_high_change", "km_critical_change")]
         km = (
@@ -598,16 +657,16 @@ def _route_changes(rs: pd.DataFrame, s: Mapping[str, ParagraphStyle]) -> list[Fl
         rows.append(
             [
                 r.get("label", r.get("route_id")),
-                fmt_num(r.get("exposure_total"), 1),
-                fmt_num(r.get("exposure_total_before"), 1),
-                signed(r.get("exposure_total_change"), 1),
-                signed(km, 0),
-                signed(r.get("n_incidents_change"), 0),
+                _num(r.get("exposure_total"), tr, 1),
+                _num(r.get("exposure_total_before"), tr, 1),
+                _signed(r.get("exposure_total_change"), tr, 1),
+                _signed(km, tr, 0),
+                _signed(r.get("n_incidents_change"), tr, 0),
             ]
         )
     widths = [w * FRAME_W for w in (0.34, 0.13, 0.1, 0.1, 0.16, 0.17)]
     return [
-        markup_para(f"Change against 30 days before{when}", s["h2"]),
+        markup_para(esc(tr.gettext("Change against 30 days before")) + when, s["h2"]),
         data_table(rows, widths, s, numeric_cols=(1, 2, 3, 4, 5)),
     ]
 
@@ -675,13 +734,15 @@ def sites_section(
                 r.get("name")
                 if pd.notna(r.get("name")) and str(r.get("name"))
                 else f"(unnamed {r.get('site_id', '')})",
-                SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", ""))),
-                class_para(r.get("exposure_class"), s),
+                tr.gettext(
+                    SITE_TYPE_LABELS.get(str(r.get("site_type")), str(r.get("site_type", "")))
+                ),
+                class_para(r.get("exposure_class"), s, tr=tr),
                 _num(r.get("n_30d"), tr),
                 _num(r.get("n_90d"), tr),
                 _num(r.get("n_365d"), tr),
                 near,
-                str(r.get("trend", "") or ""),
+                tr.gettext(TREND_LABELS.get(str(r.get("trend") or ""), str(r.get("trend") or ""))),
             ]
         )
     widths = [w * FRAME_W for w in (0.27, 0.12, 0.09, 0.06, 0.06, 0.07, 0.23, 0.1)]
@@ -698,7 +759,9 @@ def sites_section(
             s["lead"],
         )
     )
-    out.append(data_table(rows, widths, s, numeric_cols=(3, 4, 5), extra=class_colours(rows, 2)))
+    out.append(
+        data_table(rows, widths, s, numeric_cols=(3, 4, 5), extra=class_colours(_classes(shown), 2))
+    )
     return out
 
 

@@ -31,6 +31,7 @@ from reportlab.platypus import (
 
 from geo.i18n import Translator, translator
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS, HANDLING_BANNER_COLOR
+from geo.schema import EXPOSURE_CLASS_LABELS
 
 if TYPE_CHECKING:
     pass
@@ -315,18 +316,30 @@ def data_table(
     return table
 
 
-def class_para(cls: object, s: Mapping[str, ParagraphStyle]) -> Paragraph:
-    """Return an exposure-class cell (white text on the dark ``critical`` background)."""
-    name = "" if cls is None or (isinstance(cls, float) and math.isnan(cls)) else str(cls)
-    return text_para(name, s["cellw"] if name == "critical" else s["cell"])
+def class_para(
+    cls: object, s: Mapping[str, ParagraphStyle], *, tr: Translator | None = None
+) -> Paragraph:
+    """Return an exposure-class cell (white text on the dark ``critical`` background).
+
+    ``cls`` is the class code (``geo.schema.EXPOSURE_CLASSES``); the cell shows its word
+    in ``tr``'s language (English by default).
+    """
+    code = "" if cls is None or (isinstance(cls, float) and math.isnan(cls)) else str(cls)
+    word = (
+        (tr or translator()).gettext(EXPOSURE_CLASS_LABELS[code])
+        if code in EXPOSURE_CLASS_LABELS
+        else code
+    )
+    return text_para(word, s["cellw"] if code == "critical" else s["cell"])
 
 
-def class_colours(rows: Sequence[Sequence[Any]], col: int) -> list[tuple]:
-    """Return background commands for an exposure-class column (medium and above)."""
+def class_colours(classes: Sequence[object], col: int) -> list[tuple]:
+    """Return background commands for an exposure-class column (medium and above).
+
+    ``classes`` holds the class code of each data row (the rows after the header), in order.
+    """
     out = []
-    for r, row in enumerate(rows[1:], start=1):
-        cell = row[col]
-        cls = cell if isinstance(cell, str) else getattr(cell, "text", "")
+    for r, cls in enumerate(classes, start=1):
         bg = EXPOSURE_BG.get(str(cls))
         if bg is not None and cls != "low":
             out.append(("BACKGROUND", (col, r), (col, r), bg))
