@@ -15,16 +15,19 @@ import logging
 import os
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import geo.commands
 from geo import __version__
+from geo.commands._help import translate_help
 from geo.errors import RiskMapError
-from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_noop, pick_language, translator
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "help_language", "main"]
 
 log = logging.getLogger(__name__)
+#: The environment variable naming the language when ``--lang`` is not given (as the page's).
+LANG_ENV = "SAHEL_RISK_LANG"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,8 +37,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     """Build the parser with every command found in :mod:`geo.commands`.
+
+    Parameters
+    ----------
+    lang : str
+        The language of the help texts, and the default of ``--lang``.
 
     Returns
     -------
@@ -44,10 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = _Parser(
         prog="python -m geo",
-        description="Sahel Risk Map, headless: validate files, join, hotspots, "
-        "route and site exposure, briefings.",
+        description=gettext_noop(
+            "Sahel Risk Map, headless: validate files, join, hotspots, "
+            "route and site exposure, briefings."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_lang(parser, default=lang)  # before the commands: ``python -m geo --lang fr plan -h``
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda m: m.name):
@@ -56,8 +67,41 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"geo.commands.{info.name}")
         module.register(sub)
     for command in sub.choices.values():
-        _add_lang(command, default=DEFAULT_LANGUAGE)
+        _add_lang(command, default=lang)
+    translate_help(parser, translator(lang))
     return parser
+
+
+def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
+    """Choose the language before parsing: ``--lang`` in ``argv``, else ``$SAHEL_RISK_LANG``.
+
+    The help texts are written when the parser is built, before ``--lang`` is
+    parsed, so ``python -m geo routes --lang fr --help`` needs the language first.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The command line without the program name.
+    environ : mapping
+        The environment (``os.environ`` by default).
+
+    Returns
+    -------
+    str
+        One of :data:`geo.i18n.LANGUAGES` (English when neither names one).
+
+    Examples
+    --------
+    >>> help_language(["plan", "--lang", "fr", "--help"], {}), help_language(["-h"], {})
+    ('fr', 'en')
+    """
+    given = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            given = argv[i + 1]
+        elif arg.startswith("--lang="):
+            given = arg.split("=", 1)[1]
+    return pick_language(given, None, environ.get(LANG_ENV, DEFAULT_LANGUAGE))
 
 
 def _add_lang(parser: argparse.ArgumentParser, *, default: str) -> None:
@@ -70,7 +114,7 @@ def _add_lang(parser: argparse.ArgumentParser, *, default: str) -> None:
         "--lang",
         choices=LANGUAGES,
         default=default,
-        help="language of the output: en (default) or fr",
+        help=gettext_noop("language of the output: en (default) or fr"),
     )
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -91,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 for a user error (bad input, bad option), 1 for a bug.
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(help_language(argv))
     args = parser.parse_args(argv)
     tr = translator(args.lang)
     try:

@@ -26,6 +26,7 @@ from geo.batch import ENGINES, assign_admin_batch, hex_counts_batch, kde_grid_ba
 from geo.commands._options import Inputs
 from geo.errors import ParameterError
 from geo.hotspots import KDEResult
+from geo.i18n import gettext_noop
 from geo.pipeline import Context, Filters, Params, Selection, hex_table, kde_surface
 from geo.settings import DEFAULTS
 
@@ -44,14 +45,18 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         "--engine",
         choices=list(ENGINES),
         default="memory",
-        help="memory: one process; dask: admin assignment, hex counts and KDE on "
-        "partitions, on a local cluster of --workers processes (same results) "
-        "(default %(default)s)",
+        help=gettext_noop(
+            "memory: one process; dask: admin assignment, hex counts and KDE on "
+            "partitions, on a local cluster of --workers processes (same results) "
+            "(default %(default)s)"
+        ),
     )
     parser.add_argument(
         "--workers",
         type=int,
-        help="--engine dask: worker processes of the local cluster (default: the cores)",
+        help=gettext_noop(
+            "--engine dask: worker processes of the local cluster (default: the cores)"
+        ),
     )
 
 

@@ -197,16 +197,30 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--admin",
         metavar="FILE",
-        help="your own boundaries (GeoJSON, GeoPackage or zipped shapefile of polygons), "
-        "used as the finest level (admin3, e.g. communes)",
-    )
-    parser.add_argument("--admin-id-col", metavar="COLUMN", help="unit id column of --admin")
-    parser.add_argument("--admin-name-col", metavar="COLUMN", help="unit name column of --admin")
-    parser.add_argument(
-        "--from", dest="start", type=parse_day, metavar="YYYY-MM-DD", help="first day (included)"
+        help=gettext_noop(
+            "your own boundaries (GeoJSON, GeoPackage or zipped shapefile of polygons), "
+            "used as the finest level (admin3, e.g. communes)"
+        ),
     )
     parser.add_argument(
-        "--to", dest="end", type=parse_day, metavar="YYYY-MM-DD", help="last day (included)"
+        "--admin-id-col", metavar="COLUMN", help=gettext_noop("unit id column of --admin")
+    )
+    parser.add_argument(
+        "--admin-name-col", metavar="COLUMN", help=gettext_noop("unit name column of --admin")
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help=gettext_noop("first day (included)"),
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help=gettext_noop("last day (included)"),
     )
     parser.add_argument(
         "--event-type",
@@ -214,10 +228,10 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         choices=CATEGORIES,
         metavar="CATEGORY",
-        help=f"keep only this category (repeatable): {', '.join(CATEGORIES)}",
+        help=gettext_noop("keep only this category (repeatable): %(choices)s"),
     )
     add_log_argument(parser)
-    parser.add_argument("--out", required=True, metavar="FILE", help="output file")
+    parser.add_argument("--out", required=True, metavar="FILE", help=gettext_noop("output file"))
 
 
 def add_incidents_argument(parser: argparse.ArgumentParser) -> None:
@@ -231,8 +245,10 @@ def add_incidents_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--incidents",
         metavar="FILE",
-        help="incident file (ACLED/UCDP CSV export, news log, CSV, GeoJSON, GeoPackage, "
-        "GeoParquet, zipped shapefile); the bundled UCDP extracts and news log by default",
+        help=gettext_noop(
+            "incident file (ACLED/UCDP CSV export, news log, CSV, GeoJSON, GeoPackage, "
+            "GeoParquet, zipped shapefile); the bundled UCDP extracts and news log by default"
+        ),
     )
 
 
@@ -247,8 +263,10 @@ def add_log_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log",
         metavar="PATH_OR_URL",
-        help="also count the team's incident log (a GeoPackage file or a postgresql:// URL); "
-        "events it shares with the other data are counted once (geo.matching)",
+        help=gettext_noop(
+            "also count the team's incident log (a GeoPackage file or a postgresql:// URL); "
+            "events it shares with the other data are counted once (geo.matching)"
+        ),
     )
 
 
@@ -443,14 +461,18 @@ def add_incident_arguments(parser: argparse.ArgumentParser) -> None:
     add_incidents_argument(parser)
     add_log_argument(parser)
     parser.add_argument(
-        "--from", dest="date_from", metavar="DATE", help="first day kept (YYYY-MM-DD)"
+        "--from", dest="date_from", metavar="DATE", help=gettext_noop("first day kept (YYYY-MM-DD)")
     )
-    parser.add_argument("--to", dest="date_to", metavar="DATE", help="last day kept (YYYY-MM-DD)")
+    parser.add_argument(
+        "--to", dest="date_to", metavar="DATE", help=gettext_noop("last day kept (YYYY-MM-DD)")
+    )
     parser.add_argument(
         "--as-of",
         metavar="DATE",
-        help="analysis date (YYYY-MM-DD): ages and windows count back from it; "
-        "default --to, else the newest incident",
+        help=gettext_noop(
+            "analysis date (YYYY-MM-DD): ages and windows count back from it; "
+            "default --to, else the newest incident"
+        ),
     )
     add_imprecise_argument(parser)
 
@@ -467,8 +489,10 @@ def add_imprecise_argument(parser: argparse.ArgumentParser) -> None:
         "--imprecise",
         choices=list(IMPRECISE_MODES),
         default=DEFAULTS.imprecise,
-        help="events located only near a town, to a cercle or between two towns: spread "
-        "them over that area or road (default) or drop them from route and site exposure",
+        help=gettext_noop(
+            "events located only near a town, to a cercle or between two towns: spread "
+            "them over that area or road (default) or drop them from route and site exposure"
+        ),
     )
 
 
@@ -483,8 +507,10 @@ def add_routes_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--routes",
         metavar="FILE",
-        help="your own routes: GeoPackage or GeoJSON line layer with a route_id column, "
-        "each line drawn from its origin; the bundled corridors by default",
+        help=gettext_noop(
+            "your own routes: GeoPackage or GeoJSON line layer with a route_id column, "
+            "each line drawn from its origin; the bundled corridors by default"
+        ),
     )
 
 

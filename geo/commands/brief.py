@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.commands._help import HelpText
 from geo.commands._options import (
     add_imprecise_argument,
     add_incidents_argument,
@@ -35,7 +36,7 @@ from geo.export.raster import export_kde_geotiff
 from geo.export.share import share_safe_analysis
 from geo.export.tabular import export_csv_tables
 from geo.export.vector import export_gpkg
-from geo.i18n import translator
+from geo.i18n import gettext_noop, translator
 from geo.provenance import build_provenance, format_period, left_out_sentence
 from geo.settings import DEFAULTS
 
@@ -57,68 +58,92 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "brief",
-        help="export one window for a briefing: PDF, PNG map, offline HTML, GeoPackage, ...",
-        description="Run every analysis on one window of the bundled incidents (or "
-        "--incidents) and write it for a briefing; the format follows the suffix of --out: "
-        + ", ".join(f"{k} {v}" for k, v in BRIEF_FORMATS.items())
-        + ". The window defaults to the last "
-        f"{DEFAULTS.window_days} days of the data.",
+        help=gettext_noop(
+            "export one window for a briefing: PDF, PNG map, offline HTML, GeoPackage, ..."
+        ),
+        description=HelpText(
+            gettext_noop(
+                "Run every analysis on one window of the bundled incidents (or --incidents) "
+                "and write it for a briefing; the format follows the suffix of --out: "
+                "{formats}. The window defaults to the last {days} days of the data."
+            ),
+            formats=", ".join(f"{k} {v}" for k, v in BRIEF_FORMATS.items()),
+            days=DEFAULTS.window_days,
+        ),
     )
     add_incidents_argument(parser)
     add_log_argument(parser)
     add_sites_argument(parser)
     parser.add_argument(
-        "--from", dest="start", type=parse_day, metavar="YYYY-MM-DD", help="first day (included)"
+        "--from",
+        dest="start",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help=gettext_noop("first day (included)"),
     )
     parser.add_argument(
         "--to",
         dest="end",
         type=parse_day,
         metavar="YYYY-MM-DD",
-        help="last day (included); the newest event by default",
+        help=gettext_noop("last day (included); the newest event by default"),
     )
     parser.add_argument(
         "--as-of",
         type=parse_day,
         metavar="YYYY-MM-DD",
-        help="analysis date for ages and site windows (default --to)",
+        help=gettext_noop("analysis date for ages and site windows (default --to)"),
     )
     parser.add_argument(
         "--since",
         type=parse_day,
         metavar="YYYY-MM-DD",
-        help="list what is new after this day near key sites and corridor stretches (printed, "
-        f"and in the PDF's 'What changed'; default {DEFAULTS.since_days} days before the "
-        "analysis date)",
+        help=HelpText(
+            gettext_noop(
+                "list what is new after this day near key sites and corridor stretches "
+                "(printed, and in the PDF's 'What changed'; default {days} days before the "
+                "analysis date)"
+            ),
+            days=DEFAULTS.since_days,
+        ),
     )
     parser.add_argument(
         "--backtest",
         action="store_true",
-        help="also backtest every hotspot map over the window (monthly origins, as "
-        "`python -m geo evaluate`) and add the summary to the PDF",
+        help=gettext_noop(
+            "also backtest every hotspot map over the window (monthly origins, as "
+            "`python -m geo evaluate`) and add the summary to the PDF"
+        ),
     )
     parser.add_argument(
         "--admin-level",
         type=int,
         choices=[1, 2],
         default=2,
-        help="1 regions or 2 cercles (default %(default)s)",
+        help=gettext_noop("1 regions or 2 cercles (default %(default)s)"),
     )
     parser.add_argument(
         "--handling",
         default="RESTRICTED",
         metavar="TEXT",
-        help="handling caveat on every page and map (default %(default)s; '' for none)",
+        help=gettext_noop(
+            "handling caveat on every page and map (default %(default)s; '' for none)"
+        ),
     )
     add_imprecise_argument(parser)
     parser.add_argument(
         "--share-safe",
         action="store_true",
-        help="prepare for sharing: coarsen incident locations to H3 resolution-5 cells, "
-        "drop actors, notes, place names and source URLs",
+        help=gettext_noop(
+            "prepare for sharing: coarsen incident locations to H3 resolution-5 cells, "
+            "drop actors, notes, place names and source URLs"
+        ),
     )
     parser.add_argument(
-        "--out", required=True, metavar="FILE", help=f"output file: {', '.join(BRIEF_FORMATS)}"
+        "--out",
+        required=True,
+        metavar="FILE",
+        help=HelpText(gettext_noop("output file: {formats}"), formats=", ".join(BRIEF_FORMATS)),
     )
     parser.set_defaults(func=run)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from geo.commands._help import HelpText
 from geo.commands._options import (
     add_incidents_argument,
     add_log_argument,
@@ -20,7 +21,7 @@ from geo.errors import ParameterError
 from geo.evaluate import BACKTEST_METHODS, backtest, backtest_sentence, pai_plot_png
 from geo.export.atomic import write_bytes_atomic
 from geo.export.tabular import write_table_atomic
-from geo.i18n import Translator, translator
+from geo.i18n import Translator, gettext_noop, translator
 from geo.pipeline import load_context, prepare_incidents
 from geo.provenance import format_day
 from geo.settings import DEFAULTS
@@ -38,46 +39,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "evaluate",
-        help="backtest every hotspot map: hit rate, PAI and PEI on the next incidents",
-        description="Rolling-origin backtest (Chainey et al. 2008): every --step-days from "
-        "--from, build each map from the incidents up to that day ("
-        + ", ".join(BACKTEST_METHODS)
-        + "), flag the top 1, 5 and 10 %% of the area and score it on the incidents of "
-        "the next --horizon-days. Writes one row per origin, method and coverage plus "
-        "pooled rows (--out .csv), a plot of PAI over time (--plot .png), and prints which "
-        "map predicted best.",
+        help=gettext_noop(
+            "backtest every hotspot map: hit rate, PAI and PEI on the next incidents"
+        ),
+        description=HelpText(
+            gettext_noop(
+                "Rolling-origin backtest (Chainey et al. 2008): every --step-days from --from, "
+                "build each map from the incidents up to that day ({methods}), flag the top 1, "
+                "5 and 10 % of the area and score it on the incidents of the next "
+                "--horizon-days. Writes one row per origin, method and coverage plus pooled "
+                "rows (--out .csv), a plot of PAI over time (--plot .png), and prints which "
+                "map predicted best."
+            ),
+            methods=", ".join(BACKTEST_METHODS),
+        ),
     )
     add_incidents_argument(parser)
     add_log_argument(parser)
     parser.add_argument(
         "--from", dest="start", type=parse_day, required=True, metavar="YYYY-MM-DD",
-        help="first origin",
+        help=gettext_noop("first origin"),
     )  # fmt: skip
     parser.add_argument(
         "--to", dest="end", type=parse_day, required=True, metavar="YYYY-MM-DD",
-        help="last day a test window may reach",
+        help=gettext_noop("last day a test window may reach"),
     )  # fmt: skip
     parser.add_argument(
         "--horizon-days",
         type=int,
         default=DEFAULTS.evaluate_horizon_days,
-        help="test window after each origin (default %(default)s)",
+        help=gettext_noop("test window after each origin (default %(default)s)"),
     )
     parser.add_argument(
         "--step-days",
         type=int,
         default=DEFAULTS.evaluate_step_days,
-        help="days between origins (default %(default)s)",
+        help=gettext_noop("days between origins (default %(default)s)"),
     )
     parser.add_argument(
         "--train-days",
         type=int,
         default=DEFAULTS.window_days,
-        help="window the maps are built on, ending at each origin (default %(default)s)",
+        help=gettext_noop(
+            "window the maps are built on, ending at each origin (default %(default)s)"
+        ),
     )
-    parser.add_argument("--out", required=True, metavar="FILE", help="scores, .csv")
+    parser.add_argument("--out", required=True, metavar="FILE", help=gettext_noop("scores, .csv"))
     parser.add_argument(
-        "--plot", metavar="FILE", help="PAI over time, .png (default: --out with .png)"
+        "--plot",
+        metavar="FILE",
+        help=gettext_noop("PAI over time, .png (default: --out with .png)"),
     )
     parser.set_defaults(func=run)
 

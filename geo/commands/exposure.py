@@ -28,7 +28,7 @@ from geo.commands._options import (
 )
 from geo.errors import ParameterError
 from geo.export.atomic import write_bytes_atomic
-from geo.i18n import translator
+from geo.i18n import gettext_noop, translator
 from geo.pipeline import (
     route_exposure,
 )
@@ -75,19 +75,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "exposure",
-        help="incident exposure of each corridor segment, or the route summary",
-        description="Cut the corridors into segments and score each by the incidents within "
-        "--buffer-km, weighted by type, distance and age (half-life). Writes one row per "
-        "segment (--out .gpkg/.geojson with geometry, .csv without), or with --summary "
-        "prints the route summary, worst stretches, alternatives and the change over the "
-        "last 30 days (--out .csv/.json to save it). Scores are incident exposure over the "
-        "stated window and sources, not a safety rating.",
+        help=gettext_noop("incident exposure of each corridor segment, or the route summary"),
+        description=gettext_noop(
+            "Cut the corridors into segments and score each by the incidents within "
+            "--buffer-km, weighted by type, distance and age (half-life). Writes one row per "
+            "segment (--out .gpkg/.geojson with geometry, .csv without), or with --summary "
+            "prints the route summary, worst stretches, alternatives and the change over the "
+            "last 30 days (--out .csv/.json to save it). Scores are incident exposure over the "
+            "stated window and sources, not a safety rating."
+        ),
     )
     parser.add_argument(
         "--route",
         default="all",
         metavar="NAME|all",
-        help="route_id to analyse, several separated by commas, or all (default)",
+        help=gettext_noop("route_id to analyse, several separated by commas, or all (default)"),
     )
     parser.add_argument("--buffer-km", type=float, default=DEFAULTS.buffer_km, metavar="KM")
     parser.add_argument(
@@ -98,15 +100,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--distance-decay",
         default=DEFAULTS.distance_decay,
         choices=list(DISTANCE_DECAYS),
-        help="weight over distance from the road (default linear)",
+        help=gettext_noop("weight over distance from the road (default linear)"),
     )
     parser.add_argument(
-        "--summary", action="store_true", help="print the route summary and comparison"
+        "--summary",
+        action="store_true",
+        help=gettext_noop("print the route summary and comparison"),
     )
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="per segment: .gpkg, .geojson or .csv; with --summary: .csv or .json",
+        help=gettext_noop("per segment: .gpkg, .geojson or .csv; with --summary: .csv or .json"),
     )
     add_incident_arguments(parser)
     add_routes_argument(parser)

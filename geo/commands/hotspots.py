@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.commands._engine import Engine, add_engine_arguments, open_engine
+from geo.commands._help import HelpText
 from geo.commands._options import (
     Inputs,
     add_input_arguments,
@@ -67,14 +68,54 @@ METHODS: dict[str, str] = {
 
 #: Numeric options: flag, type, default, meaning.
 _NUMBER_OPTIONS: list[tuple[str, type, float | int, str]] = [
-    ("--bandwidth-km", float, DEFAULTS.kde_bandwidth_km, "KDE kernel standard deviation, km"),
-    ("--cell-m", float, DEFAULTS.kde_cell_m, "KDE cell size, m"),
-    ("--resolution", int, DEFAULTS.hex_resolution, "H3 resolution (hex; gistar --units hex)"),
-    ("--alpha", float, DEFAULTS.gistar_alpha, "Gi* significance level"),
-    ("--permutations", int, DEFAULTS.gistar_permutations, "Gi* permutations (permutation)"),
-    ("--seed", int, DEFAULTS.gistar_seed, "Gi* permutation seed"),
-    ("--hex-reach-km", float, DEFAULTS.gistar_hex_reach_km, "gistar --units hex study area"),
-    ("--min-events", int, DEFAULTS.gistar_min_events, "fewest events for Gi*"),
+    (
+        "--bandwidth-km",
+        float,
+        DEFAULTS.kde_bandwidth_km,
+        gettext_noop("KDE kernel standard deviation, km (default %(default)s)"),
+    ),
+    (
+        "--cell-m",
+        float,
+        DEFAULTS.kde_cell_m,
+        gettext_noop("KDE cell size, m (default %(default)s)"),
+    ),
+    (
+        "--resolution",
+        int,
+        DEFAULTS.hex_resolution,
+        gettext_noop("H3 resolution (hex; gistar --units hex) (default %(default)s)"),
+    ),
+    (
+        "--alpha",
+        float,
+        DEFAULTS.gistar_alpha,
+        gettext_noop("Gi* significance level (default %(default)s)"),
+    ),
+    (
+        "--permutations",
+        int,
+        DEFAULTS.gistar_permutations,
+        gettext_noop("Gi* permutations (permutation) (default %(default)s)"),
+    ),
+    (
+        "--seed",
+        int,
+        DEFAULTS.gistar_seed,
+        gettext_noop("Gi* permutation seed (default %(default)s)"),
+    ),
+    (
+        "--hex-reach-km",
+        float,
+        DEFAULTS.gistar_hex_reach_km,
+        gettext_noop("gistar --units hex study area (default %(default)s)"),
+    ),
+    (
+        "--min-events",
+        int,
+        DEFAULTS.gistar_min_events,
+        gettext_noop("fewest events for Gi* (default %(default)s)"),
+    ),
 ]
 
 
@@ -88,80 +129,99 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "hotspots",
-        help="where incidents concentrate: KDE raster, hex counts, Gi* or surge flags",
-        description="Compute one hotspot analysis on the bundled incidents (or --incidents) "
-        "and write it: --method kde writes a GeoTIFF (.tif); hex, gistar and surge write "
-        f"{', '.join(sorted(TABLE_SUFFIXES))}. Imprecise locations are left out of kde, "
-        "hex and gistar unless --include-imprecise.",
+        help=gettext_noop(
+            "where incidents concentrate: KDE raster, hex counts, Gi* or surge flags"
+        ),
+        description=HelpText(
+            gettext_noop(
+                "Compute one hotspot analysis on the bundled incidents (or --incidents) and "
+                "write it: --method kde writes a GeoTIFF (.tif); hex, gistar and surge write "
+                "{formats}. Imprecise locations are left out of kde, hex and gistar unless "
+                "--include-imprecise."
+            ),
+            formats=", ".join(sorted(TABLE_SUFFIXES)),
+        ),
     )
     add_input_arguments(parser)
     add_engine_arguments(parser)
-    parser.add_argument("--method", required=True, choices=list(METHODS), help="analysis")
+    parser.add_argument(
+        "--method", required=True, choices=list(METHODS), help=gettext_noop("analysis")
+    )
     for flag, kind, default, text in _NUMBER_OPTIONS:
-        parser.add_argument(flag, type=kind, default=default, help=f"{text} (default %(default)s)")
+        parser.add_argument(flag, type=kind, default=default, help=text)
     parser.add_argument(
         "--weight",
         choices=["none", "fatalities"],
         default="none",
-        help="KDE weight (default %(default)s)",
+        help=gettext_noop("KDE weight (default %(default)s)"),
     )
     parser.add_argument(
         "--units",
         "--unit",
         choices=["admin", "hex"],
         default="admin",
-        help="units for gistar (default %(default)s; hex: the cells within --hex-reach-km "
-        "of the window's events)",
+        help=gettext_noop(
+            "units for gistar (default %(default)s; hex: the cells within --hex-reach-km "
+            "of the window's events)"
+        ),
     )
     parser.add_argument(
         "--level",
         type=int,
         choices=[1, 2, 3],
-        help="admin level for gistar and surge: 1 regions, 2 cercles (default), "
-        "3 the units of --admin (default when --admin is given)",
+        help=gettext_noop(
+            "admin level for gistar and surge: 1 regions, 2 cercles (default), "
+            "3 the units of --admin (default when --admin is given)"
+        ),
     )
     parser.add_argument(
         "--inference",
         choices=list(GISTAR_INFERENCES),
         default=DEFAULTS.gistar_inference,
-        help="Gi* p-values: analytical (normal, from the z-score, as ArcGIS) or permutation "
-        "(conditional, raised to what the FDR correction needs) (default %(default)s)",
+        help=gettext_noop(
+            "Gi* p-values: analytical (normal, from the z-score, as ArcGIS) or permutation "
+            "(conditional, raised to what the FDR correction needs) (default %(default)s)"
+        ),
     )
     parser.add_argument(
         "--value",
         choices=list(GISTAR_VALUES),
         default=DEFAULTS.gistar_value,
-        help="Gi* on incident counts or on incidents per km² (default %(default)s)",
+        help=gettext_noop("Gi* on incident counts or on incidents per km² (default %(default)s)"),
     )
     parser.add_argument(
         "--no-fdr",
         dest="fdr",
         action="store_false",
-        help="no Benjamini-Hochberg correction of Gi* p-values",
+        help=gettext_noop("no Benjamini-Hochberg correction of Gi* p-values"),
     )
     parser.add_argument(
         "--as-of",
         type=parse_day,
         metavar="YYYY-MM-DD",
-        help="surge: last day of the latest week (default --to, else the latest event)",
+        help=gettext_noop(
+            "surge: last day of the latest week (default --to, else the latest event)"
+        ),
     )
     parser.add_argument(
         "--include-imprecise",
         action="store_true",
         default=DEFAULTS.include_imprecise,
-        help="also use imprecise (centroid) locations in kde, hex and gistar",
+        help=gettext_noop("also use imprecise (centroid) locations in kde, hex and gistar"),
     )
     parser.add_argument(
         "--step",
         choices=list(STEPS),
         default=DEFAULTS.emerging_step,
-        help="emerging: time step of the cube (default %(default)s)",
+        help=gettext_noop("emerging: time step of the cube (default %(default)s)"),
     )
     parser.add_argument(
         "--time-lag-steps",
         type=int,
         default=DEFAULTS.emerging_time_lag_steps,
-        help="emerging: previous steps in a bin's neighbourhood (default %(default)s)",
+        help=gettext_noop(
+            "emerging: previous steps in a bin's neighbourhood (default %(default)s)"
+        ),
     )
     parser.set_defaults(func=run)
 

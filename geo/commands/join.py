@@ -15,11 +15,12 @@ import pandas as pd
 
 import geo  # noqa: F401  (GDAL hardening before pyogrio loads)
 from geo.commands._engine import add_engine_arguments, open_engine
+from geo.commands._help import HelpText
 from geo.commands._options import add_input_arguments, load_inputs, source_text
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
-from geo.i18n import translator
+from geo.i18n import gettext_noop, translator
 
 __all__ = [
     "JOIN_COLUMNS",
@@ -68,11 +69,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "join",
-        help="give every incident its country, region, cercle (and commune with --admin)",
-        description="Assign each incident to Mali's regions and cercles (bundled "
-        "geoBoundaries) or to its neighbouring country, and write one row per incident. "
-        "A point on a shared border goes to the unit with the lowest id. Output format "
-        f"from the suffix of --out: {', '.join(sorted(TABLE_SUFFIXES))}.",
+        help=gettext_noop(
+            "give every incident its country, region, cercle (and commune with --admin)"
+        ),
+        description=HelpText(
+            gettext_noop(
+                "Assign each incident to Mali's regions and cercles (bundled geoBoundaries) "
+                "or to its neighbouring country, and write one row per incident. A point on "
+                "a shared border goes to the unit with the lowest id. Output format from the "
+                "suffix of --out: {formats}."
+            ),
+            formats=", ".join(sorted(TABLE_SUFFIXES)),
+        ),
     )
     add_input_arguments(parser)
     add_engine_arguments(parser)

@@ -19,6 +19,7 @@ import os
 import sys
 from typing import Any
 
+from geo.commands._help import HelpText
 from geo.commands._options import parse_day
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
@@ -75,8 +76,13 @@ def _add_log_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log",
         metavar="PATH_OR_URL",
-        help=f"the incident log: a GeoPackage file or a postgresql:// URL (default ${ENV_VAR} "
-        "or ~/.local/share/sahel-risk-map/log.gpkg)",
+        help=HelpText(
+            gettext_noop(
+                "the incident log: a GeoPackage file or a postgresql:// URL (default "
+                "${variable} or ~/.local/share/sahel-risk-map/log.gpkg)"
+            ),
+            variable=ENV_VAR,
+        ),
     )
 
 
@@ -84,37 +90,56 @@ def _add_author_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--author",
         default=os.environ.get("SAHEL_RISK_AUTHOR") or getpass.getuser(),
-        help="who makes this change (default $SAHEL_RISK_AUTHOR or your login name)",
+        help=gettext_noop("who makes this change (default $SAHEL_RISK_AUTHOR or your login name)"),
     )
 
 
 def _add_field_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--date", type=parse_day, metavar="YYYY-MM-DD", help="event date")
-    parser.add_argument("--date-precision", choices=DATE_PRECISIONS, help="day, week or month")
-    parser.add_argument("--lat", type=float, help="latitude (EPSG:4326)")
-    parser.add_argument("--lon", type=float, help="longitude (EPSG:4326)")
     parser.add_argument(
-        "--place", metavar="TOWN", help="a bundled town instead of --lat/--lon (any spelling)"
+        "--date", type=parse_day, metavar="YYYY-MM-DD", help=gettext_noop("event date")
     )
-    parser.add_argument("--category", choices=CATEGORIES, help="harmonised category")
-    parser.add_argument("--event-type", help="the report's own type (the category by default)")
-    parser.add_argument("--actor1", help="perpetrator or first actor")
-    parser.add_argument("--actor2", help="target or second actor")
-    parser.add_argument("--fatalities", type=int, help="people killed")
-    parser.add_argument("--victims", type=int, help="people killed, wounded or abducted")
-    parser.add_argument("--nationalities", help="victims' nationalities, e.g. 'Chinese; Malian'")
-    parser.add_argument("--location", help="place name as reported")
     parser.add_argument(
-        "--geo-precision", type=int, choices=(1, 2, 3), help="1 exact, 2 near a place, 3 area"
+        "--date-precision", choices=DATE_PRECISIONS, help=gettext_noop("day, week or month")
     )
-    parser.add_argument("--notes", help="what happened")
-    parser.add_argument("--source", help="who reported it (guard, driver, partner...)")
-    parser.add_argument("--report-ref", help="the report's reference")
-    parser.add_argument("--source-url", help="where the event is documented")
+    parser.add_argument("--lat", type=float, help=gettext_noop("latitude (EPSG:4326)"))
+    parser.add_argument("--lon", type=float, help=gettext_noop("longitude (EPSG:4326)"))
     parser.add_argument(
-        "--reliability", metavar="GRADING", help="source reliability A-F and credibility 1-6: B2"
+        "--place",
+        metavar="TOWN",
+        help=gettext_noop("a bundled town instead of --lat/--lon (any spelling)"),
     )
-    parser.add_argument("--original-text", help="the report's text as received")
+    parser.add_argument("--category", choices=CATEGORIES, help=gettext_noop("harmonised category"))
+    parser.add_argument(
+        "--event-type", help=gettext_noop("the report's own type (the category by default)")
+    )
+    parser.add_argument("--actor1", help=gettext_noop("perpetrator or first actor"))
+    parser.add_argument("--actor2", help=gettext_noop("target or second actor"))
+    parser.add_argument("--fatalities", type=int, help=gettext_noop("people killed"))
+    parser.add_argument(
+        "--victims", type=int, help=gettext_noop("people killed, wounded or abducted")
+    )
+    parser.add_argument(
+        "--nationalities", help=gettext_noop("victims' nationalities, e.g. 'Chinese; Malian'")
+    )
+    parser.add_argument("--location", help=gettext_noop("place name as reported"))
+    parser.add_argument(
+        "--geo-precision",
+        type=int,
+        choices=(1, 2, 3),
+        help=gettext_noop("1 exact, 2 near a place, 3 area"),
+    )
+    parser.add_argument("--notes", help=gettext_noop("what happened"))
+    parser.add_argument(
+        "--source", help=gettext_noop("who reported it (guard, driver, partner...)")
+    )
+    parser.add_argument("--report-ref", help=gettext_noop("the report's reference"))
+    parser.add_argument("--source-url", help=gettext_noop("where the event is documented"))
+    parser.add_argument(
+        "--reliability",
+        metavar="GRADING",
+        help=gettext_noop("source reliability A-F and credibility 1-6: B2"),
+    )
+    parser.add_argument("--original-text", help=gettext_noop("the report's text as received"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -127,53 +152,69 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "log",
-        help="the team's incident log: add, list, edit, delete, history, import, export",
-        description="Record, correct and export the team's own incidents in a GeoPackage "
-        "file or a PostGIS database. Corrections and deletions are revisions: nothing is "
-        "overwritten.",
+        help=gettext_noop(
+            "the team's incident log: add, list, edit, delete, history, import, export"
+        ),
+        description=gettext_noop(
+            "Record, correct and export the team's own incidents in a GeoPackage "
+            "file or a PostGIS database. Corrections and deletions are revisions: nothing is "
+            "overwritten."
+        ),
     )
     sub = parser.add_subparsers(dest="log_command", metavar="ACTION", required=True)
 
-    add = sub.add_parser("add", help="add one incident (--date, --lat/--lon or --place)")
+    add = sub.add_parser(
+        "add", help=gettext_noop("add one incident (--date, --lat/--lon or --place)")
+    )
     _add_field_options(add)
     _add_author_option(add)
     _add_log_option(add)
     add.set_defaults(func=_add)
 
-    lst = sub.add_parser("list", help="list the current incidents")
-    lst.add_argument("--json", action="store_true", help="a JSON array, one object per record")
+    lst = sub.add_parser("list", help=gettext_noop("list the current incidents"))
+    lst.add_argument(
+        "--json", action="store_true", help=gettext_noop("a JSON array, one object per record")
+    )
     _add_log_option(lst)
     lst.set_defaults(func=_list)
 
-    edit = sub.add_parser("edit", help="correct an incident (a new revision)")
+    edit = sub.add_parser("edit", help=gettext_noop("correct an incident (a new revision)"))
     edit.add_argument("incident_id", type=int, metavar="ID")
     _add_field_options(edit)
-    edit.add_argument("--reason", default="", help="why (shown in the history)")
+    edit.add_argument("--reason", default="", help=gettext_noop("why (shown in the history)"))
     _add_author_option(edit)
     _add_log_option(edit)
     edit.set_defaults(func=_edit)
 
-    delete = sub.add_parser("delete", help="delete an incident (a revision; history kept)")
+    delete = sub.add_parser(
+        "delete", help=gettext_noop("delete an incident (a revision; history kept)")
+    )
     delete.add_argument("incident_id", type=int, metavar="ID")
-    delete.add_argument("--reason", default="", help="why (shown in the history)")
+    delete.add_argument("--reason", default="", help=gettext_noop("why (shown in the history)"))
     _add_author_option(delete)
     _add_log_option(delete)
     delete.set_defaults(func=_delete)
 
-    history = sub.add_parser("history", help="every revision of one incident")
+    history = sub.add_parser("history", help=gettext_noop("every revision of one incident"))
     history.add_argument("incident_id", type=int, metavar="ID")
-    history.add_argument("--json", action="store_true", help="a JSON array, oldest first")
+    history.add_argument(
+        "--json", action="store_true", help=gettext_noop("a JSON array, oldest first")
+    )
     _add_log_option(history)
     history.set_defaults(func=_history)
 
-    imp = sub.add_parser("import", help="import an ACLED, UCDP or CSV file (all rows or none)")
+    imp = sub.add_parser(
+        "import", help=gettext_noop("import an ACLED, UCDP or CSV file (all rows or none)")
+    )
     imp.add_argument("file", metavar="FILE")
     _add_author_option(imp)
     _add_log_option(imp)
     imp.set_defaults(func=_import)
 
-    exp = sub.add_parser("export", help="write the current incidents as GeoPackage or CSV")
-    exp.add_argument("out", metavar="OUT", help="output file (.gpkg or .csv)")
+    exp = sub.add_parser(
+        "export", help=gettext_noop("write the current incidents as GeoPackage or CSV")
+    )
+    exp.add_argument("out", metavar="OUT", help=gettext_noop("output file (.gpkg or .csv)"))
     _add_log_option(exp)
     exp.set_defaults(func=_export)
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 
 from geo.checks import check_positive, parse_date
+from geo.commands._help import HelpText
 from geo.commands._options import add_incident_arguments, load_incidents, output_path, record_lines
 from geo.commands.validate import local_path
 from geo.export.plan import PLAN_SUFFIXES, export_plan
 from geo.gazetteer import build_gazetteer, resolve_town
-from geo.i18n import Translator, translator
+from geo.i18n import Translator, gettext_noop, translator
 from geo.io.bundled import load_roads, load_towns
 from geo.io.routes import read_roads
 from geo.planner import Plan, plan_notes, plan_trip, route_label_text
@@ -40,24 +41,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "plan",
-        help="shortest and least-exposed road between two towns, with alternatives",
-        description="Plan a trip on the bundled OSM main roads: the shortest route, the route "
-        "with the least incident exposure on the reported data over the stated window "
-        "(cost = km x (1 + lambda x exposure per km)), and distinct alternatives, each with "
-        "its length, exposure, km per exposure class, worst stretches, towns passed and the "
-        "km it adds per unit of exposure avoided. Not a safety rating.",
+        help=gettext_noop("shortest and least-exposed road between two towns, with alternatives"),
+        description=gettext_noop(
+            "Plan a trip on the bundled OSM main roads: the shortest route, the route "
+            "with the least incident exposure on the reported data over the stated window "
+            "(cost = km x (1 + lambda x exposure per km)), and distinct alternatives, each with "
+            "its length, exposure, km per exposure class, worst stretches, towns passed and the "
+            "km it adds per unit of exposure avoided. Not a safety rating."
+        ),
     )
-    parser.add_argument("--from-town", required=True, metavar="TOWN", help="origin town")
-    parser.add_argument("--to-town", required=True, metavar="TOWN", help="destination town")
     parser.add_argument(
-        "--via", action="append", default=[], metavar="TOWN", help="town to pass (repeatable)"
+        "--from-town", required=True, metavar="TOWN", help=gettext_noop("origin town")
+    )
+    parser.add_argument(
+        "--to-town", required=True, metavar="TOWN", help=gettext_noop("destination town")
+    )
+    parser.add_argument(
+        "--via",
+        action="append",
+        default=[],
+        metavar="TOWN",
+        help=gettext_noop("town to pass (repeatable)"),
     )
     parser.add_argument(
         "--alternatives",
         type=int,
         default=DEFAULTS.plan_alternatives,
         metavar="K",
-        help=f"distinct alternatives besides the two routes (default {DEFAULTS.plan_alternatives})",
+        help=gettext_noop("distinct alternatives besides the two routes (default %(default)s)"),
     )
     parser.add_argument(
         "--lambda",
@@ -65,20 +76,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=DEFAULTS.plan_lambda,
         metavar="L",
-        help="km of detour one unit of incident exposure is worth "
-        f"(default {DEFAULTS.plan_lambda:g}; 0 = shortest only)",
+        help=HelpText(
+            gettext_noop(
+                "km of detour one unit of incident exposure is worth (default {default}; "
+                "0 = shortest only)"
+            ),
+            default=f"{DEFAULTS.plan_lambda:g}",
+        ),
     )
     parser.add_argument(
         "--roads",
         metavar="FILE",
-        help="your own road network (GeoPackage, GeoJSON or zipped shapefile lines, read "
-        "through the sandboxed reader); the bundled OSM main roads by default",
+        help=gettext_noop(
+            "your own road network (GeoPackage, GeoJSON or zipped shapefile lines, read "
+            "through the sandboxed reader); the bundled OSM main roads by default"
+        ),
     )
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="plan.gpkg (layers routes, segments), plan.csv (routes), plan.pdf (briefing) "
-        "or plan.png (map)",
+        help=gettext_noop(
+            "plan.gpkg (layers routes, segments), plan.csv (routes), plan.pdf (briefing) "
+            "or plan.png (map)"
+        ),
     )
     add_incident_arguments(parser)
     parser.set_defaults(func=run)

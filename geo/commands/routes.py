@@ -8,7 +8,7 @@ import pandas as pd
 
 from geo.commands._options import add_routes_argument, load_routes, output_path, write_frame
 from geo.crs import GEOD
-from geo.i18n import translator
+from geo.i18n import gettext_noop, translator
 from geo.route_names import route_name
 
 __all__ = ["register", "run", "route_table"]
@@ -66,14 +66,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "routes",
-        help="list the corridor routes with their lengths and published distances",
-        description="List the routes that `exposure` analyses: id, label, alternatives group, "
-        "length measured on the WGS84 ellipsoid and the published road distance where one "
-        "was found. The bundled routes are least-cost paths on OSM 2021 roads, not official "
-        "designations.",
+        help=gettext_noop("list the corridor routes with their lengths and published distances"),
+        description=gettext_noop(
+            "List the routes that `exposure` analyses: id, label, alternatives group, "
+            "length measured on the WGS84 ellipsoid and the published road distance where one "
+            "was found. The bundled routes are least-cost paths on OSM 2021 roads, not official "
+            "designations."
+        ),
     )
     add_routes_argument(parser)
-    parser.add_argument("--out", metavar="FILE", help="also write the list (.csv)")
+    parser.add_argument("--out", metavar="FILE", help=gettext_noop("also write the list (.csv)"))
     parser.set_defaults(func=run)
 
 

@@ -15,7 +15,7 @@ from geo.commands._options import (
 )
 from geo.commands.validate import local_path
 from geo.errors import ParameterError
-from geo.i18n import translator
+from geo.i18n import gettext_noop, translator
 from geo.io.bundled import load_sites
 from geo.io.sites import read_sites
 from geo.pipeline import site_table
@@ -79,9 +79,11 @@ def add_sites_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sites",
         metavar="FILE",
-        help="your own sites instead of the bundled ones: points or polygons with a name "
-        "and a type (GeoJSON, GeoPackage, zipped shapefile, or CSV with latitude and "
-        "longitude columns), read through the sandboxed reader",
+        help=gettext_noop(
+            "your own sites instead of the bundled ones: points or polygons with a name "
+            "and a type (GeoJSON, GeoPackage, zipped shapefile, or CSV with latitude and "
+            "longitude columns), read through the sandboxed reader"
+        ),
     )
 
 
@@ -118,12 +120,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "sites",
-        help="incident exposure of mines, factories, plants and industrial sites",
-        description="For each bundled site (or each site of --sites FILE): incidents within "
-        "--radius-km in the last 30, 90 and 365 days, the nearest incident of the last year, "
-        "the trend of the last 90 days against the 90 before, and a weighted exposure score "
-        "and class. Prints the ranking (key sites first); --out writes one row per site "
-        "(.gpkg/.geojson with geometry, .csv without).",
+        help=gettext_noop("incident exposure of mines, factories, plants and industrial sites"),
+        description=gettext_noop(
+            "For each bundled site (or each site of --sites FILE): incidents within "
+            "--radius-km in the last 30, 90 and 365 days, the nearest incident of the last year, "
+            "the trend of the last 90 days against the 90 before, and a weighted exposure score "
+            "and class. Prints the ranking (key sites first); --out writes one row per site "
+            "(.gpkg/.geojson with geometry, .csv without)."
+        ),
     )
     parser.add_argument("--radius-km", type=float, default=DEFAULTS.site_radius_km, metavar="KM")
     parser.add_argument(
@@ -131,13 +135,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="CATEGORY=KM",
-        help="another radius for one category, e.g. abduction=50 (repeatable)",
+        help=gettext_noop("another radius for one category, e.g. abduction=50 (repeatable)"),
     )
     parser.add_argument(
         "--half-life-days", type=float, default=DEFAULTS.half_life_days, metavar="DAYS"
     )
-    parser.add_argument("--top", type=int, default=10, metavar="N", help="sites printed per group")
-    parser.add_argument("--out", metavar="FILE", help="one row per site: .gpkg, .geojson or .csv")
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help=gettext_noop("sites printed per group")
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help=gettext_noop("one row per site: .gpkg, .geojson or .csv")
+    )
     add_sites_argument(parser)
     add_incident_arguments(parser)
     parser.set_defaults(func=run)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from geo.errors import InputFileError
-from geo.i18n import translator
+from geo.i18n import gettext_noop, translator
 from geo.io.containers import LOCAL_FILE_LIMITS, read_file_bytes
 from geo.io.incidents import FORMATS
 from geo.io.ingest import ingest_upload, terminal_progress
@@ -76,25 +76,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     parser = subparsers.add_parser(
         "validate",
-        help="check an incident file: rows kept, repaired and rejected, with reasons",
-        description="Read an incident file (ACLED or UCDP CSV export, the news log, a CSV "
-        "with latitude/longitude, GeoJSON, GeoPackage or a zipped shapefile) and print the "
-        "validation report: counts first, then one line per problem naming the row.",
+        help=gettext_noop("check an incident file: rows kept, repaired and rejected, with reasons"),
+        description=gettext_noop(
+            "Read an incident file (ACLED or UCDP CSV export, the news log, a CSV "
+            "with latitude/longitude, GeoJSON, GeoPackage or a zipped shapefile) and print the "
+            "validation report: counts first, then one line per problem naming the row."
+        ),
     )
-    parser.add_argument("file", metavar="FILE", help="a file on this machine")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("file", metavar="FILE", help=gettext_noop("a file on this machine"))
     parser.add_argument(
-        "--format", dest="fmt", choices=FORMATS, help="force a format instead of detecting it"
+        "--json", action="store_true", help=gettext_noop("print the report as JSON")
     )
     parser.add_argument(
-        "--layer", help="GeoPackage layer or shapefile (stem) in a zip, when there are several"
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        help=gettext_noop("force a format instead of detecting it"),
+    )
+    parser.add_argument(
+        "--layer",
+        help=gettext_noop("GeoPackage layer or shapefile (stem) in a zip, when there are several"),
     )
     parser.add_argument(
         "--max-issues",
         type=int,
         default=None,
         metavar="N",
-        help="print at most N problem lines (all by default)",
+        help=gettext_noop("print at most N problem lines (all by default)"),
     )
     parser.set_defaults(func=run)
 
