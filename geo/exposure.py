@@ -850,17 +850,20 @@ SPREAD_SENTENCES: dict[str, str] = {
 def note_text(note: str, *, tr: Translator = _EN) -> str:
     """Render one of an analysis' notes (``Analysis.notes``, English) in the language of ``tr``.
 
-    A note is a marked sentence (the limits, the news log's caveat) or a
-    :data:`SPREAD_SENTENCES` sentence with its counts; anything else is returned as it is.
+    A note is a marked sentence (the limits, the news log's caveat), a
+    :data:`SPREAD_SENTENCES` sentence with its counts or a
+    :data:`geo.matching.DUPLICATE_SENTENCES` one; anything else is returned as it is.
 
     Examples
     --------
     >>> note_text(LIMITS, tr=translator("fr")).startswith("Les décomptes ne montrent")
     True
     """
+    from geo.matching import DUPLICATE_SENTENCES
     from geo.validate import translate_message
 
-    return translate_message(note, tr=tr, templates=tuple(SPREAD_SENTENCES.values()))
+    templates = (*SPREAD_SENTENCES.values(), *DUPLICATE_SENTENCES.values())
+    return translate_message(note, tr=tr, templates=templates)
 
 
 def spread_sentence(record: Mapping[str, Any], *, tr: Translator = _EN) -> str:

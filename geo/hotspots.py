@@ -33,12 +33,14 @@ from scipy import ndimage
 from geo.crs import WGS84, require_metric, require_wgs84
 from geo.errors import ExportError, InsufficientDataError, ParameterError
 from geo.export.atomic import write_bytes_atomic
+from geo.i18n import Translator, translator
 from geo.provenance import LEFT_OUT_REASONS
 from geo.settings import DEFAULTS
 
 __all__ = [
     "KDEResult",
     "KDE_NODATA",
+    "density_unit",
     "MAX_KDE_CELLS",
     "kde_grid",
     "write_kde_geotiff",
@@ -55,6 +57,26 @@ KDE_NODATA: float = -9999.0
 MAX_KDE_CELLS: int = 40_000_000
 
 _REASON_IMPRECISE = LEFT_OUT_REASONS["imprecise"]
+
+#: The default language of the unit (callers pass ``tr`` for another).
+_EN: Translator = translator()
+
+
+def density_unit(weight: str | None = None, *, tr: Translator = _EN) -> str:
+    """Name the unit of a KDE surface: events, or the ``weight`` column, per km².
+
+    Examples
+    --------
+    >>> density_unit(), density_unit("fatalities")
+    ('events per km²', 'fatalities per km²')
+    >>> density_unit(tr=translator("fr"))
+    'événements par km²'
+    """
+    if not weight:
+        return tr.gettext("events per km²")
+    return tr.gettext("{weight} per km²").format(weight=weight)
+
+
 _REASON_NO_GEOMETRY = "missing or empty geometry"
 _REASON_NOT_FINITE = "coordinates not finite"
 
@@ -302,7 +324,7 @@ def kde_grid(
         cell_m=cell_m,
         bandwidth_km=bandwidth_km,
         weight=weight,
-        unit=f"{weight or 'events'} per km²",
+        unit=density_unit(weight),
         n_used=n_used,
         n_left_out=int(sum(reasons.values())),
         left_out_reason=reasons,

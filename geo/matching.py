@@ -36,10 +36,12 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo.crs import METRIC_CRS
+from geo.i18n import gettext_noop
 from geo.settings import DEFAULTS
 
 __all__ = [
     "COMPATIBLE",
+    "DUPLICATE_SENTENCES",
     "MergedSources",
     "categories_compatible",
     "duplicates_sentence",
@@ -70,6 +72,15 @@ COMPATIBLE: frozenset[frozenset[str]] = frozenset(
     )
 )
 _SENTENCE = re.compile(r"^[\d,]+ events? found in two (or more )?sources, counted once\.")
+
+#: The note :func:`merge_sources` adds (English; ``geo.exposure.note_text`` renders it
+#: in another language): one event or ``{n}`` events, in two or in two or more sources.
+DUPLICATE_SENTENCES: dict[tuple[bool, bool], str] = {
+    (False, True): gettext_noop("1 event found in two sources, counted once."),
+    (False, False): gettext_noop("{n} events found in two sources, counted once."),
+    (True, True): gettext_noop("1 event found in two or more sources, counted once."),
+    (True, False): gettext_noop("{n} events found in two or more sources, counted once."),
+}
 
 
 def categories_compatible(a: str, b: str) -> bool:
@@ -200,13 +211,8 @@ def duplicates_sentence(n_events: int, *, more_than_two: bool = False) -> str:
     >>> duplicates_sentence(1)
     '1 event found in two sources, counted once.'
     """
-    if more_than_two:
-        if n_events == 1:
-            return "1 event found in two or more sources, counted once."
-        return f"{n_events:,} events found in two or more sources, counted once."
-    if n_events == 1:
-        return "1 event found in two sources, counted once."
-    return f"{n_events:,} events found in two sources, counted once."
+    template = DUPLICATE_SENTENCES[(bool(more_than_two), n_events == 1)]
+    return template.format(n=f"{n_events:,}")
 
 
 def merge_notes(report: object) -> list[str]:

@@ -264,6 +264,7 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         "stable",
         "daté(s) après le",
         "Pic / km",
+        "Odienné, Manankoro et Bougouni",  # the corridor's name (geo.route_names)
     ):
         assert french in flat, french
     for english in (
@@ -281,5 +282,24 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         " low ",
         "left out)",
         "dated after",
+        "Manankoro and Bougouni",
     ):
         assert english not in flat, english
+
+
+def test_merge_note_attribution_and_density_unit_read_in_french():
+    from geo.exposure import note_text
+    from geo.hotspots import density_unit
+    from geo.io.bundled import attribution_line
+    from geo.matching import duplicates_sentence
+
+    fr = translator("fr")
+    assert note_text(duplicates_sentence(20), tr=fr) == (
+        "20 événements trouvés dans deux sources, comptés une seule fois."
+    )
+    assert note_text(duplicates_sentence(1, more_than_two=True), tr=fr).startswith(
+        "1 événement trouvé dans deux sources ou plus"
+    )
+    assert fr.gettext(attribution_line()).startswith("Limites : geoBoundaries (CC BY 4.0)")
+    assert density_unit(tr=fr) == "événements par km²"
+    assert fr.join(["a", "b"]) == "a ; b"

@@ -39,7 +39,7 @@ from geo.emerging import (
 from geo.errors import InsufficientDataError, ParameterError
 from geo.export.tabular import TABLE_SUFFIXES, write_table_atomic
 from geo.gistar import GISTAR_INFERENCES, GISTAR_VALUES, gistar_message, gistar_sentence
-from geo.hotspots import hex_counts, write_kde_geotiff
+from geo.hotspots import density_unit, hex_counts, write_kde_geotiff
 from geo.i18n import Translator, gettext_noop, translator
 from geo.io.boundaries import read_boundaries
 from geo.pipeline import (
@@ -327,7 +327,7 @@ def _run_kde(run: _Run, out: Path, tr: Translator) -> str:
             cell=tr.number(result.cell_m),
             bandwidth=tr.number(result.bandwidth_km),
             peak=f"{float(result.array.max()):.4g}",
-            unit=result.unit,
+            unit=density_unit(result.weight, tr=tr),
         )
         + f"\n  {left_out_sentence(result.left_out_reason, tr=tr)}"
     )

@@ -19,6 +19,7 @@ import pyogrio
 
 from geo.crs import WGS84
 from geo.errors import InputFileError, ParameterError
+from geo.i18n import gettext_noop
 from geo.settings import BUNDLED, BundledPaths
 
 __all__ = [
@@ -103,7 +104,8 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
     ),
 )
 
-_ATTRIBUTION_LINE = (
+#: Marked for the catalog; translated where shown (``tr.gettext(attribution_line())``).
+_ATTRIBUTION_LINE = gettext_noop(
     "Boundaries: geoBoundaries (CC BY 4.0) · Roads, towns, sites: © OpenStreetMap "
     "contributors (ODbL) · Mines: ICMM (CC BY 4.0) · Natural Earth · Incidents: UCDP GED "
     "21.1 (CC BY 4.0), news logs (cited reports)"

@@ -38,6 +38,7 @@ from geo.gistar import gistar_message, gistar_sentence
 from geo.i18n import Translator, gettext_noop, translator
 from geo.palette import SITE_TYPE_LABELS
 from geo.provenance import LEFT_OUT_WHY, method_steps, provenance_lines
+from geo.route_names import route_name
 from geo.schema import TREND_LABELS
 from geo.validate import ValidationReport
 
@@ -191,7 +192,7 @@ def headlines(
                 "Highest route incident exposure: {route}, <b>{towns}</b> (km {km_from}–{km_to}), "
                 "{peak} per km{klass}."
             ).format(
-                route=esc(_route_label(analysis, top["route_id"])),
+                route=esc(_route_label(analysis, top["route_id"], tr=tr)),
                 towns=_stretch_towns(top["town_from"], top["town_to"]),
                 km_from=_num(top["km_from"], tr),
                 km_to=_num(top["km_to"], tr),
@@ -234,9 +235,9 @@ def headlines(
                         "the trip ({best_total}) than {other} ({other_total})."
                     ).format(
                         group=esc(str(group).capitalize()),
-                        best=esc(best["label"]),
+                        best=esc(route_name(str(best["label"]), tr=tr)),
                         best_total=_num(best["exposure_total"], tr, 1),
-                        other=esc(other["label"]),
+                        other=esc(route_name(str(other["label"]), tr=tr)),
                         other_total=_num(other["exposure_total"], tr, 1),
                     )
                 )
@@ -323,12 +324,12 @@ def _worst(analysis: Analysis) -> pd.DataFrame | None:
     return frame
 
 
-def _route_label(analysis: Analysis, route_id: object) -> str:
+def _route_label(analysis: Analysis, route_id: object, *, tr: Translator) -> str:
     rs = analysis.route_summary
     if rs is not None and not rs.empty and "label" in rs and "route_id" in rs:
         hit = rs[rs["route_id"].astype(str) == str(route_id)]
         if len(hit):
-            return str(hit["label"].iloc[0])
+            return route_name(str(hit["label"].iloc[0]), tr=tr)
     return str(route_id)
 
 
@@ -522,7 +523,7 @@ def routes_section(
     for _, r in rs.iterrows():
         rows.append(
             [
-                r.get("label", r.get("route_id")),
+                route_name(str(r.get("label", r.get("route_id"))), tr=tr),
                 _num(r.get("length_km"), tr),
                 _num(r.get("km_low"), tr),
                 _num(r.get("km_medium"), tr),
@@ -543,7 +544,9 @@ def routes_section(
         )
         for group, g in alternatives.groupby("group", sort=True):
             g = g.sort_values("rank_in_group")
-            head: list[Any] = [""] + [text_para(lbl, s["cellb"]) for lbl in g["label"]]
+            head: list[Any] = [""] + [
+                text_para(route_name(str(lbl), tr=tr), s["cellb"]) for lbl in g["label"]
+            ]
             measures = (
                 (gettext_noop("Length km"), "length_km", 0),
                 (gettext_noop("km high or critical"), "km_high_or_critical", 0),
@@ -609,7 +612,7 @@ def routes_section(
     for _, r in ordered.iterrows():
         rows.append(
             [
-                _route_label(analysis, r["route_id"]) if r["route_id"] != last else "",
+                _route_label(analysis, r["route_id"], tr=tr) if r["route_id"] != last else "",
                 _num(r.get("rank"), tr),
                 r["town_from"],
                 r["town_to"],
@@ -656,7 +659,7 @@ def _route_changes(
         )
         rows.append(
             [
-                r.get("label", r.get("route_id")),
+                route_name(str(r.get("label", r.get("route_id"))), tr=tr),
                 _num(r.get("exposure_total"), tr, 1),
                 _num(r.get("exposure_total_before"), tr, 1),
                 _signed(r.get("exposure_total_change"), tr, 1),

@@ -251,7 +251,7 @@ def _footer_lines(
 ) -> list[str]:
     """Return the sources, what was left out and the provenance, wrapped to the map width."""
     texts = [
-        tr.gettext("Sources: {sources}").format(sources=basemap.attribution),
+        tr.gettext("Sources: {sources}").format(sources=tr.gettext(basemap.attribution)),
         left_out_sentence(analysis.left_out, tr=tr)
         + " "
         + tr.gettext(
