@@ -39,7 +39,14 @@ from geo.errors import CRSError, InputFileError, ParameterError
 from geo.i18n import Translator, gettext_noop, translator
 from geo.provenance import LEFT_OUT_REASONS, left_out_sentence
 from geo.settings import DEFAULTS
-from geo.spread import SPREAD_KINDS, Spread, SpreadLayers, bundled_spread_layers, spread_areas
+from geo.spread import (
+    SPREAD_COLUMNS,
+    SPREAD_KINDS,
+    Spread,
+    SpreadLayers,
+    bundled_spread_layers,
+    spread_areas,
+)
 
 #: The default language of the record's sentences (callers pass ``tr`` for another).
 _EN: Translator = translator()
@@ -54,6 +61,8 @@ __all__ = [
     "LIMITS",
     "event_weights",
     "points_in",
+    "READ_COLUMNS",
+    "read_columns",
     "split_imprecise",
     "spread_of",
     "spread_pairs",
@@ -78,6 +87,14 @@ EXPOSURE_CLASSES: tuple[str, ...] = ("low", "medium", "high", "critical")
 EXPOSURE_CLASS_BREAKS: tuple[float, float, float] = (0.25, 1.0, 3.0)
 
 _INCIDENT_COLUMNS = ("event_date", "category", "precise", "source")
+
+#: The incident columns route and site exposure read: the selection's, those of the
+#: spread events listed (``event_id``, ``location``) and of the nearest incident
+#: (``event_type``), and the spreading's (:data:`geo.spread.SPREAD_COLUMNS`, read with a
+#: silent default when missing, so they must be kept).
+READ_COLUMNS: tuple[str, ...] = (
+    *_INCIDENT_COLUMNS, "event_id", "event_type", "location", *SPREAD_COLUMNS,
+)  # fmt: skip
 
 #: What the data cannot show; every exposure output states it.
 LIMITS = gettext_noop(
@@ -278,6 +295,24 @@ def select_incidents(
         "window_to": stamp,
     }
     return kept, meta
+
+
+def read_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``incidents`` with the :data:`READ_COLUMNS` it has and its geometry only.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Canonical incidents (any CRS, kept).
+
+    Returns
+    -------
+    GeoDataFrame
+        The same rows and index; selecting rows of it (a million, in the app)
+        copies these columns only, not every text column of the data set.
+    """
+    read = [c for c in READ_COLUMNS if c in incidents.columns]
+    return incidents[[*read, incidents.geometry.name]]
 
 
 def left_out_text(meta: Mapping[str, Any], *, tr: Translator = _EN) -> str:
@@ -548,6 +583,7 @@ def _exposure_tables(
 
     imprecise = check_imprecise(imprecise)
     spread_ok = imprecise == "spread"
+    incidents = read_columns(incidents)
     kept, meta = select_incidents(incidents, as_of=as_of, include_imprecise=spread_ok)
     kept, vague = split_imprecise(kept, imprecise)
     seg_geoms = np.asarray(segments.geometry.values)

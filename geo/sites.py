@@ -32,6 +32,7 @@ from geo.exposure import (
     exposure_contributions,
     left_out_text,
     points_in,
+    read_columns,
     select_incidents,
     split_imprecise,
     spread_of,
@@ -50,13 +51,7 @@ from geo.schema import (
     TREND_LABELS,
 )
 from geo.settings import DEFAULTS
-from geo.spread import SPREAD_COLUMNS, Spread, SpreadLayers
-
-#: The incident columns a site table reads: the selection's, the nearest incident's and
-#: the spreading's (:data:`geo.spread.SPREAD_COLUMNS`); the others are not copied.
-_INCIDENT_COLUMNS: tuple[str, ...] = (
-    "event_date", "category", "precise", "source", "event_type", "location", *SPREAD_COLUMNS,
-)  # fmt: skip
+from geo.spread import Spread, SpreadLayers
 
 #: The default language of the summary (callers pass ``tr`` for another).
 _EN: Translator = translator()
@@ -207,9 +202,9 @@ def site_exposure(
         raise CRSError("sites has no CRS; set one with .set_crs(...) (EPSG:4326 for lon/lat).")
 
     imprecise = check_imprecise(imprecise)
-    read = [c for c in _INCIDENT_COLUMNS if c in incidents.columns]
-    narrow = incidents[[*read, incidents.geometry.name]]  # a million rows: copy only these
-    kept, meta = select_incidents(narrow, as_of=as_of, include_imprecise=imprecise == "spread")
+    kept, meta = select_incidents(
+        read_columns(incidents), as_of=as_of, include_imprecise=imprecise == "spread"
+    )
     kept, vague = split_imprecise(kept, imprecise)
     n_sites = len(sites)
     site_m = np.asarray(sites.geometry.to_crs(METRIC_CRS).values)

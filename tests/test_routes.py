@@ -25,6 +25,7 @@ from geo.exposure import (
     EXPOSURE_CLASS_BREAKS,
     classify_exposure,
     exposure_contributions,
+    read_columns,
     segment_exposure,
     segment_exposure_change,
 )
@@ -39,6 +40,7 @@ from geo.route_report import (
 )
 from geo.schema import CATEGORIES
 from geo.segments import segment_routes
+from geo.spread import SPREAD_COLUMNS
 from tests.common import make_incidents
 
 GEOD = Geod(ellps="WGS84")
@@ -708,3 +710,16 @@ def test_bundled_exposure_30_days_earlier_from_shared_pairs_equals_its_own_run(i
     assert_frame_equal(before, alone_before, check_exact=True)
     assert before.attrs == alone_before.attrs
     assert before["exposure"].sum() != now["exposure"].sum()
+
+
+def test_bundled_route_exposure_reads_its_columns_only_and_keeps_the_spread_ones():
+    bundled, readers = _bundled()
+    incidents = readers.load_bundled_incidents().incidents
+    narrow = read_columns(incidents.assign(notes_extra="x" * 40))
+    assert set(SPREAD_COLUMNS) | {"event_id", "location"} <= set(narrow.columns)
+    assert "notes_extra" not in narrow.columns and narrow.crs == incidents.crs
+    seg = segment_routes(bundled.load_routes(), segment_km=10.0)
+    wide = segment_exposure(seg, incidents.assign(notes_extra="x" * 40))
+    assert_frame_equal(wide, segment_exposure(seg, incidents), check_exact=True)
+    plain = segment_exposure(seg, incidents.drop(columns=["geo_precision"]))
+    assert not np.array_equal(plain["exposure"].to_numpy(), wide["exposure"].to_numpy())
