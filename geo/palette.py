@@ -188,9 +188,9 @@ PLAN_ROUTE_STYLES: dict[str, tuple[str, float, str | None]] = {
 }
 #: Legend labels of the trip-plan routes.
 PLAN_ROUTE_LABELS: dict[str, str] = {
-    "alternative": "Alternative",
-    "shortest": "Shortest route",
-    "least_exposed": "Least incident exposure (reported data, stated window)",
+    "alternative": gettext_noop("Alternative"),
+    "shortest": gettext_noop("Shortest route"),
+    "least_exposed": gettext_noop("Least incident exposure (reported data, stated window)"),
 }
 
 #: Gi* classes: hot/cold with confidence (99/95/90) or plain hot/cold.
@@ -218,15 +218,15 @@ GISTAR_COLORS: dict[str, str] = {
     "cold_99": "#2166ac",
 }
 GISTAR_LABELS: dict[str, str] = {
-    "hot_99": "Hot spot, 99 % confidence",
-    "hot_95": "Hot spot, 95 % confidence",
-    "hot_90": "Hot spot, 90 % confidence",
-    "hot": "Hot spot (significant)",
-    "not_significant": "Not significant",
-    "cold": "Cold spot (significant)",
-    "cold_90": "Cold spot, 90 % confidence",
-    "cold_95": "Cold spot, 95 % confidence",
-    "cold_99": "Cold spot, 99 % confidence",
+    "hot_99": gettext_noop("Hot spot, 99 % confidence"),
+    "hot_95": gettext_noop("Hot spot, 95 % confidence"),
+    "hot_90": gettext_noop("Hot spot, 90 % confidence"),
+    "hot": gettext_noop("Hot spot (significant)"),
+    "not_significant": gettext_noop("Not significant"),
+    "cold": gettext_noop("Cold spot (significant)"),
+    "cold_90": gettext_noop("Cold spot, 90 % confidence"),
+    "cold_95": gettext_noop("Cold spot, 95 % confidence"),
+    "cold_99": gettext_noop("Cold spot, 99 % confidence"),
 }
 
 #: ColorBrewer Purples (6-class, lightest dropped), for counts and rates: the choropleth
@@ -236,11 +236,11 @@ SEQUENTIAL: tuple[str, ...] = ("#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#542
 #: Change of a unit's incidents against the previous window, in fixed classes (RdBu):
 #: (label, lowest change, highest change, colour); more incidents are red.
 CHANGE_CLASSES: tuple[tuple[str, float, float, str], ...] = (
-    ("Down by 3 or more", -math.inf, -3.0, "#2166ac"),
-    ("Down by 1 or 2", -2.0, -1.0, "#92c5de"),
-    ("No change", 0.0, 0.0, "#f7f7f7"),
-    ("Up by 1 or 2", 1.0, 2.0, "#f4a582"),
-    ("Up by 3 or more", 3.0, math.inf, "#b2182b"),
+    (gettext_noop("Down by 3 or more"), -math.inf, -3.0, "#2166ac"),
+    (gettext_noop("Down by 1 or 2"), -2.0, -1.0, "#92c5de"),
+    (gettext_noop("No change"), 0.0, 0.0, "#f7f7f7"),
+    (gettext_noop("Up by 1 or 2"), 1.0, 2.0, "#f4a582"),
+    (gettext_noop("Up by 3 or more"), 3.0, math.inf, "#b2182b"),
 )
 
 
