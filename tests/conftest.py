@@ -3,6 +3,7 @@
 import geo  # noqa: F401, I001  (applies the GDAL driver allowlist before any GDAL loads)
 
 import os
+import sys
 
 import pytest
 from pg_cluster import missing_reason, new_database, pg_cluster
@@ -19,6 +20,23 @@ def _private_incident_log(tmp_path_factory):
         os.environ.pop("SAHEL_RISK_LOG", None)
     else:
         os.environ["SAHEL_RISK_LOG"] = saved
+
+
+_PYTEST_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Put pytest's ``__main__`` back after each test.
+
+    Streamlit runs the app script as ``sys.modules["__main__"]`` (AppTest does
+    too) and leaves it there; a process started later with ``spawn`` (the dask
+    workers of ``--engine dask``) re-imports ``__main__`` and would run
+    ``app.py`` instead of starting (seen: "Nanny failed to start" only when the
+    app tests ran first).
+    """
+    yield
+    sys.modules["__main__"] = _PYTEST_MAIN
 
 
 @pytest.fixture(scope="session")
