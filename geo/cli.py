@@ -21,7 +21,15 @@ import geo.commands
 from geo import __version__
 from geo.commands._help import translate_help
 from geo.errors import RiskMapError
-from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_noop, pick_language, translator
+from geo.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Translator,
+    gettext_noop,
+    pick_language,
+    translator,
+)
+from geo.validate import translate_message
 
 __all__ = ["build_parser", "help_language", "main"]
 
@@ -30,11 +38,47 @@ log = logging.getLogger(__name__)
 LANG_ENV = "SAHEL_RISK_LANG"
 
 
+#: The bodies of the commonest user errors, as the code that raises them writes them
+#: (English); :func:`error_text` renders them in the output's language.
+ERROR_TEMPLATES: tuple[str, ...] = (
+    gettext_noop("{file}: no such file; check the path."),
+    gettext_noop("Unknown town {town}; the closest names are: {names}."),
+    gettext_noop("Unknown town {town}; the towns layer is empty."),
+    gettext_noop("--from {start} is after --to {end}; swap them or fix one."),
+    gettext_noop("{value} is not a calendar date (YYYY-MM-DD)"),
+    gettext_noop("argument {option}: {message}"),
+    gettext_noop(
+        "the trip starts and ends in {town} with no other town; choose two different towns."
+    ),
+    gettext_noop("--out {name}: tables are written as {suffixes}; choose one of those suffixes."),
+    gettext_noop(
+        "--out {name}: the suffix {suffix} is not a briefing format; use one of {formats}."
+    ),
+)
+
+
+def error_text(message: str, *, tr: Translator) -> str:
+    """Write an error's one line (``error: <body>``) in the language of ``tr``.
+
+    A body matching one of :data:`ERROR_TEMPLATES` is translated, its values
+    (file names, towns, dates) kept; any other body stays as it was raised.
+
+    Examples
+    --------
+    >>> error_text("log.csv: no such file; check the path.", tr=translator("fr"))
+    'erreur : log.csv : fichier introuvable ; vérifiez le chemin.'
+    """
+    body = translate_message(message, tr=tr, templates=ERROR_TEMPLATES)
+    return tr.gettext("error: {message}").format(message=body)
+
+
 class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose usage errors are one line and exit 2."""
+    """ArgumentParser whose usage errors are one line, in the parser's language, and exit 2."""
+
+    tr: Translator = translator()
 
     def error(self, message: str) -> None:  # noqa: D102
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: {error_text(message, tr=self.tr)}\n")
 
 
 def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
@@ -69,7 +113,17 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     for command in sub.choices.values():
         _add_lang(command, default=lang)
     translate_help(parser, translator(lang))
+    _speak(parser, translator(lang))
     return parser
+
+
+def _speak(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    """Give ``parser`` and each of its sub-commands the language of its usage errors."""
+    parser.tr = tr
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _speak(child, tr)
 
 
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
@@ -142,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RiskMapError as exc:
-        print(tr.gettext("error: {message}").format(message=exc), file=sys.stderr)
+        print(error_text(str(exc), tr=tr), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(tr.gettext("error: interrupted"), file=sys.stderr)

@@ -1,4 +1,4 @@
-"""``python -m geo --lang fr <command> --help``: the CLI's own help and descriptions in French.
+"""``python -m geo --lang fr``: the CLI's own help, descriptions and common error bodies in French.
 
 argparse's own words (``usage:``, ``options:``, ``show this help message and exit``)
 come from argparse's gettext domain and stay English.
@@ -80,3 +80,61 @@ def test_routes_help_prints_in_french_with_the_environment_variable(monkeypatch,
 def test_lang_before_the_command_gives_the_french_output(capsys):
     assert main(["--lang", "fr", "routes"]) == 0
     assert "distance publiée" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        pytest.param(
+            ["validate", "/nonexistent/events.csv"],
+            "erreur : events.csv : fichier introuvable ; vérifiez le chemin.",
+            id="missing file",
+        ),
+        pytest.param(
+            ["plan", "--from-town", "Xyzzy", "--to-town", "Bamako"],
+            "erreur : Ville inconnue : 'Xyzzy' ; les noms les plus proches sont : ",
+            id="unknown town",
+        ),
+        pytest.param(
+            ["plan", "--from-town", "Bamako", "--to-town", "Bamako"],
+            "erreur : le trajet part de Bamako et y finit sans autre ville ; "
+            "choisissez deux villes différentes.",
+            id="same town",
+        ),
+        pytest.param(
+            ["hotspots", "--method", "kde", "--from", "2025-06-01", "--to", "2025-01-01"],
+            "erreur : --from 2025-06-01 est après --to 2025-01-01 ; inversez-les ou corrigez "
+            "l'une des deux dates.",
+            id="window the wrong way round",
+        ),
+        pytest.param(
+            ["brief", "--out", "notes.doc"],
+            "erreur : --out 'notes.doc' : l'extension '.doc' n'est pas un format de note de "
+            "synthèse ; utilisez l'une de .pdf, .png, .html, .gpkg, .zip, .tif.",
+            id="briefing suffix",
+        ),
+    ],
+)
+def test_common_errors_print_a_french_body(argv, line, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    if "hotspots" in argv:
+        argv = [*argv, "--out", str(tmp_path / "kde.tif")]
+    assert main([*argv, "--lang", "fr"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(line), err
+    assert not (tmp_path / "kde.tif").exists()
+
+
+def test_a_bad_date_is_a_french_usage_error(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["hotspots", "--method", "kde", "--from", "2025-13-01", "--out", "x.tif", "--lang=fr"])
+    assert done.value.code == 2
+    assert capsys.readouterr().err == (
+        "python -m geo hotspots: erreur : argument --from : '2025-13-01' n'est pas une date du "
+        "calendrier (AAAA-MM-JJ)\n"
+    )
+
+
+def test_the_same_errors_stay_english_without_lang(capsys):
+    assert main(["validate", "/nonexistent/events.csv"]) == 2
+    assert capsys.readouterr().err == "error: events.csv: no such file; check the path.\n"
