@@ -413,7 +413,7 @@ def provenance_lines(prov: Mapping[str, Any], *, tr: Translator = _EN) -> list[s
             imprecise=imprecise,
         ),
         tr.gettext("Parameters: {parameters}").format(
-            parameters="; ".join(
+            parameters=tr.join(
                 f"{k} {_fmt_num(v, tr)}" for k, v in p.items() if k not in ("as_of",)
             )
         ),
@@ -430,7 +430,7 @@ def provenance_lines(prov: Mapping[str, Any], *, tr: Translator = _EN) -> list[s
     if prov["data_sources"]:
         lines.append(
             tr.gettext("Incident sources: {sources}").format(
-                sources="; ".join(tr.gettext(str(s)) for s in prov["data_sources"])
+                sources=tr.join(tr.gettext(str(s)) for s in prov["data_sources"])
             )
         )
     lines.append(

@@ -397,9 +397,9 @@ def format_site_summary(result: gpd.GeoDataFrame, *, n: int = 10, tr: Translator
     from geo.provenance import format_day
 
     m = result.attrs
-    sources = "; ".join(
-        tr.gettext(SOURCE_LABELS.get(s, s)) for s in m.get("sources", [])
-    ) or tr.gettext("none")
+    sources = tr.join(tr.gettext(SOURCE_LABELS.get(s, s)) for s in m.get("sources", [])) or (
+        tr.gettext("none")
+    )
     radii = m.get("category_radius_km") or {}
     extra = "".join(
         f", {tr.gettext(CATEGORY_WEIGHT_WORDS.get(c, c))} {tr.number(r)} km"

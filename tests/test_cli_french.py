@@ -265,6 +265,7 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         "daté(s) après le",
         "Pic / km",
         "Odienné, Manankoro et Bougouni",  # the corridor's name (geo.route_names)
+        "hors de la période ; ",  # a list joined the French way (Translator.join)
     ):
         assert french in flat, french
     for english in (
@@ -283,6 +284,7 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         "left out)",
         "dated after",
         "Manankoro and Bougouni",
+        "période; ",
     ):
         assert english not in flat, english
 

@@ -692,7 +692,7 @@ def record_lines(record: dict, *, tr: Translator = _EN) -> list[str]:
     """
     from geo.exposure import left_out_text, spread_sentence, window_text
 
-    sources = "; ".join(
+    sources = tr.join(
         tr.gettext(SOURCE_LABELS.get(s, s)) for s in record.get("sources", [])
     ) or tr.gettext("none")
     as_of = record.get("as_of")

@@ -155,7 +155,7 @@ def _front_page(
         ),
         markup_para(
             tr.gettext("<b>Sources:</b> {sources}").format(
-                sources=esc("; ".join(tr.gettext(u) for u in prov["data_sources"]))
+                sources=esc(tr.join(tr.gettext(u) for u in prov["data_sources"]))
                 or tr.gettext("none")
             ),
             s["small"],

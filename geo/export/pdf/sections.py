@@ -280,9 +280,7 @@ def read_with_care(
     """Return the boxed note on what the figures are and are not, in ``tr``'s language."""
     tr = tr or translator()
     limits = [esc(tr.gettext(text)) for text in DATA_LIMITS]
-    left = "; ".join(
-        f"{_num(n, tr)} {esc(tr.gettext(str(k)))}" for k, n in analysis.left_out.items()
-    )
+    left = tr.join(f"{_num(n, tr)} {esc(tr.gettext(str(k)))}" for k, n in analysis.left_out.items())
     lines = [
         tr.gettext("<b>Read with care.</b>") + " " + limits[0] + " " + limits[1],
         limits[2] + " " + limits[4],
@@ -855,7 +853,7 @@ def sources_section(
     out.append(
         markup_para(
             tr.gettext("<b>Incident sources in this analysis:</b> {sources}").format(
-                sources=esc("; ".join(tr.gettext(u) for u in used)) if used else tr.gettext("none")
+                sources=esc(tr.join(tr.gettext(u) for u in used)) if used else tr.gettext("none")
             ),
             s["body"],
         )
