@@ -225,6 +225,10 @@ def reader_message(key: str, **fields: object) -> str:
     return READER_MESSAGES[key].format(**fields)
 
 
+#: What a ``{n}`` placeholder matches: a count as English or French writes it (1,234 / 1 234).
+_COUNT = r"\d[\d,.\u202f\u00a0]*"
+
+
 @functools.cache
 def _patterns(templates: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """Compile a full-match pattern per template, the most specific (longest fixed text) first."""
@@ -236,7 +240,10 @@ def _patterns(templates: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], 
             regex += re.escape(literal)
             if name is None:
                 continue
-            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.*?)"
+            if name in seen:
+                regex += f"(?P={name})"
+            else:  # a count ({n}) is digits with separators, never a stretch of words
+                regex += f"(?P<{name}>{_COUNT if name == 'n' else '.*?'})"
             seen.add(name)
         fixed = len(re.sub(r"\{[^{}]*\}", "", template))
         out.append((fixed, re.compile(regex, re.DOTALL), template))
