@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.briefing import PLACE_KIND_WORDS, default_since, what_changed
-from geo.emerging import CATEGORY_LABELS, STEPS, unit_sentence
+from geo.emerging import CATEGORY_LABELS, STEPS, emerging_message, unit_sentence
 from geo.i18n import Translator, gettext_noop
 from geo.io import bundled
 from geo.pipeline import Analysis
@@ -86,11 +86,12 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
             format=date_format(t),
             key="changes.since",
         )
-    changes = what_changed(analysis, towns=bundled.load_towns(), since=since, step=step)
+    changes = what_changed(analysis, towns=bundled.load_towns(), since=since, step=step, tr=t)
     result = changes.emerging
     if result is None:
         chrome.show_user_info(
-            t.gettext("No emerging hot spot patterns for this window."), changes.emerging_message
+            t.gettext("No emerging hot spot patterns for this window."),
+            emerging_message(changes.emerging_message or "", tr=t),
         )
     else:
         s = result.settings
@@ -241,7 +242,7 @@ def patterns_table(units: pd.DataFrame, *, step: str, tr: Translator = ENGLISH) 
             t.gettext("Unit"): chosen["name"].astype(str).to_numpy(),
             t.gettext("Pattern"): [t.gettext(CATEGORY_LABELS[c]) for c in chosen["category"]],
             t.gettext("Summary"): [
-                unit_sentence(r.name, r.category, r.n_hot, r.n_cold, r.n_steps, step)
+                unit_sentence(r.name, r.category, r.n_hot, r.n_cold, r.n_steps, step, tr=t)
                 for r in chosen.itertuples(index=False)
             ],
             t.gettext("Hot steps"): chosen["n_hot"].to_numpy(),

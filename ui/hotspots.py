@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.admin import window_bounds
-from geo.gistar import gistar_sentence
+from geo.gistar import gistar_message, gistar_sentence
 from geo.i18n import Translator, gettext_noop
 from geo.palette import CATEGORY_COLORS, GISTAR_LABELS
 from geo.pipeline import KEY_FIGURES as PIPELINE_FIGURES
@@ -87,7 +87,7 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     if method == "gistar" and analysis.gistar is None:
         chrome.show_user_error(
             t.gettext("Gi* was not computed, so the map shows incidents per admin unit instead."),
-            analysis.gistar_message or "",
+            gistar_message(analysis.gistar_message or "", tr=t),
         )
     if method == "hex":
         st.caption(hex_summary(analysis.hexes, analysis.params.hex_resolution, tr=t))

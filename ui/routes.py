@@ -337,7 +337,7 @@ def rank_text(row: pd.Series, n_routes: int, *, tr: Translator = ENGLISH) -> str
         return t.gettext("No alternative to compare with.")
     if not bool(row.get("meaningful_difference", True)):
         return t.gettext("No meaningful difference between these {n} routes: {rule}").format(
-            n=n_routes, rule=tie_rule_text()
+            n=n_routes, rule=tie_rule_text(tr=t)
         )
     return t.gettext("Rank {rank} of {n} by exposure over the trip (1 = least exposed).").format(
         rank=int(row["rank_in_group"]), n=n_routes
