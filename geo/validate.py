@@ -81,6 +81,11 @@ READER_MESSAGES: dict[str, str] = {
     # merged reports
     "file_summary": gettext_noop("{file} ({format}): {summary}"),
     "file_note": gettext_noop("{file}: {note}"),
+    # a merged file's summary (ValidationReport.summary, many rows), matched inside file_summary
+    "rows_summary": gettext_noop(
+        "{rows_in} rows read, {kept} kept ({repaired} repaired, {flagged} flagged), "
+        "{rejected} rejected"
+    ),
     # table files
     "encoding": gettext_noop("encoding: {encoding}"),
     "utf8_bom": gettext_noop("UTF-8 with byte-order mark"),

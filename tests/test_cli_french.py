@@ -268,6 +268,7 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         "hors de la période ; ",  # a list joined the French way (Translator.join)
         # a reader's note: "{n} event" no longer swallows the sentence it ends
         "chaque date est prise comme le jour de l'événement",
+        "ucdp_ged_mali.csv (ucdp_csv) : 891 lignes lues",  # a merged file's summary
     ):
         assert french in flat, french
     for english in (
@@ -288,6 +289,7 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         "Manankoro and Bougouni",
         "période; ",
         "of the événement",
+        "rows read",
     ):
         assert english not in flat, english
 
