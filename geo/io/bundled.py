@@ -66,38 +66,39 @@ class Attribution:
     licence: str
 
 
-#: Credits for every bundled dataset; maps, exports and the README show them.
+#: Credits for every bundled dataset; maps, exports and the README show them. What the
+#: data is and its licence are marked (translated where shown); credits are citations.
 ATTRIBUTIONS: tuple[Attribution, ...] = (
     Attribution(
-        "Mali administrative boundaries (country, regions, cercles)",
+        gettext_noop("Mali administrative boundaries (country, regions, cercles)"),
         "geoBoundaries gbOpen MLI (Runfola et al. 2020, PLoS ONE 15(4): e0231866); "
         "source DNCT and DNP (Mali) via UN OCHA Mali",
         "CC BY 4.0",
     ),
     Attribution(
-        "Main roads, towns, corridor routes, industrial sites",
+        gettext_noop("Main roads, towns, corridor routes, industrial sites"),
         "© OpenStreetMap contributors (extracts of August 2021)",
-        "ODbL 1.0 (share-alike for derived databases)",
+        gettext_noop("ODbL 1.0 (share-alike for derived databases)"),
     ),
     Attribution(
-        "Country outlines, rivers, lakes",
+        gettext_noop("Country outlines, rivers, lakes"),
         "Made with Natural Earth",
-        "public domain",
+        gettext_noop("public domain"),
     ),
     Attribution(
-        "Conflict events in and around Mali, 1989-2020",
+        gettext_noop("Conflict events in and around Mali, 1989-2020"),
         "UCDP Georeferenced Event Dataset 21.1 (Sundberg and Melander 2013; "
         "Pettersson et al. 2021), Uppsala Conflict Data Program",
         "CC BY 4.0",
     ),
     Attribution(
-        "News incident logs, western and southern Mali, 2021-2026",
+        gettext_noop("News incident logs, western and southern Mali, 2021-2026"),
         "facts from the public reports cited row by row in data/incidents/NEWS_SOURCES.md "
         "and data/incidents/NEWS_ADDITIONAL_SOURCES.md",
-        "facts only, no text copied",
+        gettext_noop("facts only, no text copied"),
     ),
     Attribution(
-        "Mali mines (12 points; checks and corrects the mines of the sites layer)",
+        gettext_noop("Mali mines (12 points; checks and corrects the mines of the sites layer)"),
         "ICMM Global Mining Dataset, September 2025 (V1) release, International Council "
         "on Mining and Metals",
         "CC BY 4.0",

@@ -847,7 +847,9 @@ def sources_section(
         markup_para(tr.gettext("Data sources and licences"), s["h2"]),
     ]
     rows: list[list[Any]] = [[tr.gettext("Dataset"), tr.gettext("Credit"), tr.gettext("Licence")]]
-    rows.extend([a["dataset"], a["credit"], a["licence"]] for a in prov["attributions"])
+    for a in prov["attributions"]:
+        dataset, credit, licence = a["dataset"], a["credit"], a["licence"]
+        rows.append([tr.gettext(dataset), credit, tr.gettext(licence)])
     out.append(data_table(rows, [w * FRAME_W for w in (0.3, 0.48, 0.22)], s))
     used = prov["data_sources"]
     out.append(
