@@ -112,9 +112,9 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                t.gettext("Data"): [a.dataset for a in ATTRIBUTIONS],
+                t.gettext("Data"): [t.gettext(a.dataset) for a in ATTRIBUTIONS],
                 t.gettext("Credit"): [a.credit for a in ATTRIBUTIONS],
-                t.gettext("Licence"): [a.licence for a in ATTRIBUTIONS],
+                t.gettext("Licence"): [t.gettext(a.licence) for a in ATTRIBUTIONS],
             }
         ),
         hide_index=True,
