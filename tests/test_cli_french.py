@@ -262,7 +262,7 @@ def test_the_bundled_brief_in_french_has_no_english_analysis_text(tmp_path, caps
         "Mine d'or",
         "Zone industrielle",
         "stable",
-        "daté(s) après le",
+        "daté(s) après le 22 janv. 2026 et jusqu'au 29 janv. 2026",  # French dates
         "Pic / km",
         "Odienné, Manankoro et Bougouni",  # the corridor's name (geo.route_names)
         "hors de la période ; ",  # a list joined the French way (Translator.join)

@@ -98,6 +98,7 @@ def what_changed_section(
     from geo.export.pdf.document import map_image
     from geo.export.pdf.styles import FRAME_W, data_table, fmt_num, markup_para, text_para
     from geo.export.share import is_shared
+    from geo.provenance import format_day
 
     tr = tr or translator()
     changes = analysis.what_changed
@@ -152,7 +153,11 @@ def what_changed_section(
             )
     table = changes.since
     a = table.attrs
-    out.append(markup_para(tr.gettext("New since {day}").format(day=a["since"]), s["h2"]))
+    out.append(
+        markup_para(
+            tr.gettext("New since {day}").format(day=format_day(a["since"], tr=tr)), s["h2"]
+        )
+    )
     out.append(
         text_para(
             tr.gettext(
@@ -162,8 +167,8 @@ def what_changed_section(
                 "({left_out} left out)."
             ).format(
                 n=tr.number(a["n_since"]),
-                since=a["since"],
-                as_of=a["as_of"],
+                since=format_day(a["since"], tr=tr),
+                as_of=format_day(a["as_of"], tr=tr),
                 listed=tr.number(a["n_listed"]),
                 radius=_decimal(a["site_radius_km"], tr),
                 buffer=_decimal(a["buffer_km"], tr),
@@ -195,7 +200,7 @@ def what_changed_section(
         rows.append(
             [
                 f"{r.place} ({r.place_kind})",
-                f"{pd.Timestamp(r.event_date):%Y-%m-%d}",
+                format_day(pd.Timestamp(r.event_date), tr=tr),
                 str(r.category),
                 fmt_num(r.fatalities),
                 f"{fmt_num(r.distance_km, 1)} km",
