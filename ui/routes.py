@@ -25,7 +25,7 @@ from geo.io.routes import read_routes
 from geo.palette import EXPOSURE_CLASSES, EXPOSURE_COLORS
 from geo.pipeline import Analysis
 from geo.route_names import route_name
-from geo.route_report import route_report, tie_rule_text
+from geo.route_report import route_report, stretch_label, tie_rule_text
 from geo.segments import segment_routes
 from layers.routes import segment_ids
 from ui import chrome, data, maps, selection
@@ -587,7 +587,10 @@ def stretches_table(
         {
             t.gettext("Route"): [labels.get(r, r) for r in stretches["route_id"]],
             t.gettext("Rank"): stretches["rank"].to_numpy(),
-            t.gettext("Stretch"): stretches["label"].astype(str).to_numpy(),
+            t.gettext("Stretch"): [
+                stretch_label(r.town_from, r.town_to, r.km_from, r.km_to, tr=t)
+                for r in stretches.itertuples(index=False)
+            ],
             t.gettext("km from"): stretches["km_from"].to_numpy(),
             t.gettext("km to"): stretches["km_to"].to_numpy(),
             t.gettext("Peak exposure per km"): stretches["peak_exposure_per_km"]
