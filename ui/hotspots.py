@@ -432,8 +432,8 @@ def gistar_summary(result: pd.DataFrame, params: Any, *, tr: Translator = ENGLIS
     """
     t = tr
     if "gistar" in result.attrs:
-        units = "H3 hexagons" if params.gistar_on == "hex" else "admin units"
-        return gistar_sentence(result, units=units)
+        units = t.gettext("H3 hexagons") if params.gistar_on == "hex" else t.gettext("admin units")
+        return gistar_sentence(result, units=units, tr=t)
     classes = result["gistar_class"].astype(str)
     hot = int(classes.str.startswith("hot").sum())
     cold = int(classes.str.startswith("cold").sum())
