@@ -313,3 +313,26 @@ def test_merge_note_attribution_and_density_unit_read_in_french():
     assert fr.gettext(attribution_line()).startswith("Limites : geoBoundaries (CC BY 4.0)")
     assert density_unit(tr=fr) == "événements par km²"
     assert fr.join(["a", "b"]) == "a ; b"
+
+
+def test_plan_pdf_in_french_reads_as_a_french_trip_plan(tmp_path, capsys):
+    out = tmp_path / "plan.pdf"
+    _french_run(
+        capsys,
+        ["plan", "--from-town", "Kenieba", "--to-town", "Segou", *WINDOW, "--out", str(out)],
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    for french in (
+        "Plan de trajet : Kéniéba – Ségou",
+        "Itinéraires comparés",
+        "Ce que dit le plan",
+        "L'itinéraire le plus court suit",
+        "À lire avec prudence",
+        "Page 1 sur",
+    ):
+        assert french in flat, french
+    assert "Trip plan" not in flat and "Routes compared" not in flat
+    assert english_left(text, areas=("cli", "geo", "export")) == []

@@ -160,11 +160,11 @@ def view(analysis: Analysis, choices: Any, dataset: Any) -> None:
         st.altair_chart(profile_chart(one, y_max=top, tr=t), width="stretch")
     files = session_memo(
         "plan.files",
-        key,
+        (key, t.lang),
         lambda: (
             plan_gpkg_bytes(plan),
-            render_plan_pdf(plan, when=analysis.generated_at),
-            plan_png_bytes(plan),
+            render_plan_pdf(plan, when=analysis.generated_at, tr=t),
+            plan_png_bytes(plan, tr=t),
         ),
     )
     gpkg, pdf, png = st.columns(3)

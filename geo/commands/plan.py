@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     print(note)
     print(format_plan(plan, tr=tr), end="")
     if out is not None:
-        written = export_plan(plan, out)
+        written = export_plan(plan, out, tr=tr)
         print(
             tr.gettext("Wrote the plan ({n} routes) to {file}.").format(
                 n=len(plan.routes), file=written.name

@@ -20,6 +20,7 @@ from geo.errors import ExportError, ParameterError
 from geo.export.atomic import write_bytes_atomic
 from geo.export.tabular import table_bytes
 from geo.export.vector import gpkg_columns, plain_columns
+from geo.i18n import Translator
 from geo.planner import Plan
 from geo.provenance import jsonable
 
@@ -158,12 +159,14 @@ def plan_gpkg_bytes(plan: Plan) -> bytes:
         raise ExportError(f"plan GeoPackage: could not be written: {exc}.") from exc
 
 
-def plan_png_bytes(plan: Plan) -> bytes:
+def plan_png_bytes(plan: Plan, *, tr: Translator | None = None) -> bytes:
     """Return the map of the plan's routes (:func:`geo.export.pdf.plan.plan_picture`) as PNG.
 
     Parameters
     ----------
     plan : Plan
+    tr : Translator, optional
+        The legend's language (English by default).
 
     Returns
     -------
@@ -175,11 +178,13 @@ def plan_png_bytes(plan: Plan) -> bytes:
     from geo.export.pdf.plan import plan_picture
 
     buf = io.BytesIO()
-    plan_picture(plan).save(buf, format="PNG")
+    plan_picture(plan, tr=tr).save(buf, format="PNG")
     return buf.getvalue()
 
 
-def export_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
+def export_plan(
+    plan: Plan, path: str | os.PathLike[str], *, tr: Translator | None = None
+) -> Path:
     """Write the plan to ``path``; its suffix chooses the format (:data:`PLAN_SUFFIXES`).
 
     Parameters
@@ -187,6 +192,8 @@ def export_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     plan : Plan
     path : str or path-like
         Destination; its folder must exist.
+    tr : Translator, optional
+        The language of the PDF and PNG (English by default).
 
     Returns
     -------
@@ -209,9 +216,9 @@ def export_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     elif suffix == ".pdf":
         from geo.export.pdf.plan import render_plan_pdf
 
-        data = render_plan_pdf(plan)
+        data = render_plan_pdf(plan, tr=tr)
     elif suffix == ".png":
-        data = plan_png_bytes(plan)
+        data = plan_png_bytes(plan, tr=tr)
     else:
         raise ParameterError(
             f"plan: suffix {suffix!r} is not one of {list(PLAN_SUFFIXES)}; the suffix "
