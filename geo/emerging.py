@@ -87,7 +87,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import geopandas as gpd
 import numpy as np
@@ -98,6 +97,7 @@ from scipy.stats import norm
 
 from geo.errors import InsufficientDataError, ParameterError
 from geo.gistar import _hex_neighbours, _queen_neighbours, benjamini_hochberg
+from geo.hotspots import point_cells
 from geo.i18n import Translator, gettext_noop, translator
 from geo.settings import DEFAULTS
 
@@ -365,26 +365,14 @@ def event_hexes(incidents_4326: gpd.GeoDataFrame, *, resolution: int) -> pd.Seri
 
     Notes
     -----
-    One ``latlng_to_cell`` call per distinct coordinate pair, as
-    :func:`geo.hotspots.hex_counts` does.
+    The cells are :func:`geo.hotspots.point_cells` (one ``latlng_to_cell`` call
+    per distinct coordinate pair), written as hex strings.
     """
-    geom = incidents_4326.geometry
-    ok = geom.notna() & ~geom.is_empty
-    lng = np.where(ok, geom.x.where(ok), np.nan) if len(geom) else np.array([])
-    lat = np.where(ok, geom.y.where(ok), np.nan) if len(geom) else np.array([])
-    good = np.isfinite(lng) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
-    out = np.full(len(geom), "", dtype=object)
-    codes, uniques = pd.factorize(lat[good] + 1j * lng[good])
-    cells = [
-        h3int.int_to_str(c)
-        for c in map(
-            h3int.latlng_to_cell,
-            uniques.real.tolist(),
-            uniques.imag.tolist(),
-            repeat(int(resolution)),
-        )
-    ]
-    out[good] = np.asarray(cells, dtype=object)[codes] if len(codes) else []
+    cells = point_cells(incidents_4326, resolution=int(resolution))
+    out = np.full(len(cells), "", dtype=object)
+    found = cells != 0
+    unique, codes = np.unique(cells[found], return_inverse=True)
+    out[found] = np.asarray([h3int.int_to_str(int(c)) for c in unique], dtype=object)[codes]
     return pd.Series(out, index=incidents_4326.index, dtype=object)
 
 
