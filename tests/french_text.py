@@ -10,6 +10,7 @@ unless the French translation holds the same piece (``· Sahel Risk Map``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -21,17 +22,24 @@ MIN_PIECE = 14
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
+def catalog_forms(area: str) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(English forms, French forms) of every message of ``area``'s French catalog.
+
+    A plural message gives both its forms on each side; a single one, one each.
+    """
+    with catalog_path(area).open("rb") as fh:
+        catalog = read_po(fh, locale="fr")
+    for m in catalog:
+        if m.id:
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            yield ids, m.string if isinstance(m.string, tuple) else (m.string,)
+
+
 def _pieces(areas: tuple[str, ...]) -> dict[str, str]:
     """English piece -> the msgid it comes from, for messages whose French differs."""
     out: dict[str, str] = {}
     for area in areas:
-        with (LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{area}.po").open("rb") as fh:
-            catalog = read_po(fh, locale="fr")
-        for m in catalog:
-            if not m.id:
-                continue
-            ids = m.id if isinstance(m.id, tuple) else (m.id,)
-            texts = m.string if isinstance(m.string, tuple) else (m.string,)
+        for ids, texts in catalog_forms(area):
             for msgid in ids:
                 if msgid in texts:
                     continue

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
@@ -26,7 +25,8 @@ import ui.changes
 import ui.display
 import ui.log
 import ui.plan
-from geo.i18n import LOCALE_DIR, translator
+from geo.i18n import translator
+from tests.french_text import catalog_forms
 from ui.display import chart_locale, class_label, markdown_literal, signed, styled
 from ui.hotspots import units_table
 from ui.state import TABS
@@ -49,14 +49,8 @@ def _english_patterns() -> list[tuple[str, re.Pattern[str]]]:
     anything. A msgid whose words are the French ones (``{step}: {km} km``, whose
     French only adds a space) is not looked for.
     """
-    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "views.po").open("rb") as fh:
-        catalog = read_po(fh, locale="fr")
     out = []
-    for message in catalog:
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+    for ids, texts in catalog_forms("views"):
         for msgid in ids:
             if _words(msgid) in {_words(t) for t in texts}:
                 continue

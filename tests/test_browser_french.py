@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from babel.messages.pofile import read_po
 from browser_util import offline_browser, open_tab, rerun_and_wait, running_app, wait_for_app
 
-from geo.i18n import LOCALE_DIR, translator
+from geo.i18n import translator
+from tests.french_text import catalog_forms
 from ui.state import TABS
 
 #: Catalogs whose strings are all marked and translated on the page shown here.
@@ -30,13 +30,7 @@ def english_texts(areas: tuple[str, ...] = CHECKED_CATALOGS) -> set[str]:
     """Every catalog text whose French differs from its English (single and plural forms)."""
     out: set[str] = set()
     for area in areas:
-        with (LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{area}.po").open("rb") as fh:
-            catalog = read_po(fh, locale="fr")
-        for message in catalog:
-            if not message.id:
-                continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for ids, forms in catalog_forms(area):
             out |= {i for i in ids if i not in forms and "{" not in i}
     return out
 
